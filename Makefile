@@ -1,0 +1,70 @@
+# Naskah — two commands: `make run` (demo on the embedded default) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first of python3.13, python3.12, python3 that is 3.12 or newer (Django 6 needs it).
+PY := $(shell for p in python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
+	then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+TENANT_FILES := tenants/medan.yaml tenants/tangerang.yaml tenants/samarinda.toml
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help python install run test test-fast lint format migrations-check deploy-check messages browser-deps clean
+
+help:
+	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
+	@echo "make test   run the test suite (PostgreSQL when DATABASE_URL is set, else SQLite)"
+	@echo "make lint   ruff, migrations check and system checks"
+
+python:
+	@if [ -z "$(PY)" ]; then \
+		echo "Naskah needs Python 3.12 or newer (Django 6 does not install on 3.11)." >&2; \
+		echo "Install one (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; fi
+
+$(VENV)/.installed: pyproject.toml | python
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+		echo "$(VENV) was made with an older Python; remove it ('make clean') and run make again." >&2; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@scripts/run-dev.sh $(HOST) $(PORT) $(TENANT_FILES)
+
+browser-deps:
+	@scripts/ensure-system-deps.sh
+
+test: install browser-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	NASKAH_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	NASKAH_DEBUG=true $(BIN)/python manage.py check
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+deploy-check: install
+	NASKAH_DEBUG=false NASKAH_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	NASKAH_ALLOWED_HOSTS=naskah.example.go.id \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: install
+	NASKAH_DEBUG=true $(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var
+	NASKAH_DEBUG=true $(BIN)/python manage.py compilemessages -l id --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,54 @@
+"""Project-wide API conventions: pagination limits and one error body shape."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc, context):
+    """Every API error has the body {"error": code, "detail": message, "fields": {...}?}."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    body: dict = {"error": getattr(exc, "default_code", "error")}
+    if isinstance(exc, exceptions.ValidationError):
+        body["error"] = "invalid"
+        body["detail"] = "The request has invalid fields."
+        body["fields"] = data if isinstance(data, dict) else {"non_field_errors": data}
+    elif isinstance(data, dict) and "detail" in data:
+        body["detail"] = str(data["detail"])
+        body["error"] = getattr(data["detail"], "code", body["error"])
+    else:
+        body["detail"] = str(data)
+    return Response(body, status=response.status_code, headers=_headers(response))
+
+
+def _headers(response) -> dict:
+    return {
+        k: v
+        for k, v in response.items()
+        if k.lower() in {"www-authenticate", "retry-after", "allow"}
+    }
+
+
+def conflict(detail: str, code: str = "conflict") -> Response:
+    return Response({"error": code, "detail": detail}, status=status.HTTP_409_CONFLICT)

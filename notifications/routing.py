@@ -1,0 +1,3 @@
+"""WebSocket routes (served by daphne through channels)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationsConfig(AppConfig):
+    name = "organizations"
+    verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from .models import Tenant, TenantDomain
+        from .selectors import tenant_cache_clear
+
+        # Cache invalidation only: admin edits of a tenant or its hosts take effect at once.
+        def clear(**kwargs) -> None:
+            tenant_cache_clear()
+
+        for model in (Tenant, TenantDomain):
+            post_save.connect(
+                clear, sender=model, weak=False, dispatch_uid=f"tenant-cache-{model.__name__}"
+            )
+            post_delete.connect(
+                clear, sender=model, weak=False, dispatch_uid=f"tenant-cache-del-{model.__name__}"
+            )

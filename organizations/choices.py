@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeZone(models.TextChoices):
+    WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
+    WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
+    WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
+
+
+class UnitKind(models.TextChoices):
+    SECRETARIAT = "secretariat", _("Secretariat")
+    AGENCY = "agency", _("Agency (dinas)")
+    BOARD = "board", _("Board (badan)")
+    INSPECTORATE = "inspectorate", _("Inspectorate")
+    OFFICE = "office", _("Office (kantor, satpol, RSUD)")
+    DIVISION = "division", _("Division (bidang, bagian)")
+    SECTION = "section", _("Section (seksi, subbagian)")
+    DISTRICT = "district", _("District (kecamatan)")
+    SUBDISTRICT = "subdistrict", _("Sub-district (kelurahan, desa)")
+    TECHNICAL_UNIT = "technical_unit", _("Technical unit (UPT)")
+    OTHER = "other", _("Other")
+
+
+class AssignmentKind(models.TextChoices):
+    DEFINITIVE = "definitive", _("Definitive")
+    PLT = "plt", _("Plt (acting)")
+    PLH = "plh", _("Plh (daily acting)")
+    PJ = "pj", _("Pj (interim)")
+
+
+class RoleKind(models.TextChoices):
+    TENANT_ADMIN = "tenant_admin", _("Tenant administrator")
+    UNIT_ADMIN = "unit_admin", _("Unit administrator")
+    REGISTRY_CLERK = "registry_clerk", _("Registry clerk (agendaris)")
+    SECRETARY = "secretary", _("Office of the head (TU/secretary)")
+    RECORDS_OFFICER = "records_officer", _("Records unit (arsiparis)")
+    STAFF = "staff", _("Staff")

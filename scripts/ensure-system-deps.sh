@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the system packages the tests use when they are missing: Debian's Chromium (browser
+# tests drive it through Playwright; no tool downloads a browser of its own) and poppler-utils
+# (pdftoppm renders PDF pages to PNG). Needs root and apt-get; otherwise it says what to do.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing ${need[*]} ..."
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Missing system packages: ${need[*]}. Install them with apt-get (as root)." >&2
+  [ "${CI:-}" = "true" ] && exit 1
+fi
+exit 0

@@ -1,0 +1,86 @@
+"""Root fixtures: the persona world, tenant-bound clients, and database capabilities."""
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from .factories import PASSWORD
+from .world import build_world
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def drafter(world):
+    return world.drafter
+
+
+@pytest.fixture
+def reviewer(world):
+    return world.reviewer
+
+
+@pytest.fixture
+def head_of_opd(world):
+    return world.head
+
+
+@pytest.fixture
+def agenda_clerk(world):
+    return world.clerk
+
+
+@pytest.fixture
+def archivist(world):
+    return world.archivist
+
+
+@pytest.fixture
+def outsider(world):
+    return world.outsider
+
+
+@pytest.fixture
+def foreign_user(world):
+    return world.foreigner
+
+
+def host_of(user_or_tenant) -> str:
+    tenant = getattr(user_or_tenant, "tenant", None) or user_or_tenant
+    return tenant.domains.get(is_primary=True).host
+
+
+def client_for(user=None, *, tenant=None) -> Client:
+    """A test client on the host of the user's tenant (or the given tenant), logged in."""
+    tenant = tenant or user.tenant
+    client = Client(HTTP_HOST=host_of(tenant))
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user():
+    return client_for
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = connection.vendor == "postgresql"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("browser"))

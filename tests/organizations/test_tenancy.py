@@ -1,0 +1,179 @@
+"""Tenancy: the host decides the tenant; nobody reaches another tenant's rows."""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from organizations.models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
+from tests.conftest import client_for, host_of
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def tenant_models() -> list[type]:
+    return [
+        m
+        for m in apps.get_models()
+        if any(f.name == "tenant" and f.is_relation for f in m._meta.get_fields())
+    ]
+
+
+# Every model that carries `tenant`: how to find a sample row in the Medan tenant, and the
+# routes that expose one row by id. A new tenant model must be added here, or this fails.
+SAMPLES = {
+    Unit: lambda w: w.units["kominfo"],
+    Position: lambda w: w.positions["kadis_kominfo"],
+    User: lambda w: w.head,
+    Assignment: lambda w: w.head.assignments.first(),
+    UnitRole: lambda w: w.clerk.roles.first(),
+    TenantDomain: lambda w: w.tenant.domains.first(),
+}
+ROUTES = {
+    Unit: ["org-unit", "api:unit-detail", "admin:organizations_unit_change"],
+    Position: ["org-position", "api:position-detail", "admin:organizations_position_change"],
+    User: ["org-person", "api:user-detail", "admin:organizations_user_change"],
+    Assignment: ["api:assignment-detail", "admin:organizations_assignment_change"],
+    UnitRole: ["api:role-detail", "admin:organizations_unitrole_change"],
+    # Domains are edited inline on their tenant's admin page only; that page is the route.
+    TenantDomain: ["admin:organizations_tenant_change@tenant"],
+}
+
+
+def test_every_tenant_model_has_a_sample_and_routes():
+    missing = set(tenant_models()) - set(SAMPLES)
+    assert not missing, f"add these tenant models to SAMPLES and ROUTES: {missing}"
+
+
+def _url(route: str, obj) -> str:
+    name, _, attr = route.partition("@")
+    target = getattr(obj, attr) if attr else obj
+    if name.startswith("admin:"):
+        return reverse(name, args=[target.pk])
+    return reverse(name, kwargs={"pk": target.pk})
+
+
+def _cases():
+    for model, routes in ROUTES.items():
+        for route in routes:
+            yield pytest.param(model, route, id=f"{model.__name__}-{route}")
+
+
+@pytest.mark.parametrize(("model", "route"), list(_cases()))
+def test_another_tenants_row_is_a_404_like_a_missing_one(world, model, route):
+    # GIVEN a Medan row and a Tangerang tenant administrator
+    obj = SAMPLES[model](world)
+    client = client_for(world.foreign_admin)
+    # WHEN they ask for the Medan row by id on their own host
+    response = client.get(_url(route, obj))
+    # THEN it is a 404, the same as for an id that does not exist
+    assert response.status_code == 404
+    if not route.startswith("admin:"):
+        missing = _url(route, obj).replace(f"/{obj.pk}/", "/999999999/")
+        assert client.get(missing).status_code == 404
+
+
+@pytest.mark.parametrize(("model", "route"), [c for c in _cases() if "@" not in c.values[1]])
+def test_own_tenant_rows_are_reachable(world, model, route):
+    obj = SAMPLES[model](world)
+    client = client_for(world.tenant_admin)
+    assert client.get(_url(route, obj)).status_code == 200
+
+
+def test_medan_rows_are_not_reachable_through_the_medan_id_on_the_tangerang_host(world):
+    # A Medan user's session cannot be replayed on the Tangerang host: sessions are per host,
+    # and a session of another tenant is ended by the middleware.
+    client = client_for(world.head)
+    client.defaults["HTTP_HOST"] = host_of(world.other_tenant)
+    response = client.get(reverse("org-unit", kwargs={"pk": world.units["kominfo"].pk}))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_only_on_own_tenant_host(world):
+    medan = client_for(tenant=world.tenant)
+    ok = medan.post(reverse("login"), {"username": world.head.username, "password": PASSWORD})
+    assert ok.status_code == 302 and ok["Location"] == reverse("home")
+
+    tangerang = client_for(tenant=world.other_tenant)
+    refused = tangerang.post(
+        reverse("login"), {"username": world.head.username, "password": PASSWORD}
+    )
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in tangerang.session
+
+
+def test_unknown_host_shows_the_platform_landing(world, client):
+    response = client.get("/", HTTP_HOST="unknown.localhost")
+    assert response.status_code == 200
+    assert b"medan.localhost" in response.content
+    assert client.get("/org/", HTTP_HOST="unknown.localhost").status_code == 404
+
+
+def test_default_tenant_setting_serves_a_single_city(world, client, settings):
+    settings.NASKAH_DEFAULT_TENANT = "medan"
+    response = client.get(reverse("login"), HTTP_HOST="127.0.0.1")
+    assert b"Sarana" in response.content
+
+
+def test_each_host_shows_its_own_brand(world):
+    for tenant in (world.tenant, world.other_tenant):
+        page = client_for(tenant=tenant).get(reverse("login")).content.decode()
+        assert f'data-testid="app-name">{tenant.app_name}<' in page
+        css = client_for(tenant=tenant).get(reverse("branding-css")).content.decode()
+        assert f"--primary: {tenant.primary_colour};" in css
+
+
+def test_an_inactive_tenant_is_not_served(world):
+    Tenant.objects.filter(pk=world.other_tenant.pk).update(is_active=False)
+    from organizations.selectors import tenant_cache_clear
+
+    tenant_cache_clear()
+    response = client_for(tenant=world.other_tenant).get(reverse("login"))
+    assert response.status_code == 404
+
+
+def test_api_lists_only_own_tenant_rows(world):
+    client = client_for(world.foreign_admin)
+    codes = [
+        u["code"]
+        for u in client.get(reverse("api:unit-list"), {"page_size": 100}).json()["results"]
+    ]
+    assert "KOMINFO" not in codes and "T_KOMINFO" in codes
+
+
+def test_token_of_another_tenant_is_refused(world):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.head)
+    client = client_for(tenant=world.other_tenant)
+    response = client.get(reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 401
+    assert response.json()["error"] == "authentication_failed"
+    own = client_for(tenant=world.tenant).get(
+        reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert own.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("slug", "zone"), [("medan", "Asia/Jakarta"), ("samarinda", "Asia/Makassar")]
+)
+def test_requests_run_in_the_tenant_time_zone(world, rf, slug, zone):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from organizations.middleware import TenantMiddleware
+
+    seen = []
+
+    def view(request):
+        seen.append(timezone.get_current_timezone_name())
+        return HttpResponse()
+
+    request = rf.get("/org/", HTTP_HOST=f"{slug}.localhost")
+    request.user = AnonymousUser()
+    TenantMiddleware(view)(request)
+    assert seen == [zone]
+    assert timezone.get_current_timezone_name() == "UTC"  # and back to UTC afterwards

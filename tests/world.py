@@ -1,0 +1,179 @@
+"""A small government, built through the services, with a user for every persona.
+
+Medan-like tenant (WIB):
+  Wali Kota
+  ├─ Sekretariat Daerah (Sekda)
+  ├─ Dinas Kominfo (head = signer, secretary/TU, agenda clerk)
+  │   └─ Bidang TIK (reviewer 2)
+  │       └─ Seksi Aplikasi Informatika (reviewer 1, drafter)
+  ├─ Bappeda (head, clerk, staff)
+  ├─ Dinas Kesehatan (head, staff)
+  ├─ Dinas Perpustakaan dan Kearsipan (archivist)
+  └─ Kecamatan Medan Baru (camat)
+A second tenant (Tangerang-like, WIB) and a third (Samarinda-like, WITA) have a few users each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from organizations.choices import AssignmentKind, RoleKind, UnitKind
+from organizations.models import Position, Tenant, Unit, User
+from organizations.services import assignment_create, role_grant
+
+from .factories import PositionFactory, TenantFactory, UnitFactory, UserFactory
+
+START = dt.date(2020, 1, 1)
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    other_tenant: Tenant
+    wita_tenant: Tenant
+    units: dict[str, Unit] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+
+def _unit(
+    world: World, key: str, name: str, kind: str, parent: Unit | None = None, tenant=None
+) -> Unit:
+    unit = UnitFactory(
+        tenant=tenant or world.tenant, code=key.upper(), name=name, kind=kind, parent=parent
+    )
+    world.units[key] = unit
+    return unit
+
+
+def _position(
+    world: World, key: str, unit: Unit, title: str, *, head=False, signer=False
+) -> Position:
+    position = PositionFactory(
+        unit=unit, code=key.upper(), title=title, is_head=head, can_sign=signer
+    )
+    world.positions[key] = position
+    return position
+
+
+def _person(
+    world: World,
+    key: str,
+    position: Position | None,
+    name: str,
+    *,
+    kind=AssignmentKind.DEFINITIVE,
+    tenant=None,
+) -> User:
+    user = UserFactory(
+        tenant=tenant or (position.tenant if position else world.tenant), username=key, name=name
+    )
+    if position is not None:
+        assignment_create(user=user, position=position, kind=kind, start_date=START)
+    world.users[key] = user
+    return user
+
+
+def build_world() -> World:
+    medan = TenantFactory(
+        slug="medan",
+        app_name="Sarana",
+        name="Pemerintah Kota Medan",
+        city="Medan",
+        primary_colour="#0f6b3f",
+        accent_colour="#f4c20d",
+    )
+    tangerang = TenantFactory(
+        slug="tangerang",
+        app_name="E-Files",
+        name="Pemerintah Kota Tangerang",
+        city="Tangerang",
+        primary_colour="#0b4f8a",
+        accent_colour="#f9a825",
+    )
+    samarinda = TenantFactory(
+        slug="samarinda", app_name="Naskah Samarinda", city="Samarinda", time_zone="Asia/Makassar"
+    )
+    w = World(tenant=medan, other_tenant=tangerang, wita_tenant=samarinda)
+
+    root = _unit(w, "walikota", "Wali Kota Medan", UnitKind.OFFICE)
+    setda = _unit(w, "setda", "Sekretariat Daerah", UnitKind.SECRETARIAT, root)
+    kominfo = _unit(w, "kominfo", "Dinas Komunikasi dan Informatika", UnitKind.AGENCY, root)
+    tik = _unit(
+        w, "bid_tik", "Bidang Teknologi Informasi dan Komunikasi", UnitKind.DIVISION, kominfo
+    )
+    aptika = _unit(w, "seksi_aptika", "Seksi Aplikasi Informatika", UnitKind.SECTION, tik)
+    bappeda = _unit(w, "bappeda", "Badan Perencanaan Pembangunan Daerah", UnitKind.BOARD, root)
+    dinkes = _unit(w, "dinkes", "Dinas Kesehatan", UnitKind.AGENCY, root)
+    dispusip = _unit(w, "dispusip", "Dinas Perpustakaan dan Kearsipan", UnitKind.AGENCY, root)
+    kec = _unit(w, "kec_baru", "Kecamatan Medan Baru", UnitKind.DISTRICT, root)
+
+    _position(w, "walikota", root, "Wali Kota Medan", head=True, signer=True)
+    _position(w, "sekda", setda, "Sekretaris Daerah", head=True, signer=True)
+    _position(w, "kadis_kominfo", kominfo, "Kepala Dinas Kominfo", head=True, signer=True)
+    _position(w, "sekdis_kominfo", kominfo, "Sekretaris Dinas Kominfo", signer=True)
+    _position(w, "pengadm_kominfo", kominfo, "Pengadministrasi Umum Kominfo")
+    _position(w, "prakom_madya", kominfo, "Pranata Komputer Ahli Madya")
+    _position(w, "kabid_tik", tik, "Kepala Bidang TIK", head=True, signer=True)
+    _position(w, "kasi_aptika", aptika, "Kepala Seksi Aptika", head=True)
+    _position(w, "prakom_muda", aptika, "Pranata Komputer Ahli Muda")
+    _position(w, "prakom_pertama", aptika, "Pranata Komputer Ahli Pertama")
+    _position(w, "kaban_bappeda", bappeda, "Kepala Bappeda", head=True, signer=True)
+    _position(w, "pengadm_bappeda", bappeda, "Pengadministrasi Umum Bappeda")
+    _position(w, "perencana", bappeda, "Perencana Ahli Muda")
+    _position(w, "kadis_dinkes", dinkes, "Kepala Dinas Kesehatan", head=True, signer=True)
+    _position(w, "staf_dinkes", dinkes, "Staf Dinas Kesehatan")
+    _position(w, "kadis_dispusip", dispusip, "Kepala Dispusip", head=True, signer=True)
+    _position(w, "arsiparis", dispusip, "Arsiparis Ahli Madya")
+    _position(w, "camat", kec, "Camat Medan Baru", head=True, signer=True)
+
+    P = w.positions
+    _person(w, "sekda", P["sekda"], "Drs. Wiriya Alrahman, M.M.")
+    _person(w, "head", P["kadis_kominfo"], "Ir. Budi Hasibuan, M.M.")
+    _person(w, "secretary", P["sekdis_kominfo"], "Maya Sari Tarigan, S.E.")
+    _person(w, "clerk", P["pengadm_kominfo"], "Dewi Ginting, A.Md.")
+    _person(w, "reviewer2", P["kabid_tik"], "Dra. Sri Wahyuni Lubis, M.Si.")
+    _person(w, "reviewer", P["kasi_aptika"], "Fajar Nasution, S.Kom.")
+    _person(w, "drafter", P["prakom_muda"], "Rina Siregar, S.T.")
+    _person(w, "colleague", P["prakom_pertama"], "Yoga Pratama")
+    _person(w, "bappeda_head", P["kaban_bappeda"], "Dr. Ahmad Rizal Pohan")
+    _person(w, "bappeda_clerk", P["pengadm_bappeda"], "Nurul Aini Harahap")
+    _person(w, "bappeda_staff", P["perencana"], "Putri Lestari")
+    _person(w, "dinkes_head", P["kadis_dinkes"], "dr. Taufik Ririansyah")
+    _person(w, "outsider", P["staf_dinkes"], "Joko Susilo")
+    _person(w, "archivist", P["arsiparis"], "Hendra Sitompul, S.Hum.")
+    _person(w, "camat", P["camat"], "Tengku Chairuniza")
+    _person(w, "tenant_admin", P["prakom_madya"], "Andi Pratama, S.Kom.")
+
+    role_grant(user=w.users["clerk"], kind=RoleKind.REGISTRY_CLERK, unit=kominfo)
+    role_grant(user=w.users["secretary"], kind=RoleKind.SECRETARY, unit=kominfo)
+    role_grant(user=w.users["bappeda_clerk"], kind=RoleKind.REGISTRY_CLERK, unit=bappeda)
+    role_grant(user=w.users["archivist"], kind=RoleKind.RECORDS_OFFICER, unit=dispusip)
+    role_grant(user=w.users["tenant_admin"], kind=RoleKind.TENANT_ADMIN)
+
+    # Another tenant on the same platform.
+    t_root = _unit(w, "t_kominfo", "Diskominfo Kota Tangerang", UnitKind.AGENCY, tenant=tangerang)
+    t_bappeda = _unit(w, "t_bappeda", "Bappeda Kota Tangerang", UnitKind.BOARD, tenant=tangerang)
+    _position(w, "t_kadis", t_root, "Kepala Diskominfo Kota Tangerang", head=True, signer=True)
+    _position(w, "t_staf", t_root, "Staf Diskominfo Kota Tangerang")
+    _position(w, "t_kaban", t_bappeda, "Kepala Bappeda Kota Tangerang", head=True, signer=True)
+    _person(w, "foreign_head", P["t_kadis"], "Drs. H. Mulyadi")
+    _person(w, "foreigner", P["t_staf"], "Siti Rahmawati")
+    _person(w, "foreign_bappeda", P["t_kaban"], "Ir. Hendra Gunawan")
+    foreign_admin = _person(w, "foreign_admin", None, "Yusuf Maulana", tenant=tangerang)
+    role_grant(user=foreign_admin, kind=RoleKind.TENANT_ADMIN)
+
+    # A WITA tenant, to prove time zones.
+    s_root = _unit(w, "s_kominfo", "Diskominfo Kota Samarinda", UnitKind.AGENCY, tenant=samarinda)
+    _position(w, "s_kadis", s_root, "Kepala Diskominfo Kota Samarinda", head=True, signer=True)
+    _position(w, "s_staf", s_root, "Staf Diskominfo Kota Samarinda")
+    _person(w, "wita_head", P["s_kadis"], "Dr. Aswin Hakim")
+    _person(w, "wita_drafter", P["s_staf"], "Nur Aisyah")
+    return w
