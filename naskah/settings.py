@@ -128,6 +128,7 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'naskah.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The embedded default serves web requests and a worker at once: WAL plus
     # IMMEDIATE transactions keep them from tripping over each other's locks.
     DATABASES["default"]["OPTIONS"] = {
@@ -296,4 +297,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("NASKAH_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Uploads: per-kind size limits in megabytes (see naskah/uploads.py for the allowed types).
+NASKAH_UPLOAD_MAX_MB = {
+    "pdf": _int("NASKAH_UPLOAD_MAX_PDF_MB", default=20),
+    "image": _int("NASKAH_UPLOAD_MAX_IMAGE_MB", default=10),
+    "office": _int("NASKAH_UPLOAD_MAX_OFFICE_MB", default=10),
 }

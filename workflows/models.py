@@ -1,1 +1,119 @@
-from django.db import models  # noqa: F401
+"""The transition log shared by every document: one row per state change, hash-chained."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TransitionLog(models.Model):
+    """One transition of one document.
+
+    `hash` covers this row's fields and the previous row's hash for the same document, so
+    editing or deleting any row breaks the chain (checked by `manage.py verify_audit`).
+    """
+
+    tenant = models.ForeignKey(
+        "organizations.Tenant", on_delete=models.PROTECT, related_name="transition_logs"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    document = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=60)
+    source = models.CharField(_("from"), max_length=30, blank=True)
+    target = models.CharField(_("to"), max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    acting_position = models.ForeignKey(
+        "organizations.Position",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acting position"),
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("on behalf of"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"))
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("transition log entry")
+        verbose_name_plural = _("transition log")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "id"])]
+        constraints = [
+            # One successor per row: two writers racing on the same document cannot both
+            # append after the same predecessor.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "prev_hash"], name="transition_log_chain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.source}→{self.target}"
+
+
+class SecurityEvent(models.Model):
+    """An audited security-relevant event of a tenant (login, export, confidential open, ...).
+
+    Chained per tenant like the transition log, so a tenant admin's audit view is tamper-evident.
+    """
+
+    tenant = models.ForeignKey(
+        "organizations.Tenant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events",
+    )
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"), db_index=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["tenant", "kind", "-created_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "prev_hash"], name="security_event_chain")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,107 @@
+"""Upload checks shared by every app: allowlisted types recognised by content, size limits.
+
+A file is accepted only when its extension is allowed *and* its bytes are what the extension
+claims (magic numbers via the `filetype` library). Names from the client are never used for
+storage: callers store under `stored_name()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+# extension -> (size class, MIME types the content may have)
+ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
+    "pdf": ("pdf", frozenset({"application/pdf"})),
+    "png": ("image", frozenset({"image/png"})),
+    "jpg": ("image", frozenset({"image/jpeg"})),
+    "jpeg": ("image", frozenset({"image/jpeg"})),
+    "docx": (
+        "office",
+        frozenset(
+            {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/zip",
+            }
+        ),
+    ),
+    "xlsx": (
+        "office",
+        frozenset(
+            {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/zip",
+            }
+        ),
+    ),
+}
+SCAN_TYPES = frozenset({"pdf", "png", "jpg", "jpeg"})
+_READ = 64 * 1024
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    original_name: str
+    extension: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _clean_name(name: str) -> str:
+    # Keep only the last path component, printable, bounded: it is shown, never used as a path.
+    base = PurePath(name.replace("\\", "/")).name
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or "file"
+    return base[-200:]
+
+
+def upload_inspect(upload: UploadedFile, *, allowed: frozenset[str] | None = None) -> UploadInfo:
+    """Check an upload's type (by content) and size; raises ValidationError naming why."""
+    name = _clean_name(upload.name or "")
+    ext = PurePath(name).suffix.lower().lstrip(".")
+    permitted = allowed if allowed is not None else frozenset(ALLOWED)
+    if ext not in ALLOWED or ext not in permitted:
+        raise ValidationError(
+            _("%(name)s: files of type .%(ext)s are not accepted (allowed: %(allowed)s).")
+            % {"name": name, "ext": ext or "?", "allowed": ", ".join(sorted(permitted))},
+            code="type",
+        )
+    size_class, mimes = ALLOWED[ext]
+    limit_mb = settings.NASKAH_UPLOAD_MAX_MB[size_class]
+    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+        raise ValidationError(
+            _("%(name)s is larger than the %(limit)s MB allowed for this type.")
+            % {"name": name, "limit": limit_mb},
+            code="size",
+        )
+    if upload.size == 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name}, code="empty")
+    upload.seek(0)
+    head = upload.read(8192)
+    kind = filetype.guess(head)
+    detected = kind.mime if kind else ""
+    if detected not in mimes or (ext == "pdf" and not head.startswith(b"%PDF-")):
+        raise ValidationError(
+            _("%(name)s does not contain what its extension .%(ext)s says.")
+            % {"name": name, "ext": ext},
+            code="content",
+        )
+    digest = hashlib.sha256(head)
+    while chunk := upload.read(_READ):
+        digest.update(chunk)
+    upload.seek(0)
+    content_type = min(mimes) if detected == "application/zip" else detected
+    return UploadInfo(name, ext, content_type, upload.size, digest.hexdigest())
+
+
+def stored_name(info: UploadInfo) -> str:
+    """A generated storage name that keeps only the checked extension."""
+    return f"{secrets.token_hex(16)}.{info.extension}"

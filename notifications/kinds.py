@@ -1,0 +1,21 @@
+"""Notification kinds: the typed `kind` of every stored and pushed notification."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    LETTER_REVIEW = "letter.review_requested", _("Letter to review")
+    LETTER_RETURNED = "letter.returned", _("Letter returned")
+    LETTER_TO_SIGN = "letter.sign_requested", _("Letter to sign")
+    LETTER_SIGNED = "letter.signed", _("Letter signed")
+    LETTER_SENT = "letter.sent", _("Letter sent")
+    LETTER_RETRACTED = "letter.retracted", _("Letter retracted")
+    DELIVERY_RECEIVED = "delivery.received", _("Letter delivered to my unit")
+    DISPOSITION_RECEIVED = "disposition.created", _("Disposition to me")
+    DISPOSITION_REPORTED = "disposition.reported", _("Disposition reported")
+    DUE_SOON = "due.soon", _("Due soon")
+    OVERDUE = "due.overdue", _("Overdue")
+    EVENT_INVITATION = "event.invited", _("Event invitation")
+    EVENT_CHANGED = "event.changed", _("Event changed")
+    REMINDER = "event.reminder", _("Reminder")

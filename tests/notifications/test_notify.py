@@ -1,0 +1,34 @@
+"""notify() stores first and pushes to each user's own group only after the commit."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from notifications.kinds import Kind
+from notifications.models import Notification
+from notifications.services import notification_mark_read, notify, user_group
+
+
+def _receive(channel: str):
+    layer = get_channel_layer()
+    return async_to_sync(layer.receive)(channel)
+
+
+def test_notify_stores_then_pushes_after_commit(world, django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(world.head.pk), channel)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rows = notify([world.head, world.head, world.drafter], Kind.LETTER_SENT, text="Surat")
+    # stored once per distinct user, before anything is pushed
+    assert Notification.objects.filter(recipient=world.head).count() == 1
+    assert len(rows) == 2 and len(callbacks) == 1
+    callbacks[0]()
+    message = _receive(channel)
+    assert message["kind"] == "letter.sent" and message["id"] == rows[0].pk
+
+
+def test_mark_read_only_touches_own_rows(world):
+    notify([world.head], Kind.LETTER_SENT, text="a")
+    notify([world.drafter], Kind.LETTER_SENT, text="b")
+    assert notification_mark_read(user=world.head) == 1
+    assert Notification.objects.unread().get().recipient == world.drafter

@@ -1,0 +1,91 @@
+"""Writes of the workflow machinery: transition log rows and security events."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from .hashing import row_hash, security_fields, transition_fields
+from .models import SecurityEvent, TransitionLog
+
+
+def transition_log(
+    document: models.Model,
+    *,
+    tenant_id: int,
+    action: str,
+    source: str = "",
+    target: str = "",
+    actor=None,
+    acting_position=None,
+    on_behalf_of=None,
+    note: str = "",
+) -> TransitionLog:
+    """Append one row to a document's chain. Call inside the transaction that locked the document."""
+    ct = ContentType.objects.get_for_model(document, for_concrete_model=False)
+    prev = (
+        TransitionLog.objects.filter(content_type=ct, object_id=document.pk)
+        .order_by("-id")
+        .values_list("hash", flat=True)
+        .first()
+    ) or ""
+    row = TransitionLog(
+        tenant_id=tenant_id,
+        content_type=ct,
+        object_id=document.pk,
+        action=action,
+        source=str(source or ""),
+        target=str(target or ""),
+        actor=actor,
+        acting_position=acting_position,
+        on_behalf_of=on_behalf_of,
+        note=note,
+        created_at=timezone.now(),
+        prev_hash=prev,
+    )
+    row.hash = row_hash(prev, transition_fields(row))
+    row.save(force_insert=True)
+    return row
+
+
+@transaction.atomic
+def security_event_record(
+    *,
+    kind: str,
+    tenant_id: int | None,
+    user=None,
+    target: models.Model | None = None,
+    detail: dict | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> SecurityEvent:
+    """Append one audited event to the tenant's security chain."""
+    # The per-tenant chain is serialised by the unique (tenant, prev_hash) constraint; on
+    # PostgreSQL a transaction-scoped advisory lock keeps concurrent writers from colliding.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, tenant_id or 0])
+    prev = (
+        SecurityEvent.objects.filter(tenant_id=tenant_id)
+        .order_by("-id")
+        .values_list("hash", flat=True)
+        .first()
+    ) or ""
+    row = SecurityEvent(
+        tenant_id=tenant_id,
+        kind=kind,
+        user=user if user is not None and user.is_authenticated else None,
+        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        object_id=target.pk if target is not None else None,
+        detail=detail or {},
+        ip_address=ip_address or None,
+        user_agent=(user_agent or "")[:300],
+        created_at=timezone.now(),
+        prev_hash=prev,
+    )
+    row.hash = row_hash(prev, security_fields(row))
+    row.save(force_insert=True)
+    return row
