@@ -8,3 +8,22 @@ class DueStatus(models.TextChoices):
     SOON = "soon", _("Due soon")
     OVERDUE = "overdue", _("Overdue")
     MET = "met", _("Done")
+
+
+class SecurityLevel(models.TextChoices):
+    """Sifat naskah: shared by letters, records and events."""
+
+    BIASA = "biasa", _("Ordinary")
+    TERBATAS = "terbatas", _("Limited")
+    RAHASIA = "rahasia", _("Confidential")
+    SANGAT_RAHASIA = "sangat_rahasia", _("Top secret")
+
+    @classmethod
+    def confidential(cls) -> list[str]:
+        return [cls.RAHASIA, cls.SANGAT_RAHASIA]
+
+
+class Urgency(models.TextChoices):
+    BIASA = "biasa", _("Ordinary")
+    SEGERA = "segera", _("Urgent")
+    SANGAT_SEGERA = "sangat_segera", _("Very urgent")
