@@ -15,6 +15,16 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
+# State-machine refusals and stale edits (by class name, so this module imports no app).
+CONFLICTS = {"TransitionNotAllowed", "ConcurrentTransition", "StaleEdit"}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object is not in a state that allows this."
+    default_code = "conflict"
+
+
 def exception_handler(exc, context):
     """Every API error has the body {"error": code, "detail": message, "fields": {...}?}."""
     if isinstance(exc, DjangoValidationError):
@@ -25,6 +35,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif type(exc).__name__ in CONFLICTS:
+        exc = Conflict(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -67,10 +67,11 @@ def tenant_load(parsed: ParsedTenantFile, *, dry_run: bool = False) -> dict[str,
             units = _load_units(parsed, tenant, counts)
             _load_users(parsed, tenant, units, counts)
             for section in registered_sections():
-                entries = parsed.sections.get(section.name)
-                if entries is not None:
-                    for key, n in section.load(tenant, entries, parsed.base_dir).items():
-                        counts.bump(key, n)
+                # A section absent from the file still loads (with no entries), so an app
+                # can give every tenant its defaults.
+                entries = parsed.sections.get(section.name) or []
+                for key, n in section.load(tenant, entries, parsed.base_dir).items():
+                    counts.bump(key, n)
             if dry_run:
                 raise _DryRun
     except _DryRun:

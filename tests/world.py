@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from correspondence.services import letter_types_ensure_defaults
 from organizations.choices import AssignmentKind, RoleKind, UnitKind
 from organizations.models import Position, Tenant, Unit, User
 from organizations.services import assignment_create, role_grant
@@ -176,4 +177,7 @@ def build_world() -> World:
     _position(w, "s_staf", s_root, "Staf Diskominfo Kota Samarinda")
     _person(w, "wita_head", P["s_kadis"], "Dr. Aswin Hakim")
     _person(w, "wita_drafter", P["s_staf"], "Nur Aisyah")
+
+    for tenant in (medan, tangerang, samarinda):
+        letter_types_ensure_defaults(tenant)
     return w

@@ -1,0 +1,176 @@
+"""Explicit input and output shapes of the letters API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from workflows.choices import SecurityLevel, Urgency
+
+from ..choices import RecipientKind, SigningMode
+from ..models import Attachment, Delivery, Disposition, Letter, Recipient, ReviewStep
+
+
+class RecipientIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RecipientKind.choices)
+    unit = serializers.IntegerField(required=False, allow_null=True)
+    position = serializers.IntegerField(required=False, allow_null=True)
+    address = serializers.IntegerField(required=False, allow_null=True)
+
+
+class LetterIn(serializers.Serializer):
+    letter_type = serializers.CharField(help_text="Letter type code, e.g. surat_dinas")
+    subject = serializers.CharField(max_length=300)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    security = serializers.ChoiceField(choices=SecurityLevel.choices, default=SecurityLevel.BIASA)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.BIASA)
+    classification_code = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=30
+    )
+    signer_position = serializers.IntegerField(required=False, allow_null=True)
+    reply_to = serializers.IntegerField(required=False, allow_null=True)
+    recipients = RecipientIn(many=True)
+    event_start = serializers.DateTimeField(required=False, allow_null=True)
+    event_end = serializers.DateTimeField(required=False, allow_null=True)
+    event_location = serializers.CharField(required=False, allow_blank=True, default="",
+                                           max_length=200)  # fmt: skip
+
+
+class LetterPatch(LetterIn):
+    version = serializers.IntegerField(min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "version":
+                field.required = False
+
+
+class RecipientOut(serializers.ModelSerializer):
+    label = serializers.CharField(source="__str__")
+
+    class Meta:
+        model = Recipient
+        fields = ["id", "kind", "scope", "unit", "position", "address", "label", "dispatched_at"]
+
+
+class StepOut(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewStep
+        fields = ["round", "order", "kind", "position", "state", "acted_by", "acted_at", "note"]
+
+
+class AttachmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "created_at"]
+
+
+class LetterOut(serializers.ModelSerializer):
+    letter_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Letter
+        fields = [
+            "id", "letter_type", "subject", "summary", "state", "version", "number", "security",
+            "urgency", "classification_code", "unit", "unit_name", "drafter", "signer_position",
+            "reply_to", "signed_at", "sent_at", "is_incoming", "sender_name", "sender_number",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class LetterDetailOut(LetterOut):
+    recipients = RecipientOut(many=True, read_only=True)
+    steps = StepOut(many=True, read_only=True)
+    attachments = AttachmentOut(many=True, read_only=True)
+
+    class Meta(LetterOut.Meta):
+        fields = [*LetterOut.Meta.fields, "body", "recipients", "steps", "attachments",
+                  "event_start", "event_end", "event_location", "retract_reason"]  # fmt: skip
+
+
+class OutboxOut(LetterOut):
+    n_deliveries = serializers.IntegerField(read_only=True)
+    n_read = serializers.IntegerField(read_only=True)
+    n_done = serializers.IntegerField(read_only=True)
+
+    class Meta(LetterOut.Meta):
+        fields = [*LetterOut.Meta.fields, "n_deliveries", "n_read", "n_done"]
+
+
+class DeliveryOut(serializers.ModelSerializer):
+    letter = LetterOut(read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id", "letter", "unit", "position", "kind", "security", "urgency", "state",
+            "agenda_number", "delivered_at", "first_read_at", "done_at",
+        ]  # fmt: skip
+
+
+class DispositionOut(serializers.ModelSerializer):
+    class Meta:
+        model = Disposition
+        fields = [
+            "id", "letter", "delivery", "parent", "issued_as", "issued_by", "to_position",
+            "instructions", "note", "due_date", "urgency", "state", "read_at", "reported_at",
+            "report_text", "created_at",
+        ]  # fmt: skip
+
+
+class NoteIn(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)
+
+
+class SignIn(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=SigningMode.choices, default=SigningMode.ELECTRONIC)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubmitIn(serializers.Serializer):
+    route = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  allow_null=True, default=None)  # fmt: skip
+    signers = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                    allow_null=True, default=None)  # fmt: skip
+
+
+class DispositionIn(serializers.Serializer):
+    to_positions = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    instructions = serializers.ListField(child=serializers.CharField(), min_length=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.BIASA)
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    prepare = serializers.BooleanField(required=False, default=False)
+
+
+class ReportIn(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    file = serializers.FileField(required=False, allow_null=True)
+
+
+class AttachmentIn(serializers.Serializer):
+    file = serializers.FileField()
+    scan = serializers.BooleanField(required=False, default=False)
+
+
+class IncomingIn(serializers.Serializer):
+    unit = serializers.IntegerField()
+    sender_name = serializers.CharField(max_length=200)
+    sender_number = serializers.CharField(max_length=120, required=False, allow_blank=True,
+                                          default="")  # fmt: skip
+    sender_date = serializers.DateField(required=False, allow_null=True, default=None)
+    received_date = serializers.DateField()
+    subject = serializers.CharField(max_length=300)
+    classification_code = serializers.CharField(max_length=30, required=False, allow_blank=True,
+                                                default="")  # fmt: skip
+    security = serializers.ChoiceField(choices=SecurityLevel.choices, default=SecurityLevel.BIASA)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.BIASA)
+    addressed_position = serializers.IntegerField(required=False, allow_null=True, default=None)
+    scan = serializers.FileField()

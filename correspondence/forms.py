@@ -1,0 +1,244 @@
+"""HTML forms of correspondence: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from naskah.uploads import SCAN_TYPES, upload_inspect
+from organizations.models import Position, Unit
+from workflows.choices import SecurityLevel, Urgency
+
+from . import selectors
+from .choices import DeliveryState, RecipientKind, SigningMode
+from .models import AddressBookEntry
+from .services import RecipientInput
+
+
+class UnitChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{obj.name} — {obj.tenant.app_name}" if obj.depth <= 2 else obj.name
+
+
+class PositionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Position) -> str:
+        return f"{obj.title} — {obj.unit.label}"
+
+
+class PositionsChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Position) -> str:
+        return f"{obj.title} — {obj.unit.label}"
+
+
+def _check_upload(f, allowed=None):
+    if f:
+        try:
+            upload_inspect(f, allowed=allowed)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+    return f
+
+
+class LetterForm(forms.Form):
+    letter_type = forms.ModelChoiceField(queryset=None, label=_("Type"))
+    subject = forms.CharField(label=_("Subject (hal)"), max_length=300)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False)  # fmt: skip
+    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 10}),
+                           required=False)  # fmt: skip
+    security = forms.ChoiceField(label=_("Security"), choices=SecurityLevel.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    classification_code = forms.CharField(label=_("Classification"), max_length=30,
+                                          required=False)  # fmt: skip
+    signer_position = PositionChoice(queryset=None, label=_("Signer"), required=False)
+    to_units = UnitChoice(queryset=None, label=_("To (units)"), required=False)
+    to_positions = PositionsChoice(queryset=None, label=_("To (positions)"), required=False)
+    cc_units = UnitChoice(queryset=None, label=_("Copy to (tembusan)"), required=False)
+    to_addresses = forms.ModelMultipleChoiceField(
+        queryset=None, label=_("To (off the platform)"), required=False
+    )
+    event_start = forms.DateTimeField(
+        label=_("Event starts"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    event_end = forms.DateTimeField(
+        label=_("Event ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    event_location = forms.CharField(label=_("Place"), max_length=200, required=False)
+    attachment = forms.FileField(label=_("Attachment"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["letter_type"].queryset = selectors.letter_types_for(user)
+        self.fields["signer_position"].queryset = selectors.signer_positions(user)
+        units = selectors.recipient_units(user)
+        self.fields["to_units"].queryset = units
+        self.fields["cc_units"].queryset = units
+        self.fields["to_positions"].queryset = Position.objects.filter(
+            tenant_id=user.tenant_id, is_active=True
+        ).select_related("unit")
+        self.fields["to_addresses"].queryset = AddressBookEntry.objects.filter(
+            tenant_id=user.tenant_id, is_active=True
+        )
+
+    def clean_attachment(self):
+        return _check_upload(self.cleaned_data.get("attachment"))
+
+    def recipients(self) -> list[RecipientInput]:
+        d = self.cleaned_data
+        rows = [RecipientInput(kind=RecipientKind.TO, unit=u) for u in d["to_units"]]
+        rows += [RecipientInput(kind=RecipientKind.TO, unit=p.unit, position=p)
+                 for p in d["to_positions"]]  # fmt: skip
+        rows += [RecipientInput(kind=RecipientKind.TO, address=a) for a in d["to_addresses"]]
+        rows += [RecipientInput(kind=RecipientKind.CC, unit=u) for u in d["cc_units"]]
+        return rows
+
+    def letter_fields(self) -> dict:
+        d = self.cleaned_data
+        keys = ["letter_type", "subject", "summary", "body", "security", "urgency",
+                "classification_code", "signer_position", "event_start", "event_end",
+                "event_location"]  # fmt: skip
+        return {k: d[k] for k in keys}
+
+    @staticmethod
+    def initial_for(letter) -> dict:
+        recipients = list(letter.recipients.all())
+        return {
+            "letter_type": letter.letter_type_id,
+            "subject": letter.subject,
+            "summary": letter.summary,
+            "body": letter.body,
+            "security": letter.security,
+            "urgency": letter.urgency,
+            "classification_code": letter.classification_code,
+            "signer_position": letter.signer_position_id,
+            "to_units": [r.unit_id for r in recipients
+                         if r.kind == "to" and r.unit_id and not r.position_id],
+            "to_positions": [r.position_id for r in recipients if r.position_id],
+            "cc_units": [r.unit_id for r in recipients if r.kind == "cc" and r.unit_id],
+            "to_addresses": [r.address_id for r in recipients if r.address_id],
+            "event_start": letter.event_start,
+            "event_end": letter.event_end,
+            "event_location": letter.event_location,
+            "version": letter.version,
+        }  # fmt: skip
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
+                           required=False)  # fmt: skip
+
+
+class SignForm(forms.Form):
+    mode = forms.ChoiceField(label=_("How"), choices=SigningMode.choices,
+                             initial=SigningMode.ELECTRONIC)  # fmt: skip
+    note = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    scan = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_file(self):
+        allowed = SCAN_TYPES if self.data.get("scan") else None
+        return _check_upload(self.cleaned_data["file"], allowed)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=4000)  # fmt: skip
+
+
+class DispositionForm(forms.Form):
+    to_positions = PositionsChoice(queryset=None, label=_("To"),
+                                   widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    instructions = forms.MultipleChoiceField(label=_("Instructions"), choices=(),
+                                             widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}),
+                           required=False)  # fmt: skip
+    due_date = forms.DateField(label=_("Due"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+
+    def __init__(self, *args, positions, instructions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_positions"].queryset = Position.objects.filter(
+            pk__in=[p.pk for p in positions]
+        ).select_related("unit")
+        self.fields["instructions"].choices = [(i.code, i.text) for i in instructions]
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(label=_("Report"), widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(label=_("File"), required=False)
+
+    def clean_file(self):
+        return _check_upload(self.cleaned_data.get("file"))
+
+
+class IncomingForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=None, label=_("Received by"))
+    sender_name = forms.CharField(label=_("Sender"), max_length=200)
+    sender_number = forms.CharField(label=_("Their number"), max_length=120, required=False)
+    sender_date = forms.DateField(label=_("Their date"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    received_date = forms.DateField(label=_("Received"),
+                                    widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    subject = forms.CharField(label=_("Subject (hal)"), max_length=300)
+    classification_code = forms.CharField(label=_("Classification"), max_length=30,
+                                          required=False)  # fmt: skip
+    security = forms.ChoiceField(label=_("Security"), choices=SecurityLevel.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    addressed_position = PositionChoice(queryset=None, label=_("Addressed to"), required=False)
+    scan = forms.FileField(label=_("Scan (PDF or image)"))
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["addressed_position"].queryset = Position.objects.filter(
+            unit__in=units, is_active=True
+        ).select_related("unit")
+
+    def clean_scan(self):
+        return _check_upload(self.cleaned_data["scan"], SCAN_TYPES)
+
+
+class InboxFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", "—"), *DeliveryState.choices])  # fmt: skip
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False,
+                                choices=[("", "—"), *Urgency.choices])  # fmt: skip
+    security = forms.ChoiceField(label=_("Security"), required=False,
+                                 choices=[("", "—"), *SecurityLevel.choices])  # fmt: skip
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_to = forms.DateField(label=_("Until"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    sender = forms.CharField(label=_("Sender"), required=False, max_length=100)
+    q = forms.CharField(label=_("Subject or number"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("As"), required=False,
+                             choices=[("", "—"), *RecipientKind.choices])  # fmt: skip
+
+    def to_filter(self) -> selectors.InboxFilter:
+        if not self.is_valid():
+            return selectors.InboxFilter()
+        return selectors.InboxFilter(**{k: v for k, v in self.cleaned_data.items() if v})
+
+
+class ReserveForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=None, label=_("Unit"))
+    letter_type = forms.ModelChoiceField(queryset=None, label=_("Type"))
+    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=100)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class DelegationForm(forms.Form):
+    delegate = forms.ModelChoiceField(queryset=None, label=_("Delegate"))
+    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -1,0 +1,258 @@
+"""The one place that decides who may do what with letters, deliveries and dispositions.
+
+Every view, API view, consumer, download and search calls these; `visible_to` querysets are
+the SQL form of the `can_view_*` answers, so lists and detail pages can never disagree.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from guardian.shortcuts import assign_perm, remove_perm
+
+from organizations.choices import RoleKind
+from organizations.models import Position, User
+
+from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
+from .models import Delivery, Disposition, Letter, ReviewStep
+from .querysets import OPEN_LEVELS, effective_position_ids, held_position_ids
+
+
+def _member(user) -> bool:
+    return bool(user and user.is_authenticated and user.tenant_id and user.is_active)
+
+
+def _holds(user, position_id: int | None, *, delegated: bool = False) -> bool:
+    if not _member(user) or position_id is None:
+        return False
+    ids = effective_position_ids(user) if delegated else held_position_ids(user)
+    return Position.objects.filter(pk=position_id, pk__in=ids).exists()
+
+
+def current_step(letter: Letter) -> ReviewStep | None:
+    """The step of the current round that waits for action, if any."""
+    return (
+        ReviewStep.objects.filter(letter=letter, round=letter.review_round, state=StepState.PENDING)
+        .select_related("position")
+        .first()
+    )
+
+
+# --- letters ---
+def can_view_letter(user, letter: Letter) -> bool:
+    """Whether the user may open the letter (its page, PDF, attachments)."""
+    return _member(user) and Letter.objects.visible_to(user).filter(pk=letter.pk).exists()
+
+
+def can_edit_letter(user, letter: Letter) -> bool:
+    """Only the drafter edits, and only a draft."""
+    return (
+        _member(user)
+        and letter.state == LetterState.DRAFT
+        and letter.drafter_id == user.pk
+        and user.has_perm("correspondence.change_letter", letter)
+    )
+
+
+def can_submit_letter(user, letter: Letter) -> bool:
+    return can_edit_letter(user, letter)
+
+
+def can_withdraw_letter(user, letter: Letter) -> bool:
+    """The drafter may pull a letter back before it is signed."""
+    return (
+        _member(user)
+        and letter.drafter_id == user.pk
+        and letter.state in (LetterState.IN_REVIEW, LetterState.APPROVED)
+    )
+
+
+def _step_holder(user, letter: Letter, kind: StepKind | None) -> bool:
+    step = current_step(letter)
+    if step is None or (kind is not None and step.kind != kind):
+        return False
+    return _holds(user, step.position_id)
+
+
+def can_review_letter(user, letter: Letter) -> bool:
+    """The holder of the current review step may approve (paraf)."""
+    return letter.state == LetterState.IN_REVIEW and _step_holder(user, letter, StepKind.REVIEW)
+
+
+def can_sign_letter(user, letter: Letter) -> bool:
+    """The holder of the current signature step may sign."""
+    return letter.state == LetterState.APPROVED and _step_holder(user, letter, StepKind.SIGN)
+
+
+def can_return_letter(user, letter: Letter) -> bool:
+    """A reviewer or signer whose turn it is may send the letter back to the drafter."""
+    return letter.state in (LetterState.IN_REVIEW, LetterState.APPROVED) and _step_holder(
+        user, letter, None
+    )
+
+
+def can_send_letter(user, letter: Letter) -> bool:
+    """Signer, drafter, or the originating unit's clerk or TU may send a signed letter."""
+    if not _member(user) or letter.state != LetterState.SIGNED:
+        return False
+    if letter.drafter_id == user.pk or _holds(user, letter.signed_as_id):
+        return True
+    return user.roles.filter(
+        kind__in=[RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY], unit_id=letter.unit_id
+    ).exists()
+
+
+def can_upload_scan(user, letter: Letter) -> bool:
+    """For a letter signed on paper: the signer, drafter or clerk uploads the scan."""
+    return letter.signing_mode == "paper" and can_send_letter(user, letter)
+
+
+def can_retract_letter(user, letter: Letter) -> bool:
+    """Only the signer (the person, or the current holder of the signing post) retracts."""
+    return (
+        _member(user)
+        and letter.state == LetterState.SENT
+        and (letter.signed_by_id == user.pk or _holds(user, letter.signed_as_id))
+    )
+
+
+def can_comment_letter(user, letter: Letter) -> bool:
+    """Whoever may open a letter may comment on it, except on someone else's draft."""
+    if letter.state == LetterState.DRAFT:
+        return letter.drafter_id == getattr(user, "pk", None)
+    return can_view_letter(user, letter)
+
+
+def can_view_access_log(user, letter: Letter) -> bool:
+    """The signer (and drafter) see who opened a confidential letter."""
+    return _member(user) and (
+        letter.signed_by_id == user.pk
+        or letter.drafter_id == user.pk
+        or _holds(user, letter.signed_as_id)
+    )
+
+
+def can_register_incoming(user, unit) -> bool:
+    """The unit's agenda clerk or TU registers letters that came in on paper."""
+    return (
+        _member(user)
+        and unit.tenant_id == user.tenant_id
+        and user.roles.filter(
+            kind__in=[RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY], unit=unit
+        ).exists()
+    )
+
+
+def can_reserve_numbers(user, unit) -> bool:
+    return can_register_incoming(user, unit)
+
+
+def can_dispatch_external(user, letter: Letter) -> bool:
+    """The originating unit's clerk hands the signed PDF to addressees off the platform."""
+    return (
+        _member(user)
+        and letter.tenant_id == user.tenant_id
+        and letter.state == LetterState.SENT
+        and user.roles.filter(kind=RoleKind.REGISTRY_CLERK, unit_id=letter.unit_id).exists()
+    )
+
+
+# --- deliveries ---
+def can_view_delivery(user, delivery: Delivery) -> bool:
+    return _member(user) and Delivery.objects.visible_to(user).filter(pk=delivery.pk).exists()
+
+
+def _handles_delivery(user, delivery: Delivery) -> bool:
+    return _member(user) and Delivery.objects.handled_by(user).filter(pk=delivery.pk).exists()
+
+
+def can_disposition_delivery(user, delivery: Delivery) -> bool:
+    """The head (or addressee, or their delegate) dispositions a `to` delivery still open."""
+    open_states = (DeliveryState.DELIVERED, DeliveryState.READ, DeliveryState.IN_PROGRESS)
+    return (
+        delivery.kind == "to"
+        and delivery.state in open_states
+        and _handles_delivery(user, delivery)
+    )
+
+
+def can_prepare_disposition(user, delivery: Delivery) -> bool:
+    """The unit's TU/secretary drafts a disposition for the head (not for confidential mail)."""
+    return (
+        _member(user)
+        and delivery.kind == "to"
+        and delivery.security in OPEN_LEVELS
+        and delivery.state != DeliveryState.DONE
+        and user.roles.filter(kind=RoleKind.SECRETARY, unit_id=delivery.unit_id).exists()
+    )
+
+
+def can_finish_delivery(user, delivery: Delivery) -> bool:
+    return _handles_delivery(user, delivery)
+
+
+# --- dispositions ---
+def can_view_disposition(user, disposition: Disposition) -> bool:
+    return _member(user) and Disposition.objects.visible_to(user).filter(pk=disposition.pk).exists()
+
+
+def can_act_on_disposition(user, disposition: Disposition) -> bool:
+    """The assignee (holder of the position, or their delegate) reads and reports."""
+    return _holds(user, disposition.to_position_id, delegated=True)
+
+
+def can_disposition_further(user, disposition: Disposition) -> bool:
+    """An assignee may pass an open disposition further down."""
+    return disposition.state in (
+        DispositionState.ISSUED,
+        DispositionState.READ,
+    ) and can_act_on_disposition(user, disposition)
+
+
+def can_confirm_disposition(user, disposition: Disposition) -> bool:
+    """The head confirms what the TU prepared in their name."""
+    return disposition.state == DispositionState.PREPARED and _holds(
+        user, disposition.issued_as_id, delegated=True
+    )
+
+
+def can_cancel_disposition(user, disposition: Disposition) -> bool:
+    """The issuer may cancel while it is unread (or still only prepared)."""
+    if disposition.state not in (DispositionState.ISSUED, DispositionState.PREPARED):
+        return False
+    return (
+        disposition.issued_by_id == getattr(user, "pk", None)
+        or disposition.prepared_by_id == getattr(user, "pk", None)
+        or _holds(user, disposition.issued_as_id, delegated=True)
+    )
+
+
+def positions_below(position: Position) -> list[Position]:
+    """Positions a holder may disposition to: everyone in their unit's subtree but themselves."""
+    unit = position.unit
+    return list(
+        Position.objects.filter(
+            tenant_id=position.tenant_id,
+            is_active=True,
+            unit__path__startswith=unit.path,
+        )
+        .exclude(pk=position.pk)
+        .exclude(Q(is_head=True) & Q(unit_id=unit.pk))
+        .select_related("unit")
+        .order_by("unit__path", "sort_order")
+    )
+
+
+# --- guardian grants for named people ---
+def grant_drafter(letter: Letter, user: User) -> None:
+    """Drafter: view and change while the letter is a draft."""
+    assign_perm("correspondence.view_letter", user, letter)
+    assign_perm("correspondence.change_letter", user, letter)
+
+
+def revoke_drafter_change(letter: Letter) -> None:
+    """Once submitted the drafter keeps view but loses change."""
+    remove_perm("correspondence.change_letter", letter.drafter, letter)
+
+
+def restore_drafter_change(letter: Letter) -> None:
+    assign_perm("correspondence.change_letter", letter.drafter, letter)

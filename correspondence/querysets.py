@@ -1,0 +1,180 @@
+"""Who sees what, as SQL: every list and every detail check goes through `visible_to`.
+
+Access mostly follows positions, not people: a user sees what their *current* positions (held
+definitively or as Plt/Plh, or delegated to them for inbox handling) are entitled to, so a
+transfer or the end of an acting assignment moves access without rewriting grants. Guardian's
+direct-FK tables hold the grants for named people (the drafter) and exceptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from organizations.choices import RoleKind
+from workflows.choices import SecurityLevel
+
+OPEN_LEVELS = [SecurityLevel.BIASA, SecurityLevel.TERBATAS]
+INBOX_ROLES = [RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY]
+
+
+def _model(name: str):
+    return apps.get_model("correspondence", name)
+
+
+def held_position_ids(user, on: dt.date | None = None) -> QuerySet:
+    """Positions a user holds today (definitive or acting), as a subquery of ids."""
+    Assignment = apps.get_model("organizations", "Assignment")
+    on = on or timezone.localdate()
+    return (
+        Assignment.objects.current(on)
+        .filter(user_id=user.pk, tenant_id=user.tenant_id, position__is_active=True)
+        .values("position_id")
+    )
+
+
+def delegated_position_ids(user, on: dt.date | None = None) -> QuerySet:
+    """Positions whose inbox handling is delegated to the user today."""
+    on = on or timezone.localdate()
+    return (
+        _model("Delegation")
+        .objects.filter(delegate_id=user.pk, start_date__lte=on, end_date__gte=on)
+        .values("position_id")
+    )
+
+
+def effective_position_ids(user, on: dt.date | None = None) -> QuerySet:
+    """Held plus delegated positions: whose inbox and dispositions the user handles."""
+    Position = apps.get_model("organizations", "Position")
+    return Position.objects.filter(
+        Q(pk__in=held_position_ids(user, on)) | Q(pk__in=delegated_position_ids(user, on))
+    ).values("pk")
+
+
+def inbox_unit_ids(user, on: dt.date | None = None) -> QuerySet:
+    """Units whose (non-confidential) inbox the user handles: as head, delegate, clerk or TU."""
+    Unit = apps.get_model("organizations", "Unit")
+    Position = apps.get_model("organizations", "Position")
+    UnitRole = apps.get_model("organizations", "UnitRole")
+    headed = Position.objects.filter(is_head=True, pk__in=effective_position_ids(user, on))
+    roles = UnitRole.objects.filter(user_id=user.pk, kind__in=INBOX_ROLES, unit__isnull=False)
+    return Unit.objects.filter(
+        Q(pk__in=headed.values("unit_id")) | Q(pk__in=roles.values("unit_id"))
+    ).values("pk")
+
+
+def _granted(model_name: str, user, codename: str) -> QuerySet:
+    return (
+        _model(model_name)
+        .objects.filter(
+            user_id=user.pk, permission__codename=codename, content_object_id=OuterRef("pk")
+        )
+        .values("pk")
+    )
+
+
+def _anonymous(user) -> bool:
+    return not user.is_authenticated or user.tenant_id is None
+
+
+class LetterQuerySet(models.QuerySet):
+    def visible_to(self, user, *, on: dt.date | None = None):
+        """Letters the user may open: named, on the route, in the outbox or inbox they handle,
+        or dispositioned to them. Confidential letters only by position, never by unit."""
+        if _anonymous(user):
+            return self.none()
+        eff = effective_position_ids(user, on)
+        units = inbox_unit_ids(user, on)
+        steps = _model("ReviewStep").objects.filter(
+            letter_id=OuterRef("pk"),
+            position_id__in=held_position_ids(user, on),
+            reached_at__isnull=False,
+        )
+        deliveries = _model("Delivery").objects.filter(
+            Q(position_id__in=eff) | Q(security__in=OPEN_LEVELS, unit_id__in=units),
+            letter_id=OuterRef("pk"),
+            tenant_id=user.tenant_id,
+        )
+        dispositions = _model("Disposition").objects.filter(
+            Q(to_position_id__in=eff) | Q(issued_as_id__in=eff) | Q(prepared_by_id=user.pk),
+            letter_id=OuterRef("pk"),
+            tenant_id=user.tenant_id,
+        )
+        from .choices import LetterState
+
+        own_outbox = Q(
+            is_incoming=False,
+            state__in=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
+            security__in=OPEN_LEVELS,
+            unit_id__in=units,
+        )
+        own_tenant = Q(tenant_id=user.tenant_id) & (
+            Exists(_granted("LetterUserObjectPermission", user, "view_letter"))
+            | Exists(steps)
+            | own_outbox
+        )
+        return self.filter(own_tenant | Exists(deliveries) | Exists(dispositions))
+
+    def drafts_of(self, user):
+        from .choices import LetterState
+
+        return self.filter(drafter_id=user.pk, state=LetterState.DRAFT, tenant_id=user.tenant_id)
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def visible_to(self, user, *, on: dt.date | None = None):
+        """Deliveries the user handles: addressed to their position, in a unit inbox they handle
+        (not confidential), or carrying a disposition that involves them."""
+        if _anonymous(user):
+            return self.none()
+        eff = effective_position_ids(user, on)
+        dispositions = _model("Disposition").objects.filter(
+            Q(to_position_id__in=eff) | Q(issued_as_id__in=eff) | Q(prepared_by_id=user.pk),
+            delivery_id=OuterRef("pk"),
+        )
+        return self.filter(tenant_id=user.tenant_id).filter(
+            Q(position_id__in=eff)
+            | Q(security__in=OPEN_LEVELS, unit_id__in=inbox_unit_ids(user, on))
+            | Exists(dispositions)
+            | Exists(_granted("DeliveryUserObjectPermission", user, "view_delivery"))
+        )
+
+    def handled_by(self, user, *, on: dt.date | None = None):
+        """Deliveries the user holds as head/addressee (may disposition and finish)."""
+        if _anonymous(user):
+            return self.none()
+        Position = apps.get_model("organizations", "Position")
+        eff = effective_position_ids(user, on)
+        headed = Position.objects.filter(is_head=True, pk__in=eff).values("unit_id")
+        return self.filter(tenant_id=user.tenant_id).filter(
+            Q(position_id__in=eff) | Q(unit_id__in=headed, position__isnull=True)
+        )
+
+
+class DispositionQuerySet(models.QuerySet):
+    def visible_to(self, user, *, on: dt.date | None = None):
+        """Dispositions the user gave, received, prepared, or whose delivery they handle."""
+        if _anonymous(user):
+            return self.none()
+        eff = effective_position_ids(user, on)
+        deliveries = (
+            _model("Delivery").objects.visible_to(user, on=on).filter(pk=OuterRef("delivery_id"))
+        )
+        return self.filter(tenant_id=user.tenant_id).filter(
+            Q(to_position_id__in=eff)
+            | Q(issued_as_id__in=eff)
+            | Q(prepared_by_id=user.pk)
+            | Exists(deliveries)
+        )
+
+    def to_user(self, user, *, on: dt.date | None = None):
+        """Dispositions addressed to the user's positions (held or delegated)."""
+        if _anonymous(user):
+            return self.none()
+        return self.filter(
+            tenant_id=user.tenant_id, to_position_id__in=effective_position_ids(user, on)
+        )

@@ -1,0 +1,370 @@
+"""Reads of correspondence: lists and pages, always through the `visible_to` filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from organizations.models import Position, Unit, User
+from workflows.selectors import due_status, transition_log_for
+
+from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
+from .models import (
+    Attachment,
+    Delegation,
+    Delivery,
+    Disposition,
+    DispositionInstruction,
+    Letter,
+    LetterType,
+    ReviewStep,
+)
+from .querysets import held_position_ids, inbox_unit_ids
+
+OPEN_DELIVERY = [DeliveryState.DELIVERED, DeliveryState.READ, DeliveryState.IN_PROGRESS]
+OPEN_DISPOSITION = [DispositionState.ISSUED, DispositionState.READ]
+
+
+def _get_or_404(qs: QuerySet, pk):
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def letter_get_for_user(user: User, pk) -> Letter:
+    """A letter the user may see, or 404 (the same for missing, hidden and foreign)."""
+    return _get_or_404(
+        Letter.objects.visible_to(user).select_related(
+            "letter_type", "unit", "drafter", "signer_position", "signed_by", "signed_as",
+            "tenant", "reply_to",
+        ),
+        pk,
+    )  # fmt: skip
+
+
+def delivery_get_for_user(user: User, pk) -> Delivery:
+    return _get_or_404(
+        Delivery.objects.visible_to(user).select_related("letter", "unit", "position"), pk
+    )
+
+
+def disposition_get_for_user(user: User, pk) -> Disposition:
+    return _get_or_404(
+        Disposition.objects.visible_to(user).select_related(
+            "letter", "delivery", "to_position", "issued_as"
+        ),
+        pk,
+    )
+
+
+def attachment_get_for_user(user: User, pk) -> Attachment:
+    """An attachment of a letter the user may see, or 404."""
+    return _get_or_404(
+        Attachment.objects.filter(letter__in=Letter.objects.visible_to(user)).select_related(
+            "letter"
+        ),
+        pk,
+    )
+
+
+# --- lists ---
+@dataclass
+class InboxFilter:
+    state: str = ""
+    urgency: str = ""
+    security: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sender: str = ""
+    q: str = ""
+    kind: str = ""
+
+
+def _apply_filter(qs: QuerySet, f: InboxFilter, prefix: str = "letter__") -> QuerySet:
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.urgency:
+        qs = qs.filter(urgency=f.urgency)
+    if f.security:
+        qs = qs.filter(security=f.security)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.date_from:
+        qs = qs.filter(delivered_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(delivered_at__date__lte=f.date_to)
+    if f.sender:
+        qs = qs.filter(
+            Q(**{f"{prefix}unit__name__icontains": f.sender})
+            | Q(**{f"{prefix}sender_name__icontains": f.sender})
+        )
+    if f.q:
+        qs = qs.filter(
+            Q(**{f"{prefix}subject__icontains": f.q})
+            | Q(**{f"{prefix}number__icontains": f.q})
+            | Q(agenda_number__icontains=f.q)
+            | Q(**{f"{prefix}sender_number__icontains": f.q})
+        )
+    return qs
+
+
+def inbox_list(
+    user: User, *, unit: Unit | None = None, personal: bool = False, f: InboxFilter | None = None
+) -> QuerySet[Delivery]:
+    """A unit's inbox (for its head, delegate, clerk, TU) or the user's personal inbox."""
+    qs = Delivery.objects.visible_to(user)
+    if personal:
+        qs = qs.filter(pk__in=Delivery.objects.handled_by(user).filter(position__isnull=False))
+    elif unit is not None:
+        qs = qs.filter(unit=unit)
+    qs = _apply_filter(qs, f or InboxFilter())
+    return qs.select_related(
+        "letter__unit__tenant", "letter__letter_type", "unit", "position"
+    ).order_by("-delivered_at", "-id")
+
+
+def inbox_units(user: User) -> QuerySet[Unit]:
+    """Units whose inbox the user handles."""
+    return Unit.objects.filter(pk__in=inbox_unit_ids(user)).order_by("path")
+
+
+def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]:
+    """Signed and sent letters of units the user handles or that the user drafted or signed,
+    each with its per-recipient counts."""
+    f = f or InboxFilter()
+    qs = Letter.objects.visible_to(user).filter(
+        tenant_id=user.tenant_id,
+        is_incoming=False,
+        state__in=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
+    )
+    if f.q:
+        qs = qs.filter(Q(subject__icontains=f.q) | Q(number__icontains=f.q))
+    if f.security:
+        qs = qs.filter(security=f.security)
+    if f.urgency:
+        qs = qs.filter(urgency=f.urgency)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    return (
+        qs.select_related("letter_type", "unit")
+        .annotate(
+            n_deliveries=Count("deliveries", distinct=True),
+            n_read=Count(
+                "deliveries", filter=Q(deliveries__first_read_at__isnull=False), distinct=True
+            ),
+            n_done=Count(
+                "deliveries", filter=Q(deliveries__state=DeliveryState.DONE), distinct=True
+            ),
+        )
+        .order_by("-sent_at", "-id")
+    )
+
+
+def drafts_list(user: User) -> QuerySet[Letter]:
+    """The user's drafts, newest first."""
+    return (
+        Letter.objects.filter(drafter_id=user.pk, tenant_id=user.tenant_id)
+        .filter(state__in=[LetterState.DRAFT, LetterState.IN_REVIEW, LetterState.APPROVED])
+        .select_related("letter_type")
+        .order_by("-updated_at")
+    )
+
+
+def awaiting_list(user: User, kind: str) -> QuerySet[Letter]:
+    """Letters whose current step (review or signature) waits for one of the user's posts."""
+    steps = ReviewStep.objects.filter(
+        letter_id=OuterRef("pk"),
+        round=OuterRef("review_round"),
+        state=StepState.PENDING,
+        kind=kind,
+        position_id__in=held_position_ids(user),
+    )
+    state = LetterState.IN_REVIEW if kind == StepKind.REVIEW else LetterState.APPROVED
+    return (
+        Letter.objects.filter(tenant_id=user.tenant_id, state=state)
+        .filter(Exists(steps))
+        .select_related("letter_type", "unit", "drafter")
+        .order_by("updated_at")
+    )
+
+
+def dispositions_to_me(user: User, *, open_only: bool = False) -> QuerySet[Disposition]:
+    qs = Disposition.objects.to_user(user).exclude(
+        state__in=[DispositionState.PREPARED, DispositionState.CANCELLED]
+    )
+    if open_only:
+        qs = qs.filter(state__in=OPEN_DISPOSITION)
+    return qs.select_related("letter", "issued_as", "to_position", "delivery").order_by(
+        "due_date", "-id"
+    )
+
+
+def dispositions_to_confirm(user: User) -> QuerySet[Disposition]:
+    return (
+        Disposition.objects.visible_to(user)
+        .filter(state=DispositionState.PREPARED, issued_as_id__in=held_position_ids(user))
+        .select_related("letter", "to_position")
+    )
+
+
+@dataclass
+class Counters:
+    to_sign: int = 0
+    signed_not_sent: int = 0
+    to_review: int = 0
+    unread_incoming: int = 0
+    open_incoming: int = 0
+    unread_dispositions: int = 0
+    open_dispositions: int = 0
+    unread_cc: int = 0
+    drafts: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def counters_for(user: User) -> Counters:
+    """The numbers a civil servant works from, each one COUNT query."""
+    handled = Delivery.objects.visible_to(user).filter(
+        pk__in=Delivery.objects.handled_by(user).values("pk")
+    )
+    signed_mine = Letter.objects.filter(tenant_id=user.tenant_id, state=LetterState.SIGNED).filter(
+        Q(drafter_id=user.pk) | Q(signed_by_id=user.pk)
+    )
+    mine = dispositions_to_me(user)
+    return Counters(
+        to_sign=awaiting_list(user, StepKind.SIGN).count(),
+        signed_not_sent=signed_mine.count(),
+        to_review=awaiting_list(user, StepKind.REVIEW).count(),
+        unread_incoming=handled.filter(kind="to", state=DeliveryState.DELIVERED).count(),
+        open_incoming=handled.filter(kind="to", state__in=OPEN_DELIVERY).count(),
+        unread_dispositions=mine.filter(state=DispositionState.ISSUED).count(),
+        open_dispositions=mine.filter(state__in=OPEN_DISPOSITION).count(),
+        unread_cc=handled.filter(kind="cc", state=DeliveryState.DELIVERED).count(),
+        drafts=Letter.objects.drafts_of(user).count(),
+    )
+
+
+# --- the letter page ---
+@dataclass
+class DispositionNode:
+    disposition: Disposition
+    status: str
+    children: list[DispositionNode]
+    labels: list[str] = field(default_factory=list)
+
+
+def disposition_tree(user: User, letter: Letter) -> dict[int, list[DispositionNode]]:
+    """Per visible delivery, the dispositions the user may see as a tree with due marks."""
+    rows = list(
+        Disposition.objects.visible_to(user)
+        .filter(letter=letter)
+        .select_related("to_position__unit", "issued_as", "issued_by", "reported_by")
+        .order_by("id")
+    )
+    today = timezone.localdate()
+    texts = dict(
+        DispositionInstruction.objects.filter(tenant_id=letter_tenant(rows)).values_list(
+            "code", "text"
+        )
+    )
+    nodes = {
+        d.pk: DispositionNode(
+            d,
+            due_status(
+                d.due_date,
+                today=today,
+                done=d.state in (DispositionState.DONE, DispositionState.CANCELLED),
+            ),
+            [],
+            [texts.get(code, code) for code in d.instructions],
+        )
+        for d in rows
+    }
+    roots: dict[int, list[DispositionNode]] = {}
+    for d in rows:
+        node = nodes[d.pk]
+        if d.parent_id in nodes:
+            nodes[d.parent_id].children.append(node)
+        else:
+            roots.setdefault(d.delivery_id, []).append(node)
+    return roots
+
+
+def letter_tenant(rows: list[Disposition]) -> int | None:
+    return rows[0].tenant_id if rows else None
+
+
+def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
+    """Per-recipient status: the sender side sees every delivery, a recipient only theirs."""
+    qs = Delivery.objects.filter(letter=letter).select_related("unit__tenant", "position",
+                                                               "first_read_by")  # fmt: skip
+    sender_side = letter.tenant_id == user.tenant_id and (
+        letter.drafter_id == user.pk
+        or letter.signed_by_id == user.pk
+        or Position.objects.filter(pk=letter.signed_as_id, pk__in=held_position_ids(user))
+        or Unit.objects.filter(pk=letter.unit_id, pk__in=inbox_unit_ids(user)).exists()
+    )
+    if not sender_side:
+        qs = qs.filter(pk__in=Delivery.objects.visible_to(user).values("pk"))
+    return list(qs.order_by("kind", "unit__path"))
+
+
+def letter_page(user: User, letter: Letter) -> dict:
+    """Everything the letter page shows, each part already limited to what the user may see."""
+    steps = list(
+        ReviewStep.objects.filter(letter=letter)
+        .select_related("position", "acted_by")
+        .order_by("round", "order")
+    )
+    return {
+        "recipients": list(letter.recipients.select_related("unit__tenant", "position", "address")),
+        "attachments": list(letter.attachments.all()),
+        "steps": steps,
+        "timeline": list(transition_log_for(letter)),
+        "deliveries": letter_deliveries(user, letter),
+        "tree": disposition_tree(user, letter),
+        "comments": list(letter.comments.select_related("author")),
+    }
+
+
+def handled_deliveries_of(user: User, letter: Letter) -> list[Delivery]:
+    return list(Delivery.objects.handled_by(user).filter(letter=letter).select_related("unit"))
+
+
+def letter_types_for(user: User) -> QuerySet[LetterType]:
+    return LetterType.objects.filter(tenant_id=user.tenant_id, is_active=True)
+
+
+def instructions_for(tenant_id: int) -> QuerySet[DispositionInstruction]:
+    return DispositionInstruction.objects.filter(tenant_id=tenant_id, is_active=True)
+
+
+def delegations_of(user: User) -> QuerySet[Delegation]:
+    return (
+        Delegation.objects.filter(Q(delegator=user) | Q(delegate=user))
+        .select_related("position", "delegator", "delegate")
+        .order_by("-start_date")
+    )
+
+
+def signer_positions(user: User) -> QuerySet[Position]:
+    return (
+        Position.objects.filter(tenant_id=user.tenant_id, is_active=True)
+        .filter(Q(is_head=True) | Q(can_sign=True))
+        .select_related("unit")
+        .order_by("unit__path")
+    )
+
+
+def recipient_units(user: User) -> QuerySet[Unit]:
+    """Units a letter can go to: this tenant's and other active tenants' on the platform."""
+    return (
+        Unit.objects.filter(is_active=True, tenant__is_active=True)
+        .filter(Q(tenant_id=user.tenant_id) | Q(depth__lte=2))
+        .select_related("tenant")
+        .order_by("tenant_id", "path")
+    )

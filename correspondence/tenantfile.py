@@ -1,0 +1,109 @@
+"""The tenant file's `letter_types`, `disposition_instructions` and `address_book` sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from organizations.tenantfile import CODE, Section, Strict, TenantFileError
+
+from .choices import LetterScope, SignerRule
+from .models import AddressBookEntry, DispositionInstruction, LetterType
+from .numbering import pattern_check
+
+
+class LetterTypeEntry(Strict):
+    code: str = Field(pattern=CODE, max_length=30)
+    name: str = Field(min_length=1, max_length=120)
+    number_pattern: str = Field(default="", max_length=120)
+    scope: LetterScope = LetterScope.BOTH
+    signer_rule: SignerRule = SignerRule.UNIT_HEAD
+    signer_positions: list[str] = []
+    creates_event: bool = False
+    multiple_signers: bool = False
+    active: bool = True
+
+    @field_validator("number_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        if value:
+            pattern_check(value)
+        return value
+
+
+class InstructionEntry(Strict):
+    code: str = Field(pattern=CODE, max_length=30)
+    text: str = Field(min_length=1, max_length=120)
+    represents: bool = False
+    active: bool = True
+
+
+class AddressEntry(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    organization: str = Field(default="", max_length=200)
+    address: str = ""
+    email: str = ""
+
+
+def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[str, int]:
+    from .services import letter_types_ensure_defaults
+
+    made = letter_types_ensure_defaults(tenant)
+    for order, e in enumerate(entries):
+        _, created = LetterType.objects.update_or_create(
+            tenant=tenant,
+            code=e.code,
+            defaults={
+                "name": e.name,
+                "number_pattern": e.number_pattern,
+                "scope": e.scope,
+                "signer_rule": e.signer_rule,
+                "signer_position_codes": e.signer_positions,
+                "creates_event": e.creates_event,
+                "multiple_signers": e.multiple_signers,
+                "is_active": e.active,
+                "sort_order": 200 + order,
+            },
+        )
+        made += created
+    return {"letter types": made}
+
+
+def _load_instructions(tenant, entries: list[InstructionEntry], base_dir: Path) -> dict[str, int]:
+    made = 0
+    for order, e in enumerate(entries):
+        _, created = DispositionInstruction.objects.update_or_create(
+            tenant=tenant,
+            code=e.code,
+            defaults={
+                "text": e.text,
+                "represents": e.represents,
+                "is_active": e.active,
+                "sort_order": 200 + order,
+            },
+        )
+        made += created
+    return {"disposition instructions": made}
+
+
+def _load_addresses(tenant, entries: list[AddressEntry], base_dir: Path) -> dict[str, int]:
+    made = 0
+    for e in entries:
+        _, created = AddressBookEntry.objects.update_or_create(
+            tenant=tenant,
+            name=e.name,
+            organization=e.organization,
+            defaults={"address": e.address, "email": e.email},
+        )
+        made += created
+    return {"addressees": made}
+
+
+SECTIONS = [
+    Section("letter_types", LetterTypeEntry, _load_types, order=20),
+    Section("disposition_instructions", InstructionEntry, _load_instructions, order=21),
+    Section("address_book", AddressEntry, _load_addresses, order=22),
+]
+
+__all__ = ["SECTIONS", "TenantFileError"]

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+app_name = "correspondence"
+
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("drafts/", views.drafts, name="drafts"),
+    path("awaiting/", views.awaiting, name="awaiting"),
+    path("dispositions/", views.dispositions, name="dispositions"),
+    path("new/", views.compose, name="compose"),
+    path("<int:pk>/", views.letter_detail, name="letter"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/do/<slug:action>/", views.letter_action, name="action"),
+    path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path("<int:pk>/comments/", views.comment, name="comment"),
+    path("<int:pk>/dispatch/<int:recipient_id>/", views.dispatch_external, name="dispatch"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
+    path("deliveries/<int:pk>/disposition/", views.disposition_new, name="disposition-new"),
+    path("deliveries/<int:pk>/finish/", views.delivery_finish, name="delivery-finish"),
+    path("dispositions/<int:pk>/report/", views.disposition_report, name="disposition-report"),
+    path(
+        "dispositions/<int:pk>/<slug:action>/", views.disposition_action, name="disposition-action"
+    ),
+    path("incoming/new/", views.incoming_new, name="incoming"),
+    path("numbers/", views.reservations, name="reservations"),
+    path("numbers/<int:pk>/<slug:action>/", views.reservation_action, name="reservation-action"),
+    path("delegations/", views.delegations, name="delegations"),
+    path("delegations/<int:pk>/end/", views.delegation_end, name="delegation-end"),
+]

@@ -1,0 +1,53 @@
+"""Letters built through the services, for tests."""
+
+from __future__ import annotations
+
+from correspondence import services as svc
+from correspondence.models import Delivery, Letter, LetterType
+from correspondence.services import RecipientInput
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def letter_type(world, code="surat_dinas", tenant=None) -> LetterType:
+    return LetterType.objects.get(tenant=tenant or world.tenant, code=code)
+
+
+def draft(world, *, to=("bappeda",), cc=(), security="biasa", by=None, code="surat_dinas",
+          to_positions=None, **fields) -> Letter:  # fmt: skip
+    """A draft by the drafter (Seksi Aptika) signed by the head of Kominfo."""
+    recipients = [RecipientInput(kind="to", unit=world.units[u]) for u in to]
+    recipients += [
+        RecipientInput(kind="to", unit=world.positions[p].unit, position=world.positions[p])
+        for p in to_positions or ()
+    ]
+    recipients += [RecipientInput(kind="cc", unit=world.units[u]) for u in cc]
+    fields.setdefault("subject", "Permohonan data aplikasi")
+    fields.setdefault("body", "<p>Dengan hormat,</p><p>Mohon data.</p>")
+    return svc.letter_create(
+        by=by or world.drafter,
+        letter_type=letter_type(world, code),
+        recipients=recipients,
+        security=security,
+        signer_position=world.positions["kadis_kominfo"],
+        **fields,
+    )
+
+
+def through_review(world, letter: Letter) -> Letter:
+    letter = svc.letter_submit(letter=letter, by=world.drafter)
+    letter = svc.letter_approve(letter=letter, by=world.reviewer)
+    return svc.letter_approve(letter=letter, by=world.reviewer2)
+
+
+def signed(world, **kw) -> Letter:
+    letter = through_review(world, draft(world, **kw))
+    return svc.letter_sign(letter=letter, by=world.head)
+
+
+def sent(world, **kw) -> Letter:
+    return svc.letter_send(letter=signed(world, **kw), by=world.head)
+
+
+def delivery_to(letter: Letter, world, unit_key: str) -> Delivery:
+    return Delivery.objects.get(letter=letter, unit=world.units[unit_key])
