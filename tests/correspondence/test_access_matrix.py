@@ -1,0 +1,157 @@
+"""Who may do what with a letter: role × security level × action × state, through the policy
+(services) and through HTTP. A reviewer can read the expected outcome straight from MATRIX.
+
+Actions: L list (API letters list), O open (letter page), A download an attachment,
+D disposition (the delivery to Bappeda, or further down for the assignee), C comment.
+The letter: drafted in Seksi Aptika, reviewed by the Kasi and the Kabid, signed by the head of
+Kominfo, sent to Bappeda (for Rahasia and above: addressed to the head of Bappeda).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from correspondence import permissions as policy
+from correspondence import services as svc
+from correspondence.models import Comment, Letter
+from organizations.services import assignment_create
+from tests.conftest import client_for
+from tests.factories import PositionFactory, UserFactory
+
+from .helpers import PDF, delivery_to, draft, through_review
+
+LEVELS = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
+MATRIX = """
+role              state       biasa  terbatas  rahasia  sangat_rahasia
+drafter           in_review   LOA-C  LOA-C     LOA-C    LOA-C
+reviewer          in_review   LOA-C  LOA-C     LOA-C    LOA-C
+signer            in_review   -----  -----     -----    -----
+recipient_head    in_review   -----  -----     -----    -----
+drafter           sent        LOA-C  LOA-C     LOA-C    LOA-C
+reviewer          sent        LOA-C  LOA-C     LOA-C    LOA-C
+signer            sent        LOA-C  LOA-C     LOA-C    LOA-C
+recipient_head    sent        LOADC  LOADC     LOADC    LOADC
+agenda_clerk      sent        LOA-C  LOA-C     -----    -----
+unit_member       sent        -----  -----     -----    -----
+assignee          sent        LOADC  LOADC     LOADC    LOADC
+unrelated         sent        -----  -----     -----    -----
+tenant_admin      sent        -----  -----     -----    -----
+foreign_user      sent        -----  -----     -----    -----
+anonymous         sent        -----  -----     -----    -----
+"""
+
+
+def _rows():
+    lines = [line.split() for line in MATRIX.strip().splitlines()[1:]]
+    for role, state, *cells in lines:
+        for level, cell in zip(LEVELS, cells, strict=True):
+            yield pytest.param(role, state, level, cell, id=f"{role}-{state}-{level}")
+
+
+def _build(world, state: str, level: str):
+    letter = draft(world, security=level)
+    svc.attachment_add(
+        letter=letter, by=world.drafter, upload=SimpleUploadedFile("lampiran.pdf", PDF)
+    )
+    member_pos = PositionFactory(unit=world.units["bappeda"], title="Analis Kebijakan")
+    member = UserFactory(tenant=world.tenant, username="analis")
+    assignment_create(user=member, position=member_pos, start_date=dt.date(2020, 1, 1))
+    if state == "in_review":
+        svc.letter_submit(letter=letter, by=world.drafter)
+        return Letter.objects.get(pk=letter.pk), None, member
+    letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
+    letter = svc.letter_send(letter=letter, by=world.head)
+    delivery = delivery_to(letter, world, "bappeda")
+    (disposition,) = svc.disposition_create(
+        delivery=delivery,
+        by=world.bappeda_head,
+        to_positions=[world.positions["perencana"]],
+        instructions=["tindak_lanjuti"],
+    )
+    return letter, disposition, member
+
+
+def _user(world, role, member):
+    return {
+        "drafter": world.drafter,
+        "reviewer": world.reviewer,
+        "signer": world.head,
+        "recipient_head": world.bappeda_head,
+        "agenda_clerk": world.bappeda_clerk,
+        "unit_member": member,
+        "assignee": world.bappeda_staff,
+        "unrelated": world.outsider,
+        "tenant_admin": world.tenant_admin,
+        "foreign_user": world.foreigner,
+        "anonymous": AnonymousUser(),
+    }[role]
+
+
+def _can_disposition(user, letter, disposition) -> bool:
+    if disposition is None:
+        return False
+    delivery = disposition.delivery
+    return policy.can_disposition_delivery(user, delivery) or policy.can_disposition_further(
+        user, disposition
+    )
+
+
+@pytest.mark.parametrize(("role", "state", "level", "cell"), list(_rows()))
+def test_policy(world, role, state, level, cell):
+    letter, disposition, member = _build(world, state, level)
+    user = _user(world, role, member)
+    att = letter.attachments.get()
+    got = "".join(
+        [
+            "L" if Letter.objects.visible_to(user).filter(pk=letter.pk).exists() else "-",
+            "O" if policy.can_view_letter(user, letter) else "-",
+            "A" if policy.can_view_letter(user, att.letter) else "-",
+            "D" if _can_disposition(user, letter, disposition) else "-",
+            "C" if policy.can_comment_letter(user, letter) else "-",
+        ]
+    )
+    assert got == cell
+
+
+@pytest.mark.parametrize(("role", "state", "level", "cell"), list(_rows()))
+def test_http(world, role, state, level, cell):
+    letter, disposition, member = _build(world, state, level)
+    user = _user(world, role, member)
+    client = client_for(None if role == "anonymous" else user, tenant=getattr(user, "tenant", None)
+                        or world.tenant)  # fmt: skip
+    att = letter.attachments.get()
+    listed = client.get(reverse("api:letter-list"), {"page_size": 100})
+    ids = [r["id"] for r in listed.json()["results"]] if listed.status_code == 200 else []
+    page = client.get(reverse("correspondence:letter", args=[letter.pk]))
+    download = client.get(reverse("correspondence:attachment", args=[att.pk]))
+    got = "L" if letter.pk in ids else "-"
+    got += "O" if page.status_code == 200 else "-"
+    got += "A" if download.status_code == 200 else "-"
+    if disposition is not None:
+        # the head dispositions the delivery; the assignee passes theirs further down
+        body = {"to_positions": [world.positions["pengadm_bappeda"].pk],
+                "instructions": ["diketahui"]}  # fmt: skip
+        if role == "assignee":
+            body["parent"] = disposition.pk
+        r = client.post(
+            reverse("api:delivery-dispositions", args=[disposition.delivery_id]),
+            body,
+            content_type="application/json",
+        )
+        got += "D" if r.status_code == 201 else "-"
+        assert r.status_code in (201, 401, 403, 404)
+    else:
+        got += "-"
+    before = Comment.objects.count()
+    client.post(reverse("correspondence:comment", args=[letter.pk]), {"text": "catatan"})
+    got += "C" if Comment.objects.count() == before + 1 else "-"
+    assert got == cell
+    if "O" not in cell and role != "anonymous":
+        assert page.status_code == 404 and download.status_code == 404  # never a 403 that leaks
+    if "A" in cell and level in ("rahasia", "sangat_rahasia"):
+        assert download["Cache-Control"] == "private, no-store"
