@@ -97,7 +97,8 @@ def can_send_letter(user, letter: Letter) -> bool:
     if letter.drafter_id == user.pk or _holds(user, letter.signed_as_id):
         return True
     return user.roles.filter(
-        kind__in=[RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY], unit_id=letter.unit_id
+        kind__in=[RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY],
+        unit_id__in=[letter.unit_id, letter.number_unit_id],
     ).exists()
 
 
@@ -152,7 +153,9 @@ def can_dispatch_external(user, letter: Letter) -> bool:
         _member(user)
         and letter.tenant_id == user.tenant_id
         and letter.state == LetterState.SENT
-        and user.roles.filter(kind=RoleKind.REGISTRY_CLERK, unit_id=letter.unit_id).exists()
+        and user.roles.filter(
+            kind=RoleKind.REGISTRY_CLERK, unit_id__in=[letter.unit_id, letter.number_unit_id]
+        ).exists()
     )
 
 

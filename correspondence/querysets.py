@@ -106,12 +106,12 @@ class LetterQuerySet(models.QuerySet):
         )
         from .choices import LetterState
 
+        # A unit's outbox: letters drafted in it or numbered in its register (signed by its head).
         own_outbox = Q(
             is_incoming=False,
             state__in=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
             security__in=OPEN_LEVELS,
-            unit_id__in=units,
-        )
+        ) & (Q(unit_id__in=units) | Q(number_unit_id__in=units))
         own_tenant = Q(tenant_id=user.tenant_id) & (
             Exists(_granted("LetterUserObjectPermission", user, "view_letter"))
             | Exists(steps)

@@ -157,7 +157,7 @@ class LetterViewSet(
         return self._act(svc.letter_approve, note=_valid(s.NoteIn, request.data)["note"])
 
     @extend_schema(request=s.NoteIn, responses=s.LetterDetailOut)
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
         return self._act(svc.letter_return, note=_valid(s.NoteIn, request.data)["note"])
 
