@@ -260,6 +260,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have `kind` and `state` fields with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RecipientKindEnum": "correspondence.choices.RecipientKind",
+        "AttachmentKindEnum": "correspondence.choices.AttachmentKind",
+        "StepKindEnum": "correspondence.choices.StepKind",
+        "LetterStateEnum": "correspondence.choices.LetterState",
+        "DeliveryStateEnum": "correspondence.choices.DeliveryState",
+        "DispositionStateEnum": "correspondence.choices.DispositionState",
+        "StepStateEnum": "correspondence.choices.StepState",
+        "RoleKindEnum": "organizations.choices.RoleKind",
+        "AssignmentKindEnum": "organizations.choices.AssignmentKind",
+        "UnitKindEnum": "organizations.choices.UnitKind",
+    },
 }
 
 GUARDIAN_RAISE_403 = False
