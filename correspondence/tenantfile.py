@@ -67,7 +67,7 @@ def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[
             },
         )
         made += created
-    return {"letter types": made}
+    return {"letter types": made} if made else {}
 
 
 def _load_instructions(tenant, entries: list[InstructionEntry], base_dir: Path) -> dict[str, int]:
@@ -84,7 +84,7 @@ def _load_instructions(tenant, entries: list[InstructionEntry], base_dir: Path) 
             },
         )
         made += created
-    return {"disposition instructions": made}
+    return {"disposition instructions": made} if made else {}
 
 
 def _load_addresses(tenant, entries: list[AddressEntry], base_dir: Path) -> dict[str, int]:
@@ -97,7 +97,7 @@ def _load_addresses(tenant, entries: list[AddressEntry], base_dir: Path) -> dict
             defaults={"address": e.address, "email": e.email},
         )
         made += created
-    return {"addressees": made}
+    return {"addressees": made} if made else {}
 
 
 SECTIONS = [
