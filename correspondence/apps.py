@@ -5,11 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class CorrespondenceConfig(AppConfig):
     name = "correspondence"
     verbose_name = _("Correspondence")
+    periodic = {"dispositions-due": ("correspondence.tasks.dispositions_due_notify", 900)}
 
     def ready(self) -> None:
+        from notifications.registry import digest_section_register, watchable_register
         from organizations.tenantfile import register_section
 
+        from .realtime import digest_lines, letter_watch_group
         from .tenantfile import SECTIONS
 
+        watchable_register("letter", letter_watch_group)
+        digest_section_register(digest_lines)
         for section in SECTIONS:
             register_section(section)

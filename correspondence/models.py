@@ -636,6 +636,9 @@ class Disposition(ConcurrentTransitionMixin, models.Model):
     instructions = models.JSONField(_("instructions"), default=list)
     note = models.TextField(_("note"), blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
+    # When the assignee was told it is due soon / overdue: each notice goes out once.
+    due_soon_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     urgency = models.CharField(
         _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.BIASA
     )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from notifications.kinds import Kind
 from organizations.models import Position, Unit, User
-from workflows.selectors import due_status, transition_log_for
+from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
 from .models import (
@@ -202,6 +204,29 @@ def dispositions_to_me(user: User, *, open_only: bool = False) -> QuerySet[Dispo
     return qs.select_related("letter", "issued_as", "to_position", "delivery").order_by(
         "due_date", "-id"
     )
+
+
+def dispositions_overdue_for(user: User) -> QuerySet[Disposition]:
+    """Open dispositions to the user whose due date has passed in the tenant's time zone."""
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(user.tenant.time_zone))
+    return dispositions_to_me(user, open_only=True).filter(due_date__lt=today)
+
+
+def dispositions_due_unnotified(*, tenant_id: int, kind: str, today: dt.date):
+    """Open dispositions of a tenant that are due soon (within SOON_DAYS of `today`) or
+    overdue, per `kind`, and have not had that notice yet."""
+    qs = Disposition.objects.filter(
+        tenant_id=tenant_id, state__in=OPEN_DISPOSITION, due_date__isnull=False
+    )
+    if kind == Kind.OVERDUE:
+        qs = qs.filter(due_date__lt=today, overdue_notified_at__isnull=True)
+    else:
+        qs = qs.filter(
+            due_date__gte=today,
+            due_date__lte=today + dt.timedelta(days=SOON_DAYS),
+            due_soon_notified_at__isnull=True,
+        )
+    return qs.select_related("letter__unit", "to_position").order_by("pk")
 
 
 def dispositions_to_confirm(user: User) -> QuerySet[Disposition]:

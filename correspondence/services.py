@@ -23,14 +23,14 @@ from django_fsm import TransitionNotAllowed
 
 from naskah.uploads import SCAN_TYPES, stored_name, upload_inspect
 from notifications.kinds import Kind
-from notifications.services import notify
+from notifications.services import notify, object_changed
 from organizations.choices import RoleKind, UnitKind
 from organizations.models import Assignment, Position, Tenant, Unit, User
 from organizations.selectors import unit_ancestor_heads
 from workflows.choices import SecurityLevel, Urgency
 from workflows.services import security_event_record, transition_log
 
-from . import hooks, numbering
+from . import hooks, numbering, selectors
 from . import permissions as policy
 from .choices import (
     AttachmentKind,
@@ -125,6 +125,9 @@ def _log(obj, *, tenant_id: int, action: str, source, by, position=None, note: s
     behalf = None
     if position is not None and by is not None:
         behalf = _delegator_for(by, position)
+    # People watching the letter page see its timeline refresh once this commits.
+    letter_id = obj.pk if isinstance(obj, Letter) else obj.letter_id
+    object_changed("letter", letter_id, action=action)
     transition_log(
         obj,
         tenant_id=tenant_id,
@@ -178,9 +181,13 @@ def _delivery_handlers(delivery: Delivery) -> list[User]:
 
 
 def notice_subject(letter: Letter) -> str:
-    """A letter's subject as notifications may show it: never for Sangat Rahasia."""
-    if letter.security == SecurityLevel.SANGAT_RAHASIA:
-        return _("Top secret letter from %(unit)s") % {"unit": letter.unit.label}
+    """A letter's subject as notifications, pushes and e-mails may show it: never for Rahasia
+    and above (a notification lands on lock screens and in mailboxes)."""
+    if letter.security in SecurityLevel.confidential():
+        return _("%(level)s letter from %(unit)s") % {
+            "level": letter.get_security_display(),
+            "unit": letter.unit.label,
+        }
     return letter.subject
 
 
@@ -1103,7 +1110,43 @@ def comment_add(*, letter: Letter, by: User, text: str) -> Comment:
         raise PermissionDenied
     if not (text or "").strip():
         raise ValidationError({"text": _("Write a comment.")})
-    return Comment.objects.create(letter=letter, author=by, text=text.strip()[:4000])
+    comment = Comment.objects.create(letter=letter, author=by, text=text.strip()[:4000])
+    object_changed("letter", letter.pk, action="comment")
+    return comment
+
+
+def disposition_due_notify(*, now: dt.datetime | None = None) -> int:
+    """Tell assignees once when a disposition falls due soon and once when it is overdue, by
+    each tenant's own date. Returns how many dispositions were notified."""
+    now = now or timezone.now()
+    count = 0
+    for tenant in Tenant.objects.all():
+        today = timezone.localtime(now, ZoneInfo(tenant.time_zone)).date()
+        for kind, text in (
+            (Kind.OVERDUE, _("Overdue: %(s)s (due %(d)s)")),
+            (Kind.DUE_SOON, _("Due soon: %(s)s (due %(d)s)")),
+        ):
+            field = "overdue_notified_at" if kind == Kind.OVERDUE else "due_soon_notified_at"
+            for d in selectors.dispositions_due_unnotified(
+                tenant_id=tenant.pk, kind=kind, today=today
+            ):
+                with transaction.atomic():
+                    # Claim first: a second sweep running at once updates nothing and skips.
+                    claimed = Disposition.objects.filter(pk=d.pk, **{field: None}).update(
+                        **{field: now}
+                    )
+                    if not claimed:
+                        continue
+                    notify(
+                        position_users([d.to_position_id]),
+                        kind,
+                        d,
+                        text=text
+                        % {"s": notice_subject(d.letter), "d": d.due_date.strftime("%d-%m-%Y")},
+                        url=_letter_url(d.letter),
+                    )
+                count += 1
+    return count
 
 
 # --- incoming paper, reserved numbers, delegation ---

@@ -302,6 +302,9 @@ elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     MAILERS = {"default": {"BACKEND": "naskah.mail.DisabledEmailBackend"}}
+# The daily digest goes out after this local hour; links in mail use this scheme.
+NASKAH_DIGEST_HOUR = _int("NASKAH_DIGEST_HOUR", default=7)
+NASKAH_PUBLIC_SCHEME = env.str("NASKAH_PUBLIC_SCHEME", default="http" if DEBUG else "https")
 DEFAULT_FROM_EMAIL = env.str("NASKAH_DEFAULT_FROM_EMAIL", default="naskah@localhost")
 
 LOGGING = {

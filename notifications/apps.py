@@ -5,3 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+    periodic = {"notification-digest": ("notifications.tasks.digest_send", 900)}

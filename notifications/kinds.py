@@ -19,3 +19,8 @@ class Kind(models.TextChoices):
     EVENT_INVITATION = "event.invited", _("Event invitation")
     EVENT_CHANGED = "event.changed", _("Event changed")
     REMINDER = "event.reminder", _("Reminder")
+    DIGEST = "digest.daily", _("Daily digest of pending and overdue work")
+
+
+# Kinds a user may choose to receive by e-mail as well; the digest is e-mail only.
+EMAIL_ONLY = {Kind.DIGEST}

@@ -54,3 +54,41 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind: shown in the app (stored and pushed) and/or e-mailed.
+
+    No row means the default: in the app, no e-mail.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+class DigestLog(models.Model):
+    """One row per user and local day a digest went out: the digest is never sent twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

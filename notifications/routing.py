@@ -1,3 +1,7 @@
 """WebSocket routes (served by daphne through channels)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import NotificationConsumer
+
+websocket_urlpatterns = [path("ws/notifications/", NotificationConsumer.as_asgi())]

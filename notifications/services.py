@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
-from django.utils import timezone
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
-from .kinds import Kind
-from .models import Notification
+from organizations.selectors import user_list_active_with_email
+
+from .kinds import EMAIL_ONLY, Kind
+from .models import DigestLog, Notification, NotificationPreference
+from .registry import digest_sections, object_group
 
 log = logging.getLogger(__name__)
 
@@ -24,27 +32,48 @@ def user_group(user_id: int) -> str:
 def notify(
     users: Iterable, kind: Kind | str, obj: models.Model | None = None, *, text: str, url: str = ""
 ) -> list[Notification]:
-    """Store one notification per distinct active user and push each after the commit."""
+    """Store one notification per distinct active user who wants it in the app, push each
+    after the commit, and e-mail those who asked for this kind by e-mail."""
     recipients = {u.pk: u for u in users if u is not None and u.is_active and u.tenant_id}
     if not recipients:
         return []
+    kind = str(kind)
+    prefs = {
+        user_id: (in_app, email)
+        for user_id, in_app, email in NotificationPreference.objects.filter(
+            user_id__in=recipients, kind=kind
+        ).values_list("user_id", "in_app", "email")
+    }
     ct = ContentType.objects.get_for_model(obj) if obj is not None else None
     rows = Notification.objects.bulk_create(
         [
             Notification(
                 tenant_id=u.tenant_id,
                 recipient_id=u.pk,
-                kind=str(kind),
+                kind=kind,
                 text=text[:300],
                 url=url,
                 content_type=ct,
                 object_id=obj.pk if obj is not None else None,
             )
             for u in recipients.values()
+            if prefs.get(u.pk, (True, False))[0]
         ]
     )
-    transaction.on_commit(lambda: push(rows))
+    if rows:
+        transaction.on_commit(lambda: push(rows))
+    mail_to = [u for u in recipients.values() if prefs.get(u.pk, (True, False))[1] and u.email]
+    if mail_to and settings.NASKAH_EMAIL_ENABLED:
+        transaction.on_commit(lambda: _mail(mail_to, text=text, url=url))
     return rows
+
+
+def _mail(users, *, text: str, url: str) -> None:
+    for user in users:
+        try:
+            send_mail(text[:150], f"{text}\n\n{url}".strip(), None, [user.email])
+        except Exception:  # the stored notification is the truth; mail is best effort
+            log.warning("e-mail to user %s failed", user.pk, exc_info=True)
 
 
 def push(rows: list[Notification]) -> None:
@@ -67,6 +96,22 @@ def push(rows: list[Notification]) -> None:
             log.warning("push to user %s failed", row.recipient_id, exc_info=True)
 
 
+def object_changed(label: str, pk: int, *, action: str) -> None:
+    """After the commit, tell the people viewing an object that it changed (ids only, no text)."""
+
+    def send():
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {"type": "object.changed", "object": label, "id": pk, "action": action}
+        try:
+            async_to_sync(layer.group_send)(object_group(label, pk), message)
+        except Exception:
+            log.warning("push to %s %s failed", label, pk, exc_info=True)
+
+    transaction.on_commit(send)
+
+
 @transaction.atomic
 def notification_mark_read(*, user, ids: list[int] | None = None) -> int:
     """Mark a user's notifications read (all when ids is None); returns how many changed."""
@@ -74,3 +119,56 @@ def notification_mark_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_set(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store a user's per-kind choices {kind: (in_app, email)}. Raises ValueError on an unknown
+    kind."""
+    unknown = set(choices) - set(Kind.values)
+    if unknown:
+        raise ValueError(f"Unknown notification kinds: {', '.join(sorted(unknown))}")
+    for kind, (in_app, email) in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=user,
+            kind=kind,
+            defaults={"in_app": bool(in_app) and kind not in EMAIL_ONLY, "email": bool(email)},
+        )
+
+
+def digest_wanted(user) -> bool:
+    """Whether a user gets the daily digest (on by default when they have an address)."""
+    row = NotificationPreference.objects.filter(user=user, kind=Kind.DIGEST).first()
+    return bool(user.email) and (row.email if row else True)
+
+
+def digest_send_due(*, now: dt.datetime | None = None, users=None) -> int:
+    """Send today's digest to every user whose local morning has come and who has pending or
+    overdue work, at most once per user and local day. Returns how many were sent."""
+    if not settings.NASKAH_EMAIL_ENABLED:
+        return 0
+    now = now or timezone.now()
+    sent = 0
+    for user in users if users is not None else user_list_active_with_email():
+        local = now.astimezone(ZoneInfo(user.tenant.time_zone))
+        if local.hour < settings.NASKAH_DIGEST_HOUR or not digest_wanted(user):
+            continue
+        lines = [line for section in digest_sections() for line in section(user) if line.count]
+        if not lines:
+            continue
+        try:
+            with transaction.atomic():
+                DigestLog.objects.create(user=user, day=local.date())
+                with translation.override(settings.LANGUAGE_CODE):
+                    site = f"{settings.NASKAH_PUBLIC_SCHEME}://{user.tenant.primary_domain}"
+                    context = {"user": user, "lines": lines, "day": local.date(), "site": site}
+                    body = render_to_string("notifications/digest.txt", context)
+                    subject = render_to_string("notifications/digest_subject.txt", context)
+                send_mail(subject.strip(), body, None, [user.email])
+        except IntegrityError:
+            continue  # another run sent today's digest already
+        except Exception:  # the log row rolled back with it: the next run retries
+            log.warning("digest to user %s failed", user.pk, exc_info=True)
+            continue
+        sent += 1
+    return sent

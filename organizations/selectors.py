@@ -147,6 +147,16 @@ def user_list_for_tenant(tenant: Tenant) -> QuerySet[User]:
     return User.objects.filter(tenant=tenant, is_active=True).order_by("name", "username")
 
 
+def user_list_active_with_email() -> QuerySet[User]:
+    """Active users of every tenant who have an e-mail address, with their tenant."""
+    return (
+        User.objects.filter(is_active=True, tenant__isnull=False)
+        .exclude(email="")
+        .select_related("tenant")
+        .order_by("pk")
+    )
+
+
 def units_with_parent(tenant: Tenant) -> QuerySet[Unit]:
     """A tenant's units in tree order, each annotated with its parent's id (one query)."""
     parent = Unit.objects.filter(

@@ -5,4 +5,90 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(el.dataset.confirm)) event.preventDefault();
     });
   });
+  liveUpdates(document.body);
 });
+
+// The page's WebSocket: the unread badge, lists that refresh themselves when a matching
+// notification arrives ([data-refresh-on="delivery"] for kinds "delivery.*", "*" for all),
+// and watched objects ([data-watch-object][data-watch-id]) that refresh when they change.
+// Stored notifications are the truth: after a reconnect everything refreshes to catch up.
+function liveUpdates(body) {
+  const path = body.dataset.wsUrl;
+  if (!path || !("WebSocket" in window)) return;
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  let delay = 1000;
+  let connectedBefore = false;
+
+  const setBadge = (count) => {
+    document.querySelectorAll("[data-unread-badge]").forEach((badge) => {
+      badge.textContent = String(count);
+      badge.hidden = !count;
+    });
+  };
+  const trigger = (el, name) => {
+    if (window.htmx) window.htmx.trigger(el, name);
+  };
+  const refresh = (kind) => {
+    document.querySelectorAll("[data-refresh-on]").forEach((el) => {
+      const on = el.dataset.refreshOn;
+      if (on === "*" || kind === "*" || kind.startsWith(on + ".")) trigger(el, "naskah:refresh");
+    });
+  };
+  const toast = (text, url) => {
+    let region = document.getElementById("toasts");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "toasts";
+      region.setAttribute("aria-live", "polite");
+      body.appendChild(region);
+    }
+    const item = document.createElement(url ? "a" : "p");
+    item.className = "toast";
+    item.textContent = text; // never innerHTML: the text is data
+    if (url && url.startsWith("/") && !url.startsWith("//")) item.href = url;
+    region.appendChild(item);
+    window.setTimeout(() => item.remove(), 8000);
+  };
+
+  const connect = () => {
+    const socket = new WebSocket(`${scheme}//${window.location.host}${path}`);
+    socket.addEventListener("open", () => {
+      delay = 1000;
+      document.querySelectorAll("[data-watch-object]").forEach((el) => {
+        const id = Number(el.dataset.watchId);
+        socket.send(JSON.stringify({ action: "watch", object: el.dataset.watchObject, id }));
+      });
+      if (connectedBefore) {
+        refresh("*");
+        document.querySelectorAll("[data-watch-object]").forEach((el) => trigger(el, "naskah:changed"));
+      }
+      connectedBefore = true;
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message.type === "hello") setBadge(message.unread);
+      if (message.type === "notification") {
+        setBadge(message.unread);
+        refresh(message.kind);
+        toast(message.text, message.url);
+      }
+      if (message.type === "changed") {
+        const selector = `[data-watch-object="${message.object}"][data-watch-id="${message.id}"]`;
+        document.querySelectorAll(selector).forEach((el) => trigger(el, "naskah:changed"));
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      // 44xx: refused (signed out, another tenant): retrying cannot help.
+      if (event.code >= 4400 && event.code < 4500) return;
+      const wait = delay + Math.random() * delay * 0.5;
+      delay = Math.min(delay * 2, 30000);
+      window.setTimeout(connect, wait);
+    });
+  };
+  connect();
+}

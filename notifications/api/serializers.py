@@ -1,0 +1,32 @@
+from rest_framework import serializers
+
+from ..kinds import Kind
+from ..models import Notification
+
+
+class NotificationOut(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "url", "created_at", "read_at", "is_read"]
+
+
+class MarkReadIn(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=500,
+        help_text="Omit to mark all read.",
+    )  # fmt: skip
+
+
+class MarkReadOut(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class PreferenceRow(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    label = serializers.CharField(read_only=True)
+    in_app = serializers.BooleanField()
+    email = serializers.BooleanField()
+    email_only = serializers.BooleanField(read_only=True)

@@ -1,0 +1,110 @@
+"""The WebSocket a signed-in page keeps open: pushes for its user, and live updates of the
+objects it watches (after the owning app's access check)."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from organizations.permissions import can_login_to_tenant
+from organizations.selectors import tenant_for_host
+
+from .models import Notification
+from .registry import watch_check
+from .services import user_group
+
+# Close codes (4000-4999 are the application's): the client does not retry these.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+MAX_WATCHED = 20
+
+
+def _host(scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            return value.decode("latin-1")
+    return ""
+
+
+@database_sync_to_async
+def _tenant_allows(user, host: str) -> bool:
+    tenant = tenant_for_host(host)
+    return tenant is not None and can_login_to_tenant(user, tenant)
+
+
+@database_sync_to_async
+def _unread_count(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+@database_sync_to_async
+def _watch_group(name: str, user, pk: int) -> str | None:
+    check = watch_check(name)
+    return check(user, pk) if check is not None else None
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    """One connection per open page: joins `user.<id>`; never a shared group filtered here."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.watched: set[str] = set()
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await _tenant_allows(user, _host(self.scope)):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user_id = user.pk
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "unread": await _unread_count(user.pk)})
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "watched", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if not isinstance(content, dict) or content.get("action") != "watch":
+            await self.send_json({"type": "error", "code": "unknown_action"})
+            return
+        name, pk = content.get("object"), content.get("id")
+        if not isinstance(name, str) or not isinstance(pk, int) or isinstance(pk, bool):
+            await self.send_json({"type": "error", "code": "bad_request"})
+            return
+        if len(self.watched) >= MAX_WATCHED:
+            await self.send_json({"type": "error", "code": "too_many_watches"})
+            return
+        group = await _watch_group(name, self.scope["user"], pk)
+        if group is None:  # missing, hidden or foreign: the same answer for all three
+            await self.send_json({"type": "error", "code": "not_found", "object": name, "id": pk})
+            return
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.watched.add(group)
+        await self.send_json({"type": "watching", "object": name, "id": pk})
+
+    async def notification_message(self, event):
+        await self.send_json(
+            {
+                "type": "notification",
+                "id": event["id"],
+                "kind": event["kind"],
+                "text": event["text"],
+                "url": event["url"],
+                "created_at": event["created_at"],
+                "unread": await _unread_count(self.user_id),
+            }
+        )
+
+    async def object_changed(self, event):
+        await self.send_json(
+            {
+                "type": "changed",
+                "object": event["object"],
+                "id": event["id"],
+                "action": event["action"],
+            }
+        )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.centre, name="centre"),
+    path("mark-all-read/", views.mark_all_read, name="mark-all-read"),
+    path("<int:pk>/open/", views.open_notification, name="open"),
+    path("preferences/", views.preferences, name="preferences"),
+]
