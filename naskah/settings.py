@@ -165,7 +165,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("NASKAH_REDIS_PREFIX", "naskah")},
+            "CONFIG": {
+                # channels-redis blocks on BZPOPMIN for up to 5 s; redis-py 8 also defaults
+                # to a 5 s socket timeout, so under load the read times out and the consumer
+                # dies with 1011. Give the socket room beyond the blocking pop.
+                # A thousand phones reconnecting at once each join their group concurrently.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "max_connections": _int("NASKAH_REDIS_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
+                "prefix": env.str("NASKAH_REDIS_PREFIX", "naskah"),
+            },
         }
     }
     CACHES = {

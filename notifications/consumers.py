@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from organizations.permissions import can_login_to_tenant
-from organizations.selectors import tenant_for_host
+from organizations.selectors import tenant_by_slug, tenant_for_host
 
 from .models import Notification
 from .registry import watch_check
@@ -27,14 +28,13 @@ def _host(scope) -> str:
 
 
 @database_sync_to_async
-def _tenant_allows(user, host: str) -> bool:
-    tenant = tenant_for_host(host)
-    return tenant is not None and can_login_to_tenant(user, tenant)
-
-
-@database_sync_to_async
-def _unread_count(user_id: int) -> int:
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+def _admit(user, host: str) -> int | None:
+    """The user's unread count when they may connect on this host, else None (one trip to the
+    sync thread: a thousand phones reconnecting at once queue there)."""
+    tenant = tenant_for_host(host) or tenant_by_slug(settings.NASKAH_DEFAULT_TENANT)
+    if tenant is None or not can_login_to_tenant(user, tenant):
+        return None
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
 @database_sync_to_async
@@ -52,14 +52,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not await _tenant_allows(user, _host(self.scope)):
+        unread = await _admit(user, _host(self.scope))
+        if unread is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "hello", "unread": await _unread_count(user.pk)})
+        await self.send_json({"type": "hello", "unread": unread})
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
@@ -95,7 +96,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 "text": event["text"],
                 "url": event["url"],
                 "created_at": event["created_at"],
-                "unread": await _unread_count(self.user_id),
+                "unread": event.get("unread", 0),
             }
         )
 

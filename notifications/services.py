@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -81,6 +82,15 @@ def push(rows: list[Notification]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # Each user's unread count rides along, counted here in one query rather than by every
+    # open socket (the consumers then never touch the database for a push).
+    unread = dict(
+        Notification.objects.filter(recipient_id__in={r.recipient_id for r in rows})
+        .unread()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
+    )
     for row in rows:
         message = {
             "type": "notification.message",
@@ -89,6 +99,7 @@ def push(rows: list[Notification]) -> None:
             "text": row.text,
             "url": row.url,
             "created_at": (row.created_at or timezone.now()).isoformat(),
+            "unread": unread.get(row.recipient_id, 0),
         }
         try:
             async_to_sync(layer.group_send)(user_group(row.recipient_id), message)

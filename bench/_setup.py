@@ -1,0 +1,79 @@
+"""Shared set-up for benchmark scripts: a fresh PostgreSQL database and Django configured."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+BENCH_ENV = {
+    "NASKAH_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "NASKAH_ALLOWED_HOSTS": ".localhost,localhost,127.0.0.1",
+    "NASKAH_SSL_REDIRECT": "false",
+    "NASKAH_LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "naskah.settings",
+}
+
+
+def database_fresh(url: str) -> None:
+    """Drop and create the database named in a postgres:// URL."""
+    base, name = url.rsplit("/", 1)
+    server = base.split("://", 1)[1]
+    user_host = server.split("@")
+    user = user_host[0] if len(user_host) == 2 else "postgres"
+    host_port = user_host[-1]
+    host, _, port = host_port.partition(":")
+    args = ["-h", host, "-p", port or "5432", "-U", user]
+    subprocess.run(["dropdb", "--if-exists", *args, name], check=True)
+    subprocess.run(["createdb", *args, name], check=True)
+
+
+def django_setup(database_url: str, redis_url: str = "") -> None:
+    os.environ.update(BENCH_ENV)
+    os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary_ms(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "median_ms": round(statistics.median(values) * 1000, 1) if values else None,
+        "p95_ms": round(percentile(values, 95) * 1000, 1) if values else None,
+        "p99_ms": round(percentile(values, 99) * 1000, 1) if values else None,
+        "max_ms": round(max(values) * 1000, 1) if values else None,
+    }
+
+
+def write_result(name: str, data: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = {
+        "benchmark": name,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **data,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
