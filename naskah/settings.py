@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "RoleKindEnum": "organizations.choices.RoleKind",
         "AssignmentKindEnum": "organizations.choices.AssignmentKind",
         "UnitKindEnum": "organizations.choices.UnitKind",
+        "NotificationKindEnum": "notifications.kinds.Kind",
     },
 }
 
