@@ -138,6 +138,17 @@ class SignForm(forms.Form):
     mode = forms.ChoiceField(label=_("How"), choices=SigningMode.choices,
                              initial=SigningMode.ELECTRONIC)  # fmt: skip
     note = forms.CharField(required=False, widget=forms.HiddenInput)
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
+    )
+
+
+class VerifyUploadForm(forms.Form):
+    file = forms.FileField(label=_("PDF to check"))
+
+    def clean_file(self):
+        return _check_upload(self.cleaned_data["file"], {"pdf"})
 
 
 class AttachmentForm(forms.Form):

@@ -49,6 +49,17 @@ def letter_get_for_user(user: User, pk) -> Letter:
     )  # fmt: skip
 
 
+def letter_by_token(tenant, token: str) -> Letter | None:
+    """The signed letter a QR token names, only on its own tenant's host."""
+    if tenant is None or not token or len(token) > 64:
+        return None
+    return (
+        Letter.objects.filter(tenant=tenant, verify_token=token)
+        .select_related("signed_by", "signed_as", "tenant", "letter_type")
+        .first()
+    )
+
+
 def delivery_get_for_user(user: User, pk) -> Delivery:
     return _get_or_404(
         Delivery.objects.visible_to(user).select_related("letter", "unit", "position"), pk

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from organizations.selectors import unit_ancestor_heads
 from workflows.choices import SecurityLevel, Urgency
 from workflows.services import security_event_record, transition_log
 
-from . import hooks, numbering, selectors
+from . import hooks, numbering, selectors, signing
 from . import permissions as policy
 from .choices import (
     AttachmentKind,
@@ -61,6 +62,7 @@ from .models import (
     Recipient,
     ReviewStep,
 )
+from .pdf.build import letter_pdf
 from .querysets import delegated_position_ids, held_position_ids
 
 OPD_KINDS = {
@@ -72,9 +74,26 @@ OPD_KINDS = {
     UnitKind.DISTRICT,
 }
 ALLOWED_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "ol", "ul", "li", "table", "thead", "tbody",
-    "tr", "td", "th", "h3", "h4", "blockquote",
-}  # fmt: skip
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "ol",
+    "ul",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "h3",
+    "h4",
+    "blockquote",
+}
 
 
 class StaleEdit(Exception):
@@ -698,10 +717,18 @@ def letter_sign(
     last = not ReviewStep.objects.filter(
         letter=letter, round=letter.review_round, order__gt=step.order
     ).exists()
+    electronic = mode == SigningMode.ELECTRONIC
     source, _state = _fire(letter, "sign", by, last=last, mode=mode, by=by, position=step.position)
+    if electronic:
+        signing.adapter().check(by)  # a co-signer without a certificate hears it now
     nxt = _advance(letter, step, by, note)
     if last:
         _number(letter)
+        if electronic:
+            # Rendered and signed inside this transaction: a failure rolls back the number and
+            # the state together, so a letter is never half-signed.
+            _seal(letter)
+    letter.sign_pending_since, letter.sign_error = None, ""
     letter.save()
     _log(
         letter,
@@ -723,6 +750,87 @@ def letter_sign(
             url=_letter_url(letter),
         )
     return letter
+
+
+# A background signature that has not finished after this long may be asked for again.
+SIGN_PATIENCE = dt.timedelta(minutes=5)
+
+
+def _seal(letter: Letter) -> None:
+    """Render the official PDF and sign it with each signer's key, in signing order."""
+    letter.verify_token = secrets.token_urlsafe(32)
+    pdf = letter_pdf(letter)
+    signers = [
+        s.acted_by
+        for s in letter.steps.filter(round=letter.review_round, kind=StepKind.SIGN)
+        .select_related("acted_by")
+        .order_by("order")
+    ]
+    engine = signing.adapter()
+    for i, user in enumerate(signers, start=1):
+        pdf = engine.sign(
+            pdf,
+            user=user,
+            field_name=f"TTE{i}",
+            reason=f"Penandatanganan naskah dinas {letter.number}",
+            location=letter.tenant.city,
+        )
+    letter.pdf.save(f"{letter.tenant.slug}-{letter.pk}.pdf", ContentFile(pdf), save=False)
+    letter.pdf_sha256 = signing.sha256(pdf)
+
+
+@transaction.atomic
+def letter_sign_request(
+    *, letter: Letter, by: User, password: str, mode: str = SigningMode.ELECTRONIC, note: str = ""
+) -> Letter:
+    """The signer confirms with their password; paper signing happens now, an electronic
+    signature is prepared in the background. Raises PermissionDenied, ValidationError (wrong
+    password, no usable certificate) or TransitionNotAllowed (already being signed)."""
+    letter = _lock(Letter, letter.pk)
+    if not policy.can_sign_letter(by, letter):
+        raise PermissionDenied
+    if not by.check_password(password or ""):
+        raise ValidationError(
+            {
+                "password": _(
+                    "The password is not right. Type the password you log in with; "
+                    "nothing was signed."
+                )
+            }
+        )
+    if mode not in SigningMode.values:
+        raise ValidationError({"mode": _("Unknown signing mode.")})
+    if mode != SigningMode.ELECTRONIC:
+        return letter_sign(letter=letter, by=by, mode=mode, note=note)
+    if letter.sign_pending_since and timezone.now() - letter.sign_pending_since < SIGN_PATIENCE:
+        raise TransitionNotAllowed(_("This letter is already being signed."))
+    try:
+        signing.adapter().check(by)
+    except signing.SigningError as exc:
+        raise ValidationError({"password": exc.message}) from None
+    letter.sign_pending_since, letter.sign_error = timezone.now(), ""
+    letter.save(update_fields=["sign_pending_since", "sign_error", "updated_at"])
+    object_changed("letter", letter.pk, action="letter.signing")
+    from .tasks import letter_sign_task
+
+    transaction.on_commit(lambda: letter_sign_task.enqueue(letter.pk, by.pk, note))
+    return letter
+
+
+@transaction.atomic
+def letter_sign_failed(*, letter_id: int, by: User, message: str) -> None:
+    """Record why a background signature failed; the letter stays approved and unnumbered."""
+    letter = _lock(Letter, letter_id)
+    letter.sign_pending_since, letter.sign_error = None, message[:500]
+    letter.save(update_fields=["sign_pending_since", "sign_error", "updated_at"])
+    object_changed("letter", letter.pk, action="letter.sign_failed")
+    notify(
+        [by],
+        Kind.LETTER_TO_SIGN,
+        letter,
+        text=_("Signing failed: %(s)s") % {"s": notice_subject(letter)},
+        url=_letter_url(letter),
+    )
 
 
 def _number(letter: Letter) -> None:
@@ -897,6 +1005,20 @@ def attachment_downloaded(
             user=by,
             target=attachment.letter,
             detail={"attachment": attachment.pk, "name": attachment.original_name},
+            ip_address=ip,
+            user_agent=agent,
+        )
+
+
+def letter_pdf_downloaded(*, letter: Letter, by: User, ip: str | None = None, agent: str = ""):
+    """Audit the download of a confidential letter's signed PDF."""
+    if letter.is_confidential:
+        security_event_record(
+            kind="letter.pdf_downloaded",
+            tenant_id=by.tenant_id,
+            user=by,
+            target=letter,
+            detail={"number": letter.number},
             ip_address=ip,
             user_agent=agent,
         )

@@ -9,3 +9,40 @@ from . import services
 def dispositions_due_notify() -> int:
     """Periodic: notify assignees of dispositions due soon or overdue (each notice once)."""
     return services.disposition_due_notify()
+
+
+@task
+def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
+    """Render and sign a letter in the background; a failure is recorded for the signer."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+    from django_fsm import TransitionNotAllowed
+
+    from organizations.models import User
+
+    from .models import Letter
+    from .signing import SigningError
+
+    user = User.objects.get(pk=user_id)
+    letter = Letter.objects.get(pk=letter_id)
+    try:
+        services.letter_sign(letter=letter, by=user, note=note)
+    except SigningError as exc:
+        services.letter_sign_failed(letter_id=letter_id, by=user, message=exc.message)
+        return exc.code
+    except (TransitionNotAllowed, PermissionDenied):
+        services.letter_sign_failed(
+            letter_id=letter_id,
+            by=user,
+            message=_("The letter is no longer waiting for your signature; open it to see why."),
+        )
+        return "not_allowed"
+    except Exception:
+        services.letter_sign_failed(
+            letter_id=letter_id,
+            by=user,
+            message=_("Preparing the PDF failed on the server. The letter stays approved; try "
+                      "again, and tell the administrator if it fails again."),
+        )  # fmt: skip
+        raise
+    return "signed"

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +20,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from organizations.models import Position, User
 
 from . import permissions as policy
-from . import selectors
+from . import selectors, signing
 from . import services as svc
 from .choices import AttachmentKind, StepKind
 from .forms import (
@@ -35,8 +35,10 @@ from .forms import (
     ReportForm,
     ReserveForm,
     SignForm,
+    VerifyUploadForm,
 )
 from .models import Delegation, LetterType, NumberReservation
+from .pdf.sheet import disposition_sheet_pdf
 
 PAGE = 25
 
@@ -265,8 +267,11 @@ ACTIONS = {
     ),
     "withdraw": lambda letter, user, post: svc.letter_withdraw(letter=letter, by=user),
     "cancel": lambda letter, user, post: svc.letter_cancel(letter=letter, by=user),
-    "sign": lambda letter, user, post: svc.letter_sign(
-        letter=letter, by=user, mode=post.get("mode", "electronic")
+    "sign": lambda letter, user, post: svc.letter_sign_request(
+        letter=letter,
+        by=user,
+        password=post.get("password", ""),
+        mode=post.get("mode", "electronic"),
     ),
     "send": lambda letter, user, post: svc.letter_send(letter=letter, by=user),
     "retract": lambda letter, user, post: svc.letter_retract(
@@ -279,7 +284,7 @@ DONE = {
     "return": _("Returned to the drafter."),
     "withdraw": _("Withdrawn to draft."),
     "cancel": _("Draft cancelled."),
-    "sign": _("Signed."),
+    "sign": _("Signing: the PDF is being prepared and signed; this page updates itself."),
     "send": _("Sent."),
     "retract": _("Retracted."),
 }
@@ -331,6 +336,63 @@ def attachment_download(request, pk):
     response["Cache-Control"] = "private, no-store" if att.letter.is_confidential else "private"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def letter_pdf_download(request, pk):
+    """The signed PDF, in one click, after the same access check as the letter page."""
+    letter = selectors.letter_get_for_user(request.user, pk)
+    if not letter.pdf:
+        raise Http404
+    svc.letter_pdf_downloaded(letter=letter, by=request.user, **_client(request))
+    name = f"{(letter.number or str(letter.pk)).replace('/', '-')}.pdf"
+    response = FileResponse(
+        letter.pdf.open("rb"),
+        as_attachment=request.GET.get("inline") != "1",
+        filename=name,
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store" if letter.is_confidential else "private"
+    return response
+
+
+@login_required
+def disposition_sheet(request, pk):
+    """The lembar disposisi of a delivery as PDF."""
+    delivery = selectors.delivery_get_for_user(request.user, pk)
+    data = disposition_sheet_pdf(
+        delivery, tree=selectors.disposition_tree(request.user, delivery.letter)
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    name = (delivery.agenda_number or str(delivery.pk)).replace("/", "-")
+    response["Content-Disposition"] = f'inline; filename="disposisi-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def verify(request, token):
+    """Public: what a QR code on a signed letter opens (on the tenant's own host)."""
+    letter = selectors.letter_by_token(request.tenant, token)
+    if letter is None:
+        raise Http404
+    check = None
+    uploaded = None
+    form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        uploaded = {
+            "identical": signing.sha256(data) == letter.pdf_sha256,
+            "check": signing.pdf_validate(data, tenant=letter.tenant),
+        }
+    elif letter.pdf:
+        with letter.pdf.open("rb") as fh:
+            check = signing.pdf_validate(fh.read(), tenant=letter.tenant)
+    return render(
+        request,
+        "correspondence/verify.html",
+        {"letter": letter, "check": check, "uploaded": uploaded, "form": form,
+         "show_subject": not letter.is_confidential},
+    )  # fmt: skip
 
 
 @acts

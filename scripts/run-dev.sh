@@ -10,6 +10,7 @@ py=.venv/bin/python
 mkdir -p var
 $py manage.py migrate --noinput
 $py manage.py load_tenant "$@"
+$py manage.py init_signing_ca
 $py manage.py demo_logins --port "$port" "$@"
 
 $py manage.py db_worker --queue-name default >var/worker.log 2>&1 &

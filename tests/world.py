@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from correspondence.services import letter_types_ensure_defaults
+from correspondence.signing import certificate_issue
 from organizations.choices import AssignmentKind, RoleKind, UnitKind
 from organizations.models import Position, Tenant, Unit, User
 from organizations.services import assignment_create, role_grant
@@ -180,4 +181,11 @@ def build_world() -> World:
 
     for tenant in (medan, tangerang, samarinda):
         letter_types_ensure_defaults(tenant)
+    # Everyone who holds a signing post gets a certificate from their tenant's authority
+    # (ECDSA keys: issuing one takes about a millisecond).
+    signers = User.objects.filter(
+        assignments__position__can_sign=True, tenant__isnull=False
+    ).distinct()
+    for user in signers.select_related("tenant"):
+        certificate_issue(user)
     return w

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from workflows.choices import SecurityLevel, Urgency
@@ -84,10 +85,20 @@ class LetterDetailOut(LetterOut):
     recipients = RecipientOut(many=True, read_only=True)
     steps = StepOut(many=True, read_only=True)
     attachments = AttachmentOut(many=True, read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+    signing = serializers.SerializerMethodField()
 
     class Meta(LetterOut.Meta):
         fields = [*LetterOut.Meta.fields, "body", "recipients", "steps", "attachments",
-                  "event_start", "event_end", "event_location", "retract_reason"]  # fmt: skip
+                  "event_start", "event_end", "event_location", "retract_reason", "pdf_url",
+                  "pdf_sha256", "signing", "sign_error"]  # fmt: skip
+
+    def get_pdf_url(self, letter) -> str | None:
+        return reverse("correspondence:letter-pdf", args=[letter.pk]) if letter.pdf else None
+
+    def get_signing(self, letter) -> bool:
+        """True while the PDF is being rendered and signed in the background."""
+        return letter.sign_pending_since is not None
 
 
 class OutboxOut(LetterOut):
@@ -131,6 +142,9 @@ class ReasonIn(serializers.Serializer):
 class SignIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=SigningMode.choices, default=SigningMode.ELECTRONIC)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        write_only=True, max_length=128, help_text="The signer's login password, to confirm."
+    )
 
 
 class SubmitIn(serializers.Serializer):

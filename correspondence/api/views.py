@@ -170,7 +170,9 @@ class LetterViewSet(
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         data = _valid(s.SignIn, request.data)
-        return self._act(svc.letter_sign, mode=data["mode"], note=data["note"])
+        return self._act(
+            svc.letter_sign_request, password=data["password"], mode=data["mode"], note=data["note"]
+        )
 
     @extend_schema(request=None, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])

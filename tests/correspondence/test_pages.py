@@ -133,7 +133,7 @@ def _bulk(world, n):
     deliveries = list(Delivery.objects.filter(letter=proto))
     letters = []
     for i in range(1, n):
-        letters.append(Letter(**{f.attname: getattr(proto, f.attname) for f in Letter._meta.concrete_fields if f.attname not in ("id", "number_seq", "number")}, number_seq=i + 1, number=f"{i + 1}/x"))  # fmt: skip
+        letters.append(Letter(**{f.attname: getattr(proto, f.attname) for f in Letter._meta.concrete_fields if f.attname not in ("id", "number_seq", "number", "verify_token")}, number_seq=i + 1, number=f"{i + 1}/x"))  # fmt: skip
     made = Letter.objects.bulk_create(letters)
     rows = []
     for i, letter in enumerate(made, start=1):

@@ -11,6 +11,7 @@ from django.test import Client
 
 from correspondence import services as svc
 from naskah.asgi import application
+from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 from tests.correspondence.helpers import delivery_to, sent
 
@@ -68,17 +69,20 @@ def run(fn, /, *args, **kwargs):
     return sync_to_async(fn)(*args, **kwargs)
 
 
+@in_own_loop
 async def test_anonymous_is_refused(world):
     comm = _communicator(await run(host_of, world.head))
     connected, code = await comm.connect()
     assert (connected, code) == (False, 4401)
 
 
+@in_own_loop
 async def test_a_session_on_another_tenants_host_is_refused(world):
     socket = await Socket.open(world.head, host=await run(host_of, world.foreigner))
     assert (socket.connected, socket.code) == (False, 4403)
 
 
+@in_own_loop
 async def test_a_foreign_origin_is_refused(world):
     host = await run(host_of, world.head)
     comm = WebsocketCommunicator(
@@ -90,6 +94,7 @@ async def test_a_foreign_origin_is_refused(world):
     assert not connected
 
 
+@in_own_loop
 async def test_hello_carries_the_unread_count(world):
     await run(sent, world)  # notifies the heads of the recipient units
     socket = await Socket.open(world.bappeda_head)
@@ -97,6 +102,7 @@ async def test_hello_carries_the_unread_count(world):
     await socket.close()
 
 
+@in_own_loop
 async def test_a_disposition_reaches_the_assignee_and_nobody_else(world):
     letter = await run(sent, world, subject="Rapat koordinasi anggaran")
     delivery = await run(delivery_to, letter, world, "bappeda")
@@ -125,6 +131,7 @@ async def test_a_disposition_reaches_the_assignee_and_nobody_else(world):
 
 
 @pytest.mark.parametrize("level", ["rahasia", "sangat_rahasia"])
+@in_own_loop
 async def test_a_confidential_subject_never_appears_in_any_payload(world, level):
     subject = "Penyelidikan dugaan korupsi pengadaan"
     people = (world.bappeda_head, world.bappeda_staff, world.head, world.drafter, world.reviewer)
@@ -154,6 +161,7 @@ async def test_a_confidential_subject_never_appears_in_any_payload(world, level)
         await s.close()
 
 
+@in_own_loop
 async def test_watching_a_letter_needs_access_and_pushes_its_changes(world):
     letter = await run(sent, world, subject="Laporan bulanan")
     sockets = [await Socket.open(u) for u in (world.bappeda_head, world.outsider, world.foreigner)]
@@ -184,6 +192,7 @@ async def test_watching_a_letter_needs_access_and_pushes_its_changes(world):
         ["watch"],
     ],
 )
+@in_own_loop
 async def test_malformed_messages_get_an_error_and_keep_the_socket(world, message):
     socket = await Socket.open(world.head)
     await socket.receive()

@@ -12,6 +12,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
+from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 from tests.correspondence.helpers import delivery_to, sent
 
@@ -95,7 +96,7 @@ def test_a_push_committed_on_one_daphne_reaches_a_client_of_the_other(world):
             await asyncio.gather(*listeners)
             return status, on_a, on_b
 
-        status, on_a, on_b = asyncio.run(scenario())
+        status, on_a, on_b = in_own_loop(scenario)()
     assert status == 201
     pushed = [m for m in on_b if m["type"] == "notification"]
     assert [m["kind"] for m in pushed] == ["disposition.created"]

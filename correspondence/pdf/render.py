@@ -1,0 +1,455 @@
+"""Render a letter the way a naskah dinas looks (reportlab platypus).
+
+The renderer works on `LetterDoc`, plain data built from a letter by `correspondence.pdf.build`,
+so that every letter type can be rendered (and tested) the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT = "NaskahSerif"
+MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember"]  # fmt: skip
+DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+
+
+def _fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for suffix, name in (("", FONT), ("-Bold", f"{FONT}-Bold"), ("-Italic", f"{FONT}-Italic"),
+                         ("-BoldItalic", f"{FONT}-BoldItalic")):  # fmt: skip
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / f"DejaVuSerif{suffix}.ttf")))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Italic",
+        boldItalic=f"{FONT}-BoldItalic",
+    )  # fmt: skip
+
+
+def date_long(day) -> str:
+    """22 November 2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def day_date_long(day) -> str:
+    """Senin, 23 November 2026."""
+    return f"{DAYS[day.weekday()]}, {date_long(day)}"
+
+
+@dataclass
+class Letterhead:
+    government: str
+    unit: str
+    address_lines: list[str]
+    logo: bytes | None = None
+
+
+@dataclass
+class SignatureBlock:
+    prefix: str  # "", "Plt.", "a.n. <title>"
+    title: str
+    name: str
+    nip: str = ""
+    rank: str = ""
+
+
+@dataclass
+class EventBlock:
+    day_date: str
+    time: str
+    place: str
+
+
+@dataclass
+class LetterDoc:
+    type_code: str
+    type_name: str
+    letterhead: Letterhead
+    number: str
+    security: str
+    attachments_label: str
+    subject: str
+    place_date: str
+    addressees: list[str]
+    body_html: str
+    signatures: list[SignatureBlock]
+    cc: list[str] = field(default_factory=list)
+    from_label: str = ""
+    event: EventBlock | None = None
+    attachment_names: list[str] = field(default_factory=list)
+    verify_url: str = ""
+    signed_footer: str = ""
+    document_id: str = ""
+    tenant_name: str = ""
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    _fonts()
+    base = ParagraphStyle("base", fontName=FONT, fontSize=11, leading=15)
+    return {
+        "base": base,
+        "body": ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6,
+                               firstLineIndent=0),
+        "gov": ParagraphStyle("gov", parent=base, fontName=f"{FONT}-Bold", fontSize=14,
+                              leading=17, alignment=TA_CENTER),
+        "unit": ParagraphStyle("unit", parent=base, fontName=f"{FONT}-Bold", fontSize=15,
+                               leading=19, alignment=TA_CENTER),
+        "addr": ParagraphStyle("addr", parent=base, fontSize=9, leading=11, alignment=TA_CENTER),
+        "title": ParagraphStyle("title", parent=base, fontName=f"{FONT}-Bold", fontSize=13,
+                                alignment=TA_CENTER, spaceAfter=2),
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=13),
+        "sign": ParagraphStyle("sign", parent=base, alignment=TA_LEFT),
+    }  # fmt: skip
+
+
+# --- sanitised HTML body -> flowables ---
+INLINE = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u"}
+
+
+class _BodyParser(HTMLParser):
+    """The body is already sanitised (nh3, on save); this maps its tags to platypus."""
+
+    def __init__(self, styles):
+        super().__init__(convert_charrefs=True)
+        self.styles = styles
+        self.out: list[Flowable] = []
+        self.text: list[str] = []
+        self.lists: list[tuple[str, list]] = []
+        self.table: list[list[str]] | None = None
+        self.cell: list[str] | None = None
+
+    def _buffer(self) -> list[str]:
+        return self.cell if self.cell is not None else self.text
+
+    def _flush(self):
+        markup = "".join(self.text).strip()
+        self.text = []
+        if not markup:
+            return
+        para = Paragraph(markup, self.styles["body"])
+        if self.lists:
+            self.lists[-1][1].append(ListItem(para, leftIndent=18))
+        else:
+            self.out.append(para)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in INLINE:
+            self._buffer().append(f"<{INLINE[tag]}>")
+        elif tag == "br":
+            self._buffer().append("<br/>")
+        elif tag in {"p", "div", "h1", "h2", "h3", "h4", "blockquote"}:
+            self._flush()
+        elif tag in {"ul", "ol"}:
+            self._flush()
+            self.lists.append((tag, []))
+        elif tag == "li":
+            self._flush()
+        elif tag == "table":
+            self._flush()
+            self.table = []
+        elif tag == "tr" and self.table is not None:
+            self.table.append([])
+        elif tag in {"td", "th"} and self.table is not None:
+            self.cell = ["<b>"] if tag == "th" else []
+
+    def handle_endtag(self, tag):
+        if tag in INLINE:
+            self._buffer().append(f"</{INLINE[tag]}>")
+        elif tag in {"p", "div", "h1", "h2", "h3", "h4", "blockquote", "li"}:
+            self._flush()
+        elif tag in {"ul", "ol"} and self.lists:
+            self._flush()
+            kind, items = self.lists.pop()
+            flow = ListFlowable(
+                items,
+                bulletType="1" if kind == "ol" else "bullet",
+                bulletFormat="%s." if kind == "ol" else None,
+                start="1" if kind == "ol" else "•",
+                bulletFontName=FONT,
+                leftIndent=18,
+            )
+            if self.lists:
+                self.lists[-1][1].append(ListItem(flow, leftIndent=18))
+            else:
+                self.out.append(flow)
+        elif tag in {"td", "th"} and self.cell is not None and self.table:
+            if tag == "th":
+                self.cell.append("</b>")
+            self.table[-1].append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "table" and self.table is not None:
+            rows = [r for r in self.table if r]
+            self.table = None
+            if rows:
+                width = max(len(r) for r in rows)
+                data = [[Paragraph(c, self.styles["cell"]) for c in r + [""] * (width - len(r))]
+                        for r in rows]  # fmt: skip
+                table = Table(data, repeatRows=0, hAlign="LEFT",
+                              colWidths=[(160 * mm) / width] * width)  # fmt: skip
+                table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]))  # fmt: skip
+                self.out.append(table)
+                self.out.append(Spacer(1, 4))
+
+    def handle_data(self, data):
+        self._buffer().append(html.escape(data, quote=False))
+
+    def close(self):
+        super().close()
+        self._flush()
+        while self.lists:
+            self.handle_endtag(self.lists[-1][0])
+        return self.out
+
+
+def body_flowables(body_html: str, styles) -> list[Flowable]:
+    parser = _BodyParser(styles)
+    parser.feed(body_html or "")
+    return parser.close()
+
+
+# --- page parts ---
+def _qr(url: str, size: float = 24 * mm) -> Drawing:
+    widget = QrCodeWidget(url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def _letterhead(doc: LetterDoc, st) -> list[Flowable]:
+    head = doc.letterhead
+    text = [
+        Paragraph(html.escape(head.government.upper()), st["gov"]),
+        Paragraph(html.escape(head.unit.upper()), st["unit"]),
+        *[Paragraph(html.escape(line), st["addr"]) for line in head.address_lines if line],
+    ]
+    logo: Flowable = Spacer(22 * mm, 22 * mm)
+    if head.logo:
+        try:
+            logo = Image(io.BytesIO(head.logo), width=22 * mm, height=22 * mm, kind="proportional")
+        except Exception:  # noqa: BLE001  (a broken logo must not stop a letter)
+            logo = Spacer(22 * mm, 22 * mm)
+    table = Table([[logo, text]], colWidths=[26 * mm, 134 * mm])
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, 0), 2, colors.black),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))  # fmt: skip
+    return [table, Spacer(1, 1.2 * mm), _Rule(), Spacer(1, 5 * mm)]
+
+
+class _Rule(Flowable):
+    """The thin second line of the double rule under a letterhead."""
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return available_width, 1
+
+    def draw(self):
+        self.canv.setLineWidth(0.6)
+        self.canv.line(0, 0, self.width, 0)
+
+
+def _kv(rows: list[tuple[str, str]], st, widths=(28 * mm, 4 * mm, 128 * mm)) -> Table:
+    data = [[Paragraph(k, st["base"]), Paragraph(":", st["base"]), Paragraph(v, st["base"])]
+            for k, v in rows]  # fmt: skip
+    table = Table(data, colWidths=list(widths), hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ]))  # fmt: skip
+    return table
+
+
+def _e(text: str) -> str:
+    return html.escape(text or "")
+
+
+def _signature(doc: LetterDoc, block: SignatureBlock, st, *, with_qr: bool) -> Flowable:
+    lines = []
+    if block.prefix:
+        lines.append(Paragraph(_e(block.prefix), st["sign"]))
+    lines.append(Paragraph(_e(block.title) + ",", st["sign"]))
+    if with_qr and doc.verify_url:
+        lines.append(Spacer(1, 2 * mm))
+        lines.append(_qr(doc.verify_url))
+        lines.append(Spacer(1, 2 * mm))
+    else:
+        lines.append(Spacer(1, 20 * mm))
+    lines.append(Paragraph(f"<b><u>{_e(block.name)}</u></b>", st["sign"]))
+    if block.rank:
+        lines.append(Paragraph(_e(block.rank), st["sign"]))
+    if block.nip:
+        lines.append(Paragraph(f"NIP. {_e(block.nip)}", st["sign"]))
+    table = Table([[Spacer(1, 1), lines]], colWidths=[85 * mm, 75 * mm])
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+    return KeepTogether([table])
+
+
+def letter_flowables(doc: LetterDoc) -> list[Flowable]:
+    st = _styles()
+    out: list[Flowable] = _letterhead(doc, st)
+    yth = "<br/>".join(_e(a) for a in doc.addressees)
+    if doc.type_code == "nota_dinas":
+        out.append(Paragraph("NOTA DINAS", st["title"]))
+        out.append(Spacer(1, 3 * mm))
+        out.append(_kv([
+            ("Yth.", yth),
+            ("Dari", _e(doc.from_label)),
+            ("Tembusan", "<br/>".join(_e(c) for c in doc.cc) or "-"),
+            ("Tanggal", _e(doc.place_date.split(", ", 1)[-1])),
+            ("Nomor", _e(doc.number)),
+            ("Sifat", _e(doc.security)),
+            ("Lampiran", _e(doc.attachments_label)),
+            ("Hal", _e(doc.subject)),
+        ], st))  # fmt: skip
+        table = Table([[Spacer(1, 1)]], colWidths=[160 * mm], rowHeights=[2])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("LINEBELOW", (0, 0), (-1, -1), 1, colors.black),
+                ]
+            )
+        )
+        out += [Spacer(1, 2 * mm), table, Spacer(1, 4 * mm)]
+    else:
+        out.append(Paragraph(_e(doc.place_date), ParagraphStyle("pd", parent=st["base"],
+                                                                 leftIndent=95 * mm)))  # fmt: skip
+        out.append(Spacer(1, 3 * mm))
+        out.append(_kv([("Nomor", _e(doc.number)), ("Sifat", _e(doc.security)),
+                        ("Lampiran", _e(doc.attachments_label)), ("Hal", _e(doc.subject))], st,
+                       widths=(22 * mm, 4 * mm, 134 * mm)))  # fmt: skip
+        out.append(Spacer(1, 5 * mm))
+        out.append(Paragraph(f"Yth. {yth}", ParagraphStyle("yth", parent=st["base"],
+                                                           leftIndent=95 * mm)))  # fmt: skip
+        out.append(Paragraph("di Tempat", ParagraphStyle("dt", parent=st["base"],
+                                                         leftIndent=95 * mm)))  # fmt: skip
+        out.append(Spacer(1, 6 * mm))
+    out += body_flowables(doc.body_html, st)
+    if doc.event is not None:
+        out.append(Spacer(1, 2 * mm))
+        out.append(_kv([("Hari/Tanggal", _e(doc.event.day_date)), ("Waktu", _e(doc.event.time)),
+                        ("Tempat", _e(doc.event.place))], st,
+                       widths=(32 * mm, 4 * mm, 124 * mm)))  # fmt: skip
+        out.append(Spacer(1, 2 * mm))
+    out.append(Spacer(1, 6 * mm))
+    for i, block in enumerate(doc.signatures):
+        out.append(_signature(doc, block, st, with_qr=i == len(doc.signatures) - 1))
+        out.append(Spacer(1, 4 * mm))
+    if doc.cc and doc.type_code != "nota_dinas":
+        out.append(Paragraph("Tembusan:", st["base"]))
+        out.append(ListFlowable(
+            [ListItem(Paragraph(_e(c), st["base"]), leftIndent=18) for c in doc.cc],
+            bulletType="1", bulletFontName=FONT, leftIndent=18,
+        ))  # fmt: skip
+    if doc.attachment_names:
+        out.append(Spacer(1, 4 * mm))
+        out.append(Paragraph("Lampiran:", st["base"]))
+        out.append(ListFlowable(
+            [ListItem(Paragraph(_e(n), st["base"]), leftIndent=18) for n in doc.attachment_names],
+            bulletType="1", bulletFontName=FONT, leftIndent=18,
+        ))  # fmt: skip
+    return out
+
+
+def render_letter(doc: LetterDoc) -> bytes:
+    """The letter as PDF bytes (fonts embedded, metadata set)."""
+    st = _styles()
+    buffer = io.BytesIO()
+
+    def on_page(canvas, template):
+        canvas.saveState()
+        page = canvas.getPageNumber()
+        if page > 1:  # continuation pages carry their number at the top
+            canvas.setFont(FONT, 10)
+            canvas.drawCentredString(A4[0] / 2, A4[1] - 15 * mm, f"- {page} -")
+        if doc.signed_footer:
+            canvas.setFont(FONT, 7)
+            canvas.setStrokeColor(colors.grey)
+            canvas.line(25 * mm, 18 * mm, A4[0] - 20 * mm, 18 * mm)
+            y = 14 * mm
+            for line in _wrap(doc.signed_footer, 130):
+                canvas.drawString(25 * mm, y, line)
+                y -= 3 * mm
+            if doc.verify_url:
+                canvas.drawString(25 * mm, y, f"Verifikasi: {doc.verify_url}")
+        canvas.restoreState()
+
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=25 * mm,
+        title=doc.subject,
+        subject=doc.number,
+        author=doc.tenant_name,
+        creator="Naskah",
+        keywords=f"naskah-document-id:{doc.document_id}",
+    )
+    template.build(
+        letter_flowables(doc), onFirstPage=on_page, onLaterPages=on_page, canvasmaker=canvas_maker
+    )
+    _ = st
+    return buffer.getvalue()
+
+
+def canvas_maker(*args, **kwargs) -> Canvas:
+    """A canvas whose initial font is ours: no unembedded Helvetica in the file."""
+    _fonts()
+    if kwargs.get("initialFontName") is None:
+        kwargs["initialFontName"] = FONT
+    return Canvas(*args, **kwargs)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines
