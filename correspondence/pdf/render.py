@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -241,12 +240,41 @@ def body_flowables(body_html: str, styles) -> list[Flowable]:
 
 
 # --- page parts ---
-def _qr(url: str, size: float = 24 * mm) -> Drawing:
-    widget = QrCodeWidget(url, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    drawing.add(widget)
-    return drawing
+class _Qr(Flowable):
+    """A QR code drawn as one filled path (one rectangle per run of dark modules): reportlab's
+    own QR widget builds a shape per module and costs most of a letter's render time."""
+
+    def __init__(self, url: str, size: float = 24 * mm):
+        super().__init__()
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(url)
+        code.make(fit=True)
+        self.matrix = code.get_matrix()
+        self.size = size
+
+    def wrap(self, available_width, available_height):
+        return self.size, self.size
+
+    def draw(self):
+        n = len(self.matrix)
+        cell = self.size / n
+        path = self.canv.beginPath()
+        for r, row in enumerate(self.matrix):
+            c = 0
+            while c < n:
+                if row[c]:
+                    start = c
+                    while c < n and row[c]:
+                        c += 1
+                    path.rect(start * cell, self.size - (r + 1) * cell, (c - start) * cell, cell)
+                else:
+                    c += 1
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+
+
+def _qr(url: str, size: float = 24 * mm) -> Flowable:
+    return _Qr(url, size)
 
 
 def _letterhead(doc: LetterDoc, st) -> list[Flowable]:

@@ -73,7 +73,7 @@ def sample_doc(
                 "Jalan Kapten Maulana Lubis Nomor 2, Medan 20112",
                 "Telepon (061) 4512412 · kominfo@pemkomedan.go.id",
             ],
-        ),  # fmt: skip
+        ),
         number=f"{seq}/400.14.1/KOMINFO/XI/2026",
         security="Biasa",
         attachments_label="1 (satu) berkas",
@@ -90,7 +90,7 @@ def sample_doc(
             "Ruang Rapat II Balai Kota Medan",
         )
         if type_code == "undangan"
-        else None,  # fmt: skip
+        else None,
         attachment_names=["Daftar aplikasi.xlsx"],
         verify_url="https://medan.localhost/v/ContohTokenVerifikasiNaskahDinas0123456789",
         signed_footer=(

@@ -67,9 +67,10 @@ def test_every_font_that_draws_text_is_embedded():
     for name in used:
         font = fonts[name].get_object()
         assert "DejaVuSerif" in font["/BaseFont"]
-        descriptor = font.get("/FontDescriptor") or font["/DescendantFonts"][0].get_object()[
-            "/FontDescriptor"
-        ]
+        descriptor = (
+            font.get("/FontDescriptor")
+            or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        )
         assert "/FontFile2" in descriptor.get_object()
 
 
@@ -311,3 +312,24 @@ def test_rendering_uses_the_real_letter(world):
     letter = signed(world, subject="Koordinasi")
     data = letter_pdf(letter)
     assert letter.number in _text(data)
+
+
+@needs_poppler
+def test_the_qr_code_on_a_signed_letter_opens_its_verification_page(world, tmp_path):
+    import zxingcpp
+    from PIL import Image
+
+    from correspondence.pdf.build import verify_url
+
+    letter = sent(world)
+    (tmp_path / "l.pdf").write_bytes(letter.pdf.open("rb").read())
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", tmp_path / "l.pdf", tmp_path / "p"], check=True
+    )
+    found = [
+        r.text for png in sorted(tmp_path.glob("p*.png"))
+        for r in zxingcpp.read_barcodes(Image.open(png))
+    ]  # fmt: skip
+    assert found == [verify_url(letter)]
+    path = found[0].split(world.tenant.primary_domain, 1)[1]
+    assert Client(HTTP_HOST=host_of(world.tenant)).get(path).status_code == 200
