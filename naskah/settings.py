@@ -316,6 +316,14 @@ elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     MAILERS = {"default": {"BACKEND": "naskah.mail.DisabledEmailBackend"}}
+# Electronic signatures: the built-in tenant CA, or a remote signing service (sketch).
+NASKAH_SIGNING_ADAPTER = env.str("NASKAH_SIGNING_ADAPTER", default="local")
+if NASKAH_SIGNING_ADAPTER not in {"local", "remote"}:
+    raise ImproperlyConfigured("NASKAH_SIGNING_ADAPTER must be local or remote.")
+NASKAH_SIGNING_URL = env.str("NASKAH_SIGNING_URL", default="")
+NASKAH_SIGNING_CLIENT_ID = env.str("NASKAH_SIGNING_CLIENT_ID", default="")
+NASKAH_SIGNING_CLIENT_SECRET = env.str("NASKAH_SIGNING_CLIENT_SECRET", default="")
+
 # The daily digest goes out after this local hour; links in mail use this scheme.
 NASKAH_DIGEST_HOUR = _int("NASKAH_DIGEST_HOUR", default=7)
 NASKAH_PUBLIC_SCHEME = env.str("NASKAH_PUBLIC_SCHEME", default="http" if DEBUG else "https")

@@ -138,9 +138,26 @@ def test_the_verification_page_hides_a_confidential_subject(world, level):
 
 
 def test_a_letter_with_two_signers_carries_both_signatures_in_order(world):
-    letter = sent(world, code="berita_acara")
-    check = signing.pdf_validate(letter.pdf.open("rb").read(), tenant=world.tenant)
-    assert check.valid and len(check.signatures) >= 1
+    """A berita acara signed by the head of the TIK division, then the head of the agency: two PAdES signatures, the first
+    still valid after the second was added, both names in the signature blocks."""
+    letter = draft(world, code="berita_acara", subject="Berita acara serah terima")
+    letter = svc.letter_submit(
+        letter=letter, by=world.drafter, route=[world.positions["kasi_aptika"]],
+        signers=[world.positions["kabid_tik"], world.positions["kadis_kominfo"]],
+    )  # fmt: skip
+    letter = svc.letter_approve(letter=letter, by=world.reviewer)
+    letter = svc.letter_sign(letter=letter, by=world.reviewer2)
+    assert letter.state == LetterState.APPROVED and not letter.pdf  # waits for the second
+    letter = svc.letter_sign(letter=letter, by=world.head)
+    data = letter.pdf.open("rb").read()
+    check = signing.pdf_validate(data, tenant=world.tenant)
+    assert check.valid
+    assert [s.signer.split(";")[0] for s in check.signatures] == [
+        f"Common Name: {world.reviewer2.display_name}",
+        f"Common Name: {world.head.display_name}",
+    ]
+    text = " ".join(_text(data).split())
+    assert world.reviewer2.display_name in text and world.head.display_name in text
 
 
 def test_attachments_are_appended_with_bookmarks(world):
