@@ -1,6 +1,6 @@
 """Render page one of a sample of every letter type to docs/samples/<type>.png (needs pdftoppm).
 
-    .venv/bin/python scripts/render_samples.py
+.venv/bin/python scripts/render_samples.py
 """
 
 import os
@@ -14,11 +14,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naskah.settings")
 os.environ.setdefault("NASKAH_DEBUG", "true")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from correspondence.pdf import render, samples  # noqa: E402
+from correspondence.pdf import render, samples
 
 out = ROOT / "docs" / "samples"
 out.mkdir(parents=True, exist_ok=True)
