@@ -787,6 +787,8 @@ def letter_sign_request(
     signature is prepared in the background. Raises PermissionDenied, ValidationError (wrong
     password, no usable certificate) or TransitionNotAllowed (already being signed)."""
     letter = _lock(Letter, letter.pk)
+    if letter.state != LetterState.APPROVED:
+        raise TransitionNotAllowed(_("This letter is not waiting for a signature."))
     if not policy.can_sign_letter(by, letter):
         raise PermissionDenied
     if not by.check_password(password or ""):

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from naskah.files import protected_file_response
 from organizations.models import Position, User
 
 from . import permissions as policy
@@ -327,15 +328,13 @@ def attachment_download(request, pk):
     """Serve a file only after the access check; never cached when confidential."""
     att = selectors.attachment_get_for_user(request.user, pk)
     svc.attachment_downloaded(attachment=att, by=request.user, **_client(request))
-    response = FileResponse(
-        att.file.open("rb"),
-        as_attachment=request.GET.get("inline") != "1",
+    return protected_file_response(
+        att.file,
         filename=att.original_name,
         content_type=att.content_type,
+        as_attachment=request.GET.get("inline") != "1",
+        confidential=att.letter.is_confidential,
     )
-    response["Cache-Control"] = "private, no-store" if att.letter.is_confidential else "private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required
@@ -346,14 +345,13 @@ def letter_pdf_download(request, pk):
         raise Http404
     svc.letter_pdf_downloaded(letter=letter, by=request.user, **_client(request))
     name = f"{(letter.number or str(letter.pk)).replace('/', '-')}.pdf"
-    response = FileResponse(
-        letter.pdf.open("rb"),
-        as_attachment=request.GET.get("inline") != "1",
+    return protected_file_response(
+        letter.pdf,
         filename=name,
         content_type="application/pdf",
+        as_attachment=request.GET.get("inline") != "1",
+        confidential=letter.is_confidential,
     )
-    response["Cache-Control"] = "private, no-store" if letter.is_confidential else "private"
-    return response
 
 
 @login_required

@@ -1,6 +1,12 @@
+import logging
+import uuid
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 class LocaleMiddleware:
@@ -24,3 +30,35 @@ class LocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class RequestIdMiddleware:
+    """Give each request an id (the proxy's X-Request-ID when it is sane, else a new one),
+    put it on every log line of the request and on the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _sane_id(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = REQUEST_ID.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            REQUEST_ID.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _sane_id(value: str) -> bool:
+    return 8 <= len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every record (`-` outside a request)."""
+
+    def filter(self, record):
+        record.request_id = REQUEST_ID.get()
+        return True

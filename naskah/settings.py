@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "naskah.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,8 +213,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("NASKAH_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # No MEDIA_URL is served: every file goes out through a view that checks access.
 MEDIA_URL = "/media/"
+# Files: local disk by default; any S3-compatible store (MinIO, a city's own) when
+# NASKAH_S3_BUCKET is set. Files never get public URLs: they go out through views that check
+# access (and, behind nginx, X-Accel-Redirect when NASKAH_ACCEL_REDIRECT is on).
+NASKAH_S3_BUCKET = env.str("NASKAH_S3_BUCKET", default="")
+_default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if NASKAH_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": NASKAH_S3_BUCKET,
+            "endpoint_url": env.str("NASKAH_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("NASKAH_S3_REGION", default="") or None,
+            "access_key": env.str("NASKAH_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("NASKAH_S3_SECRET_KEY", default="") or None,
+            "location": env.str("NASKAH_S3_PREFIX", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+NASKAH_ACCEL_REDIRECT = _bool("NASKAH_ACCEL_REDIRECT", default=False)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -329,10 +351,29 @@ NASKAH_DIGEST_HOUR = _int("NASKAH_DIGEST_HOUR", default=7)
 NASKAH_PUBLIC_SCHEME = env.str("NASKAH_PUBLIC_SCHEME", default="http" if DEBUG else "https")
 DEFAULT_FROM_EMAIL = env.str("NASKAH_DEFAULT_FROM_EMAIL", default="naskah@localhost")
 
+# Logs: JSON lines with the request id in production (NASKAH_LOG_FORMAT=json|text).
+NASKAH_LOG_FORMAT = env.str("NASKAH_LOG_FORMAT", default="text" if DEBUG else "json")
+if NASKAH_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("NASKAH_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "naskah.middleware.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": NASKAH_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("NASKAH_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

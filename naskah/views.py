@@ -5,10 +5,20 @@ from django.shortcuts import render
 from correspondence.selectors import counters_for
 from organizations.selectors import positions_held, user_roles
 
+from . import health
+
 
 def healthz(request):
     """The process is up (no dependency is checked)."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Database, Redis, storage and a recent worker heartbeat; 503 when any is down."""
+    ready, checks = health.readiness()
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )
 
 
 @login_required

@@ -5,3 +5,5 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows")
+    # The project's own periodic jobs live here (the naskah package is not an app).
+    periodic = {"heartbeat": ("naskah.tasks.heartbeat", 60)}

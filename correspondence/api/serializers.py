@@ -143,8 +143,9 @@ class SignIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=SigningMode.choices, default=SigningMode.ELECTRONIC)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     password = serializers.CharField(
-        write_only=True, max_length=128, help_text="The signer's login password, to confirm."
-    )
+        write_only=True, max_length=128, required=False, allow_blank=True, default="",
+        help_text="The signer's login password, to confirm (a wrong or missing one is 400).",
+    )  # fmt: skip
 
 
 class SubmitIn(serializers.Serializer):

@@ -21,7 +21,7 @@ def post(user, name, *args, **body):
     return api(user).post(reverse(name, args=args), body, content_type="application/json")
 
 
-def test_story_through_the_api(world):
+def test_story_through_the_api(world, password, django_capture_on_commit_callbacks):
     w = world
     r = post(
         w.drafter,
@@ -62,7 +62,9 @@ def test_story_through_the_api(world):
     # the same paraf twice: the second is refused, nothing changes
     assert post(w.reviewer, "api:letter-approve", pk).status_code in (403, 409)
     assert post(w.reviewer2, "api:letter-approve", pk).json()["state"] == "approved"
-    assert post(w.head, "api:letter-sign", pk).json()["number"]
+    with django_capture_on_commit_callbacks(execute=True):  # the background signature
+        assert post(w.head, "api:letter-sign", pk, password=password).json()["signing"]
+    assert api(w.head).get(reverse("api:letter-detail", args=[pk])).json()["number"]
     sent = post(w.head, "api:letter-send", pk)
     assert sent.json()["state"] == "sent"
     assert post(w.head, "api:letter-send", pk).status_code == 409  # double submit

@@ -18,7 +18,7 @@ def act(user, letter, action, **data):
     return client_for(user).post(reverse("correspondence:action", args=[letter.pk, action]), data)
 
 
-def test_story_through_the_pages(world):
+def test_story_through_the_pages(world, password, django_capture_on_commit_callbacks):
     w = world
     c = client_for(w.drafter)
     form = {
@@ -50,7 +50,8 @@ def test_story_through_the_pages(world):
     act(w.reviewer, letter, "approve")  # a double submit: refused with a message, one paraf
     act(w.reviewer2, letter, "approve")
     assert b'data-testid="c-to-sign"><strong>1<' in client_for(w.head).get("/").content
-    act(w.head, letter, "sign", mode="electronic")
+    with django_capture_on_commit_callbacks(execute=True):  # the background signature
+        act(w.head, letter, "sign", mode="electronic", password=password)
     act(w.head, letter, "send")
     letter.refresh_from_db()
     assert letter.state == "sent" and letter.steps.filter(state="approved").count() == 3

@@ -49,6 +49,9 @@ COVERED_ELSEWHERE = {
     "correspondence.addressbookentry", "correspondence.numberreservation",
     "correspondence.numbercounter", "correspondence.delegation", "workflows.transitionlog",
     "workflows.securityevent", "notifications.notification",
+    # Signing keys: no page, API or admin exposes them by id; only the signing service reads
+    # them, for the signer's own user (tests/correspondence/test_pdf.py).
+    "correspondence.signingauthority", "correspondence.signercertificate",
 }  # fmt: skip
 
 

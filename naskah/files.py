@@ -1,0 +1,32 @@
+"""Send a stored file to a user who has passed the view's access check."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+
+ACCEL_PREFIX = "/protected/"  # an `internal` location in docker/nginx/naskah.conf
+
+
+def protected_file_response(
+    fieldfile, *, filename: str, content_type: str, as_attachment: bool = True,
+    confidential: bool = False,
+) -> HttpResponse:  # fmt: skip
+    """Behind nginx (NASKAH_ACCEL_REDIRECT=true and files on local disk) nginx sends the bytes
+    from its internal location; otherwise the app streams them. Either way the response is
+    private, never cached when confidential, and named with the given filename."""
+    if settings.NASKAH_ACCEL_REDIRECT and not settings.NASKAH_S3_BUCKET:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = ACCEL_PREFIX + quote(fieldfile.name)
+        disposition = "attachment" if as_attachment else "inline"
+        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    else:
+        response = FileResponse(
+            fieldfile.open("rb"), as_attachment=as_attachment, filename=filename,
+            content_type=content_type,
+        )  # fmt: skip
+    response["Cache-Control"] = "private, no-store" if confidential else "private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
