@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help python install run test test-fast lint format migrations-check deploy-check messages browser-deps clean
+.PHONY: help python install run test test-fast lint format migrations-check deploy-check docker-check messages browser-deps clean
 
 help:
 	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
@@ -61,6 +61,11 @@ deploy-check: install
 	NASKAH_DEBUG=false NASKAH_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	NASKAH_ALLOWED_HOSTS=naskah.example.go.id \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+docker-check: install
+	$(BIN)/hadolint docker/Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
+	@echo "docker/ checked (no engine needed): Dockerfile lint and Compose Specification schema"
 
 messages: install
 	NASKAH_DEBUG=true $(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var

@@ -8,6 +8,7 @@ from .selectors import tenant_by_slug, tenant_for_host, tenant_list_public
 
 # Paths that work without a tenant (platform landing, health checks, static files).
 TENANTLESS_PREFIXES = ("/static/", "/healthz", "/readyz", "/i18n/")
+PROBES = {"/healthz", "/readyz"}
 
 
 class TenantMiddleware:
@@ -17,6 +18,9 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path in PROBES:  # liveness must not depend on the database
+            request.tenant = None
+            return self.get_response(request)
         tenant = tenant_for_host(request.get_host()) or tenant_by_slug(
             settings.NASKAH_DEFAULT_TENANT
         )

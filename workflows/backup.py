@@ -83,7 +83,7 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 def backup_create(directory: Path) -> Path:
     """Write naskah-backup-<UTC time>.tar into `directory`; return its path."""
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S.%fZ")
     path = directory / f"naskah-backup-{stamp}.tar"
     manifest: dict = {"format": FORMAT, "created_at": timezone.now().isoformat(),
                       "engine": connection.vendor, "files": {}, "missing_files": []}  # fmt: skip
