@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import SecondFactorRequired, needs_second_factor
 from naskah.uploads import SCAN_TYPES, stored_name, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import notify, object_changed
@@ -781,16 +782,27 @@ def _seal(letter: Letter) -> None:
 
 @transaction.atomic
 def letter_sign_request(
-    *, letter: Letter, by: User, password: str, mode: str = SigningMode.ELECTRONIC, note: str = ""
+    *,
+    letter: Letter,
+    by: User,
+    password: str,
+    second_factor: bool = False,
+    mode: str = SigningMode.ELECTRONIC,
+    note: str = "",
 ) -> Letter:
-    """The signer confirms with their password; paper signing happens now, an electronic
-    signature is prepared in the background. Raises PermissionDenied, ValidationError (wrong
-    password, no usable certificate) or TransitionNotAllowed (already being signed)."""
+    """The signer confirms with their password (and a verified second factor); paper signing
+    happens now, an electronic signature is prepared in the background. Raises
+    PermissionDenied (also SecondFactorRequired), ValidationError (wrong password, no usable
+    certificate) or TransitionNotAllowed (not waiting for a signature, already being signed)."""
     letter = _lock(Letter, letter.pk)
     if letter.state != LetterState.APPROVED:
         raise TransitionNotAllowed(_("This letter is not waiting for a signature."))
     if not policy.can_sign_letter(by, letter):
         raise PermissionDenied
+    if needs_second_factor(by) and not second_factor:
+        raise SecondFactorRequired(
+            _("Signing needs two-step verification: confirm the code from your authenticator.")
+        )
     if not by.check_password(password or ""):
         raise ValidationError(
             {

@@ -14,10 +14,12 @@ and what to do.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asn1crypto import x509 as asn1_x509
@@ -33,7 +35,7 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -277,7 +279,8 @@ class LocalCAAdapter(SigningAdapter):
             md_algorithm="sha256",
         )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        pdf_signer = signers.PdfSigner(meta, signer=signer)
+        out = _run_async(lambda: pdf_signer.async_sign_pdf(writer))
         return out.getvalue()
 
 
@@ -335,6 +338,17 @@ def _asn1_key(key):
     return keys.PrivateKeyInfo.load(der)
 
 
+def _run_async(make_coroutine):
+    """Run pyHanko's async API to completion from sync code, even where this thread already
+    runs an event loop (then on a short-lived thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 # --- validation ---
 def pdf_validate(data: bytes, *, tenant) -> PdfCheck:
     """Validate every signature of a PDF against the tenant's authority (never raises on bad
@@ -350,7 +364,8 @@ def pdf_validate(data: bytes, *, tenant) -> PdfCheck:
     for sig in embedded:
         context = ValidationContext(trust_roots=roots, allow_fetching=False)
         try:
-            status = validate_pdf_signature(sig, context)
+            status = _run_async(lambda sig=sig, context=context: async_validate_pdf_signature(
+                sig, context))  # fmt: skip
         except Exception:  # noqa: BLE001
             checks.append(SignatureCheck("", intact=False, trusted=False, changes_allowed=False,
                                          signed_at=None))  # fmt: skip

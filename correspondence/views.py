@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from accounts.permissions import has_second_factor
 from naskah.files import protected_file_response
 from organizations.models import Position, User
 
@@ -272,6 +273,7 @@ ACTIONS = {
         letter=letter,
         by=user,
         password=post.get("password", ""),
+        second_factor=has_second_factor(user),
         mode=post.get("mode", "electronic"),
     ),
     "send": lambda letter, user, post: svc.letter_send(letter=letter, by=user),

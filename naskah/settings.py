@@ -70,19 +70,22 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
     "treebeard",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "organizations",
     "workflows",
     "notifications",
     "archive",
     "scheduling",
     "correspondence",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -94,11 +97,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "organizations.middleware.TenantMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the "locked" page
 ]
 
 ROOT_URLCONF = "naskah.urls"
@@ -144,9 +150,22 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organizations.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username
     "organizations.backends.TenantModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Lockout: after NASKAH_LOGIN_FAILURES wrong passwords for one username, that username is
+# locked for NASKAH_LOCKOUT_MINUTES (per username, so one office's shared IP locks nobody else).
+AXES_FAILURE_LIMIT = _int("NASKAH_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = _int("NASKAH_LOCKOUT_MINUTES", default=15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+# Lockout is per username on purpose: a whole office behind one NAT address must not be locked
+# out by one person's typos (axes.W006 asks for the IP address as well).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+OTP_TOTP_ISSUER = lambda device: device.user.tenant.app_name if device.user.tenant_id else "Naskah"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -278,10 +297,21 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "organizations.api.authentication.TenantTokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("NASKAH_API_RATE_USER", default="600/min"),
+        "anon": env.str("NASKAH_API_RATE_ANON", default="60/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "naskah.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "naskah.api.exception_handler",

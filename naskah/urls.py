@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("organizations.api.urls")),
     path("", include("correspondence.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("accounts.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("letters/", include("correspondence.urls")),
     path("v/<str:token>", letter_verify, name="letter-verify"),
     path("notifications/", include("notifications.urls")),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,7 +6,9 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.permissions import needs_second_factor
 from organizations.permissions import can_login_to_tenant
 from organizations.selectors import tenant_by_slug, tenant_for_host
 
@@ -28,12 +30,14 @@ def _host(scope) -> str:
 
 
 @database_sync_to_async
-def _admit(user, host: str) -> int | None:
+def _admit(user, host: str, session) -> int | None:
     """The user's unread count when they may connect on this host, else None (one trip to the
     sync thread: a thousand phones reconnecting at once queue there)."""
     tenant = tenant_for_host(host) or tenant_by_slug(settings.NASKAH_DEFAULT_TENANT)
     if tenant is None or not can_login_to_tenant(user, tenant):
         return None
+    if needs_second_factor(user) and not (session and session.get(DEVICE_ID_SESSION_KEY)):
+        return None  # a signer's or admin's session is not verified yet
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
@@ -52,7 +56,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        unread = await _admit(user, _host(self.scope))
+        unread = await _admit(user, _host(self.scope), self.scope.get("session"))
         if unread is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return

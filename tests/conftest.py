@@ -57,13 +57,34 @@ def host_of(user_or_tenant) -> str:
     return tenant.domains.get(is_primary=True).host
 
 
-def client_for(user=None, *, tenant=None) -> Client:
-    """A test client on the host of the user's tenant (or the given tenant), logged in."""
+def client_for(user=None, *, tenant=None, verified: bool = True) -> Client:
+    """A test client on the host of the user's tenant (or the given tenant), logged in; for
+    signers and tenant admins the session is verified with a second factor unless
+    `verified=False`."""
     tenant = tenant or user.tenant
     client = Client(HTTP_HOST=host_of(tenant))
     if user is not None:
         client.force_login(user)
+        if verified:
+            verify_session(client, user)
     return client
+
+
+def verify_session(client: Client, user) -> None:
+    """Mark a test client's session as verified with the user's (test) authenticator."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.permissions import needs_second_factor
+
+    if not needs_second_factor(user):
+        return
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

@@ -146,6 +146,10 @@ class SignIn(serializers.Serializer):
         write_only=True, max_length=128, required=False, allow_blank=True, default="",
         help_text="The signer's login password, to confirm (a wrong or missing one is 400).",
     )  # fmt: skip
+    otp = serializers.CharField(
+        write_only=True, max_length=8, required=False, allow_blank=True, default="",
+        help_text="A code from the signer's authenticator, when the session is not verified.",
+    )  # fmt: skip
 
 
 class SubmitIn(serializers.Serializer):

@@ -11,6 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.permissions import has_second_factor
+from accounts.services import totp_code_valid
 from organizations.models import Position, Unit
 
 from .. import selectors
@@ -170,8 +172,13 @@ class LetterViewSet(
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         data = _valid(s.SignIn, request.data)
+        second = has_second_factor(request.user) or totp_code_valid(request.user, data["otp"])
         return self._act(
-            svc.letter_sign_request, password=data["password"], mode=data["mode"], note=data["note"]
+            svc.letter_sign_request,
+            password=data["password"],
+            second_factor=second,
+            mode=data["mode"],
+            note=data["note"],
         )
 
     @extend_schema(request=None, responses=s.LetterDetailOut)

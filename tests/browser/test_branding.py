@@ -1,6 +1,9 @@
 """Each tenant's host shows its own brand in a real browser, on a phone-sized screen."""
 
+import base64
+
 import pytest
+from django_otp.oath import totp
 
 from tests.factories import PASSWORD
 from tests.world import build_world
@@ -45,9 +48,16 @@ def test_login_shows_the_tenant_name_and_colours(
     # and it fits a 360 px screen without horizontal scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    # WHEN the tenant's user logs in
+    # WHEN the tenant's user (a signer) logs in
     log_in(page, live_server, f"{slug}.localhost", user.username)
-    # THEN the home page greets them under the same brand
+    # THEN they first turn on two-step verification with their authenticator app
+    assert "/account/two-step/enrol/" in page.url
+    assert page.get_by_test_id("totp-qr").is_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.fill("input[name=code]", f"{totp(base64.b32decode(secret)):06d}")
+    page.click("button.primary")
+    page.wait_for_load_state("load")
+    # AND the home page greets them under the same brand
     assert page.url.endswith("/")
     assert user.name in page.locator("h1").inner_text()
     assert page.get_by_test_id("app-name").inner_text() == tenant.app_name

@@ -186,7 +186,7 @@ def _approved(world) -> Letter:
 def test_signing_needs_the_signers_password(world):
     letter = _approved(world)
     with pytest.raises(Exception) as err:
-        svc.letter_sign_request(letter=letter, by=world.head, password="salah")
+        svc.letter_sign_request(letter=letter, by=world.head, password="salah", second_factor=True)
     assert "password" in str(err.value)
     letter.refresh_from_db()
     assert (letter.state, letter.number) == (LetterState.APPROVED, "")
@@ -196,7 +196,7 @@ def test_a_signer_without_a_certificate_reads_what_to_do(world, password):
     SignerCertificate.objects.filter(user=world.head).delete()
     letter = _approved(world)
     with pytest.raises(Exception) as err:
-        svc.letter_sign_request(letter=letter, by=world.head, password=password)
+        svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
     assert "administrator" in str(err.value)
     letter.refresh_from_db()
     assert letter.state == LetterState.APPROVED and not NumberCounter.objects.exists()
@@ -220,7 +220,7 @@ def test_a_failed_background_signature_leaves_the_letter_approved_and_unnumbered
     world.head.save()
     letter = _approved(world)
     with django_capture_on_commit_callbacks(execute=True):
-        svc.letter_sign_request(letter=letter, by=world.head, password=password)
+        svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
     letter.refresh_from_db()
     assert letter.state == LetterState.APPROVED and letter.number == ""
     assert "layanan tanda tangan" in letter.sign_error.lower()
@@ -228,7 +228,7 @@ def test_a_failed_background_signature_leaves_the_letter_approved_and_unnumbered
     # nothing was consumed: the next real signature is number 1
     settings.NASKAH_SIGNING_ADAPTER = "local"
     with django_capture_on_commit_callbacks(execute=True):
-        svc.letter_sign_request(letter=letter, by=world.head, password=password)
+        svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
     letter.refresh_from_db()
     assert letter.state == LetterState.SIGNED and letter.number_seq == 1 and letter.pdf
 

@@ -12,7 +12,7 @@ from django.test import Client
 from correspondence import services as svc
 from naskah.asgi import application
 from tests.asyncio_thread import in_own_loop
-from tests.conftest import host_of
+from tests.conftest import host_of, verify_session
 from tests.correspondence.helpers import delivery_to, sent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _cookie_for(user) -> str:
     client = Client(HTTP_HOST=host_of(user))
     client.force_login(user)
+    verify_session(client, user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

@@ -9,11 +9,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
+from accounts.services import api_token_create
 from tests.asyncio_thread import in_own_loop
-from tests.conftest import host_of
+from tests.conftest import host_of, verify_session
 from tests.correspondence.helpers import delivery_to, sent
 
 from .daphne import daphne
@@ -34,6 +34,7 @@ def _env() -> dict[str, str]:
 def _session(user) -> str:
     client = Client(HTTP_HOST=host_of(user))
     client.force_login(user)
+    verify_session(client, user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -68,7 +69,7 @@ async def _listen(port: int, host: str, session: str, out: list, ready: asyncio.
 def test_a_push_committed_on_one_daphne_reaches_a_client_of_the_other(world):
     letter = sent(world, subject="Koordinasi lintas OPD")
     delivery = delivery_to(letter, world, "bappeda")
-    token = Token.objects.create(user=world.bappeda_head).key
+    token = api_token_create(user=world.bappeda_head, name="test", scope="write")
     host = host_of(world.bappeda_head)
     staff, head = _session(world.bappeda_staff), _session(world.bappeda_head)
     with daphne(env=_env()) as port_a, daphne(env=_env()) as port_b:

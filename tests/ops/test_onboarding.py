@@ -77,7 +77,19 @@ def test_a_new_city_onboards_from_its_tenant_file_and_sends_a_letter(tmp_path):
     assert page.status_code == 200 and b"Taman Naskah" in page.content
     login = client.post("/accounts/login/",
                         {"username": "bontang.admin", "password": "Bontang-Kota-Taman-2026"})  # fmt: skip
-    assert login.status_code == 302 and client.get("/").status_code == 200
+    assert login.status_code == 302
+    # a tenant admin turns on two-step verification before anything else
+    first = client.get("/")
+    assert first.status_code == 302 and "/account/two-step/enrol/" in first["Location"]
+    enrol = client.get(first["Location"])
+    assert enrol.status_code == 200 and b'data-testid="totp-qr"' in enrol.content
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username="bontang.admin", confirmed=False)
+    code = f"{totp(device.bin_key):06d}"
+    done = client.post(first["Location"], {"code": code, "next": "/"})
+    assert done.status_code == 302 and client.get("/").status_code == 200
     letter = svc.letter_create(
         by=drafter,
         letter_type=LetterType.objects.get(tenant=tenant, code="surat_dinas"),

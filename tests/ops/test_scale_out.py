@@ -18,14 +18,14 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_create
 from correspondence import services as svc
 from correspondence.models import Letter
 from notifications.kinds import Kind
 from notifications.models import Notification
 from tests.asyncio_thread import in_own_loop
-from tests.conftest import host_of
+from tests.conftest import host_of, verify_session
 from tests.correspondence.helpers import delivery_to, draft, sent, through_review
 from tests.notifications.daphne import free_port
 from workflows.models import TransitionLog
@@ -85,6 +85,7 @@ def _post(port, host, path, token, body) -> int:
 def _session(user) -> str:
     client = Client(HTTP_HOST=host_of(user))
     client.force_login(user)
+    verify_session(client, user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -98,7 +99,7 @@ def test_two_webs_two_workers_two_schedulers(world, password):
                                       instructions=["hadiri"],
                                       due_date=dt.date.today() + dt.timedelta(days=1))  # fmt: skip
     Notification.objects.all().delete()
-    token = Token.objects.create(user=world.head).key
+    token = api_token_create(user=world.head, name="test", scope="write")
     host = host_of(world.head)
     drafter_session = _session(world.drafter)
     ports = [free_port(), free_port()]

@@ -159,15 +159,15 @@ def test_api_lists_only_own_tenant_rows(world):
 
 
 def test_token_of_another_tenant_is_refused(world):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    token = Token.objects.create(user=world.head)
+    key = api_token_create(user=world.head, name="test", scope="read")
     client = client_for(tenant=world.other_tenant)
-    response = client.get(reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get(reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 401
     assert response.json()["error"] == "authentication_failed"
     own = client_for(tenant=world.tenant).get(
-        reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {token.key}"
+        reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {key}"
     )
     assert own.status_code == 200
 

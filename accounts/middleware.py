@@ -1,0 +1,38 @@
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .permissions import has_second_factor, needs_second_factor
+
+# Paths a signed-in user may reach before the second step.
+OPEN_PREFIXES = ("/account/two-step/", "/accounts/logout/", "/static/", "/i18n/", "/healthz",
+                 "/readyz", "/v/")  # fmt: skip
+
+
+class SecondFactorMiddleware:
+    """Signers and tenant administrators verify a second factor (TOTP) before anything else:
+    pages redirect to enrolment or verification, the session API answers 403."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+            and needs_second_factor(user)
+            and not has_second_factor(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": "second_factor_required",
+                     "detail": "Verify your second factor in the web app first."},
+                    status=403,
+                )  # fmt: skip
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            target = "accounts:two-step-verify" if enrolled else "accounts:two-step-enrol"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
