@@ -414,3 +414,7 @@ NASKAH_UPLOAD_MAX_MB = {
     "image": _int("NASKAH_UPLOAD_MAX_IMAGE_MB", default=10),
     "office": _int("NASKAH_UPLOAD_MAX_OFFICE_MB", default=10),
 }
+
+# Optional antivirus: a clamd daemon (tcp://clamav:3310); uploads are refused when it finds
+# something or cannot be reached.
+NASKAH_CLAMD_URL = env.str("NASKAH_CLAMD_URL", default="")

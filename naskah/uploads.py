@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import socket
+import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
+from urllib.parse import urlparse
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+
+from .pdfcheck import pdf_check
 
 # extension -> (size class, MIME types the content may have)
 ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
@@ -98,8 +104,76 @@ def upload_inspect(upload: UploadedFile, *, allowed: frozenset[str] | None = Non
     while chunk := upload.read(_READ):
         digest.update(chunk)
     upload.seek(0)
+    if size_class == "office":
+        _check_zip(upload, name)
+    elif ext == "pdf":
+        reason = pdf_check(upload.read())
+        upload.seek(0)
+        if reason is not None:
+            raise ValidationError(
+                _("%(name)s is a damaged or unsafe PDF and cannot be opened (%(why)s). Save it "
+                  "again as PDF and upload the new file.") % {"name": name, "why": reason},
+                code="damaged",
+            )  # fmt: skip
+    if settings.NASKAH_CLAMD_URL:
+        verdict = clamd_scan(upload, settings.NASKAH_CLAMD_URL)
+        upload.seek(0)
+        if verdict is not None:
+            raise ValidationError(
+                _("%(name)s was refused by the virus scanner (%(why)s).")
+                % {"name": name, "why": verdict},
+                code="virus",
+            )
     content_type = min(mimes) if detected == "application/zip" else detected
     return UploadInfo(name, ext, content_type, upload.size, digest.hexdigest())
+
+
+MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_RATIO = 100
+MAX_MEMBERS = 10000
+
+
+def _check_zip(upload: UploadedFile, name: str) -> None:
+    """Office files are ZIP archives: refuse bombs (huge or extreme expansion) and non-OOXML."""
+    bad = ValidationError(
+        _("%(name)s is damaged or is not an Office document.") % {"name": name}, code="damaged"
+    )
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+            if "[Content_Types].xml" not in archive.namelist():
+                raise bad
+    except zipfile.BadZipFile:
+        raise bad from None
+    finally:
+        upload.seek(0)
+    unzipped = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if len(members) > MAX_MEMBERS or unzipped > MAX_UNZIPPED or unzipped / packed > MAX_RATIO:
+        raise ValidationError(
+            _('%(name)s expands to %(mb)d MB when opened (a "zip bomb"); it is refused.')
+            % {"name": name, "mb": unzipped // (1024 * 1024)},
+            code="zip_bomb",
+        )
+
+
+def clamd_scan(upload: UploadedFile, url: str, *, timeout: float = 30) -> str | None:
+    """Scan with a clamd daemon (INSTREAM): None when clean, else the signature found.
+    A scanner that cannot be reached refuses the file rather than letting it through."""
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 3310), timeout) as conn:
+            conn.sendall(b"zINSTREAM\0")
+            upload.seek(0)
+            while chunk := upload.read(_READ):
+                conn.sendall(struct.pack("!L", len(chunk)) + chunk)
+            conn.sendall(struct.pack("!L", 0))
+            answer = conn.recv(4096).decode(errors="replace").strip("\0 \n")
+    except OSError:
+        return "scanner unavailable"
+    if answer.endswith("OK"):
+        return None
+    return answer.removeprefix("stream:").strip()
 
 
 def stored_name(info: UploadInfo) -> str:

@@ -12,6 +12,17 @@ from .world import build_world
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API throttles, lockouts and periodic-job slots live in the cache: no test inherits
+    another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def world(db):
     return build_world()

@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from naskah.uploads import stored_name, upload_inspect
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.correspondence.helpers import PDF
 
 
 def png_bytes() -> bytes:
@@ -57,3 +56,76 @@ def test_size_limit_per_type(settings):
 def test_allowed_subset():
     with pytest.raises(ValidationError):
         upload_inspect(SimpleUploadedFile("a.png", png_bytes()), allowed=frozenset({"pdf"}))
+
+
+def _docx(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+DOCX = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "says"),
+    [
+        ("Surat Undangan.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "content", "does not contain"),
+        ("laporan.pdf", b"<html><script>alert(1)</script></html>", "content", "does not contain"),
+        ("rusak.pdf", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj <</Type/Catalog>>\ngarbage", "damaged", "damaged"),
+        ("bom.docx", _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"0" * (210 * 1024 * 1024)}), "zip_bomb", "zip bomb"),
+        ("bukan.docx", _docx({"readme.txt": b"hello"}), "damaged", "Office"),
+    ],
+)  # fmt: skip
+def test_hostile_files_are_refused_with_a_clear_message(name, content, code, says):
+    with pytest.raises(ValidationError) as exc:
+        upload_inspect(SimpleUploadedFile(name, content))
+    assert exc.value.code == code
+    message = " ".join(exc.value.messages)
+    assert name in message
+
+
+def test_a_real_office_document_passes():
+    assert upload_inspect(SimpleUploadedFile("notulen.docx", DOCX)).extension == "docx"
+
+
+def test_antivirus_refuses_what_clamd_flags(settings):
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def clamd():
+        conn, _ = server.accept()
+        with conn:
+            data = b""
+            while not data.endswith(b"\x00\x00\x00\x00"):
+                data += conn.recv(65536)
+            verdict = b"FOUND" if b"EICAR" in data else b"OK"
+            conn.sendall(
+                b"stream: Eicar-Test-Signature FOUND\0" if verdict == b"FOUND" else b"stream: OK\0"
+            )
+
+    settings.NASKAH_CLAMD_URL = f"tcp://127.0.0.1:{port}"
+    for expected in ("virus", None):
+        thread = threading.Thread(target=clamd)
+        thread.start()
+        png = png_bytes()
+        payload = png + (b"EICAR" if expected else b"")
+        if expected:
+            with pytest.raises(ValidationError) as exc:
+                upload_inspect(SimpleUploadedFile("foto.png", payload))
+            assert exc.value.code == "virus" and "Eicar" in exc.value.messages[0]
+        else:
+            assert upload_inspect(SimpleUploadedFile("foto.png", payload)).extension == "png"
+        thread.join()
+    server.close()
+    settings.NASKAH_CLAMD_URL = "tcp://127.0.0.1:1"  # nothing listens: refuse, do not pass
+    with pytest.raises(ValidationError) as exc:
+        upload_inspect(SimpleUploadedFile("foto.png", png_bytes()))
+    assert "scanner unavailable" in exc.value.messages[0]

@@ -6,7 +6,21 @@ from correspondence import services as svc
 from correspondence.models import Delivery, Letter, LetterType
 from correspondence.services import RecipientInput
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _one_page_pdf() -> bytes:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(72, 720, "Pindaian surat")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+PDF = _one_page_pdf()  # a small real PDF (uploads are opened and checked)
 
 
 def letter_type(world, code="surat_dinas", tenant=None) -> LetterType:
