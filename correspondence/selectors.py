@@ -33,7 +33,10 @@ OPEN_DISPOSITION = [DispositionState.ISSUED, DispositionState.READ]
 
 def _get_or_404(qs: QuerySet, pk):
     try:
-        return qs.get(pk=int(pk))
+        pk = int(pk)
+        if not 0 < pk < 2**63:
+            raise ValueError(pk)
+        return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

@@ -313,6 +313,12 @@ REST_FRAMEWORK = {
         "anon": env.str("NASKAH_API_RATE_ANON", default="60/min"),
     },
     "DEFAULT_PAGINATION_CLASS": "naskah.api.Pagination",
+    # OPTIONS answers 405 rather than describing forms (DRF's metadata builds objects it
+    # should not, e.g. for list-level PUT actions).
+    "DEFAULT_METADATA_CLASS": None,
+    # The browsable API only in development: in production every answer is JSON.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "naskah.api.exception_handler",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from naskah.api import IdField
 from workflows.choices import SecurityLevel, Urgency
 
 from ..choices import RecipientKind, SigningMode
@@ -13,9 +14,9 @@ from ..models import Attachment, Delivery, Disposition, Letter, Recipient, Revie
 
 class RecipientIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RecipientKind.choices)
-    unit = serializers.IntegerField(required=False, allow_null=True)
-    position = serializers.IntegerField(required=False, allow_null=True)
-    address = serializers.IntegerField(required=False, allow_null=True)
+    unit = IdField(required=False, allow_null=True)
+    position = IdField(required=False, allow_null=True)
+    address = IdField(required=False, allow_null=True)
 
 
 class LetterIn(serializers.Serializer):
@@ -28,8 +29,8 @@ class LetterIn(serializers.Serializer):
     classification_code = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=30
     )
-    signer_position = serializers.IntegerField(required=False, allow_null=True)
-    reply_to = serializers.IntegerField(required=False, allow_null=True)
+    signer_position = IdField(required=False, allow_null=True)
+    reply_to = IdField(required=False, allow_null=True)
     recipients = RecipientIn(many=True)
     event_start = serializers.DateTimeField(required=False, allow_null=True)
     event_end = serializers.DateTimeField(required=False, allow_null=True)
@@ -38,7 +39,7 @@ class LetterIn(serializers.Serializer):
 
 
 class LetterPatch(LetterIn):
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, max_value=2**31)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,19 +154,19 @@ class SignIn(serializers.Serializer):
 
 
 class SubmitIn(serializers.Serializer):
-    route = serializers.ListField(child=serializers.IntegerField(), required=False,
+    route = serializers.ListField(child=IdField(), required=False,
                                   allow_null=True, default=None)  # fmt: skip
-    signers = serializers.ListField(child=serializers.IntegerField(), required=False,
+    signers = serializers.ListField(child=IdField(), required=False,
                                     allow_null=True, default=None)  # fmt: skip
 
 
 class DispositionIn(serializers.Serializer):
-    to_positions = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    to_positions = serializers.ListField(child=IdField(), min_length=1)
     instructions = serializers.ListField(child=serializers.CharField(), min_length=1)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.BIASA)
-    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    parent = IdField(required=False, allow_null=True, default=None)
     prepare = serializers.BooleanField(required=False, default=False)
 
 
@@ -180,7 +181,7 @@ class AttachmentIn(serializers.Serializer):
 
 
 class IncomingIn(serializers.Serializer):
-    unit = serializers.IntegerField()
+    unit = IdField()
     sender_name = serializers.CharField(max_length=200)
     sender_number = serializers.CharField(max_length=120, required=False, allow_blank=True,
                                           default="")  # fmt: skip
@@ -191,5 +192,5 @@ class IncomingIn(serializers.Serializer):
                                                 default="")  # fmt: skip
     security = serializers.ChoiceField(choices=SecurityLevel.choices, default=SecurityLevel.BIASA)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.BIASA)
-    addressed_position = serializers.IntegerField(required=False, allow_null=True, default=None)
+    addressed_position = IdField(required=False, allow_null=True, default=None)
     scan = serializers.FileField()

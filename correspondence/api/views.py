@@ -234,9 +234,12 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 def _int(value) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < number < 2**63:
+        raise Http404
+    return number
 
 
 class OutboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from naskah.api import IdField
+
 from ..kinds import Kind
 from ..models import Notification
 
@@ -14,7 +16,7 @@ class NotificationOut(serializers.ModelSerializer):
 
 class MarkReadIn(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500,
+        child=IdField(), required=False, max_length=500,
         help_text="Omit to mark all read.",
     )  # fmt: skip
 
