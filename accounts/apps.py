@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and security")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (audit of logins and permission changes)
+        from . import schema, signals  # noqa: F401  (OpenAPI auth scheme; login audit)
