@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "scheduling",
     "correspondence",
     "accounts",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("correspondence.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("v/<str:token>", letter_verify, name="letter-verify"),
     path("notifications/", include("notifications.urls")),
     path("", include("accounts.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
