@@ -28,7 +28,21 @@ schema = _schema()
 
 
 @pytest.fixture
-def token(world, settings):
+def _keep_test_connection():
+    """Schemathesis calls the WSGI app directly: like Django's test client, keep the request
+    signals from closing the test transaction's connection."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(world, settings, _keep_test_connection):
     settings.NASKAH_DEFAULT_TENANT = "medan"  # requests come on "localhost"
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
     return api_token_create(user=world.drafter, name="fuzz", scope="write")

@@ -170,11 +170,10 @@ def test_deactivation_ends_sessions_and_tokens_at_once(world):
 
 # --- API limits ---
 def test_rate_limit_answers_429_with_the_error_body(world, settings):
-    from rest_framework.settings import api_settings
     from rest_framework.throttling import UserRateThrottle
 
+    original = UserRateThrottle.THROTTLE_RATES
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "3/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     UserRateThrottle.THROTTLE_RATES = rates
     try:
         client = client_for(world.drafter)
@@ -182,7 +181,7 @@ def test_rate_limit_answers_429_with_the_error_body(world, settings):
         assert codes[:3] == [200, 200, 200] and codes[3] == 429
         assert client.get(reverse("api:letter-list")).json()["error"] == "throttled"
     finally:
-        UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        UserRateThrottle.THROTTLE_RATES = original
 
 
 def test_page_size_is_capped(world):
