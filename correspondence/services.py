@@ -996,46 +996,28 @@ def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str
         source, _state = _fire(d, "open", by, by=by)
         d.save()
         _log(d, tenant_id=d.tenant_id, action="delivery.read", source=source, by=by)
+    _confidential_access(letter, by, "letter.opened", ip, agent,
+                         security=letter.security, at=now.isoformat())  # fmt: skip
+
+
+def _confidential_access(letter: Letter, by: User, kind: str, ip, agent, **detail) -> None:
+    # Opening or downloading a Rahasia or Sangat Rahasia letter is itself a security event.
     if letter.is_confidential:
-        security_event_record(
-            kind="letter.opened",
-            tenant_id=by.tenant_id,
-            user=by,
-            target=letter,
-            detail={"security": letter.security, "at": now.isoformat()},
-            ip_address=ip,
-            user_agent=agent,
-        )
+        security_event_record(kind=kind, tenant_id=by.tenant_id, user=by, target=letter,
+                              detail=detail, ip_address=ip, user_agent=agent)  # fmt: skip
 
 
 def attachment_downloaded(
     *, attachment: Attachment, by: User, ip: str | None = None, agent: str = ""
 ) -> None:
     """Audit the download of a confidential letter's file."""
-    if attachment.letter.is_confidential:
-        security_event_record(
-            kind="attachment.downloaded",
-            tenant_id=by.tenant_id,
-            user=by,
-            target=attachment.letter,
-            detail={"attachment": attachment.pk, "name": attachment.original_name},
-            ip_address=ip,
-            user_agent=agent,
-        )
+    _confidential_access(attachment.letter, by, "attachment.downloaded", ip, agent,
+                         attachment=attachment.pk, name=attachment.original_name)  # fmt: skip
 
 
 def letter_pdf_downloaded(*, letter: Letter, by: User, ip: str | None = None, agent: str = ""):
     """Audit the download of a confidential letter's signed PDF."""
-    if letter.is_confidential:
-        security_event_record(
-            kind="letter.pdf_downloaded",
-            tenant_id=by.tenant_id,
-            user=by,
-            target=letter,
-            detail={"number": letter.number},
-            ip_address=ip,
-            user_agent=agent,
-        )
+    _confidential_access(letter, by, "letter.pdf_downloaded", ip, agent, number=letter.number)
 
 
 @transaction.atomic

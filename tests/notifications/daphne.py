@@ -19,6 +19,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_port(port: int, proc: subprocess.Popen, *, timeout: float = 30) -> None:
+    """Wait until a child process listens on a loopback port; fail with its stderr if it died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {port}") from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def daphne(*, env: dict[str, str], port: int | None = None, timeout: float = 30):
     """Start `daphne naskah.asgi:application` on 127.0.0.1 and yield its port."""
@@ -32,17 +47,7 @@ def daphne(*, env: dict[str, str], port: int | None = None, timeout: float = 30)
         stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"daphne exited: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"daphne did not listen on {port}") from None
-                time.sleep(0.2)
+        wait_port(port, proc, timeout=timeout)
         yield port
     finally:
         proc.terminate()

@@ -26,7 +26,7 @@ from notifications.models import Notification
 from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of, verify_session
 from tests.correspondence.helpers import delivery_to, draft, sent, through_review
-from tests.notifications.daphne import free_port
+from tests.notifications.daphne import free_port, wait_port
 from workflows.models import TransitionLog
 
 pytestmark = [
@@ -57,20 +57,6 @@ def _process(*args):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-def _wait_port(port, proc):
-    import socket
-
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-2000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(port)
 
 
 def _post(port, host, path, auth: dict, body) -> int:
@@ -115,7 +101,7 @@ def test_two_webs_two_workers_two_schedulers(world, password):
         for _ in range(2):
             stack.enter_context(_process("worker"))
         for port, proc in zip(ports, webs, strict=True):
-            _wait_port(port, proc)
+            wait_port(port, proc)
         received: list[dict] = []
         ready = threading.Event()
         done = threading.Event()
