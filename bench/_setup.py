@@ -45,6 +45,11 @@ def django_setup(database_url: str, redis_url: str = "") -> None:
     import django
 
     django.setup()
+    # Production settings serve hashed static files: collect them once.
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def percentile(values: list[float], p: float) -> float:

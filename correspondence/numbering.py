@@ -32,6 +32,25 @@ def counter_take(*, tenant_id: int, key: str, count: int = 1) -> int:
     return first
 
 
+def counters_take(*, tenant_id: int, counts: dict[str, int]) -> dict[str, int]:
+    """Reserve `counts[key]` consecutive numbers under each key in three queries; returns the
+    first of each. Rows are locked in key order, so two transactions taking overlapping sets
+    never wait on each other in a cycle."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("counters_take must run inside a transaction")
+    NumberCounter.objects.bulk_create(
+        [NumberCounter(tenant_id=tenant_id, key=k, last=0) for k in sorted(counts)],
+        ignore_conflicts=True,
+    )
+    rows = list(NumberCounter.objects.select_for_update().filter(key__in=counts).order_by("key"))
+    first = {}
+    for row in rows:
+        first[row.key] = row.last + 1
+        row.last += counts[row.key]
+    NumberCounter.objects.bulk_update(rows, ["last"])
+    return first
+
+
 def letter_key(*, tenant_id: int, unit_id: int, type_id: int, year: int) -> str:
     return f"out:{tenant_id}:{unit_id}:{type_id}:{year}"
 

@@ -6,7 +6,8 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,9 +24,10 @@ from .models import (
     DispositionInstruction,
     Letter,
     LetterType,
+    Recipient,
     ReviewStep,
 )
-from .querysets import held_position_ids, inbox_unit_ids
+from .querysets import OPEN_LEVELS, held_position_ids, inbox_unit_ids
 
 OPEN_DELIVERY = [DeliveryState.DELIVERED, DeliveryState.READ, DeliveryState.IN_PROGRESS]
 OPEN_DISPOSITION = [DispositionState.ISSUED, DispositionState.READ]
@@ -50,6 +52,23 @@ def letter_get_for_user(user: User, pk) -> Letter:
         ),
         pk,
     )  # fmt: skip
+
+
+def letter_for_output(letter: Letter) -> Letter:
+    """The letter again with what its API detail shows, in four queries instead of one per
+    recipient (a letter to 20 units would otherwise cost 40)."""
+    return (
+        Letter.objects.select_related("letter_type", "unit")
+        .prefetch_related(
+            Prefetch(
+                "recipients",
+                queryset=Recipient.objects.select_related("unit", "position", "address"),
+            ),
+            "steps",
+            "attachments",
+        )
+        .get(pk=letter.pk)
+    )
 
 
 def letter_by_token(tenant, token: str) -> Letter | None:
@@ -150,10 +169,21 @@ def inbox_units(user: User) -> QuerySet[Unit]:
 
 
 def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]:
-    """Signed and sent letters of units the user handles or that the user drafted or signed,
-    each with its per-recipient counts."""
+    """Signed and sent letters of units the user handles (not confidential), or that the user
+    drafted or signed, each with its per-recipient counts: a subset of `visible_to` written
+    as plain column tests, so the big letter table is read through its indexes."""
     f = f or InboxFilter()
-    qs = Letter.objects.visible_to(user).filter(
+    if not user.is_authenticated or user.tenant_id is None:
+        return Letter.objects.none()
+    units = [row["pk"] for row in inbox_unit_ids(user)]
+    held = [row["position_id"] for row in held_position_ids(user)]
+    mine = (
+        Q(drafter_id=user.pk)
+        | Q(signed_as_id__in=held)
+        | Q(security__in=OPEN_LEVELS) & (Q(unit_id__in=units) | Q(number_unit_id__in=units))
+    )
+    qs = Letter.objects.filter(
+        mine,
         tenant_id=user.tenant_id,
         is_incoming=False,
         state__in=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
@@ -166,16 +196,18 @@ def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]
         qs = qs.filter(urgency=f.urgency)
     if f.state:
         qs = qs.filter(state=f.state)
+
+    def count(**where):
+        rows = Delivery.objects.filter(letter_id=OuterRef("pk"), **where)
+        return Coalesce(Subquery(rows.values("letter_id").annotate(n=Count("pk")).values("n")), 0)
+
+    # Counted per letter of the page only (correlated subqueries run after the LIMIT).
     return (
         qs.select_related("letter_type", "unit")
         .annotate(
-            n_deliveries=Count("deliveries", distinct=True),
-            n_read=Count(
-                "deliveries", filter=Q(deliveries__first_read_at__isnull=False), distinct=True
-            ),
-            n_done=Count(
-                "deliveries", filter=Q(deliveries__state=DeliveryState.DONE), distinct=True
-            ),
+            n_deliveries=count(),
+            n_read=count(first_read_at__isnull=False),
+            n_done=count(state=DeliveryState.DONE),
         )
         .order_by("-sent_at", "-id")
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import secrets
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -25,12 +26,12 @@ from django_fsm import TransitionNotAllowed
 from accounts.permissions import SecondFactorRequired, needs_second_factor
 from naskah.uploads import SCAN_TYPES, stored_name, upload_inspect
 from notifications.kinds import Kind
-from notifications.services import notify, object_changed
+from notifications.services import Notice, notify, notify_many, object_changed
 from organizations.choices import RoleKind, UnitKind
-from organizations.models import Assignment, Position, Tenant, Unit, User
+from organizations.models import Assignment, Position, Tenant, Unit, UnitRole, User
 from organizations.selectors import unit_ancestor_heads
 from workflows.choices import SecurityLevel, Urgency
-from workflows.services import security_event_record, transition_log
+from workflows.services import security_event_record, transition_log, transition_log_many
 
 from . import hooks, numbering, selectors, signing
 from . import permissions as policy
@@ -190,14 +191,45 @@ def position_users(position_ids: Iterable[int]) -> list[User]:
 
 
 def _delivery_handlers(delivery: Delivery) -> list[User]:
-    if delivery.position_id:
-        return position_users([delivery.position_id])
-    head = Position.objects.filter(unit_id=delivery.unit_id, is_head=True, is_active=True)
-    users = position_users(head.values_list("pk", flat=True))
-    clerks = User.objects.filter(
-        roles__unit_id=delivery.unit_id, roles__kind=RoleKind.REGISTRY_CLERK, is_active=True
-    )
-    return users + list(clerks)
+    return _handlers_by_delivery([delivery])[delivery.pk]
+
+
+def _handlers_by_delivery(deliveries: list[Delivery]) -> dict[int, list[User]]:
+    """Who handles each delivery: the addressed position's holders and delegates, or else the
+    unit head's and the unit's registry clerks; four queries however many deliveries."""
+    today = timezone.localdate()
+    open_units = {d.unit_id for d in deliveries if not d.position_id}
+    heads: dict[int, list[int]] = defaultdict(list)
+    for unit_id, pk in Position.objects.filter(
+        unit_id__in=open_units, is_head=True, is_active=True
+    ).values_list("unit_id", "pk"):
+        heads[unit_id].append(pk)
+    positions = {
+        d.pk: [d.position_id] if d.position_id else heads.get(d.unit_id, []) for d in deliveries
+    }
+    wanted = {p for ids in positions.values() for p in ids}
+    people: dict[int, set[int]] = defaultdict(set)
+    for position_id, user_id in (
+        Assignment.objects.current(today)
+        .filter(position_id__in=wanted)
+        .values_list("position_id", "user_id")
+    ):
+        people[position_id].add(user_id)
+    for position_id, user_id in Delegation.objects.filter(
+        position_id__in=wanted, start_date__lte=today, end_date__gte=today
+    ).values_list("position_id", "delegate_id"):
+        people[position_id].add(user_id)
+    clerks: dict[int, set[int]] = defaultdict(set)
+    for unit_id, user_id in UnitRole.objects.filter(
+        unit_id__in=open_units, kind=RoleKind.REGISTRY_CLERK
+    ).values_list("unit_id", "user_id"):
+        clerks[unit_id].add(user_id)
+    ids = {d.pk: set().union(*(people[p] for p in positions[d.pk])) for d in deliveries}
+    for d in deliveries:
+        if not d.position_id:
+            ids[d.pk] |= clerks[d.unit_id]
+    users = User.objects.filter(is_active=True).in_bulk({u for v in ids.values() for u in v})
+    return {pk: [users[u] for u in sorted(v) if u in users] for pk, v in ids.items()}
 
 
 def notice_subject(letter: Letter) -> str:
@@ -877,6 +909,34 @@ def _agenda(delivery: Delivery, unit: Unit, today: dt.date) -> None:
     delivery.agenda_number = f"{seq}/{unit.code}/{today.year}"
 
 
+def _confidential_heads(letter: Letter, recipients: list[Recipient]) -> dict[int, Position]:
+    """A confidential letter to a unit goes to its head's post, never to the unit inbox."""
+    if not letter.is_confidential:
+        return {}
+    heads: dict[int, Position] = {}
+    units = {r.unit_id for r in recipients if r.position_id is None}
+    for p in Position.objects.filter(unit_id__in=units, is_head=True, is_active=True):
+        heads.setdefault(p.unit_id, p)  # the first in the default order, as `.first()`
+    return heads
+
+
+def _agenda_many(deliveries: list[Delivery]) -> None:
+    """Agenda numbers for a send's deliveries, each in its unit's register for the year of
+    its tenant's today; counters taken per tenant in one locked batch."""
+    by_tenant: dict[int, list[Delivery]] = defaultdict(list)
+    for d in deliveries:
+        by_tenant[d.unit.tenant_id].append(d)
+    for tenant_id, rows in sorted(by_tenant.items()):
+        year = tenant_today(rows[0].unit.tenant).year
+        keys = [numbering.agenda_key(unit_id=d.unit_id, year=year) for d in rows]
+        taken = numbering.counters_take(tenant_id=tenant_id, counts=Counter(keys))
+        for d, key in zip(rows, keys, strict=True):
+            seq = taken[key]
+            taken[key] += 1
+            d.agenda_year, d.agenda_seq = year, seq
+            d.agenda_number = f"{seq}/{d.unit.code}/{year}"
+
+
 @transaction.atomic
 def letter_send(*, letter: Letter, by: User) -> Letter:
     """Deliver a signed letter: one delivery per recipient unit or position, each with an
@@ -888,36 +948,39 @@ def letter_send(*, letter: Letter, by: User) -> Letter:
         letter.recipients.filter(unit__isnull=False).select_related("unit__tenant", "position")
     )
     deliveries = []
-    # Lock agenda counters in one order so two sends never wait on each other in a cycle.
+    heads = _confidential_heads(letter, recipients)
     for r in sorted(recipients, key=lambda r: (r.unit_id, r.pk)):
-        position = r.position
-        if position is None and letter.is_confidential:
-            position = Position.objects.filter(unit=r.unit, is_head=True, is_active=True).first()
-        d = Delivery(
-            tenant_id=r.unit.tenant_id,
-            letter=letter,
-            recipient=r,
-            unit=r.unit,
-            position=position,
-            kind=r.kind,
-            security=letter.security,
-            urgency=letter.urgency,
-            delivered_at=letter.sent_at,
+        deliveries.append(
+            Delivery(
+                tenant_id=r.unit.tenant_id,
+                letter=letter,
+                recipient=r,
+                unit=r.unit,
+                position=r.position or heads.get(r.unit_id),
+                kind=r.kind,
+                security=letter.security,
+                urgency=letter.urgency,
+                delivered_at=letter.sent_at,
+            )
         )
-        _agenda(d, r.unit, tenant_today(r.unit.tenant))
-        d.save()
-        _log(d, tenant_id=d.tenant_id, action="delivery.delivered", source="", by=by)
-        deliveries.append(d)
+    _agenda_many(deliveries)
+    deliveries = Delivery.objects.bulk_create(deliveries)
+    by_tenant: dict[int, list[Delivery]] = defaultdict(list)
+    for d in deliveries:
+        by_tenant[d.tenant_id].append(d)
+    for tenant_id, rows in by_tenant.items():
+        transition_log_many(
+            rows, tenant_id=tenant_id, action="delivery.delivered",
+            target=DeliveryState.DELIVERED, actor=by,
+        )  # fmt: skip
     _log(letter, tenant_id=letter.tenant_id, action="letter.sent", source=source, by=by)
     subject = notice_subject(letter)
-    for d in deliveries:
-        notify(
-            _delivery_handlers(d),
-            Kind.DELIVERY_RECEIVED,
-            d,
-            text=_("New letter from %(unit)s: %(s)s") % {"unit": letter.unit.label, "s": subject},
-            url=_letter_url(letter),
-        )
+    text = _("New letter from %(unit)s: %(s)s") % {"unit": letter.unit.label, "s": subject}
+    handlers = _handlers_by_delivery(deliveries)
+    notify_many(
+        Kind.DELIVERY_RECEIVED,
+        [Notice(handlers[d.pk], d, text, _letter_url(letter)) for d in deliveries],
+    )
     notify(
         [letter.drafter],
         Kind.LETTER_SENT,

@@ -105,7 +105,7 @@ class LetterViewSet(
     def retrieve(self, request, *args, **kwargs):
         letter = self.get_object()
         svc.letter_opened(letter=letter, by=request.user, ip=request.META.get("REMOTE_ADDR"))
-        return Response(s.LetterDetailOut(letter).data)
+        return Response(s.LetterDetailOut(selectors.letter_for_output(letter)).data)
 
     @extend_schema(request=s.LetterIn, responses={201: s.LetterDetailOut})
     def create(self, request, *args, **kwargs):
@@ -115,7 +115,10 @@ class LetterViewSet(
             recipients=_recipients(request.user, data["recipients"]),
             **_letter_fields(request.user, data),
         )
-        return Response(s.LetterDetailOut(letter).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.LetterDetailOut(selectors.letter_for_output(letter)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=s.LetterPatch, responses=s.LetterDetailOut)
     def partial_update(self, request, *args, **kwargs):
@@ -129,7 +132,7 @@ class LetterViewSet(
             recipients=recipients,
             **_letter_fields(request.user, data),
         )
-        return Response(s.LetterDetailOut(letter).data)
+        return Response(s.LetterDetailOut(selectors.letter_for_output(letter)).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):
@@ -138,7 +141,7 @@ class LetterViewSet(
 
     def _act(self, fn, **kwargs):
         letter = fn(letter=self.get_object(), by=self.request.user, **kwargs)
-        return Response(s.LetterDetailOut(letter).data)
+        return Response(s.LetterDetailOut(selectors.letter_for_output(letter)).data)
 
     @extend_schema(request=s.SubmitIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])

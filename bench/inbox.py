@@ -1,0 +1,173 @@
+"""Inbox and outbox for the head of a busy OPD on the city-scale data set.
+
+    .venv/bin/python bench/inbox.py [--database-url postgres://…/naskah_bench] [--n 60]
+
+Needs the data of `manage.py generate_load_data` (see `make bench`). Logs in as the head of
+the first tenant's busy OPD (about 100,000 deliveries), then requests the inbox and outbox
+pages and their API lists N times each in-process (Django's test client: server time without
+the network), counting queries per request; next to each, the bare SQL for the same page
+(the rows of page 1 and the counts the page shows, hand-written, no permission checks).
+Prints a table and writes bench/results/inbox.json. Targets: page p95 under 100 ms and
+within 2× of its bare SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from _setup import django_setup, summary_ms, write_result
+
+INBOX_SQL = """
+SELECT d.id, d.agenda_number, d.state, d.urgency, d.security, d.delivered_at, d.kind,
+       l.id, l.subject, l.number, l.sender_name, u.name, lt.name, ru.name
+FROM correspondence_delivery d
+JOIN correspondence_letter l ON l.id = d.letter_id
+JOIN organizations_unit u ON u.id = l.unit_id
+JOIN correspondence_lettertype lt ON lt.id = l.letter_type_id
+JOIN organizations_unit ru ON ru.id = d.unit_id
+WHERE d.unit_id = %(unit)s AND d.security IN ('biasa', 'terbatas')
+ORDER BY d.delivered_at DESC, d.id DESC LIMIT 25;
+SELECT COUNT(*) FROM correspondence_delivery d
+WHERE d.unit_id = %(unit)s AND d.security IN ('biasa', 'terbatas');
+SELECT COUNT(*) FROM correspondence_delivery d
+WHERE d.unit_id = %(unit)s AND d.security IN ('biasa', 'terbatas') AND d.state = 'delivered';
+"""
+
+OUTBOX_SQL = """
+SELECT l.id, l.number, l.subject, l.state, l.sent_at, lt.name, u.name,
+       (SELECT COUNT(*) FROM correspondence_delivery d WHERE d.letter_id = l.id),
+       (SELECT COUNT(*) FROM correspondence_delivery d
+        WHERE d.letter_id = l.id AND d.first_read_at IS NOT NULL),
+       (SELECT COUNT(*) FROM correspondence_delivery d
+        WHERE d.letter_id = l.id AND d.state = 'done')
+FROM correspondence_letter l
+JOIN correspondence_lettertype lt ON lt.id = l.letter_type_id
+JOIN organizations_unit u ON u.id = l.unit_id
+WHERE l.unit_id = %(unit)s AND l.state IN ('signed', 'sent', 'retracted')
+ORDER BY l.sent_at DESC NULLS LAST, l.id DESC LIMIT 25;
+SELECT COUNT(*) FROM correspondence_letter l
+WHERE l.unit_id = %(unit)s AND l.state IN ('signed', 'sent', 'retracted');
+"""
+
+
+def persona():
+    """The head of the busiest unit inbox of the first tenant."""
+    from django.db.models import Count
+
+    from correspondence.models import Delivery
+    from organizations.models import Assignment, Position
+
+    top = Delivery.objects.values("unit_id").annotate(n=Count("id")).order_by("-n").first()
+    head = Position.objects.get(unit_id=top["unit_id"], is_head=True)
+    holder = Assignment.objects.filter(position=head, end_date__isnull=True).first().user
+    return holder, head.unit, top["n"]
+
+
+def client_for(user):
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    host = user.tenant.domains.order_by("-is_primary").first().host
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def measure_view(client, url: str, n: int) -> dict:
+    from django.db import connection
+
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
+    queries = []  # counted by a wrapper: the request-start signal empties Django's query log
+    with connection.execute_wrapper(
+        lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)
+    ):
+        response = client.get(url)
+    assert response.status_code == 200
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - t)
+        assert response.status_code == 200
+    return {**summary_ms(times), "queries": len(queries)}
+
+
+def measure_sql(sql: str, params: dict, n: int) -> dict:
+    from django.db import connection
+
+    statements = [s for s in sql.split(";") if s.strip()]
+    times = []
+    with connection.cursor() as cursor:
+        for i in range(n + 3):
+            t = time.perf_counter()
+            for stmt in statements:
+                cursor.execute(stmt, params)
+                cursor.fetchall()
+            if i >= 3:
+                times.append(time.perf_counter() - t)
+    return {**summary_ms(times), "queries": len(statements)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
+    parser.add_argument("--n", type=int, default=60)
+    parser.add_argument("--label", default="", help="a name for this run (e.g. before/after)")
+    args = parser.parse_args()
+    django_setup(args.database_url)
+    from correspondence.models import Letter
+
+    user, unit, deliveries = persona()
+    client = client_for(user)
+    letters = Letter.objects.count()
+    rows = {}
+    cases = [
+        ("inbox page", f"/letters/inbox/?unit={unit.pk}", INBOX_SQL),
+        ("inbox API", f"/api/v1/inbox/?unit={unit.pk}", INBOX_SQL),
+        ("outbox page", "/letters/outbox/", OUTBOX_SQL),
+        ("outbox API", "/api/v1/outbox/", OUTBOX_SQL),
+    ]
+    for name, url, sql in cases:
+        view = measure_view(client, url, args.n)
+        bare = measure_sql(sql, {"unit": unit.pk}, args.n)
+        rows[name] = {
+            "url": url,
+            "server": view,
+            "bare_sql": bare,
+            "ratio_p95": round(view["p95_ms"] / bare["p95_ms"], 2),
+        }
+    print(f"{letters:,} letters; {user.username} heads {unit.code} with {deliveries:,} deliveries")
+    print(f"{'request':<13}{'median':>9}{'p95':>9}{'queries':>9}{'bare p95':>10}{'ratio':>7}")
+    for name, r in rows.items():
+        s, b = r["server"], r["bare_sql"]
+        print(
+            f"{name:<13}{s['median_ms']:>7.1f}ms{s['p95_ms']:>7.1f}ms{s['queries']:>9}"
+            f"{b['p95_ms']:>8.1f}ms{r['ratio_p95']:>7.2f}"
+        )
+    inbox = rows["inbox page"]
+    path = write_result(
+        "inbox" + (f"-{args.label}" if args.label else ""),
+        {
+            "letters": letters,
+            "unit": unit.code,
+            "unit_deliveries": deliveries,
+            "n": args.n,
+            "requests": rows,
+            "target": "inbox page p95 < 100 ms and within 2x of its bare SQL",
+            "met": inbox["server"]["p95_ms"] < 100 and inbox["ratio_p95"] <= 2,
+        },
+    )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
