@@ -28,10 +28,8 @@ JOIN correspondence_lettertype lt ON lt.id = l.letter_type_id
 JOIN organizations_unit ru ON ru.id = d.unit_id
 WHERE d.unit_id = %(unit)s AND d.security IN ('biasa', 'terbatas')
 ORDER BY d.delivered_at DESC, d.id DESC LIMIT 25;
-SELECT COUNT(*) FROM correspondence_delivery d
+SELECT COUNT(*), COUNT(*) FILTER (WHERE d.state = 'delivered') FROM correspondence_delivery d
 WHERE d.unit_id = %(unit)s AND d.security IN ('biasa', 'terbatas');
-SELECT COUNT(*) FROM correspondence_delivery d
-WHERE d.unit_id = %(unit)s AND d.security IN ('biasa', 'terbatas') AND d.state = 'delivered';
 """
 
 OUTBOX_SQL = """

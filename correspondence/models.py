@@ -558,7 +558,12 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("deliveries")
         ordering = ["-delivered_at", "-id"]
         indexes = [
-            models.Index(fields=["unit", "-delivered_at"]),
+            # Covering: a unit inbox's page and counts read the index alone (100,000 rows).
+            models.Index(
+                fields=["unit", "-delivered_at", "-id"],
+                include=["tenant", "security", "position", "state"],
+                name="delivery_unit_inbox",
+            ),
             models.Index(fields=["position", "-delivered_at"]),
             models.Index(fields=["letter", "unit"]),
         ]

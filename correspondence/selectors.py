@@ -163,6 +163,14 @@ def inbox_list(
     ).order_by("-delivered_at", "-id")
 
 
+def inbox_counts(qs: QuerySet[Delivery]) -> tuple[int, int]:
+    """All and unread rows of an inbox list, in one pass over it."""
+    figures = qs.order_by().aggregate(
+        total=Count("pk"), unread=Count("pk", filter=Q(state=DeliveryState.DELIVERED))
+    )
+    return figures["total"], figures["unread"]
+
+
 def inbox_units(user: User) -> QuerySet[Unit]:
     """Units whose inbox the user handles."""
     return Unit.objects.filter(pk__in=inbox_unit_ids(user)).order_by("path")

@@ -45,8 +45,11 @@ from .pdf.sheet import disposition_sheet_pdf
 PAGE = 25
 
 
-def _page(request, qs):
-    return Paginator(qs, PAGE).get_page(request.GET.get("page"))
+def _page(request, qs, *, count: int | None = None):
+    paginator = Paginator(qs, PAGE)
+    if count is not None:  # already counted together with other figures of the page
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _client(request) -> dict:
@@ -94,13 +97,14 @@ def inbox(request):
         unit = next((u for u in units if str(u.pk) == unit_id), units[0])
     filters = InboxFilterForm(request.GET or None)
     qs = selectors.inbox_list(request.user, unit=unit, personal=personal, f=filters.to_filter())
+    total, unread = selectors.inbox_counts(qs)
     context = {
-        "page": _page(request, qs),
+        "page": _page(request, qs, count=total),
         "units": units,
         "unit": unit,
         "personal": personal,
         "filters": filters,
-        "unread": qs.filter(state="delivered").count(),
+        "unread": unread,
     }
     template = "correspondence/_inbox_rows.html" if request.htmx else "correspondence/inbox.html"
     return render(request, template, context)
