@@ -241,6 +241,7 @@ class Letter(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["drafter", "state"]),
             models.Index(fields=["unit", "state", "-sent_at"]),
             models.Index(fields=["tenant", "number"]),
+            models.Index(fields=["tenant", "signed_at"], name="letter_tenant_signed"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -565,6 +566,7 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
                 name="delivery_unit_inbox",
             ),
             models.Index(fields=["position", "-delivered_at"]),
+            models.Index(fields=["tenant", "delivered_at"], name="delivery_tenant_time"),
             models.Index(fields=["letter", "unit"]),
         ]
         constraints = [

@@ -32,17 +32,24 @@ def _one(qs, pk, field: str):
 
 
 def _recipients(user, rows: list[dict]) -> list[svc.RecipientInput]:
-    units = Unit.objects.filter(tenant__is_active=True)
+    """Resolve recipient ids in one query per kind (a circular goes to dozens of units)."""
+
+    def lookup(qs, key: str) -> dict:
+        ids = {r[key] for r in rows if r.get(key) is not None}
+        found = qs.in_bulk(ids) if ids else {}
+        if len(found) != len(ids):
+            raise ValidationError({"recipients": "Unknown id."})
+        return found
+
+    units = lookup(Unit.objects.filter(tenant__is_active=True), "unit")
+    positions = lookup(Position.objects.all(), "position")
+    addresses = lookup(AddressBookEntry.objects.filter(tenant_id=user.tenant_id), "address")
     return [
         svc.RecipientInput(
             kind=r["kind"],
-            unit=_one(units, r.get("unit"), "recipients"),
-            position=_one(Position.objects.all(), r.get("position"), "recipients"),
-            address=_one(
-                AddressBookEntry.objects.filter(tenant_id=user.tenant_id),
-                r.get("address"),
-                "recipients",
-            ),
+            unit=units.get(r.get("unit")),
+            position=positions.get(r.get("position")),
+            address=addresses.get(r.get("address")),
         )
         for r in rows
     ]
