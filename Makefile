@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help python install run test test-fast lint format migrations-check deploy-check docker-check messages browser-deps clean
+.PHONY: help python install run test test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data clean
 
 help:
 	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
@@ -66,6 +66,26 @@ docker-check: install
 	$(BIN)/hadolint docker/Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
 	@echo "docker/ checked (no engine needed): Dockerfile lint and Compose Specification schema"
+
+# City-scale benchmarks on PostgreSQL + Redis (see README, "Performance"). `bench-data` drops and
+# fills BENCH_DB (1,000,000 letters, about 15 minutes); `bench` runs every script against it.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/naskah_bench
+BENCH_LETTERS ?= 1000000
+
+bench-data: install
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	dropdb --if-exists -h 127.0.0.1 -U postgres $(notdir $(BENCH_DB)) && createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DB))
+	DATABASE_URL=$(BENCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=$(BENCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py generate_load_data --letters $(BENCH_LETTERS) --tenants 3
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/inbox.py --database-url $(BENCH_DB)
+	$(BIN)/python bench/lifecycle.py --database-url $(BENCH_DB)
+	$(BIN)/python bench/reports.py --database-url $(BENCH_DB)
+	$(BIN)/python bench/load.py --database-url $(BENCH_DB)
+	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/ws.py --clients 1000 --seconds 30
 
 messages: install
 	NASKAH_DEBUG=true $(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var

@@ -116,7 +116,7 @@ def wait_http(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"daphne on {port} exited: {proc.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"daphne on {port} exited: see var/bench/daphne-{port}.log")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
             return
@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--webs", type=int, default=2)
+    parser.add_argument("--think", default="5,15", help="seconds between actions: min,max")
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     django_setup(args.database_url, REDIS)
@@ -144,15 +145,16 @@ def main() -> None:
     (work / "personas.json").write_text(json.dumps(people))
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": args.database_url, "REDIS_URL": REDIS,
            "NASKAH_DEBUG": "false", "NASKAH_API_RATE_USER": "6000/min",
-           "NASKAH_PERSONAS": str(work / "personas.json")}  # fmt: skip
+           "NASKAH_PERSONAS": str(work / "personas.json"), "NASKAH_THINK": args.think}  # fmt: skip
     procs = []
     ports = [8801 + i for i in range(args.webs)]
     try:
         for port in ports:
+            log = (work / f"daphne-{port}.log").open("wb")  # errors land here, never block
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                  "naskah.asgi:application"], cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=log,
             ))  # fmt: skip
         procs.append(subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--queue-name", "default", "--interval",
@@ -202,7 +204,7 @@ def report(prefix: Path, args, personas_n: int) -> None:
         print(f"FAIL {f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}")
     path = write_result("load" + (f"-{args.label}" if args.label else ""), {
         "users": personas_n, "minutes": args.minutes, "webs": args.webs,
-        "think_time_s": [5, 15], "total": total, "requests": by_name,
+        "think_time_s": [float(x) for x in args.think.split(",")], "total": total, "requests": by_name,
         "failures": [{k: f[k] for k in ("Method", "Name", "Error", "Occurrences")}
                      for f in failures],
         "target": "300 users: zero errors and p95 under 500 ms",

@@ -562,8 +562,8 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
             # Covering: a unit inbox's page and counts read the index alone (100,000 rows).
             models.Index(
                 fields=["unit", "-delivered_at", "-id"],
-                include=["tenant", "security", "position", "state"],
-                name="delivery_unit_inbox",
+                include=["tenant", "security", "position", "state", "kind"],
+                name="delivery_unit_inbox_v2",
             ),
             models.Index(fields=["position", "-delivered_at"]),
             models.Index(fields=["tenant", "delivered_at"], name="delivery_tenant_time"),
