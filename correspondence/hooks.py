@@ -6,7 +6,15 @@ the dependency stays one-way and each integration point is easy to find.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from django.urls import reverse
+
+from scheduling import selectors as calendar
+from scheduling import services as scheduling
+
+from .choices import RecipientKind
 
 CODE = re.compile(r"^\d{3}(\.\d+)*$")
 
@@ -16,16 +24,80 @@ def classification_known(tenant, code: str) -> bool:
     return bool(CODE.match(code))
 
 
+def _makes_event(letter) -> bool:
+    return bool(letter.letter_type.creates_event and letter.event_start)
+
+
 def letter_sent(letter, deliveries, *, by) -> None:
-    """After a letter is sent (inside the sending transaction)."""
+    """After a letter is sent (inside the sending transaction): an undangan becomes events in
+    the calendars of the units it invites (its "to" recipients; tembusan only informs)."""
+    if not _makes_event(letter):
+        return
+    scheduling.event_sync_from_source(
+        source=letter,
+        title=letter.subject,
+        starts_at=letter.event_start,
+        ends_at=letter.event_end,
+        location=letter.event_location,
+        organiser_unit=letter.unit,
+        security=letter.security,
+        invites=[
+            scheduling.Invite(unit=d.unit, position=d.position)
+            for d in deliveries
+            if d.kind == RecipientKind.TO
+        ],
+        by=by,
+        agenda=letter.summary,
+        label=f"{letter.letter_type.name} {letter.number}".strip(),
+        url=reverse("correspondence:letter", args=[letter.pk]),
+    )
 
 
 def letter_retracted(letter, *, reason: str, by) -> None:
-    """After a sent letter is retracted."""
+    """After a sent letter is retracted: its events are cancelled."""
+    if _makes_event(letter):
+        scheduling.event_cancel_for_source(source=letter, reason=reason, by=by)
+
+
+def letter_rescheduled(letter, *, by) -> None:
+    """After a sent invitation's time or place changed: its events move."""
+    scheduling.event_reschedule_for_source(
+        source=letter,
+        starts_at=letter.event_start,
+        ends_at=letter.event_end,
+        location=letter.event_location,
+        by=by,
+    )
 
 
 def disposition_issued(disposition, *, by) -> None:
-    """After a disposition is issued to its assignee."""
+    """After a disposition is issued: "attend/represent" on an invitation sends the assignee
+    to its event in the issuer's place."""
+    from .models import DispositionInstruction
+
+    letter = disposition.letter
+    if not _makes_event(letter) or not disposition.instructions:
+        return
+    represents = DispositionInstruction.objects.filter(
+        tenant_id=disposition.tenant_id, code__in=disposition.instructions, represents=True
+    ).exists()
+    if represents:
+        scheduling.event_representative_assign(
+            source=letter,
+            unit=disposition.delivery.unit,
+            from_position=disposition.issued_as,
+            to_position=disposition.to_position,
+            by=by,
+        )
+
+
+def event_clashes(letter, position_ids) -> dict[int, list]:
+    """For the disposition form of an invitation: the posts whose holders are already
+    expected elsewhere at that time, with the events in the way."""
+    if not _makes_event(letter):
+        return {}
+    end = letter.event_end or letter.event_start + dt.timedelta(hours=2)
+    return calendar.busy_positions(position_ids, letter.event_start, end, exclude_source=letter)
 
 
 def delivery_done(delivery, *, by) -> None:

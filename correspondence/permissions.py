@@ -116,6 +116,21 @@ def can_retract_letter(user, letter: Letter) -> bool:
     )
 
 
+def can_reschedule_letter(user, letter: Letter) -> bool:
+    """A sent invitation's time and place: its signer (or the signing post) or its drafter."""
+    return (
+        _member(user)
+        and letter.state == LetterState.SENT
+        and letter.letter_type.creates_event
+        and letter.event_start is not None
+        and (
+            letter.drafter_id == user.pk
+            or letter.signed_by_id == user.pk
+            or _holds(user, letter.signed_as_id)
+        )
+    )
+
+
 def can_comment_letter(user, letter: Letter) -> bool:
     """Whoever may open a letter may comment on it, except on someone else's draft."""
     if letter.state == LetterState.DRAFT:

@@ -1032,6 +1032,44 @@ def letter_retract(*, letter: Letter, by: User, reason: str) -> Letter:
 
 
 @transaction.atomic
+def letter_reschedule(
+    *,
+    letter: Letter,
+    by: User,
+    event_start: dt.datetime,
+    event_end: dt.datetime | None,
+    event_location: str,
+) -> Letter:
+    """Move a sent invitation to another time or place: the letter's details change (logged
+    with the old and new time) and its events move, each attendee told once. The signed PDF
+    keeps the time it was signed with."""
+    letter = _lock(Letter, letter.pk)
+    if not policy.can_reschedule_letter(by, letter):
+        if letter.state != LetterState.SENT or not letter.letter_type.creates_event:
+            raise TransitionNotAllowed("only a sent invitation can be rescheduled")
+        raise PermissionDenied
+    if event_start is None:
+        raise ValidationError({"event_start": _("Give the new start.")})
+    if event_end is not None and event_end <= event_start:
+        raise ValidationError({"event_end": _("The event must end after it starts.")})
+    location = (event_location or "").strip()[:200]
+    before = (letter.event_start, letter.event_end, letter.event_location)
+    if before == (event_start, event_end, location):
+        return letter
+    zone = ZoneInfo(letter.tenant.time_zone)
+    note = _("%(old)s → %(new)s") % {
+        "old": f"{timezone.localtime(before[0], zone):%Y-%m-%d %H:%M} {before[2]}".strip(),
+        "new": f"{timezone.localtime(event_start, zone):%Y-%m-%d %H:%M} {location}".strip(),
+    }
+    letter.event_start, letter.event_end, letter.event_location = event_start, event_end, location
+    letter.save(update_fields=["event_start", "event_end", "event_location", "updated_at"])
+    _log(letter, tenant_id=letter.tenant_id, action="letter.rescheduled", source=letter.state,
+         by=by, note=note)  # fmt: skip
+    hooks.letter_rescheduled(letter, by=by)
+    return letter
+
+
+@transaction.atomic
 def recipient_mark_dispatched(*, recipient: Recipient, by: User) -> Recipient:
     """The clerk records that the signed PDF went to an addressee off the platform."""
     letter = recipient.letter

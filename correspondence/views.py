@@ -21,8 +21,8 @@ from accounts.permissions import has_second_factor
 from naskah.files import protected_file_response
 from organizations.models import Position, User
 
+from . import hooks, selectors, signing
 from . import permissions as policy
-from . import selectors, signing
 from . import services as svc
 from .choices import AttachmentKind, StepKind
 from .forms import (
@@ -432,11 +432,15 @@ def disposition_new(request, pk):
             or Position.objects.filter(unit_id=delivery.unit_id, is_head=True).first()
         )
     prepare = not policy.can_disposition_delivery(request.user, delivery) and parent is None
+    below = policy.positions_below(issued_as) if issued_as else []
     form = DispositionForm(
         request.POST or None,
-        positions=policy.positions_below(issued_as) if issued_as else [],
+        positions=below,
         instructions=selectors.instructions_for(delivery.tenant_id),
     )
+    # For an invitation: who below is already expected elsewhere at that time.
+    busy = hooks.event_clashes(delivery.letter, [p.pk for p in below])
+    clashes = [(p, busy[p.pk]) for p in below if p.pk in busy]
     if request.method == "POST" and form.is_valid():
         try:
             svc.disposition_create(
@@ -460,8 +464,9 @@ def disposition_new(request, pk):
     return render(
         request,
         "correspondence/disposition_form.html",
-        {"form": form, "delivery": delivery, "parent": parent, "prepare": prepare},
-    )
+        {"form": form, "delivery": delivery, "parent": parent, "prepare": prepare,
+         "clashes": clashes},
+    )  # fmt: skip
 
 
 @acts

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("notifications.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("scheduling.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("accounts.urls")),
     path("reports/", include("reports.urls")),
+    path("calendar/", include("scheduling.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,6 +7,11 @@ class TimeZone(models.TextChoices):
     WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
     WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
 
+    @classmethod
+    def abbreviation(cls, name: str) -> str:
+        """The Indonesian abbreviation of a zone ("WIB"), or "" for another zone."""
+        return cls(name).name if name in cls.values else ""
+
 
 class UnitKind(models.TextChoices):
     SECRETARIAT = "secretariat", _("Secretariat")

@@ -13,7 +13,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from organizations.choices import AssignmentKind
+from organizations.choices import AssignmentKind, TimeZone
 
 from ..choices import AttachmentKind, RecipientKind, StepKind
 from . import render
@@ -97,9 +97,7 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
     if letter.event_start:
         start = timezone.localtime(letter.event_start, tz)
         end = timezone.localtime(letter.event_end, tz) if letter.event_end else None
-        zone = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(
-            tenant.time_zone, ""
-        )
+        zone = TimeZone.abbreviation(tenant.time_zone)
         until = f"{end:%H.%M}" if end else "selesai"
         event = render.EventBlock(
             day_date=render.day_date_long(start.date()),

@@ -1,0 +1,56 @@
+"""The tenant file's `rooms` and `calendar` sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from organizations.tenantfile import CODE, Section, Strict, TenantFileError
+
+from .models import Room
+
+
+class RoomEntry(Strict):
+    code: str = Field(pattern=CODE, max_length=30)
+    name: str = Field(min_length=1, max_length=120)
+    building: str = Field(default="", max_length=120)
+    capacity: int = Field(default=10, ge=1, le=10000)
+    unit: str = Field(default="", max_length=30)
+    active: bool = True
+
+
+class CalendarEntry(Strict):
+    reminder_minutes: list[int] = Field(default=[1440, 60], max_length=5)
+
+
+def _load_rooms(tenant, entries: list[RoomEntry], base_dir: Path) -> dict[str, int]:
+    from organizations.models import Unit
+
+    made = 0
+    for e in entries:
+        unit = Unit.objects.filter(tenant=tenant, code=e.unit).first() if e.unit else None
+        if e.unit and unit is None:
+            raise TenantFileError(f"rooms: {e.code}: unknown unit {e.unit!r}.")
+        _, created = Room.objects.update_or_create(
+            tenant=tenant,
+            code=e.code,
+            defaults={"name": e.name, "building": e.building, "capacity": e.capacity,
+                      "unit": unit, "is_active": e.active},
+        )  # fmt: skip
+        made += created
+    return {"rooms": made} if made else {}
+
+
+def _load_calendar(tenant, entries: list[CalendarEntry], base_dir: Path) -> dict[str, int]:
+    from .services import calendar_settings_set
+
+    for e in entries[-1:]:  # one entry is expected; the last one wins
+        calendar_settings_set(tenant=tenant, reminder_minutes=e.reminder_minutes)
+    return {}
+
+
+SECTIONS = [
+    Section("rooms", RoomEntry, _load_rooms, order=30),
+    Section("calendar", CalendarEntry, _load_calendar, order=31),
+]
