@@ -253,3 +253,26 @@ class DelegationForm(forms.Form):
     start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class RescheduleForm(forms.Form):
+    """A sent invitation's new time and place (in the tenant's time zone)."""
+
+    event_start = forms.DateTimeField(
+        label=_("Event starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    event_end = forms.DateTimeField(
+        label=_("Event ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    event_location = forms.CharField(label=_("Place"), max_length=200, required=False)
+
+    @classmethod
+    def parsed(cls, data) -> dict:
+        """The cleaned fields; invalid input raises ValidationError with the form's messages."""
+        form = cls(data)
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        return form.cleaned_data

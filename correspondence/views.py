@@ -35,6 +35,7 @@ from .forms import (
     LetterForm,
     NoteForm,
     ReportForm,
+    RescheduleForm,
     ReserveForm,
     SignForm,
     VerifyUploadForm,
@@ -239,6 +240,7 @@ def letter_detail(request, pk):
             "send": policy.can_send_letter(user, letter),
             "scan": policy.can_upload_scan(user, letter),
             "retract": policy.can_retract_letter(user, letter),
+            "reschedule": policy.can_reschedule_letter(user, letter),
             "comment": policy.can_comment_letter(user, letter),
             "access_log": policy.can_view_access_log(user, letter) and letter.is_confidential,
             "dispatch": policy.can_dispatch_external(user, letter),
@@ -248,6 +250,13 @@ def letter_detail(request, pk):
         "sign_form": SignForm(),
         "attachment_form": AttachmentForm(),
         "comment_form": CommentForm(),
+        "reschedule_form": RescheduleForm(
+            initial={
+                "event_start": letter.event_start,
+                "event_end": letter.event_end,
+                "event_location": letter.event_location,
+            }
+        ),
         **selectors.letter_page(user, letter),
     }
     if context["can"]["access_log"]:
@@ -284,6 +293,9 @@ ACTIONS = {
     "retract": lambda letter, user, post: svc.letter_retract(
         letter=letter, by=user, reason=post.get("note", "")
     ),
+    "reschedule": lambda letter, user, post: svc.letter_reschedule(
+        letter=letter, by=user, **RescheduleForm.parsed(post)
+    ),
 }
 DONE = {
     "submit": _("Submitted."),
@@ -294,6 +306,7 @@ DONE = {
     "sign": _("Signing: the PDF is being prepared and signed; this page updates itself."),
     "send": _("Sent."),
     "retract": _("Retracted."),
+    "reschedule": _("The event moved; everyone on it was told."),
 }
 
 

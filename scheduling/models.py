@@ -234,6 +234,9 @@ class Reminder(models.Model):
     minutes_before = models.PositiveIntegerField()
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Claimed but not sent: a nearer reminder of the same person was due at the same run
+    # (the worker was down), so only that one went out.
+    skipped = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

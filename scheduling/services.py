@@ -452,7 +452,11 @@ def event_create(
 
 
 def _lock_event(event: Event) -> Event:
-    return Event.objects.select_for_update().select_related("tenant", "room").get(pk=event.pk)
+    return (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("tenant", "room")
+        .get(pk=event.pk)
+    )
 
 
 @transaction.atomic
@@ -500,7 +504,7 @@ def event_cancel(*, event: Event, by: User, reason: str) -> Event:
 # --- answers ---
 def _lock_attendee(attendee: Attendee) -> Attendee:
     return (
-        Attendee.objects.select_for_update()
+        Attendee.objects.select_for_update(of=("self",))
         .select_related("event__tenant", "user", "position__unit")
         .get(pk=attendee.pk)
     )
@@ -702,7 +706,8 @@ def room_booking_cancel(*, booking: RoomBooking, by: User) -> RoomBooking:
 def reminders_send_due(*, now: dt.datetime | None = None) -> int:
     """Send every reminder that is due and not yet sent, for events still to come that were
     not cancelled, to people still expected there. Each reminder is claimed with a
-    conditional update first, so two workers never send the same one."""
+    conditional update first, so two workers never send the same one; when a person has
+    several due at once (the worker was down), only the nearest goes out."""
     now = now or timezone.now()
     due = list(
         Reminder.objects.filter(
@@ -712,14 +717,20 @@ def reminders_send_due(*, now: dt.datetime | None = None) -> int:
             attendee__event__state=EventState.SCHEDULED,
             attendee__event__starts_at__gt=now,
         )
-        .select_related("attendee__user", "attendee__event__tenant")
-        .order_by("due_at")[:1000]
+        .select_related("attendee__user", "attendee__event__tenant", "attendee__event__room")
+        .order_by("attendee_id", "minutes_before")[:1000]
     )
     sent = 0
+    nearest: set[int] = set()
     for r in due:
+        first = r.attendee_id not in nearest
+        nearest.add(r.attendee_id)
         with transaction.atomic():
-            if not Reminder.objects.filter(pk=r.pk, sent_at__isnull=True).update(sent_at=now):
-                continue  # another worker took it
+            claimed = Reminder.objects.filter(pk=r.pk, sent_at__isnull=True).update(
+                sent_at=now, skipped=not first
+            )
+            if not claimed or not first:
+                continue  # another worker took it, or a nearer one goes out instead
             event = r.attendee.event
             text = _("Reminder: %(t)s, %(when)s%(where)s") % {
                 "t": event_notice_title(event),

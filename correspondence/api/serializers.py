@@ -140,6 +140,13 @@ class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
 
 
+class RescheduleIn(serializers.Serializer):
+    event_start = serializers.DateTimeField()
+    event_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    event_location = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                           default="")  # fmt: skip
+
+
 class SignIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=SigningMode.choices, default=SigningMode.ELECTRONIC)
     note = serializers.CharField(required=False, allow_blank=True, default="")

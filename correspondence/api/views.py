@@ -201,6 +201,12 @@ class LetterViewSet(
     def retract(self, request, pk=None):
         return self._act(svc.letter_retract, reason=_valid(s.ReasonIn, request.data)["reason"])
 
+    @extend_schema(request=s.RescheduleIn, responses=s.LetterDetailOut)
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        """Move a sent invitation: its events in every calendar move and attendees are told."""
+        return self._act(svc.letter_reschedule, **_valid(s.RescheduleIn, request.data))
+
     @extend_schema(request=s.AttachmentIn, responses={201: s.AttachmentOut})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
