@@ -41,7 +41,7 @@ def can_manage_event(user, event: Event) -> bool:
         return False
     if event.created_by_id is not None and event.created_by_id == user.pk:
         return True
-    return _member_of(user, event.organiser_unit_id)
+    return _member_of(user, event.organiser_unit_id) and can_view_event(user, event)
 
 
 def can_respond(user, attendee: Attendee) -> bool:

@@ -617,7 +617,7 @@ def event_minutes_attach(
         if event.minutes_file:
             event.minutes_file.delete(save=False)
         event.minutes_file.save(stored_name(info), upload, save=False)
-        event.minutes_name, event.minutes_sha256 = info.name, info.sha256
+        event.minutes_name, event.minutes_sha256 = info.original_name, info.sha256
     if label:
         event.minutes_label, event.minutes_url = label[:200], url[:300]
     event.save()
