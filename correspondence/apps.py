@@ -10,11 +10,14 @@ class CorrespondenceConfig(AppConfig):
     def ready(self) -> None:
         from notifications.registry import digest_section_register, watchable_register
         from organizations.tenantfile import register_section
+        from scheduling.registry import minutes_lookup_register
 
         from .realtime import digest_lines, letter_watch_group
+        from .selectors import letter_as_minutes
         from .tenantfile import SECTIONS
 
         watchable_register("letter", letter_watch_group)
+        minutes_lookup_register(letter_as_minutes)
         digest_section_register(digest_lines)
         for section in SECTIONS:
             register_section(section)

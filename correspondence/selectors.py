@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.kinds import Kind
@@ -452,3 +453,19 @@ def recipient_units(user: User) -> QuerySet[Unit]:
         .select_related("tenant")
         .order_by("tenant_id", "path")
     )
+
+
+def letter_as_minutes(user, ref: str) -> tuple[str, str] | None:
+    """A signed letter the user may open, by its number (or id), as minutes of a meeting
+    (usually a nota dinas): its label and URL."""
+    match = Q(number=ref) & ~Q(number="")
+    if ref.isdigit() and len(ref) < 18:
+        match |= Q(pk=int(ref))
+    found = list(Letter.objects.visible_to(user).filter(match).select_related("letter_type")[:10])
+    if len(found) > 1:  # registers of different types may share a number: prefer a nota dinas
+        found = [f for f in found if f.letter_type.code == "nota_dinas"]
+    if len(found) != 1:
+        return None
+    letter = found[0]
+    label = f"{letter.letter_type.name} {letter.number}: {letter.subject}".strip()
+    return label[:200], reverse("correspondence:letter", args=[letter.pk])

@@ -100,15 +100,14 @@ def reminder_minutes_for(tenant: Tenant) -> list[int]:
     return list(found[0]) if found else list(DEFAULT_REMINDERS)
 
 
-def _clean_reminders(minutes: Iterable[int]) -> list[int]:
+def reminder_minutes_clean(minutes: Iterable[int]) -> list[int]:
+    """Distinct whole minutes, largest first; raises ValidationError."""
     try:
         values = sorted({int(m) for m in minutes}, reverse=True)
     except (TypeError, ValueError):
-        raise ValidationError({"reminder_minutes": _("Give whole minutes.")}) from None
-    if any(m < 1 or m > MAX_REMINDER_MINUTES for m in values):
-        raise ValidationError(
-            {"reminder_minutes": _("A reminder is between 1 minute and 14 days before.")}
-        )
+        raise ValidationError(_("Give reminders in whole minutes.")) from None
+    if len(values) > 5 or any(m < 1 or m > MAX_REMINDER_MINUTES for m in values):
+        raise ValidationError(_("Up to 5 reminders, each between 1 minute and 14 days before."))
     return values
 
 
@@ -413,7 +412,7 @@ def event_create(
     if any(p.tenant_id != by.tenant_id or not p.is_active for p in positions):
         raise ValidationError({"invite_positions": _("Unknown position.")})
     minutes = (
-        _clean_reminders(reminder_minutes)
+        reminder_minutes_clean(reminder_minutes)
         if reminder_minutes is not None
         else reminder_minutes_for(by.tenant)
     )
@@ -747,7 +746,7 @@ def reminders_send_due(*, now: dt.datetime | None = None) -> int:
 def calendar_settings_set(*, tenant: Tenant, reminder_minutes: Iterable[int]) -> CalendarSettings:
     """The tenant's default reminders for new events."""
     row, _created = CalendarSettings.objects.update_or_create(
-        tenant=tenant, defaults={"reminder_minutes": _clean_reminders(reminder_minutes)}
+        tenant=tenant, defaults={"reminder_minutes": reminder_minutes_clean(reminder_minutes)}
     )
     return row
 

@@ -26,6 +26,7 @@ from .choices import CalendarView
 from .forms import BookingForm, EventForm, RescheduleForm, RsvpForm
 from .models import Attendee, Room
 from .querysets import unit_ids_of
+from .registry import minutes_lookup
 
 
 def _anchor(request) -> dt.date:
@@ -229,7 +230,15 @@ def event_action(request, pk, action):
                               present=[_int(v) for v in post.getlist("present")])  # fmt: skip
         messages.success(request, _("Attendance saved."))
     elif action == "minutes":
-        svc.event_minutes_attach(event=event, by=request.user, upload=request.FILES.get("file"))
+        link = {}
+        if post.get("letter"):
+            found = minutes_lookup(request.user, post["letter"][:120])
+            if found is None:
+                raise ValidationError(_("No letter with that number that you may open."))
+            link = {"label": found[0], "url": found[1]}
+        svc.event_minutes_attach(
+            event=event, by=request.user, upload=request.FILES.get("file"), **link
+        )
         messages.success(request, _("Minutes attached."))
     elif action == "cancel":
         svc.event_cancel(event=event, by=request.user, reason=post.get("reason", ""))

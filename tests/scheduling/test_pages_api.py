@@ -256,3 +256,24 @@ def test_letter_reschedule_needs_a_sent_invitation_and_its_signer(world):
     assert ok.status_code == 200
     assert event_of(letter, world.tenant).starts_at == at(2026, 12, 4, 9)
     assert event_of(letter, world.tenant).state == EventState.SCHEDULED
+
+
+def test_minutes_linked_as_a_nota_dinas_the_organiser_may_open(world):
+    from tests.correspondence.helpers import sent
+
+    with time_machine.travel(NOW, tick=False):
+        letter = invitation(world, to=("bappeda",))
+        nota = sent(world, code="nota_dinas", to=("bappeda",), subject="Notulen rapat")
+        hidden = sent(world, to=("dinkes",), security="rahasia", subject="Rahasia")
+    event = event_of(letter, world.tenant)
+    with time_machine.travel(at(2026, 12, 3, 12), tick=False):
+        client = client_for(world.drafter)
+        client.post(f"/calendar/events/{event.pk}/minutes/", {"letter": "no-such-number"})
+        assert not Event.objects.get(pk=event.pk).minutes_label
+        client_for(world.colleague).post(f"/calendar/events/{event.pk}/minutes/",
+                                         {"letter": str(hidden.pk)})  # fmt: skip
+        assert not Event.objects.get(pk=event.pk).minutes_label  # the colleague cannot open it
+        client.post(f"/calendar/events/{event.pk}/minutes/", {"letter": nota.number})
+    event = Event.objects.get(pk=event.pk)
+    assert nota.number in event.minutes_label and "Notulen rapat" in event.minutes_label
+    assert event.minutes_url == f"/letters/{nota.pk}/"
