@@ -5,6 +5,7 @@ from django.apps import apps
 from django.urls import reverse
 
 from organizations.models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
+from scheduling.models import CalendarSettings, Room
 from tests.conftest import client_for, host_of
 from tests.factories import PASSWORD
 
@@ -28,6 +29,10 @@ SAMPLES = {
     Assignment: lambda w: w.head.assignments.first(),
     UnitRole: lambda w: w.clerk.roles.first(),
     TenantDomain: lambda w: w.tenant.domains.first(),
+    Room: lambda w: Room.objects.get_or_create(
+        tenant=w.tenant, code="AULA", defaults={"name": "Aula"}
+    )[0],
+    CalendarSettings: lambda w: CalendarSettings.objects.get_or_create(tenant=w.tenant)[0],
 }
 ROUTES = {
     Unit: ["org-unit", "api:unit-detail", "admin:organizations_unit_change"],
@@ -37,6 +42,8 @@ ROUTES = {
     UnitRole: ["api:role-detail", "admin:organizations_unitrole_change"],
     # Domains are edited inline on their tenant's admin page only; that page is the route.
     TenantDomain: ["admin:organizations_tenant_change@tenant"],
+    Room: ["scheduling:room", "admin:scheduling_room_change"],
+    CalendarSettings: ["admin:scheduling_calendarsettings_change"],
 }
 
 
@@ -55,6 +62,10 @@ COVERED_ELSEWHERE = {
     # API tokens: listed only on the owner's account page; revoking a foreign one is a 404
     # (tests/accounts/test_security.py).
     "accounts.apitoken",
+    # Events: the tenant admin reads none by role; the page, API and .ics of another tenant's
+    # event are 404s in tests/scheduling/test_access_matrix.py ("other tenant"); bookings
+    # have no page by id and cancelling a foreign one is a 404 (tests/scheduling/test_rooms.py).
+    "scheduling.event", "scheduling.roombooking",
 }  # fmt: skip
 
 

@@ -117,6 +117,13 @@ def test_api_clash_is_a_409_naming_the_booking_in_the_way(world):
                        content_type="application/json").status_code == 404  # fmt: skip
     assert client.post(url, {"title": "x"}, content_type="application/json").status_code == 400
     assert RoomBooking.objects.count() == 1
+    # another tenant cannot cancel it (404 as for a missing id), its owner can, once
+    cancel = f"/api/v1/bookings/{first.json()['id']}/cancel/"
+    assert client_for(world.foreigner).post(cancel).status_code == 404
+    assert client_for(world.foreigner).post("/api/v1/bookings/999999/cancel/").status_code == 404
+    assert client.post(cancel).status_code == 200
+    assert client.post(cancel).status_code == 400
+    assert RoomBooking.objects.get().state == BookingState.CANCELLED
 
 
 @pytest.mark.postgres
