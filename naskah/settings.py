@@ -361,6 +361,9 @@ SPECTACULAR_SETTINGS = {
         "AssignmentKindEnum": "organizations.choices.AssignmentKind",
         "UnitKindEnum": "organizations.choices.UnitKind",
         "NotificationKindEnum": "notifications.kinds.Kind",
+        "EventStateEnum": "scheduling.choices.EventState",
+        "BookingStateEnum": "scheduling.choices.BookingState",
+        "AttendeeRoleEnum": "scheduling.choices.AttendeeRole",
     },
 }
 

@@ -76,7 +76,7 @@ class RsvpIn(serializers.Serializer):
     delegate_to = IdField(required=False, allow_null=True, default=None)
 
 
-class ReasonIn(serializers.Serializer):
+class CancelIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 

@@ -72,6 +72,7 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Events the user may see. `GET /events/?from=&to=` is the personal calendar for that
     range (`&unit=` a unit's calendar); each event carries the user's answer and clash mark."""
 
+    lookup_value_regex = "[0-9]{1,18}"
     serializer_class = s.EventOut
 
     def get_queryset(self):
@@ -154,11 +155,11 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             )
         return Response(self._detail(event))
 
-    @extend_schema(request=s.ReasonIn, responses=s.EventDetailOut)
+    @extend_schema(request=s.CancelIn, responses=s.EventDetailOut)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         event = selectors.event_get_for_user(request.user, pk)
-        reason = _valid(s.ReasonIn, request.data)["reason"]
+        reason = _valid(s.CancelIn, request.data)["reason"]
         event = svc.event_cancel(event=event, by=request.user, reason=reason)
         return Response(self._detail(event))
 
@@ -167,11 +168,14 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The tenant's rooms; `bookings` lists a range (`?from=&to=`) or books one (409 with
     the booking in the way when it clashes)."""
 
+    lookup_value_regex = "[0-9]{1,18}"
     serializer_class = s.RoomOut
     pagination_class = None
 
     def get_queryset(self):
-        return Room.objects.filter(tenant_id=self.request.user.tenant_id, is_active=True)
+        return Room.objects.filter(
+            tenant_id=getattr(self.request.user, "tenant_id", None), is_active=True
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -209,10 +213,11 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class BookingViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = "[0-9]{1,18}"
     serializer_class = s.BookingOut
 
     def get_queryset(self):
-        return RoomBooking.objects.filter(tenant_id=self.request.user.tenant_id)
+        return RoomBooking.objects.filter(tenant_id=getattr(self.request.user, "tenant_id", None))
 
     @extend_schema(request=None, responses=s.BookingOut)
     @action(detail=True, methods=["post"])
