@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from naskah.memo import request_memo
 from organizations.choices import RoleKind
 from workflows.choices import SecurityLevel
 
@@ -67,6 +68,18 @@ def inbox_unit_ids(user, on: dt.date | None = None) -> QuerySet:
     ).values("pk")
 
 
+def effective_id_list(user, on: dt.date | None = None) -> list[int]:
+    """`effective_position_ids` as a list, read once per request."""
+    return request_memo(
+        ("effective_position_ids", user.pk, on), lambda: _ids(effective_position_ids(user, on))
+    )
+
+
+def inbox_unit_id_list(user, on: dt.date | None = None) -> list[int]:
+    """`inbox_unit_ids` as a list, read once per request."""
+    return request_memo(("inbox_unit_ids", user.pk, on), lambda: _ids(inbox_unit_ids(user, on)))
+
+
 def _granted(model_name: str, user, codename: str) -> QuerySet:
     return (
         _model(model_name)
@@ -94,8 +107,8 @@ class LetterQuerySet(models.QuerySet):
         or dispositioned to them. Confidential letters only by position, never by unit."""
         if _anonymous(user):
             return self.none()
-        eff = _ids(effective_position_ids(user, on))
-        units = _ids(inbox_unit_ids(user, on))
+        eff = effective_id_list(user, on)
+        units = inbox_unit_id_list(user, on)
         steps = _model("ReviewStep").objects.filter(
             letter_id=OuterRef("pk"),
             position_id__in=_ids(held_position_ids(user, on)),
@@ -138,7 +151,7 @@ class DeliveryQuerySet(models.QuerySet):
         (not confidential), or carrying a disposition that involves them."""
         if _anonymous(user):
             return self.none()
-        eff = _ids(effective_position_ids(user, on))
+        eff = effective_id_list(user, on)
         # Dispositions *to* the user or prepared by them. Those issued as one of their posts
         # need no test of their own: a disposition is issued as the delivery's addressed post,
         # as the head of its unit (whose inbox that is) or as the post a parent disposition
@@ -155,7 +168,7 @@ class DeliveryQuerySet(models.QuerySet):
         )
         return self.filter(tenant_id=user.tenant_id).filter(
             Q(position_id__in=eff)
-            | Q(security__in=OPEN_LEVELS, unit_id__in=_ids(inbox_unit_ids(user, on)))
+            | Q(security__in=OPEN_LEVELS, unit_id__in=inbox_unit_id_list(user, on))
             | Q(pk__in=dispositions.values("delivery_id"))
             | Q(pk__in=granted.values("content_object_id"))
         )
@@ -165,7 +178,7 @@ class DeliveryQuerySet(models.QuerySet):
         if _anonymous(user):
             return self.none()
         Position = apps.get_model("organizations", "Position")
-        eff = _ids(effective_position_ids(user, on))
+        eff = effective_id_list(user, on)
         headed = _ids(Position.objects.filter(is_head=True, pk__in=eff).values("unit_id"))
         return self.filter(tenant_id=user.tenant_id).filter(
             Q(position_id__in=eff) | Q(unit_id__in=headed, position__isnull=True)
@@ -177,7 +190,7 @@ class DispositionQuerySet(models.QuerySet):
         """Dispositions the user gave, received, prepared, or whose delivery they handle."""
         if _anonymous(user):
             return self.none()
-        eff = _ids(effective_position_ids(user, on))
+        eff = effective_id_list(user, on)
         deliveries = (
             _model("Delivery").objects.visible_to(user, on=on).filter(pk=OuterRef("delivery_id"))
         )
@@ -192,6 +205,4 @@ class DispositionQuerySet(models.QuerySet):
         """Dispositions addressed to the user's positions (held or delegated)."""
         if _anonymous(user):
             return self.none()
-        return self.filter(
-            tenant_id=user.tenant_id, to_position_id__in=_ids(effective_position_ids(user, on))
-        )
+        return self.filter(tenant_id=user.tenant_id, to_position_id__in=effective_id_list(user, on))

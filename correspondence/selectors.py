@@ -28,7 +28,7 @@ from .models import (
     Recipient,
     ReviewStep,
 )
-from .querysets import OPEN_LEVELS, held_position_ids, inbox_unit_ids
+from .querysets import OPEN_LEVELS, held_position_ids, inbox_unit_id_list, inbox_unit_ids
 
 OPEN_DELIVERY = [DeliveryState.DELIVERED, DeliveryState.READ, DeliveryState.IN_PROGRESS]
 OPEN_DISPOSITION = [DispositionState.ISSUED, DispositionState.READ]
@@ -179,7 +179,7 @@ def inbox_counts(qs: QuerySet[Delivery]) -> tuple[int, int]:
 
 def inbox_units(user: User) -> QuerySet[Unit]:
     """Units whose inbox the user handles."""
-    return Unit.objects.filter(pk__in=inbox_unit_ids(user)).order_by("path")
+    return Unit.objects.filter(pk__in=inbox_unit_id_list(user)).order_by("path")
 
 
 def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]:
@@ -189,7 +189,7 @@ def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]
     f = f or InboxFilter()
     if not user.is_authenticated or user.tenant_id is None:
         return Letter.objects.none()
-    units = [row["pk"] for row in inbox_unit_ids(user)]
+    units = inbox_unit_id_list(user)
     held = [row["position_id"] for row in held_position_ids(user)]
     mine = (
         Q(drafter_id=user.pk)

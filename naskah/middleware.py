@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from .memo import request_memo_scope
+
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 
 
@@ -34,7 +36,7 @@ class LocaleMiddleware:
 
 class RequestIdMiddleware:
     """Give each request an id (the proxy's X-Request-ID when it is sane, else a new one),
-    put it on every log line of the request and on the response."""
+    put it on every log line of the request and on the response; open its memo scope."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -45,7 +47,8 @@ class RequestIdMiddleware:
         request.request_id = request_id
         token = REQUEST_ID.set(request_id)
         try:
-            response = self.get_response(request)
+            with request_memo_scope():
+                response = self.get_response(request)
         finally:
             REQUEST_ID.reset(token)
         response["X-Request-ID"] = request_id
