@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.permissions import has_second_factor
+from naskah.actions import post_action
 from naskah.files import protected_file_response
 from organizations.models import Position, User
 
@@ -64,27 +64,17 @@ def _letter_url(letter) -> str:
     return reverse("correspondence:letter", args=[letter.pk])
 
 
-def acts(view):
-    """POST-only action: a refused or repeated action becomes a message, never a second change."""
+def _back(request, **kwargs) -> str:
+    back = request.POST.get("back", "")
+    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=False)
+    return back if back and safe else reverse("home")
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            return view(request, *args, **kwargs)
-        except (TransitionNotAllowed, ConcurrentTransition, svc.StaleEdit):
-            messages.warning(request, _("That was already done, or the letter has moved on."))
-        except PermissionDenied:
-            messages.error(request, _("You may not do that."))
-        except ValidationError as exc:
-            for m in exc.messages:
-                messages.error(request, m)
-        back = request.POST.get("back", "")
-        safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=False)
-        return redirect(back if back and safe else "home")
 
-    return login_required(wrapper)
+acts = post_action(
+    _back,
+    conflicts=(TransitionNotAllowed, ConcurrentTransition, svc.StaleEdit),
+    conflict_message=gettext_lazy("That was already done, or the letter has moved on."),
+)
 
 
 # --- lists ---

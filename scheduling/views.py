@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from naskah.actions import post_action
 from naskah.files import protected_file_response
 from organizations.choices import TimeZone
 from organizations.models import Unit, User
@@ -183,24 +183,11 @@ def minutes_download(request, pk):
     )  # fmt: skip
 
 
-def acts(view):
-    """POST-only action: a refused or invalid action becomes a message, nothing changes."""
+def _back(request, pk=None, **kwargs) -> str:
+    return reverse("scheduling:event", args=[pk]) if pk else reverse("scheduling:calendar")
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            messages.error(request, _("You may not do that."))
-        except ValidationError as exc:
-            for m in exc.messages:
-                messages.error(request, m)
-        pk = kwargs.get("pk")
-        return redirect(reverse("scheduling:event", args=[pk]) if pk else "scheduling:calendar")
 
-    return login_required(wrapper)
+acts = post_action(_back)
 
 
 @acts
