@@ -150,6 +150,29 @@ def event_attendees(event: Event) -> list[Attendee]:
     return rows
 
 
+def subordinates_of(attendee: Attendee, *, limit: int = 300) -> list[User]:
+    """Who the attendee may send in their place, in one query: holders of posts in units
+    below theirs, and for a head also the other posts of their own unit (the rule of
+    `permissions.subordinate_post`)."""
+    own = attendee.position
+    if own is None:
+        return []
+    unit = own.unit
+    below = Q(position__unit__path__startswith=unit.path, position__unit__depth__gt=unit.depth)
+    if own.is_head:
+        below |= Q(position__unit_id=unit.pk) & ~Q(position_id=own.pk)
+    holders = (
+        Assignment.objects.current(timezone.localdate())
+        .filter(below, tenant_id=attendee.event.tenant_id)
+        .values("user_id")
+    )
+    return list(
+        User.objects.filter(pk__in=holders, is_active=True)
+        .exclude(pk=attendee.user_id)
+        .order_by("first_name", "last_name", "pk")[:limit]
+    )
+
+
 def attendee_of(event: Event, user) -> Attendee | None:
     return event.attendees.filter(user_id=user.pk).select_related("delegated_to__user").first()
 

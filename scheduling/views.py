@@ -24,7 +24,7 @@ from . import permissions as policy
 from . import services as svc
 from .choices import CalendarView
 from .forms import BookingForm, EventForm, RescheduleForm, RsvpForm
-from .models import Attendee, Room
+from .models import Room
 from .querysets import unit_ids_of
 from .registry import minutes_lookup
 
@@ -134,7 +134,9 @@ def event_detail(request, pk):
         "started": event.starts_at <= timezone.now(),
         "zone_abbr": TimeZone.abbreviation(request.user.tenant.time_zone),
         "rsvp_form": RsvpForm(),
-        "subordinates": _subordinates(me) if me and policy.can_respond(request.user, me) else [],
+        "subordinates": (
+            selectors.subordinates_of(me) if me and policy.can_respond(request.user, me) else []
+        ),
         "reschedule_form": RescheduleForm(
             user=request.user,
             initial={"starts_at": timezone.localtime(event.starts_at),
@@ -143,23 +145,6 @@ def event_detail(request, pk):
         ) if manage and event.source_id is None else None,
     }  # fmt: skip
     return render(request, "scheduling/event.html", context)
-
-
-def _subordinates(me: Attendee) -> list[User]:
-    if me.position is None:
-        return []
-    unit = me.position.unit
-    candidates = (
-        User.objects.filter(
-            tenant_id=me.user.tenant_id,
-            is_active=True,
-            assignments__position__unit__path__startswith=unit.path,
-        )
-        .exclude(pk=me.user_id)
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
-    return [u for u in candidates[:200] if policy.subordinate_post(me, u) is not None]
 
 
 @login_required

@@ -277,3 +277,30 @@ def test_minutes_linked_as_a_nota_dinas_the_organiser_may_open(world):
     event = Event.objects.get(pk=event.pk)
     assert nota.number in event.minutes_label and "Notulen rapat" in event.minutes_label
     assert event.minutes_url == f"/letters/{nota.pk}/"
+
+
+@pytest.mark.parametrize("who", ["bappeda_head", "reviewer2", "reviewer", "drafter"])
+def test_who_may_be_sent_agrees_with_the_rule_and_the_page_is_one_query(
+    world, who, django_assert_max_num_queries
+):
+    from organizations.models import User
+    from scheduling import permissions as policy
+    from scheduling import selectors
+
+    user = world.users[who]
+    post = user.assignments.first().position
+    with time_machine.travel(NOW, tick=False):
+        event = svc.event_create(
+            by=user, title="Rapat", starts_at=at(2026, 12, 9, 9), ends_at=at(2026, 12, 9, 10),
+            organiser_unit=post.unit, invite_positions=[post],
+        )  # fmt: skip
+        me = attendee(event, user)
+        listed = selectors.subordinates_of(me)
+        by_rule = [u for u in User.objects.filter(tenant=world.tenant).order_by("first_name",
+                   "last_name", "pk") if policy.subordinate_post(me, u) is not None]  # fmt: skip
+        assert listed == by_rule
+        client = client_for(user)
+        with django_assert_max_num_queries(25):
+            page = client.get(f"/calendar/events/{event.pk}/")
+    assert page.status_code == 200
+    assert all(u.display_name in page.text for u in listed)
