@@ -602,6 +602,10 @@ def letter_submit(
             raise ValidationError({"signers": _("%s may not sign this letter.") % pos})
     if len({p.pk for p in [*route, *signers]}) != len(route) + len(signers):
         raise ValidationError({"route": _("A position appears twice in the route.")})
+    if letter.letter_type.creates_event and letter.event_start is None:
+        # Its event is made from these fields when it is sent: an invitation without a day
+        # and time would reach every calendar as nothing.
+        raise ValidationError({"event_start": _("Give the day and time of the event.")})
     source, _state = _fire(letter, "submit", by, has_reviewers=bool(route))
     now = timezone.now()
     steps = [

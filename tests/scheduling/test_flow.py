@@ -182,3 +182,18 @@ def test_overlapping_invitations_are_marked_as_clashes_and_shown_when_dispositio
     page = client_for(world.bappeda_head).get(f"/letters/deliveries/{delivery.pk}/disposition/")
     assert page.status_code == 200
     assert "Rapat A" in page.text and "data-clash" in page.text
+
+
+def test_an_invitation_without_its_day_and_time_cannot_go_for_review(world):
+    from django.core.exceptions import ValidationError
+
+    from correspondence.choices import LetterState
+    from tests.correspondence.helpers import draft
+
+    letter = draft(world, code="undangan", to=("bappeda",))
+    with pytest.raises(ValidationError) as caught:
+        letters.letter_submit(letter=letter, by=world.drafter)
+    assert "event_start" in caught.value.message_dict
+    from correspondence.models import Letter
+
+    assert Letter.objects.get(pk=letter.pk).state == LetterState.DRAFT
