@@ -80,3 +80,35 @@ def test_production_defaults_are_secure():
 def test_daphne_is_the_first_app():
     result = load_settings({"NASKAH_DEBUG": "true"}, "s.INSTALLED_APPS[0]")
     assert result.stdout.strip() == "daphne"
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NASKAH_")
+        and k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    clean.update(env)
+    return subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+SHOW_DEBUG = "from django.conf import settings; print('DEBUG', settings.DEBUG)"
+
+
+def test_manage_py_in_an_unconfigured_checkout_runs_in_development_mode():
+    result = _manage({}, "shell", "-c", SHOW_DEBUG)
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG True" in result.stdout
+
+
+def test_manage_py_leaves_a_configured_environment_alone():
+    keyed = _manage({"NASKAH_SECRET_KEY": "x" * 60}, "shell", "-c", SHOW_DEBUG)
+    assert keyed.returncode == 0, keyed.stderr
+    assert "DEBUG False" in keyed.stdout
+    unkeyed = _manage({"NASKAH_DEBUG": "false"}, "shell", "-c", SHOW_DEBUG)
+    assert unkeyed.returncode != 0
+    assert "NASKAH_SECRET_KEY is required" in unkeyed.stderr
