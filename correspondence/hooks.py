@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.db import transaction
 from django.urls import reverse
 
+from archive.services import records as archive_records
 from scheduling import selectors as calendar
 from scheduling import services as scheduling
 
@@ -20,8 +22,22 @@ CODE = re.compile(r"^\d{3}(\.\d+)*$")
 
 
 def classification_known(tenant, code: str) -> bool:
-    """Whether a classification code exists in the tenant's file plan."""
-    return bool(CODE.match(code))
+    """Whether a classification code exists in the tenant's file plan (a tenant that has no
+    file plan yet accepts any well-formed code)."""
+    if not CODE.match(code):
+        return False
+    return archive_records.classification_exists(tenant.pk, code) or not (
+        archive_records.file_plan_in_use(tenant.pk)
+    )
+
+
+def letter_finished(letter) -> None:
+    """A letter is finished (closed by its sender, or every delivery done): file it in the
+    archive after this transaction commits, in the background (its PDFs take a moment)."""
+    from . import tasks
+
+    letter_id = letter.pk
+    transaction.on_commit(lambda: tasks.letter_archive.enqueue(letter_id))
 
 
 def _makes_event(letter) -> bool:
@@ -101,4 +117,22 @@ def event_clashes(letter, position_ids) -> dict[int, list]:
 
 
 def delivery_done(delivery, *, by) -> None:
-    """After a delivery is closed."""
+    """After a delivery is closed: when it was the letter's last open one, the letter is
+    finished."""
+    from .choices import DeliveryState
+    from .models import Delivery
+
+    still_open = (
+        Delivery.objects.filter(letter_id=delivery.letter_id)
+        .exclude(state__in=[DeliveryState.DONE, DeliveryState.RETRACTED])
+        .exists()
+    )
+    if not still_open:
+        letter_finished(delivery.letter)
+
+
+def archived_record(letter):
+    """The archive record a letter was filed as, if any (for a link on the letter page)."""
+    from archive.selectors import record_for_source
+
+    return record_for_source(letter)

@@ -228,6 +228,8 @@ class Letter(ConcurrentTransitionMixin, models.Model):
     sender_number = models.CharField(_("their number"), max_length=120, blank=True)
     sender_date = models.DateField(_("their date"), null=True, blank=True)
     received_date = models.DateField(_("received"), null=True, blank=True)
+    # The sender closed the matter (or every delivery was finished): the letter is filed.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

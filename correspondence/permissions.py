@@ -131,6 +131,21 @@ def can_reschedule_letter(user, letter: Letter) -> bool:
     )
 
 
+def can_close_letter(user, letter: Letter) -> bool:
+    """The drafter or the signer closes a sent (or registered) letter, which files it."""
+    return (
+        _member(user)
+        and user.tenant_id == letter.tenant_id
+        and letter.state in (LetterState.SENT, LetterState.REGISTERED)
+        and letter.closed_at is None
+        and (
+            letter.drafter_id == user.pk
+            or letter.signed_by_id == user.pk
+            or _holds(user, letter.signed_as_id)
+        )
+    )
+
+
 def can_comment_letter(user, letter: Letter) -> bool:
     """Whoever may open a letter may comment on it, except on someone else's draft."""
     if letter.state == LetterState.DRAFT:

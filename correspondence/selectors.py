@@ -344,11 +344,19 @@ class DispositionNode:
 
 def disposition_tree(user: User, letter: Letter) -> dict[int, list[DispositionNode]]:
     """Per visible delivery, the dispositions the user may see as a tree with due marks."""
+    return _disposition_tree(Disposition.objects.visible_to(user).filter(letter=letter))
+
+
+def disposition_tree_all(letter: Letter) -> dict[int, list[DispositionNode]]:
+    """Per delivery, every disposition of the letter as a tree (for the archived copy)."""
+    return _disposition_tree(Disposition.objects.filter(letter=letter))
+
+
+def _disposition_tree(qs) -> dict[int, list[DispositionNode]]:
     rows = list(
-        Disposition.objects.visible_to(user)
-        .filter(letter=letter)
-        .select_related("to_position__unit", "issued_as", "issued_by", "reported_by")
-        .order_by("id")
+        qs.select_related("to_position__unit", "issued_as", "issued_by", "reported_by").order_by(
+            "id"
+        )
     )
     today = timezone.localdate()
     texts = dict(

@@ -1036,6 +1036,20 @@ def letter_retract(*, letter: Letter, by: User, reason: str) -> Letter:
 
 
 @transaction.atomic
+def letter_close(*, letter: Letter, by: User) -> Letter:
+    """The drafter or signer closes a sent letter: it is filed in the archive (in the
+    background, after commit). Raises PermissionDenied if it may not be closed (again)."""
+    letter = _lock(Letter, letter.pk)
+    if not policy.can_close_letter(by, letter):
+        raise PermissionDenied
+    letter.closed_at = timezone.now()
+    letter.save(update_fields=["closed_at", "updated_at"])
+    _log(letter, tenant_id=letter.tenant_id, action="letter.closed", source=letter.state, by=by)
+    hooks.letter_finished(letter)
+    return letter
+
+
+@transaction.atomic
 def letter_reschedule(
     *,
     letter: Letter,

@@ -46,3 +46,12 @@ def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
         )  # fmt: skip
         raise
     return "signed"
+
+
+@task
+def letter_archive(letter_id: int) -> int:
+    """File a finished letter in the archive (once); returns the record's id."""
+    from .archiving import letter_file
+    from .models import Letter
+
+    return letter_file(Letter.objects.get(pk=letter_id)).pk

@@ -231,6 +231,7 @@ def letter_detail(request, pk):
             "scan": policy.can_upload_scan(user, letter),
             "retract": policy.can_retract_letter(user, letter),
             "reschedule": policy.can_reschedule_letter(user, letter),
+            "close": policy.can_close_letter(user, letter),
             "comment": policy.can_comment_letter(user, letter),
             "access_log": policy.can_view_access_log(user, letter) and letter.is_confidential,
             "dispatch": policy.can_dispatch_external(user, letter),
@@ -247,6 +248,7 @@ def letter_detail(request, pk):
                 "event_location": letter.event_location,
             }
         ),
+        "archived": hooks.archived_record(letter) if letter.closed_at or letter.sent_at else None,
         **selectors.letter_page(user, letter),
     }
     if context["can"]["access_log"]:
@@ -286,6 +288,7 @@ ACTIONS = {
     "reschedule": lambda letter, user, post: svc.letter_reschedule(
         letter=letter, by=user, **RescheduleForm.parsed(post)
     ),
+    "close": lambda letter, user, post: svc.letter_close(letter=letter, by=user),
 }
 DONE = {
     "submit": _("Submitted."),
@@ -297,6 +300,7 @@ DONE = {
     "send": _("Sent."),
     "retract": _("Retracted."),
     "reschedule": _("The event moved; everyone on it was told."),
+    "close": _("Closed: the letter is being filed in the archive."),
 }
 
 

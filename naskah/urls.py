@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("scheduling.api.urls")),
+    path("", include("archive.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("reports/", include("reports.urls")),
     path("calendar/", include("scheduling.urls")),
+    path("archive/", include("archive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

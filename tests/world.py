@@ -151,6 +151,7 @@ def build_world() -> World:
     _person(w, "dinkes_head", P["kadis_dinkes"], "dr. Taufik Ririansyah")
     _person(w, "outsider", P["staf_dinkes"], "Joko Susilo")
     _person(w, "archivist", P["arsiparis"], "Hendra Sitompul, S.Hum.")
+    _person(w, "dispusip_head", P["kadis_dispusip"], "Dra. Rosmawati Nainggolan, M.Si.")
     _person(w, "camat", P["camat"], "Tengku Chairuniza")
     _person(w, "tenant_admin", P["prakom_madya"], "Andi Pratama, S.Kom.")
 

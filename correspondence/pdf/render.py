@@ -10,7 +10,6 @@ import html
 import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 
 import qrcode
 from reportlab.lib import colors
@@ -18,8 +17,6 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -34,23 +31,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-FONT_DIR = Path(__file__).parent / "fonts"
-FONT = "NaskahSerif"
+from naskah.pdffonts import FONT, fonts_register
+
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember"]  # fmt: skip
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 
 def _fonts() -> None:
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    for suffix, name in (("", FONT), ("-Bold", f"{FONT}-Bold"), ("-Italic", f"{FONT}-Italic"),
-                         ("-BoldItalic", f"{FONT}-BoldItalic")):  # fmt: skip
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / f"DejaVuSerif{suffix}.ttf")))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Italic",
-        boldItalic=f"{FONT}-BoldItalic",
-    )  # fmt: skip
+    fonts_register()
 
 
 def date_long(day) -> str:

@@ -1,0 +1,1 @@
+"""The archive API, one module per area; each module has its `urlpatterns`."""

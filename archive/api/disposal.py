@@ -1,0 +1,3 @@
+"""Archive API: disposal."""
+
+urlpatterns: list = []

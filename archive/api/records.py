@@ -1,0 +1,392 @@
+"""Archive API: records (list with filters, detail with files and history, direct filing), the
+file plan (read-only tree with retention rules) and case files (list, open, add records).
+
+Every list reads through `Record.objects.visible_to(user)`: a record the user may not open, or
+another tenant's, is a 404 — exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from naskah.api import IdField
+from organizations.models import Unit
+from workflows.choices import SecurityLevel
+from workflows.selectors import transition_log_for
+
+from ..choices import Fate, FileKind, Medium, RecordState
+from ..models import CaseFile, Classification, Record, RecordFile
+from ..querysets import ALL, archivist_scope
+from ..services import records as svc
+
+# --- serializers (distinct names: they share one OpenAPI schema with every app) ---
+
+
+class RecordClassificationOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Classification
+        fields = ["id", "code", "title"]
+
+
+class RecordUnitOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name"]
+
+
+class RecordOutSerializer(serializers.ModelSerializer):
+    classification = RecordClassificationOutSerializer()
+    unit = RecordUnitOutSerializer()
+    state = serializers.ChoiceField(choices=RecordState.choices)
+    medium = serializers.ChoiceField(choices=Medium.choices)
+    security = serializers.ChoiceField(choices=SecurityLevel.choices)
+    fate = serializers.ChoiceField(choices=Fate.choices)
+
+    class Meta:
+        model = Record
+        fields = ["id", "title", "number", "sender", "classification", "unit", "case_file",
+                  "document_date", "medium", "quantity", "location", "security", "is_vital",
+                  "state", "fate", "active_until", "inactive_until", "filed_at", "source_url"]  # fmt: skip
+
+
+class RecordFileOutSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=FileKind.choices)
+    url = serializers.SerializerMethodField()
+    is_deleted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecordFile
+        fields = ["id", "kind", "name", "content_type", "size", "sha256", "is_deleted", "url"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, f: RecordFile) -> str | None:
+        if f.deleted_at is not None or not f.file:
+            return None
+        try:
+            return reverse("archive:record-file", kwargs={"pk": f.record_id, "file_pk": f.pk})
+        except NoReverseMatch:  # the record pages are not there yet
+            return None
+
+    def get_is_deleted(self, f: RecordFile) -> bool:
+        return f.deleted_at is not None
+
+
+class RecordHistoryOutSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    source = serializers.CharField()
+    target = serializers.CharField()
+    actor = serializers.CharField(source="actor.display_name", default=None)
+    note = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+
+
+class RecordDetailOutSerializer(RecordOutSerializer):
+    files = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta(RecordOutSerializer.Meta):
+        fields = [*RecordOutSerializer.Meta.fields, "description", "body", "files", "history"]
+
+    @extend_schema_field(RecordFileOutSerializer(many=True))
+    def get_files(self, record: Record) -> list:
+        return RecordFileOutSerializer(record.files.all(), many=True).data
+
+    @extend_schema_field(RecordHistoryOutSerializer(many=True))
+    def get_history(self, record: Record) -> list:
+        return RecordHistoryOutSerializer(transition_log_for(record), many=True).data
+
+
+class RecordCreateInSerializer(serializers.Serializer):
+    classification = IdField()
+    unit = IdField()
+    title = serializers.CharField(max_length=300)
+    document_date = serializers.DateField()
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    number = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    sender = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    security = serializers.ChoiceField(choices=SecurityLevel.choices, required=False,
+                                       allow_blank=True, default="")  # fmt: skip
+    medium = serializers.ChoiceField(choices=Medium.choices, default=Medium.DIGITAL)
+    quantity = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    building = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    room = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    shelf = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    box = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    folder = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    is_vital = serializers.BooleanField(default=False)
+    case_file = IdField(required=False, allow_null=True, default=None)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                  max_length=20)  # fmt: skip
+
+
+class RecordClassificationTreeOutSerializer(serializers.ModelSerializer):
+    fate = serializers.ChoiceField(choices=Fate.choices)
+    default_security = serializers.ChoiceField(choices=SecurityLevel.choices)
+
+    class Meta:
+        model = Classification
+        fields = ["id", "code", "title", "description", "parent", "depth", "active_years",
+                  "inactive_years", "fate", "default_security", "is_active"]  # fmt: skip
+
+
+class CaseFileOutSerializer(serializers.ModelSerializer):
+    classification = RecordClassificationOutSerializer()
+    unit = RecordUnitOutSerializer()
+    records = serializers.IntegerField(source="visible_records", read_only=True)
+
+    class Meta:
+        model = CaseFile
+        fields = ["id", "number", "title", "description", "classification", "unit",
+                  "is_closed", "created_at", "records"]  # fmt: skip
+
+
+class CaseFileCreateInSerializer(serializers.Serializer):
+    classification = IdField()
+    unit = IdField()
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    records = serializers.ListField(child=IdField(), required=False, default=list,
+                                    max_length=500)  # fmt: skip
+
+
+class CaseFileAddInSerializer(serializers.Serializer):
+    records = serializers.ListField(child=IdField(), min_length=1, max_length=500)
+
+
+# --- helpers ---
+
+
+def _valid(serializer_class, data) -> dict:
+    ser = serializer_class(data=data)
+    ser.is_valid(raise_exception=True)
+    return ser.validated_data
+
+
+def _tenant_row(request, queryset, pk, field):
+    obj = queryset.filter(tenant_id=request.user.tenant_id, pk=pk).first() if pk else None
+    if pk and obj is None:
+        raise ValidationError({field: "Unknown id."})
+    return obj
+
+
+def _visible_records(request, ids: list[int]) -> list[Record]:
+    ids = list(dict.fromkeys(ids))
+    found = list(Record.objects.visible_to(request.user).filter(pk__in=ids)
+                 .select_related("classification"))  # fmt: skip
+    if len(found) != len(ids):
+        raise ValidationError({"records": "Unknown id."})
+    return found
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise ValidationError({name: "Give a numeric id."})
+    return int(value)
+
+
+def _choice_param(request, name: str, choices) -> str | None:
+    value = request.query_params.get(name)
+    if value and value not in choices.values:
+        raise ValidationError({name: "One of: " + ", ".join(choices.values) + "."})
+    return value or None
+
+
+def _date_param(request, name: str):
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    field = serializers.DateField()
+    try:
+        return field.to_internal_value(value)
+    except serializers.ValidationError:
+        raise ValidationError({name: "Give a date (YYYY-MM-DD)."}) from None
+
+
+def _filtered(request, qs):
+    """Apply the list filters of the query string (each one narrows)."""
+    tenant_id = request.user.tenant_id
+    cls_id = _int_param(request, "classification")
+    if cls_id is not None:
+        code = (Classification.objects.filter(tenant_id=tenant_id, pk=cls_id)
+                .values_list("code", flat=True).first())  # fmt: skip
+        if code is None:
+            return qs.none()
+        # A code covers its sub-codes (000 covers 000.1 and 000.1.2).
+        qs = qs.filter(
+            Q(classification__code=code) | Q(classification__code__startswith=f"{code}.")
+        )
+    for name in ("unit", "case_file"):
+        value = _int_param(request, name)
+        if value is not None:
+            qs = qs.filter(**{f"{name}_id": value})
+    for name, choices in (("state", RecordState), ("medium", Medium), ("security", SecurityLevel)):
+        value = _choice_param(request, name, choices)
+        if value:
+            qs = qs.filter(**{name: value})
+    start, end = _date_param(request, "date_from"), _date_param(request, "date_to")
+    if start:
+        qs = qs.filter(document_date__gte=start)
+    if end:
+        qs = qs.filter(document_date__lte=end)
+    return qs
+
+
+FILTERS = [
+    OpenApiParameter("classification", OpenApiTypes.INT, description="A code and its sub-codes"),
+    OpenApiParameter("unit", OpenApiTypes.INT),
+    OpenApiParameter("case_file", OpenApiTypes.INT),
+    OpenApiParameter("state", OpenApiTypes.STR, enum=RecordState.values),
+    OpenApiParameter("medium", OpenApiTypes.STR, enum=Medium.values),
+    OpenApiParameter("security", OpenApiTypes.STR, enum=SecurityLevel.values),
+    OpenApiParameter("date_from", OpenApiTypes.DATE),
+    OpenApiParameter("date_to", OpenApiTypes.DATE),
+]
+
+
+# --- views ---
+
+
+class RecordViewSet(viewsets.GenericViewSet):
+    """Records the user may open, newest document first."""
+
+    lookup_value_regex = "[0-9]{1,18}"
+    serializer_class = RecordOutSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return Record.objects.visible_to(self.request.user).select_related("classification", "unit")
+
+    @extend_schema(parameters=FILTERS, responses=RecordOutSerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(_filtered(request, self.get_queryset()))
+        return self.get_paginated_response(RecordOutSerializer(page, many=True).data)
+
+    @extend_schema(responses=RecordDetailOutSerializer)
+    def retrieve(self, request, pk=None):
+        record = self.get_queryset().filter(pk=pk).first()
+        if record is None:
+            raise NotFound
+        return Response(RecordDetailOutSerializer(record).data)
+
+    @extend_schema(
+        request={"multipart/form-data": RecordCreateInSerializer},
+        responses={201: RecordDetailOutSerializer},
+    )
+    def create(self, request):
+        data = _valid(RecordCreateInSerializer, request.data)
+        tenant = request.user.tenant
+        classification = _tenant_row(request, Classification.objects.filter(is_active=True),
+                                     data.pop("classification"), "classification")  # fmt: skip
+        unit = _tenant_row(request, Unit.objects.all(), data.pop("unit"), "unit")
+        case_file = _tenant_row(request, CaseFile.objects.all(), data.pop("case_file"),
+                                "case_file")  # fmt: skip
+        location = {k: data.pop(k) for k in ("building", "room", "shelf", "box", "folder")}
+        record = svc.record_create(
+            tenant=tenant, classification=classification, unit=unit, by=request.user,
+            uploads=data.pop("files"), location=location, case_file=case_file, **data,
+        )  # fmt: skip
+        record = self.get_queryset().get(pk=record.pk)
+        return Response(RecordDetailOutSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):  # fmt: skip
+    """The tenant's file plan, by code; each code names its parent (the tree) and carries its
+    retention rule (years active and inactive, final fate)."""
+
+    lookup_value_regex = "[0-9]{1,18}"
+    serializer_class = RecordClassificationTreeOutSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return Classification.objects.filter(
+            tenant_id=getattr(self.request.user, "tenant_id", None) or 0
+        ).order_by("code")
+
+
+class CaseFileViewSet(viewsets.GenericViewSet):
+    """Case files (berkas) the user may see: those of the codes they are archivist of, and
+    those holding a record they may open. Archivists open them and put records in."""
+
+    lookup_value_regex = "[0-9]{1,18}"
+    serializer_class = CaseFileOutSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        tenant_id = getattr(user, "tenant_id", None) or 0
+        visible = Record.objects.visible_to(user)
+        qs = CaseFile.objects.filter(tenant_id=tenant_id)
+        scope = archivist_scope(user)
+        if scope != ALL:
+            held = visible.filter(case_file__isnull=False).values("case_file_id")
+            qs = qs.filter(Q(classification_id__in=scope or [0]) | Q(pk__in=held))
+        return qs.select_related("classification", "unit").annotate(
+            visible_records=Count("records", filter=Q(records__in=visible.values("pk")))
+        )
+
+    def _get(self, pk) -> CaseFile:
+        found = self.get_queryset().filter(pk=pk).first()
+        if found is None:
+            raise NotFound
+        return found
+
+    @extend_schema(
+        parameters=[OpenApiParameter("classification", OpenApiTypes.INT)],
+        responses=CaseFileOutSerializer(many=True),
+    )
+    def list(self, request):
+        qs = self.get_queryset()
+        cls_id = _int_param(request, "classification")
+        if cls_id is not None:
+            qs = qs.filter(classification_id=cls_id)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(CaseFileOutSerializer(page, many=True).data)
+
+    @extend_schema(responses=CaseFileOutSerializer)
+    def retrieve(self, request, pk=None):
+        return Response(CaseFileOutSerializer(self._get(pk)).data)
+
+    @extend_schema(request=CaseFileCreateInSerializer, responses={201: CaseFileOutSerializer})
+    def create(self, request):
+        data = _valid(CaseFileCreateInSerializer, request.data)
+        classification = _tenant_row(request, Classification.objects.filter(is_active=True),
+                                     data["classification"], "classification")  # fmt: skip
+        unit = _tenant_row(request, Unit.objects.all(), data["unit"], "unit")
+        records = _visible_records(request, data["records"]) if data["records"] else []
+        case = svc.casefile_create(
+            tenant=request.user.tenant, classification=classification, unit=unit,
+            title=data["title"], description=data["description"], by=request.user,
+            records=records,
+        )  # fmt: skip
+        return Response(CaseFileOutSerializer(self._get(case.pk)).data,
+                        status=status.HTTP_201_CREATED)  # fmt: skip
+
+    @extend_schema(request=CaseFileAddInSerializer, responses=CaseFileOutSerializer)
+    @action(detail=True, methods=["post"])
+    def records(self, request, pk=None):
+        """Put records (that the user may open) into the case file."""
+        case = self._get(pk)
+        ids = _valid(CaseFileAddInSerializer, request.data)["records"]
+        svc.casefile_add(case_file=case, records=_visible_records(request, ids), by=request.user)
+        return Response(CaseFileOutSerializer(self._get(pk)).data)
+
+
+router = SimpleRouter()
+router.register("archive/records", RecordViewSet, basename="archive-record")
+router.register("archive/classifications", ClassificationViewSet,
+                basename="archive-classification")  # fmt: skip
+router.register("archive/case-files", CaseFileViewSet, basename="archive-case-file")
+
+urlpatterns = [*router.urls]

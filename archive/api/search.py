@@ -1,0 +1,140 @@
+"""Archive API: search (one text over number, title, sender, text and attachment text, with
+the record list's filters) and classification suggestions for a subject and summary.
+
+Search reads through `Record.objects.visible_to(user)` in the same SQL statement as the match:
+a record the user may not open never appears, not even in the count.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workflows.choices import SecurityLevel
+
+from ..choices import Medium, RecordState
+from ..models import Classification, Record
+from ..search import SearchFilters, classification_suggest, record_search
+from .records import RecordClassificationOutSerializer, RecordUnitOutSerializer
+
+MAX_PAGE_SIZE = 100
+
+
+class SearchRecordOutSerializer(serializers.ModelSerializer):
+    classification = RecordClassificationOutSerializer()
+    unit = RecordUnitOutSerializer()
+    state = serializers.ChoiceField(choices=RecordState.choices)
+    medium = serializers.ChoiceField(choices=Medium.choices)
+    security = serializers.ChoiceField(choices=SecurityLevel.choices)
+
+    class Meta:
+        model = Record
+        fields = ["id", "title", "number", "sender", "classification", "unit", "document_date",
+                  "medium", "security", "state"]  # fmt: skip
+
+
+class SearchHitOutSerializer(serializers.Serializer):
+    record = SearchRecordOutSerializer()
+    rank = serializers.FloatField()
+    snippet = serializers.CharField(help_text="HTML: escaped text, matches in <mark>.")
+
+
+class SearchPageOutSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    fuzzy = serializers.BooleanField(help_text="Nothing matched the words: near spellings.")
+    results = SearchHitOutSerializer(many=True, source="hits")
+
+
+class ClassificationSuggestionOutSerializer(serializers.ModelSerializer):
+    score = serializers.FloatField(help_text="1 for the best suggestion.")
+
+    class Meta:
+        model = Classification
+        fields = ["id", "code", "title", "score"]
+
+
+class SearchQueryInSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    classification = serializers.IntegerField(required=False, min_value=1, max_value=10**18)
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=10**18)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    medium = serializers.ChoiceField(choices=Medium.choices, required=False)
+    security = serializers.ChoiceField(choices=SecurityLevel.choices, required=False)
+    state = serializers.ChoiceField(choices=RecordState.choices, required=False)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10000, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE,
+                                         default=25)  # fmt: skip
+
+
+class SuggestQueryInSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+def _valid(serializer_class, data) -> dict:
+    ser = serializer_class(data=data)
+    if not ser.is_valid():
+        raise ValidationError(ser.errors)
+    return ser.validated_data
+
+
+SEARCH_PARAMS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Words, a number or its fragment"),
+    OpenApiParameter("classification", OpenApiTypes.INT, description="A code and its sub-codes"),
+    OpenApiParameter("unit", OpenApiTypes.INT),
+    OpenApiParameter("date_from", OpenApiTypes.DATE),
+    OpenApiParameter("date_to", OpenApiTypes.DATE),
+    OpenApiParameter("medium", OpenApiTypes.STR, enum=Medium.values),
+    OpenApiParameter("security", OpenApiTypes.STR, enum=SecurityLevel.values),
+    OpenApiParameter("state", OpenApiTypes.STR, enum=RecordState.values),
+    OpenApiParameter("page", OpenApiTypes.INT),
+    OpenApiParameter("page_size", OpenApiTypes.INT),
+]
+
+
+class RecordSearchView(APIView):
+    """Search the records the user may open, best match first, with highlighted snippets."""
+
+    @extend_schema(parameters=SEARCH_PARAMS, responses=SearchPageOutSerializer,
+                   operation_id="archive_search")  # fmt: skip
+    def get(self, request):
+        p = _valid(SearchQueryInSerializer, request.query_params)
+        filters = SearchFilters(
+            classification=p.get("classification"), unit=p.get("unit"),
+            date_from=p.get("date_from"), date_to=p.get("date_to"), medium=p.get("medium", ""),
+            security=p.get("security", ""), state=p.get("state", ""),
+        )  # fmt: skip
+        result = record_search(user=request.user, text=p["q"], filters=filters,
+                               page=p["page"], per_page=p["page_size"])  # fmt: skip
+        data = {"count": result.total, "page": result.page, "pages": result.pages,
+                "fuzzy": result.fuzzy, "hits": result.hits}  # fmt: skip
+        return Response(SearchPageOutSerializer(data).data)
+
+
+class ClassificationSuggestView(APIView):
+    """The five codes most likely for a letter with this subject and summary."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True,
+                                     description="Subject and summary")],
+        responses=ClassificationSuggestionOutSerializer(many=True),
+        operation_id="archive_classifications_suggest",
+    )  # fmt: skip
+    def get(self, request):
+        p = _valid(SuggestQueryInSerializer, request.query_params)
+        codes = classification_suggest(tenant=request.user.tenant, text=p["q"])
+        return Response(ClassificationSuggestionOutSerializer(codes, many=True).data)
+
+
+urlpatterns = [
+    path("archive/search/", RecordSearchView.as_view(), name="archive-search"),
+    path("archive/classifications/suggest/", ClassificationSuggestView.as_view(),
+         name="archive-classification-suggest"),
+]  # fmt: skip

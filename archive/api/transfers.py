@@ -1,0 +1,3 @@
+"""Archive API: transfers."""
+
+urlpatterns: list = []

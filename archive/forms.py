@@ -1,0 +1,113 @@
+"""Forms of the archive's record pages (parsing only; the services decide)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Unit
+from workflows.choices import SecurityLevel
+
+from .choices import Medium, RecordState
+from .models import Classification
+from .selectors import RecordFilters
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data]
+        return [one(data, initial)] if data else []
+
+
+def _blank(choices) -> list:
+    return [("", "—"), *choices]
+
+
+class RecordFilterForm(forms.Form):
+    q = forms.CharField(label=_("Title or number"), required=False, max_length=200)
+    classification = forms.CharField(label=_("Classification"), required=False, max_length=30)
+    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    medium = forms.ChoiceField(label=_("Medium"), required=False,
+                               choices=_blank(Medium.choices))  # fmt: skip
+    security = forms.ChoiceField(label=_("Security"), required=False,
+                                 choices=_blank(SecurityLevel.choices))  # fmt: skip
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=_blank(RecordState.choices))  # fmt: skip
+    vital = forms.BooleanField(label=_("Vital records only"), required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(tenant=tenant, depth__lte=2).values_list("pk", "name")
+        self.fields["unit"].choices = _blank(list(units))
+
+    def filters(self) -> RecordFilters:
+        if not self.is_valid():
+            return RecordFilters()
+        d = self.cleaned_data
+        return RecordFilters(classification=d["classification"].strip(), unit=d["unit"],
+                             date_from=d["date_from"], date_to=d["date_to"],
+                             medium=d["medium"], security=d["security"], state=d["state"],
+                             vital=d["vital"])  # fmt: skip
+
+
+class RecordForm(forms.Form):
+    classification = forms.ModelChoiceField(label=_("Classification"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Creating unit"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    number = forms.CharField(label=_("Number"), required=False, max_length=120)
+    sender = forms.CharField(label=_("Sender"), required=False, max_length=300)
+    document_date = forms.DateField(label=_("Date of the document"),
+                                    widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    security = forms.ChoiceField(label=_("Security"), required=False,
+                                 choices=_blank(SecurityLevel.choices))  # fmt: skip
+    medium = forms.ChoiceField(label=_("Medium"), choices=Medium.choices)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    building = forms.CharField(label=_("Building"), required=False, max_length=120)
+    room = forms.CharField(label=_("Room"), required=False, max_length=60)
+    shelf = forms.CharField(label=_("Shelf"), required=False, max_length=30)
+    box = forms.CharField(label=_("Box"), required=False, max_length=30)
+    folder = forms.CharField(label=_("Folder"), required=False, max_length=30)
+    is_vital = forms.BooleanField(label=_("Vital record"), required=False)
+    files = MultipleFileField(label=_("Files (scans)"), required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["classification"].queryset = Classification.objects.filter(
+            tenant=tenant, is_active=True
+        ).order_by("code")
+        self.fields["unit"].queryset = Unit.objects.filter(tenant=tenant, is_active=True)
+
+
+class RecordEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    building = forms.CharField(label=_("Building"), required=False, max_length=120)
+    room = forms.CharField(label=_("Room"), required=False, max_length=60)
+    shelf = forms.CharField(label=_("Shelf"), required=False, max_length=30)
+    box = forms.CharField(label=_("Box"), required=False, max_length=30)
+    folder = forms.CharField(label=_("Folder"), required=False, max_length=30)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    is_vital = forms.BooleanField(label=_("Vital record"), required=False)
+
+
+class ImportForm(forms.Form):
+    csv_file = forms.FileField(label=_("List (CSV)"))
+    files = MultipleFileField(label=_("Files named in the list"), required=False)
+
+
+class CaseFileForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)

@@ -1,0 +1,122 @@
+"""Record queries that read like English: `Record.objects.visible_to(user).held()`."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from naskah.memo import request_memo
+from organizations.choices import RoleKind
+from workflows.choices import SecurityLevel
+
+OPEN_LEVELS = [SecurityLevel.BIASA, SecurityLevel.TERBATAS]
+ALL = "all"
+
+
+def _anonymous(user) -> bool:
+    return not user.is_authenticated or user.tenant_id is None
+
+
+def archivist_scope(user) -> str | list[int]:
+    """The classifications a user is archivist of: "all", or a list of ids (maybe empty).
+
+    A records officer of the whole tenant or of its records unit covers the whole file plan;
+    one of another unit covers the codes that name the unit; a person can also be named on
+    a code directly."""
+    if _anonymous(user):
+        return []
+
+    def compute() -> str | list[int]:
+        UnitRole = apps.get_model("organizations", "UnitRole")
+        Settings = apps.get_model("archive", "ArchiveSettings")
+        Classification = apps.get_model("archive", "Classification")
+        roles = list(
+            UnitRole.objects.filter(
+                user_id=user.pk, tenant_id=user.tenant_id, kind=RoleKind.RECORDS_OFFICER
+            ).values_list("unit_id", flat=True)
+        )
+        if None in roles:
+            return ALL
+        records_unit = (
+            Settings.objects.filter(tenant_id=user.tenant_id)
+            .values_list("records_unit_id", flat=True)
+            .first()
+        )
+        if records_unit is not None and records_unit in roles:
+            return ALL
+        return list(
+            Classification.objects.filter(tenant_id=user.tenant_id)
+            .filter(Q(archivists__id=user.pk) | Q(units__id__in=roles))
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+
+    return request_memo(("archivist_scope", user.pk), compute)
+
+
+def _member_units(user) -> tuple[list[int], list[int]]:
+    """The units a user works in, with the units above them (a seksi's people belong to their
+    OPD too), and the units they head."""
+
+    def compute():
+        Assignment = apps.get_model("organizations", "Assignment")
+        Unit = apps.get_model("organizations", "Unit")
+        held = list(
+            Assignment.objects.current(timezone.localdate())
+            .filter(user_id=user.pk, tenant_id=user.tenant_id, position__is_active=True)
+            .values_list("position__unit__path", "position__unit_id", "position__is_head")
+        )
+        steplen = Unit.steplen
+        paths = {p[: i * steplen] for p, _u, _h in held for i in range(1, len(p) // steplen + 1)}
+        units = list(
+            Unit.objects.filter(tenant_id=user.tenant_id, path__in=paths).values_list(
+                "pk", flat=True
+            )
+        )
+        return sorted(units), sorted({u for _p, u, head in held if head})
+
+    return request_memo(("archive_member_units", user.pk), compute)
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Records the user may open: archivists of the record's classification; anyone who
+        may open the record's source document; for records filed directly, the people of the
+        creating unit and of the units under it (confidential ones only its head)."""
+        if _anonymous(user):
+            return self.none()
+        from .registry import source_access
+
+        scope = archivist_scope(user)
+        if scope == ALL:
+            return self.filter(tenant_id=user.tenant_id)
+        units, headed = _member_units(user)
+        direct = Q(source_id__isnull=True) & (
+            Q(unit_id__in=units, security__in=OPEN_LEVELS) | Q(unit_id__in=headed)
+        )
+        allowed = direct
+        if scope:
+            allowed |= Q(classification_id__in=scope)
+        for label, access in source_access().items():
+            app_label, model = label.split(".")
+            ct = ContentType.objects.get_by_natural_key(app_label, model)
+            allowed |= Q(source_type_id=ct.pk, source_id__in=access(user))
+        return self.filter(tenant_id=user.tenant_id).filter(allowed)
+
+    def held(self):
+        """Records whose files the tenant still keeps (active or inactive)."""
+        from .choices import RecordState
+
+        return self.filter(state__in=RecordState.held())
+
+    def on_hold(self):
+        """Records under at least one active legal hold."""
+        return self.filter(holds__released_at__isnull=True).distinct()
+
+    def not_on_hold(self):
+        LegalHold = apps.get_model("archive", "LegalHold")
+        held = LegalHold.records.through.objects.filter(legalhold__released_at__isnull=True)
+        return self.exclude(pk__in=held.values("record_id"))

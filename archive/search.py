@@ -1,0 +1,430 @@
+"""Archive search: one box over number, title, sender, description, text and attachment text,
+with filters, highlighted snippets and classification suggestions.
+
+One `SearchBackend` interface, two implementations chosen by the database (or by
+NASKAH_SEARCH_BACKEND): PostgreSQL full-text search (weighted tsvector of the `indonesian`
+and `simple` configurations, GIN, pg_trgm for number fragments and misspelt names) and SQLite
+FTS5 (the embedded default). Callers use `record_search`, `record_search_facets` and
+`classification_suggest`; an OpenSearch backend can later implement the same protocol.
+
+Access is never decided here: every search starts from `Record.objects.visible_to(user)`, and
+the backend only adds SQL conditions to that query, so the permission filter runs in the same
+statement as the match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import re
+from typing import Protocol
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Count, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Classification, Record
+
+MAX_QUERY = 200  # characters of a search box that are used
+HIT, END = "\x02", "\x03"  # highlight markers, turned into <mark> after escaping
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchFilters:
+    """What the filters of the search page narrow to (empty = no filter)."""
+
+    classification: int | None = None  # includes the code's sub-codes
+    unit: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    medium: str = ""
+    security: str = ""
+    state: str = ""
+
+
+@dataclasses.dataclass
+class SearchHit:
+    record: Record
+    rank: float
+    snippet: SafeString
+
+
+@dataclasses.dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+    fuzzy: bool = False  # nothing matched the words: these are near spellings
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _highlight(text: str) -> SafeString:
+    """Escape a backend's snippet and turn its markers into <mark> elements."""
+    escaped = html.escape(text or "", quote=False)
+    return mark_safe(escaped.replace(HIT, "<mark>").replace(END, "</mark>"))
+
+
+def _words(text: str) -> list[str]:
+    """The words of a query (letters, digits and the joiners of numbers: / . -)."""
+    return re.findall(r"[\w][\w/.\-]*", text[:MAX_QUERY])
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+class SearchBackend(Protocol):
+    """A full-text engine for records. Every method takes and returns querysets (or ids), so
+    the caller's permission filter and filters stay in the same SQL statement."""
+
+    name: str
+
+    def match(self, qs: QuerySet, text: str) -> QuerySet:
+        """Records of `qs` matching the words, annotated with `search_rank` (higher first)."""
+        ...
+
+    def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
+        """Records of `qs` whose title or sender is spelt nearly like the text (a misspelt
+        name), annotated with `search_rank`."""
+        ...
+
+    def snippets(self, ids: list[int], text: str) -> dict[int, str]:
+        """A short passage of each record's text around the words, with HIT/END markers."""
+        ...
+
+    def classification_scores(self, tenant_id: int, text: str, limit: int) -> list[tuple]:
+        """(classification id, score) of the codes whose filed records best match the text."""
+        ...
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _tsquery_simple(words: list[str]) -> str:
+    """A to_tsquery('simple') text: every word as written, the last one as a prefix (so a
+    number fragment "800/12" finds "800/1234/…" and a half-typed word finds the whole)."""
+    quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
+    if quoted:
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
+class PostgresSearchBackend:
+    """PostgreSQL full-text search over `archive_record.search_vector` (see migration 0002)."""
+
+    name = "postgresql"
+    VECTOR = '"archive_record"."search_vector"'
+    TSQUERY = (
+        "(websearch_to_tsquery('indonesian'::regconfig, %s) || to_tsquery('simple'::regconfig, %s))"
+    )
+
+    def _query_params(self, text: str) -> list[str]:
+        return [text[:MAX_QUERY], _tsquery_simple(_words(text))]
+
+    def match(self, qs: QuerySet, text: str) -> QuerySet:
+        params = self._query_params(text)
+        cond = f"{self.VECTOR} @@ {self.TSQUERY}"
+        cond_params = list(params)
+        words = _words(text)
+        if len(words) == 1 and _has_digit(words[0]) and len(words[0]) >= 3:
+            # A number fragment from its middle ("1234/DISKOMINFO"): the trigram index.
+            cond = f'({cond} OR "archive_record"."number" ILIKE %s)'
+            cond_params.append(_like(words[0]))
+        rank = RawSQL(f"ts_rank({self.VECTOR}, {self.TSQUERY})", params,
+                      output_field=FloatField())  # fmt: skip
+        return qs.filter(RawSQL(cond, cond_params, output_field=BooleanField())).annotate(
+            search_rank=rank
+        )
+
+    def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
+        text = " ".join(_words(text))
+        if len(text) < 3:
+            return qs.none()
+        cond = RawSQL(
+            '(%s <%% "archive_record"."sender" OR %s <%% "archive_record"."title")',
+            [text, text], output_field=BooleanField(),
+        )  # fmt: skip
+        rank = RawSQL(
+            'GREATEST(word_similarity(%s, "archive_record"."sender"), '
+            'word_similarity(%s, "archive_record"."title"))',
+            [text, text], output_field=FloatField(),
+        )  # fmt: skip
+        return qs.filter(cond).annotate(search_rank=rank)
+
+    def snippets(self, ids: list[int], text: str) -> dict[int, str]:
+        if not ids:
+            return {}
+        options = (
+            f"StartSel={HIT}, StopSel={END}, MaxWords=30, MinWords=12, MaxFragments=2, "
+            'FragmentDelimiter=" … "'
+        )
+        sql = (
+            "SELECT id, ts_headline('indonesian'::regconfig, "
+            "concat_ws(' ', nullif(description, ''), left(body, 20000), "
+            "left(nullif(attachment_text, ''), 20000)), "
+            f"{self.TSQUERY}, %s) FROM archive_record WHERE id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self._query_params(text), options, list(ids)])
+            return dict(cursor.fetchall())
+
+    def classification_scores(self, tenant_id: int, text: str, limit: int) -> list[tuple]:
+        words = [w for w in _words(text) if len(w) >= 3 and not w.isdigit()][:30]
+        if not words:
+            return []
+        # Any of the words (an OR query); the best-matching records of the tenant vote for
+        # their code with their rank. The newest 5,000 matches are enough to see the pattern
+        # and keep the cost bounded on a city's million records.
+        sql = """
+            WITH q AS (
+              SELECT replace(plainto_tsquery('indonesian'::regconfig, %s)::text, ' & ', ' | ')
+                     ::tsquery AS query
+            ), hits AS (
+              SELECT r.classification_id, ts_rank(r.search_vector, q.query) AS rank
+              FROM archive_record r, q
+              WHERE r.tenant_id = %s AND r.search_vector @@ q.query
+                AND r.state IN ('active', 'inactive', 'permanent')
+              ORDER BY r.id DESC LIMIT 5000
+            ), top AS (
+              SELECT classification_id, rank FROM hits ORDER BY rank DESC LIMIT 200
+            )
+            SELECT classification_id, SUM(rank) AS score FROM top
+            GROUP BY classification_id ORDER BY score DESC LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [" ".join(words), tenant_id, limit])
+            return [(cid, float(score)) for cid, score in cursor.fetchall()]
+
+
+# --- SQLite FTS5 ----------------------------------------------------------------------------
+
+
+def _fts5_query(words: list[str], *, any_word: bool = False) -> str:
+    """An FTS5 query: each word a quoted phrase of its tokens ("800/12" -> "800 12"), its last
+    token a prefix; all words required (or any of them)."""
+    phrases = []
+    for word in words:
+        tokens = [t for t in re.split(r"[\W_]+", word) if t]
+        if tokens:
+            phrases.append('"' + " ".join(tokens).replace('"', '""') + '" *')
+    return (" OR " if any_word else " AND ").join(phrases)
+
+
+class SqliteFtsSearchBackend:
+    """SQLite FTS5 over the external-content table `archive_record_fts` (migration 0002).
+    No Indonesian stemmer: words match as written or as prefixes."""
+
+    name = "sqlite"
+    # bm25 weights of number, title, sender, description, text, attachment text (A, B, C).
+    BM25 = "bm25(archive_record_fts, 10.0, 10.0, 4.0, 4.0, 1.0, 1.0)"
+
+    def match(self, qs: QuerySet, text: str) -> QuerySet:
+        words = _words(text)
+        query = _fts5_query(words)
+        if not query:
+            return qs.none().annotate(search_rank=RawSQL("0", [], output_field=FloatField()))
+        cond = (
+            '"archive_record"."id" IN (SELECT rowid FROM archive_record_fts '
+            "WHERE archive_record_fts MATCH %s)"
+        )
+        params: list = [query]
+        if len(words) == 1 and _has_digit(words[0]) and len(words[0]) >= 3:
+            cond = f'({cond} OR "archive_record"."number" LIKE %s ESCAPE \'\\\')'
+            params.append(_like(words[0]))
+        rank = RawSQL(
+            f"COALESCE((SELECT -{self.BM25} FROM archive_record_fts WHERE archive_record_fts "
+            'MATCH %s AND rowid = "archive_record"."id"), 0)',
+            [query], output_field=FloatField(),
+        )  # fmt: skip
+        return qs.filter(RawSQL(cond, params, output_field=BooleanField())).annotate(
+            search_rank=rank
+        )
+
+    def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
+        """Without trigrams: a word whose first three letters match (Nasutoin -> Nasution)."""
+        words = [w for w in _words(text) if len(w) >= 4]
+        if not words:
+            return qs.none()
+        query = _fts5_query([w[:3] for w in words])
+        cond = RawSQL(
+            '"archive_record"."id" IN (SELECT rowid FROM archive_record_fts '
+            "WHERE archive_record_fts MATCH %s)",
+            ["{sender title} : (" + query + ")"], output_field=BooleanField(),
+        )  # fmt: skip
+        return qs.filter(cond).annotate(search_rank=RawSQL("0", [], output_field=FloatField()))
+
+    def snippets(self, ids: list[int], text: str) -> dict[int, str]:
+        query = _fts5_query(_words(text))
+        if not ids or not query:
+            return {}
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT rowid, snippet(archive_record_fts, -1, %s, %s, ' … ', 24) "
+            f"FROM archive_record_fts WHERE archive_record_fts MATCH %s AND rowid IN ({marks})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [HIT, END, query, *ids])
+            return dict(cursor.fetchall())
+
+    def classification_scores(self, tenant_id: int, text: str, limit: int) -> list[tuple]:
+        words = [w for w in _words(text) if len(w) >= 3 and not w.isdigit()][:30]
+        query = _fts5_query(words, any_word=True)
+        if not query:
+            return []
+        # What filed records are about (title, description) votes; a sender's name does not.
+        query = "{title description} : (" + query + ")"
+        sql = f"""
+            SELECT r.classification_id, SUM(t.rank) AS score FROM (
+              SELECT rowid, -{self.BM25} AS rank FROM archive_record_fts
+              WHERE archive_record_fts MATCH %s ORDER BY rank DESC LIMIT 1000
+            ) t JOIN archive_record r ON r.id = t.rowid
+            WHERE r.tenant_id = %s AND r.state IN ('active', 'inactive', 'permanent')
+            GROUP BY r.classification_id ORDER BY score DESC LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query, tenant_id, limit])
+            return [(cid, float(score)) for cid, score in cursor.fetchall()]
+
+
+BACKENDS = {"postgresql": PostgresSearchBackend, "sqlite": SqliteFtsSearchBackend}
+
+
+def search_backend() -> SearchBackend:
+    """The backend named by NASKAH_SEARCH_BACKEND, else the one of the database in use."""
+    name = getattr(settings, "NASKAH_SEARCH_BACKEND", "") or connection.vendor
+    try:
+        return BACKENDS[name]()
+    except KeyError:
+        raise LookupError(f"no archive search backend for {name!r}") from None
+
+
+# --- selectors ------------------------------------------------------------------------------
+
+
+def record_search_filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
+    """Narrow a record query by the search page's filters."""
+    f = filters
+    if f.classification:
+        code = (Classification.objects.filter(pk=f.classification)
+                .values_list("code", flat=True).first())  # fmt: skip
+        if code is None:
+            return qs.none()
+        qs = qs.filter(
+            Q(classification__code=code) | Q(classification__code__startswith=code + ".")
+        )
+    if f.unit:
+        qs = qs.filter(unit_id=f.unit)
+    if f.date_from:
+        qs = qs.filter(document_date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(document_date__lte=f.date_to)
+    for field in ("medium", "security", "state"):
+        if getattr(f, field):
+            qs = qs.filter(**{field: getattr(f, field)})
+    return qs
+
+
+def record_search_queryset(*, user, text: str, filters: SearchFilters | None = None,
+                           backend: SearchBackend | None = None) -> QuerySet:  # fmt: skip
+    """The records the user may open that match the text and filters, best first (newest
+    first without words). Never filters in Python."""
+    backend = backend or search_backend()
+    qs = record_search_filter(Record.objects.visible_to(user), filters or SearchFilters())
+    if not text.strip():
+        return qs.order_by("-document_date", "-id")
+    return backend.match(qs, text).order_by("-search_rank", "-document_date", "-id")
+
+
+def record_search(*, user, text: str, filters: SearchFilters | None = None, page: int = 1,
+                  per_page: int = 20, backend: SearchBackend | None = None) -> SearchResult:  # fmt: skip
+    """One page of search results with their highlighted snippets and the total. When no
+    record matches the words, records with a nearly matching title or sender (a misspelt
+    name) are returned instead, marked `fuzzy`."""
+    backend = backend or search_backend()
+    text = text.strip()[:MAX_QUERY]
+    page = max(1, page)
+    qs = record_search_queryset(user=user, text=text, filters=filters, backend=backend)
+    qs = qs.select_related("classification", "unit")
+    start = (page - 1) * per_page
+    rows = list(qs[start : start + per_page])
+    total = _total(qs, len(rows), start, per_page)
+    fuzzy = False
+    if text and total == 0:
+        base = record_search_filter(Record.objects.visible_to(user), filters or SearchFilters())
+        qs = backend.fuzzy(base, text).order_by("-search_rank", "-document_date", "-id")
+        rows = list(qs.select_related("classification", "unit")[start : start + per_page])
+        total = _total(qs, len(rows), start, per_page)
+        fuzzy = bool(rows)
+    snippets = backend.snippets([r.pk for r in rows], text) if text and not fuzzy else {}
+    hits = [
+        SearchHit(record=r, rank=float(getattr(r, "search_rank", 0) or 0),
+                  snippet=_highlight(snippets.get(r.pk) or _lead(r)))
+        for r in rows
+    ]  # fmt: skip
+    return SearchResult(hits=hits, total=total, page=page, per_page=per_page, fuzzy=fuzzy)
+
+
+def _total(qs: QuerySet, got: int, start: int, per_page: int) -> int:
+    """The number of matches; no second query when the page shows the last of them."""
+    if got < per_page and (got or start == 0):
+        return start + got
+    return qs.order_by().count()
+
+
+def _lead(record: Record) -> str:
+    text = record.description or record.body or record.attachment_text
+    return text[:240] + ("…" if len(text) > 240 else "")
+
+
+FACETS = ("security", "medium", "state")
+
+
+def record_search_facets(*, user, text: str, filters: SearchFilters | None = None,
+                         backend: SearchBackend | None = None) -> dict[str, list[dict]]:  # fmt: skip
+    """Counts of the matching records by security, medium, state, unit and classification
+    (top ten of the last two), for the filters of the search page."""
+    qs = record_search_queryset(user=user, text=text.strip()[:MAX_QUERY], filters=filters,
+                                backend=backend).order_by()  # fmt: skip
+    out: dict[str, list[dict]] = {}
+    for field in FACETS:
+        out[field] = list(qs.values(field).annotate(n=Count("id")).order_by("-n"))
+    out["unit"] = list(
+        qs.values("unit_id", "unit__name").annotate(n=Count("id")).order_by("-n")[:10]
+    )
+    out["classification"] = list(
+        qs.values("classification_id", "classification__code", "classification__title")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    return out
+
+
+def classification_suggest(*, tenant, text: str, limit: int = 5,
+                           backend: SearchBackend | None = None) -> list[Classification]:  # fmt: skip
+    """The tenant's active classification codes most likely for a letter with this subject
+    and summary: ranked by how well records already filed under each code match the text.
+    Each returned code carries `score` (0–1, relative to the best)."""
+    backend = backend or search_backend()
+    scores = backend.classification_scores(tenant.pk, text[:2000], limit * 2)
+    if not scores:
+        return []
+    codes = Classification.objects.in_bulk([cid for cid, _s in scores])
+    best = scores[0][1] or 1.0
+    out = []
+    for cid, score in scores:
+        code = codes.get(cid)
+        if code is not None and code.is_active and code.tenant_id == tenant.pk:
+            code.score = round(score / best, 2)
+            out.append(code)
+    return out[:limit]

@@ -1,0 +1,182 @@
+"""Reads of the archive used by pages, the API and other apps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from workflows.selectors import transition_log_for
+
+from .models import CaseFile, Classification, Record, RecordFile
+
+# --- records ---
+
+
+@dataclass
+class RecordFilters:
+    """The filters of the record list and search (every one optional)."""
+
+    classification: str = ""  # a code; its children are included
+    unit: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    medium: str = ""
+    security: str = ""
+    state: str = ""
+    case_file: int | None = None
+    vital: bool = False
+
+
+def record_filter(qs: QuerySet[Record], f: RecordFilters) -> QuerySet[Record]:
+    """Apply the list filters (a classification includes the codes under it)."""
+    if f.classification:
+        qs = qs.filter(
+            Q(classification__code=f.classification)
+            | Q(classification__code__startswith=f.classification + ".")
+        )
+    if f.unit:
+        qs = qs.filter(unit_id=f.unit)
+    if f.date_from:
+        qs = qs.filter(document_date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(document_date__lte=f.date_to)
+    for name in ("medium", "security", "state"):
+        if getattr(f, name):
+            qs = qs.filter(**{name: getattr(f, name)})
+    if f.case_file:
+        qs = qs.filter(case_file_id=f.case_file)
+    if f.vital:
+        qs = qs.filter(is_vital=True)
+    return qs
+
+
+def record_list(user, f: RecordFilters | None = None) -> QuerySet[Record]:
+    """Records the user may open, filtered, newest document first."""
+    qs = Record.objects.visible_to(user)
+    if f is not None:
+        qs = record_filter(qs, f)
+    return qs.select_related("classification", "unit", "case_file").order_by(
+        "-document_date", "-id"
+    )
+
+
+@dataclass
+class Facets:
+    classification: list[tuple[str, str, int]] = field(default_factory=list)  # code, title, n
+    unit: list[tuple[int, str, int]] = field(default_factory=list)
+    state: list[tuple[str, int]] = field(default_factory=list)
+    medium: list[tuple[str, int]] = field(default_factory=list)
+    security: list[tuple[str, int]] = field(default_factory=list)
+
+
+def record_facets(qs: QuerySet[Record]) -> Facets:
+    """Counts per top-level classification, unit, state, medium and security for a filtered
+    list (five grouped queries, whatever the number of rows)."""
+    base = qs.order_by()
+    facets = Facets()
+    tops: dict[str, int] = {}
+    for code, n in base.values_list("classification__code").annotate(n=Count("id")):
+        top = code.split(".")[0]
+        tops[top] = tops.get(top, 0) + n
+    titles = dict(
+        Classification.objects.filter(code__in=list(tops), depth=1)
+        .filter(tenant_id__in=base.values("tenant_id")[:1])
+        .values_list("code", "title")
+    )
+    facets.classification = [(c, titles.get(c, ""), n) for c, n in sorted(tops.items())]
+    facets.unit = sorted(
+        base.values_list("unit_id", "unit__name").annotate(n=Count("id")),
+        key=lambda row: -row[2],
+    )[:20]
+    for name in ("state", "medium", "security"):
+        setattr(facets, name, sorted(base.values_list(name).annotate(n=Count("id"))))
+    return facets
+
+
+def record_get_for_user(user, pk) -> Record:
+    """One record the user may open; a missing, hidden or foreign record is a 404."""
+    try:
+        return (
+            Record.objects.visible_to(user)
+            .select_related("classification", "unit", "case_file", "filed_by", "source_type")
+            .get(pk=int(pk))
+        )
+    except (Record.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def record_file_get_for_user(user, record_pk, file_pk) -> RecordFile:
+    """A kept file of a record the user may open; else 404."""
+    record = record_get_for_user(user, record_pk)
+    try:
+        return record.files.get(pk=int(file_pk), deleted_at__isnull=True)
+    except (RecordFile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def record_history(record: Record):
+    """The record's audit chain, oldest first."""
+    return transition_log_for(record)
+
+
+def record_for_source(source) -> Record | None:
+    """The record a document of another app was filed as, if any."""
+    ct = ContentType.objects.get_for_model(source, for_concrete_model=False)
+    return (
+        Record.objects.filter(tenant_id=source.tenant_id, source_type=ct, source_id=source.pk)
+        .select_related("classification")
+        .first()
+    )
+
+
+def thread_case_file(record: Record) -> CaseFile | None:
+    """The open case file proposed for a record: the one its letter thread is already in."""
+    if not record.thread_key or record.case_file_id:
+        return None
+    return (
+        CaseFile.objects.filter(
+            tenant_id=record.tenant_id,
+            is_closed=False,
+            classification_id=record.classification_id,
+        )
+        .filter(Q(thread_key=record.thread_key) | Q(records__thread_key=record.thread_key))
+        .order_by("-id")
+        .first()
+    )
+
+
+# --- file plan and case files ---
+
+
+def file_plan(tenant) -> list[Classification]:
+    """The tenant's codes in tree order, each with the number of records filed under it."""
+    rows = list(
+        Classification.objects.filter(tenant=tenant).annotate(n=Count("records")).order_by("code")
+    )
+
+    def key(c: Classification):
+        return [int(p) if p.isdigit() else p for p in c.code.split(".")]
+
+    return sorted(rows, key=key)
+
+
+def case_file_list(user, *, classification: str = "") -> QuerySet[CaseFile]:
+    """The tenant's case files with their item count and date range."""
+    from django.db.models import Max, Min
+
+    qs = CaseFile.objects.filter(tenant_id=user.tenant_id)
+    if classification:
+        qs = qs.filter(classification__code__startswith=classification)
+    return (
+        qs.select_related("classification", "unit")
+        .annotate(
+            items=Count("records"),
+            first=Min("records__document_date"),
+            last=Max("records__document_date"),
+        )
+        .order_by("-id")
+    )

@@ -1,0 +1,257 @@
+"""Moving records on: the transfer (pemindahan) of a creating unit's inactive records to the
+records unit, and the handover (penyerahan) of permanent records to the regional static
+archive, each with its list (PDF and CSV) and, for the handover, its berita acara."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import Tenant
+
+from .. import pdf
+from ..choices import RecordState, TransferKind, TransferState
+from ..models import Record, Transfer
+from ..permissions import is_archivist, is_records_unit_archivist
+from .common import log, next_number, settings_for, settings_lock
+
+OPEN = [TransferState.DRAFT, TransferState.SENT]
+PLACE_FIELDS = ("building", "room", "shelf", "box", "folder")
+CSV_COLUMNS = ["no", "code", "number", "description", "date", "quantity", "medium", "box",
+               "folder", "location", "unit"]  # fmt: skip
+
+
+def _records(tenant_id: int, records: list[Record]) -> list[Record]:
+    ids = {r.pk for r in records}
+    if not ids:
+        raise ValidationError(_("Choose at least one record."))
+    found = list(
+        Record.objects.select_for_update()
+        .filter(pk__in=ids, tenant_id=tenant_id)
+        .select_related("classification")
+    )
+    if len(found) != len(ids):
+        raise PermissionDenied
+    return found
+
+
+def _not_in_open(kind: str, ids: list[int], *, received_too: bool = False) -> None:
+    states = [*OPEN, TransferState.RECEIVED] if received_too else OPEN
+    if Transfer.objects.filter(kind=kind, state__in=states, records__pk__in=ids).exists():
+        raise ValidationError(_("Some of these records are already in another list."))
+
+
+@transaction.atomic
+def transfer_create(*, tenant: Tenant, from_unit, records: list[Record], by,
+                    note: str = "") -> Transfer:  # fmt: skip
+    """List a creating unit's inactive records for transfer to the records unit. Raises
+    PermissionDenied (not an archivist of every record's code) or ValidationError."""
+    settings = settings_lock(tenant.pk)
+    if from_unit.tenant_id != tenant.pk or by.tenant_id != tenant.pk:
+        raise PermissionDenied
+    found = _records(tenant.pk, records)
+    if not all(is_archivist(by, r.classification) for r in found):
+        raise PermissionDenied
+    if settings.records_unit is None:
+        raise ValidationError(_("Name the records unit in the archive settings first."))
+    if from_unit.pk == settings.records_unit_id:
+        raise ValidationError(_("The records unit does not transfer to itself."))
+    for r in found:
+        if r.state != RecordState.INACTIVE:
+            raise ValidationError(_("%(record)s is not inactive.") % {"record": r})
+        if r.unit_id != from_unit.pk:
+            raise ValidationError(_("%(record)s was created by another unit.") % {"record": r})
+    _not_in_open(TransferKind.TRANSFER, [r.pk for r in found], received_too=True)
+    transfer = Transfer.objects.create(
+        tenant=tenant, kind=TransferKind.TRANSFER, from_unit=from_unit,
+        to_unit=settings.records_unit, receiver=settings.records_unit.name, note=note,
+        created_by=by, number=next_number(Transfer, tenant.pk, kind=TransferKind.TRANSFER),
+    )  # fmt: skip
+    transfer.records.add(*found)
+    log(transfer, action="transfer.created", by=by, target=transfer.state)
+    return transfer
+
+
+@transaction.atomic
+def handover_create(*, tenant: Tenant, records: list[Record], by, note: str = "") -> Transfer:
+    """List permanent records for handover to the static archive. Raises PermissionDenied
+    (not an archivist of the records unit) or ValidationError."""
+    settings = settings_lock(tenant.pk)
+    if by.tenant_id != tenant.pk or not is_records_unit_archivist(by):
+        raise PermissionDenied
+    if settings.records_unit is None or not settings.static_archive:
+        raise ValidationError(
+            _("Name the records unit and the static archive in the archive settings first.")
+        )
+    found = _records(tenant.pk, records)
+    for r in found:
+        if r.state != RecordState.PERMANENT:
+            raise ValidationError(_("%(record)s is not a permanent record.") % {"record": r})
+    _not_in_open(TransferKind.HANDOVER, [r.pk for r in found], received_too=True)
+    transfer = Transfer.objects.create(
+        tenant=tenant, kind=TransferKind.HANDOVER, from_unit=settings.records_unit,
+        receiver=settings.static_archive, note=note, created_by=by,
+        number=next_number(Transfer, tenant.pk, kind=TransferKind.HANDOVER),
+    )  # fmt: skip
+    transfer.records.add(*found)
+    log(transfer, action="handover.created", by=by, target=transfer.state)
+    return transfer
+
+
+def can_manage_transfer(user, transfer: Transfer) -> bool:
+    """Its maker and the archivists of the records unit."""
+    return (
+        user.is_authenticated
+        and user.tenant_id == transfer.tenant_id
+        and (transfer.created_by_id == user.pk or is_records_unit_archivist(user))
+    )
+
+
+def can_view_transfer(user, transfer: Transfer) -> bool:
+    """Whoever may manage it, and the archivists of its records' codes."""
+    if can_manage_transfer(user, transfer):
+        return True
+    if not user.is_authenticated or user.tenant_id != transfer.tenant_id:
+        return False
+    return all(
+        is_archivist(user, r.classification)
+        for r in transfer.records.select_related("classification")
+    )
+
+
+def _lock(transfer: Transfer) -> Transfer:
+    return Transfer.objects.select_for_update().get(pk=transfer.pk)
+
+
+@transaction.atomic
+def transfer_send(*, transfer: Transfer, by) -> Transfer:
+    """Send the list (and the boxes) on. Raises PermissionDenied or TransitionNotAllowed."""
+    transfer = _lock(transfer)
+    if not can_manage_transfer(by, transfer):
+        raise PermissionDenied
+    transfer.send(at=timezone.now())
+    transfer.save(update_fields=["state", "sent_at"])
+    log(transfer, action=f"{transfer.kind}.sent", by=by, source=TransferState.DRAFT,
+        target=transfer.state)  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = None) -> Transfer:
+    """The records unit receives a transfer (optionally giving the records' new place), or
+    confirms the static archive received a handover (its berita acara is filed as a permanent
+    record). Raises PermissionDenied or TransitionNotAllowed."""
+    transfer = _lock(transfer)
+    if by.tenant_id != transfer.tenant_id or not is_records_unit_archivist(by):
+        raise PermissionDenied
+    now = timezone.now()
+    transfer.receive(at=now, by=by)
+    place = {k: (v or "").strip()[:30 if k != "building" else 120]
+             for k, v in (place or {}).items() if k in PLACE_FIELDS and (v or "").strip()}  # fmt: skip
+    records = list(transfer.records.select_for_update())
+    if place and transfer.kind == TransferKind.TRANSFER:
+        Record.objects.filter(pk__in=[r.pk for r in records]).update(**place, updated_at=now)
+    for record in records:
+        log(record, action=f"record.{transfer.kind}_received", by=by,
+            note=f"{transfer.kind}:{transfer.number}")  # fmt: skip
+    if transfer.kind == TransferKind.HANDOVER:
+        from .disposal import file_permanent_report
+
+        number = handover_number(transfer)
+        transfer.report = file_permanent_report(
+            source=transfer, title=f"Berita acara penyerahan arsip statis {number}",
+            number=number, content=handover_pdf(transfer, day=timezone.localdate(now)), by=by,
+            now=now, filename=f"berita-acara-penyerahan-{transfer.number}.pdf",
+        )  # fmt: skip
+    transfer.save(update_fields=["state", "received_at", "received_by", "report"])
+    log(transfer, action=f"{transfer.kind}.received", by=by, source=TransferState.SENT,
+        target=transfer.state)  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
+    """Withdraw a list not yet received. Raises PermissionDenied or TransitionNotAllowed."""
+    transfer = _lock(transfer)
+    if not can_manage_transfer(by, transfer):
+        raise PermissionDenied
+    before = transfer.state
+    transfer.cancel()
+    transfer.save(update_fields=["state"])
+    log(transfer, action=f"{transfer.kind}.cancelled", by=by, source=before,
+        target=transfer.state)  # fmt: skip
+    return transfer
+
+
+# --- the lists ---
+
+
+def transfer_records(transfer: Transfer) -> list[Record]:
+    return list(
+        transfer.records.select_related("classification", "unit").order_by(
+            "classification__code", "document_date", "pk"
+        )
+    )
+
+
+def list_number(transfer: Transfer) -> str:
+    kind = "PMD" if transfer.kind == TransferKind.TRANSFER else "DAS"
+    return f"000.5/{kind}/{transfer.number}/{timezone.localdate(transfer.created_at).year}"
+
+
+def handover_number(transfer: Transfer) -> str:
+    return f"000.5/BA-PNY/{transfer.number}/{timezone.localdate(transfer.created_at).year}"
+
+
+def transfer_list_csv(transfer: Transfer) -> str:
+    """The list as CSV (code, number, description, date, quantity, medium, box, folder,
+    location, unit)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for i, r in enumerate(transfer_records(transfer), start=1):
+        text = f"{r.title}. {r.description}".strip() if r.description else r.title
+        writer.writerow([i, r.classification.code, r.number, text, r.document_date.isoformat(),
+                         r.quantity, r.medium, r.box, r.folder, r.location, r.unit.name])  # fmt: skip
+    return out.getvalue()
+
+
+def _signers(transfer: Transfer) -> list[pdf.Signer]:
+    giver = transfer.created_by
+    receiving = transfer.receiver or (transfer.to_unit.name if transfer.to_unit else "")
+    received = transfer.received_by.display_name if transfer.received_by else ""
+    return [
+        pdf.Signer(
+            role="Yang menyerahkan,", name=giver.display_name, title=transfer.from_unit.name
+        ),
+        pdf.Signer(role="Yang menerima,", name=received, title=receiving),
+    ]
+
+
+def transfer_list_pdf(transfer: Transfer) -> bytes:
+    """Daftar arsip inaktif yang dipindahkan, or daftar arsip statis yang diserahkan."""
+    tenant = Tenant.objects.get(pk=transfer.tenant_id)
+    title = ("Daftar arsip inaktif yang dipindahkan" if transfer.kind == TransferKind.TRANSFER
+             else "Daftar arsip statis yang diserahkan")  # fmt: skip
+    day = timezone.localdate(transfer.sent_at or transfer.created_at)
+    return pdf.records_list_pdf(
+        heading=pdf.heading_for(tenant, transfer.from_unit), title=title,
+        number=list_number(transfer), place_date=f"{tenant.city}, {pdf.date_long(day)}",
+        rows=[pdf.row_for(r) for r in transfer_records(transfer)], signers=_signers(transfer),
+    )  # fmt: skip
+
+
+def handover_pdf(transfer: Transfer, *, day=None) -> bytes:
+    """Berita acara penyerahan arsip statis with the list of the records handed over."""
+    tenant = Tenant.objects.get(pk=transfer.tenant_id)
+    day = day or timezone.localdate(transfer.received_at or transfer.sent_at or timezone.now())
+    return pdf.handover_report_pdf(
+        heading=pdf.heading_for(tenant, transfer.from_unit), number=handover_number(transfer),
+        city=tenant.city, day=day, receiver=transfer.receiver or settings_for(tenant.pk).static_archive,
+        rows=[pdf.row_for(r) for r in transfer_records(transfer)], signers=_signers(transfer),
+    )  # fmt: skip

@@ -1,0 +1,3 @@
+"""Pages of the archive: disposal."""
+
+urlpatterns: list = []

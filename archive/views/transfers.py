@@ -1,0 +1,3 @@
+"""Pages of the archive: transfers."""
+
+urlpatterns: list = []
