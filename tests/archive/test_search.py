@@ -179,7 +179,10 @@ def test_snippet_highlights_the_words_and_escapes_the_text(setup):
     result = record_search(user=setup.archivist, text="hadir")
     hit = next(h for h in result.hits if h.record.pk == setup.rec["kominfo"].pk)
     assert "<mark>hadir</mark>" in hit.snippet
-    assert "&lt;b&gt;" in hit.snippet and "<b>" not in hit.snippet
+    # The description's own markup never reaches the page as markup: SQLite escapes it,
+    # PostgreSQL's headline parser drops tags; either way the only tags are the marks.
+    bare = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in bare and "tepat waktu" in bare
 
 
 # --- filters and pages -----------------------------------------------------------------------
