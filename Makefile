@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help python install run test test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data clean
+.PHONY: help python install run test test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data clean
 
 help:
 	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
@@ -78,8 +78,20 @@ bench-data: install
 	DATABASE_URL=$(BENCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py migrate -v0
 	DATABASE_URL=$(BENCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py generate_load_data --letters $(BENCH_LETTERS) --tenants 3
 
+# The archive search benchmark has its own database: units and file plans of three cities and
+# 1,000,000 records (about 10 minutes).
+BENCH_SEARCH_DB ?= postgres://postgres@127.0.0.1:5432/naskah_bench_search
+
+bench-archive-data: install
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	dropdb --if-exists -h 127.0.0.1 -U postgres $(notdir $(BENCH_SEARCH_DB)) && createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_SEARCH_DB))
+	DATABASE_URL=$(BENCH_SEARCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=$(BENCH_SEARCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py generate_load_data --letters 3000 --tenants 3
+	DATABASE_URL=$(BENCH_SEARCH_DB) NASKAH_DEBUG=true $(BIN)/python manage.py generate_archive_data --records 1000000
+
 bench: install
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/search.py --database-url $(BENCH_SEARCH_DB)
 	$(BIN)/python bench/inbox.py --database-url $(BENCH_DB)
 	$(BIN)/python bench/lifecycle.py --database-url $(BENCH_DB)
 	$(BIN)/python bench/reports.py --database-url $(BENCH_DB)
