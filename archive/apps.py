@@ -14,3 +14,19 @@ class ArchiveConfig(AppConfig):
 
         for section in SECTIONS:
             register_section(section)
+
+        from .registry import source_access_register
+
+        # A berita acara pemusnahan is filed with its proposal as source: the proposal's
+        # approvers may open it (the archivists of the records unit see every record anyway).
+        source_access_register("archive.disposalproposal", _proposals_approved_by)
+
+
+def _proposals_approved_by(user):
+    from organizations.selectors import positions_held
+
+    from .models import DisposalApproval
+
+    return DisposalApproval.objects.filter(
+        position__in=positions_held(user).values("pk"), proposal__tenant_id=user.tenant_id
+    ).values("proposal_id")

@@ -59,6 +59,7 @@ class SearchResult:
     page: int
     per_page: int
     fuzzy: bool = False  # nothing matched the words: these are near spellings
+    more: bool = False  # counting stopped at COUNT_CAP: `total` is a lower bound
 
     @property
     def pages(self) -> int:
@@ -124,6 +125,7 @@ class PostgresSearchBackend:
     """PostgreSQL full-text search over `archive_record.search_vector` (see migration 0002)."""
 
     name = "postgresql"
+    RANK_CANDIDATES = 2000
     VECTOR = '"archive_record"."search_vector"'
     TSQUERY = (
         "(websearch_to_tsquery('indonesian'::regconfig, %s) || to_tsquery('simple'::regconfig, %s))"
@@ -143,9 +145,11 @@ class PostgresSearchBackend:
             cond_params.append(_like(words[0]))
         rank = RawSQL(f"ts_rank({self.VECTOR}, {self.TSQUERY})", params,
                       output_field=FloatField())  # fmt: skip
-        return qs.filter(RawSQL(cond, cond_params, output_field=BooleanField())).annotate(
-            search_rank=rank
-        )
+        matches = qs.filter(RawSQL(cond, cond_params, output_field=BooleanField()))
+        # Ranking reads every candidate's vector: rank the most recently filed
+        # RANK_CANDIDATES matches (a common word matches a hundred thousand records).
+        newest = matches.order_by("-pk").values("pk")[: self.RANK_CANDIDATES]
+        return qs.model.objects.filter(pk__in=newest).annotate(search_rank=rank)
 
     def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
         text = " ".join(_words(text))
@@ -358,13 +362,13 @@ def record_search(*, user, text: str, filters: SearchFilters | None = None, page
     qs = qs.select_related("classification", "unit")
     start = (page - 1) * per_page
     rows = list(qs[start : start + per_page])
-    total = _total(qs, len(rows), start, per_page)
+    total, more = _total(qs, len(rows), start, per_page)
     fuzzy = False
     if text and total == 0:
         base = record_search_filter(Record.objects.visible_to(user), filters or SearchFilters())
         qs = backend.fuzzy(base, text).order_by("-search_rank", "-document_date", "-id")
         rows = list(qs.select_related("classification", "unit")[start : start + per_page])
-        total = _total(qs, len(rows), start, per_page)
+        total, more = _total(qs, len(rows), start, per_page)
         fuzzy = bool(rows)
     snippets = backend.snippets([r.pk for r in rows], text) if text and not fuzzy else {}
     hits = [
@@ -372,14 +376,22 @@ def record_search(*, user, text: str, filters: SearchFilters | None = None, page
                   snippet=_highlight(snippets.get(r.pk) or _lead(r)))
         for r in rows
     ]  # fmt: skip
-    return SearchResult(hits=hits, total=total, page=page, per_page=per_page, fuzzy=fuzzy)
+    return SearchResult(hits=hits, total=total, page=page, per_page=per_page, fuzzy=fuzzy,
+                        more=more)  # fmt: skip
 
 
-def _total(qs: QuerySet, got: int, start: int, per_page: int) -> int:
-    """The number of matches; no second query when the page shows the last of them."""
+# Counting every match of a common word in a city's million records costs seconds; a person
+# narrows the search long before the thousandth hit, so the count stops there ("1000+").
+COUNT_CAP = 1000
+
+
+def _total(qs: QuerySet, got: int, start: int, per_page: int) -> tuple[int, bool]:
+    """The number of matches (at most COUNT_CAP) and whether there are more; no second
+    query when the page shows the last of them."""
     if got < per_page and (got or start == 0):
-        return start + got
-    return qs.order_by().count()
+        return start + got, False
+    n = qs.order_by()[: COUNT_CAP + 1].count()
+    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
 
 def _lead(record: Record) -> str:

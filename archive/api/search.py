@@ -45,7 +45,8 @@ class SearchHitOutSerializer(serializers.Serializer):
 
 
 class SearchPageOutSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Matches, counted up to 1,000.")
+    more = serializers.BooleanField(help_text="More matches than `count`: narrow the search.")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     fuzzy = serializers.BooleanField(help_text="Nothing matched the words: near spellings.")
@@ -113,8 +114,8 @@ class RecordSearchView(APIView):
         )  # fmt: skip
         result = record_search(user=request.user, text=p["q"], filters=filters,
                                page=p["page"], per_page=p["page_size"])  # fmt: skip
-        data = {"count": result.total, "page": result.page, "pages": result.pages,
-                "fuzzy": result.fuzzy, "hits": result.hits}  # fmt: skip
+        data = {"count": result.total, "more": result.more, "page": result.page,
+                "pages": result.pages, "fuzzy": result.fuzzy, "hits": result.hits}  # fmt: skip
         return Response(SearchPageOutSerializer(data).data)
 
 

@@ -63,9 +63,10 @@ def records_in_open_proposal(tenant_id: int):
 # --- the daily sweep ---
 
 
-def retention_sweep(*, today: dt.date | None = None) -> dict:
+def retention_sweep(*, today: dt.date | None = None, tenant_id: int | None = None) -> dict:
     """Move records whose active period ended to inactive and propose for disposal those
-    whose inactive period ended, tenant by tenant. Safe to run twice. Returns counts."""
+    whose inactive period ended, tenant by tenant (or for one tenant). Safe to run twice.
+    Returns counts."""
     today = today or _today()
     counts = {"deactivated": 0, "proposed": 0, "proposals": 0, "held": 0}
     tenants = (
@@ -74,8 +75,10 @@ def retention_sweep(*, today: dt.date | None = None) -> dict:
         .distinct()
         .order_by()
     )
-    for tenant_id in list(tenants):
-        for key, value in _sweep_tenant(tenant_id, today).items():
+    if tenant_id is not None:
+        tenants = tenants.filter(tenant_id=tenant_id)
+    for each in list(tenants):
+        for key, value in _sweep_tenant(each, today).items():
             counts[key] += value
     return counts
 

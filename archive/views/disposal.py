@@ -1,3 +1,272 @@
-"""Pages of the archive: disposal."""
+"""Pages of the archive: disposal proposals (usul musnah) approved in turn and carried out with
+a berita acara, the retention sweep on demand, and legal holds."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import TransitionNotAllowed
+
+from naskah.actions import post_action
+from workflows.selectors import transition_log_for
+
+from .. import disposal_selectors as sel
+from ..choices import Decision, Fate, ProposalState
+from ..permissions import can_manage_disposal
+from ..services import disposal as svc
+
+PAGE = 50
+
+ALREADY = gettext_lazy("This proposal has already moved on; the page shows where it stands now.")
+
+
+@login_required
+def proposal_list(request):
+    page = Paginator(sel.proposals_visible_to(request.user), PAGE).get_page(request.GET.get("page"))
+    return render(request, "archive/proposal_list.html", {
+        "page": page,
+        "manage": can_manage_disposal(request.user),
+    })  # fmt: skip
+
+
+@login_required
+def proposal_detail(request, pk):
+    user = request.user
+    proposal = sel.proposal_get_for_user(user, pk)
+    manage = can_manage_disposal(user)
+    holders = svc.proposal_holders(proposal)
+    return render(request, "archive/proposal.html", {
+        "proposal": proposal,
+        "items": sel.proposal_items(proposal),
+        "steps": [(step, holders.get(step.step, [])) for step in sel.proposal_steps(proposal)],
+        "history": transition_log_for(proposal),
+        "report_files": sel.proposal_report_files(user, proposal),
+        "manage": manage,
+        "draft": manage and proposal.state == ProposalState.DRAFT,
+        "cancel": manage and proposal.state in (ProposalState.DRAFT, ProposalState.PENDING),
+        "execute": manage and proposal.state == ProposalState.APPROVED,
+        "decide": svc.can_decide_proposal(user, proposal),
+        "fates": [(Fate.DESTROY, Fate.DESTROY.label), (Fate.PERMANENT, Fate.PERMANENT.label)],
+        "max_years": svc.MAX_EXTEND_YEARS,
+    })  # fmt: skip
+
+
+def _back(request, pk=None, **_kw) -> str:
+    return reverse("archive:proposal", args=[pk]) if pk else reverse("archive:proposals")
+
+
+def _still(proposal, *states: str) -> None:
+    """A proposal that left `states` (a second click, another tab) is a conflict."""
+    if proposal.state not in states:
+        raise TransitionNotAllowed
+
+
+def _years(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Give the number of years as a whole number.")) from None
+
+
+def _decide(request, proposal, decision: str) -> None:
+    _still(proposal, ProposalState.PENDING)
+    user = request.user
+    if not svc.can_decide_proposal(user, proposal) and sel.proposal_decided_by(proposal, user):
+        raise TransitionNotAllowed  # their step is done: a second click
+    svc.proposal_decide(proposal=proposal, by=user, decision=decision,
+                        note=request.POST.get("note", ""))  # fmt: skip
+
+
+def _item(proposal, request):
+    _still(proposal, ProposalState.DRAFT)
+    item = sel.proposal_item(proposal, request.POST.get("item"))
+    if item is None:  # already removed or kept longer
+        raise TransitionNotAllowed
+    return item
+
+
+@post_action(_back, conflicts=(TransitionNotAllowed,), conflict_message=ALREADY)
+def proposal_action(request, pk, action):
+    proposal = sel.proposal_get_for_user(request.user, pk)
+    post, by = request.POST, request.user
+    if action == "submit":
+        svc.proposal_submit(proposal=proposal, by=by)
+        messages.success(request, _("The proposal is sent to its first approver."))
+    elif action == "cancel":
+        svc.proposal_cancel(proposal=proposal, by=by, note=post.get("note", ""))
+        messages.success(request, _("The proposal is withdrawn; its records are free again."))
+    elif action == "approve":
+        _decide(request, proposal, Decision.APPROVED)
+        messages.success(request, _("You approved the proposal."))
+    elif action == "reject":
+        _decide(request, proposal, Decision.REJECTED)
+        messages.success(request, _("You rejected the proposal; its records are free again."))
+    elif action == "execute":
+        _still(proposal, ProposalState.APPROVED)
+        _executed(request, svc.proposal_execute(proposal=proposal, by=by))
+    elif action == "item-decide":
+        svc.proposal_item_decide(item=_item(proposal, request), action=post.get("fate", ""),
+                                 by=by)  # fmt: skip
+        messages.success(request, _("The record's fate is set."))
+    elif action == "item-keep":
+        years = _years(post.get("years", ""))
+        svc.proposal_item_decide(item=_item(proposal, request), action="extend", years=years,
+                                 by=by)  # fmt: skip
+        messages.success(request, _("The record is kept %(n)s years more and leaves the proposal.")
+                         % {"n": years})  # fmt: skip
+    elif action == "item-remove":
+        svc.proposal_item_remove(item=_item(proposal, request), by=by)
+        messages.success(request, _("The record is taken out of the proposal."))
+    else:
+        raise Http404
+    return redirect("archive:proposal", proposal.pk)
+
+
+def _executed(request, result: svc.Execution) -> None:
+    messages.success(request, _("The proposal is carried out: %(d)s destroyed, %(p)s made "
+                                "permanent.") % {"d": len(result.destroyed),
+                                                 "p": len(result.made_permanent)})  # fmt: skip
+    for record, why in result.skipped:
+        messages.warning(
+            request, _("Skipped %(record)s: %(why)s.") % {"record": record, "why": why}
+        )
+
+
+@post_action(lambda request, **_kw: reverse("archive:proposals"))
+def disposal_sweep(request):
+    if not can_manage_disposal(request.user):
+        raise Http404
+    counts = svc.retention_sweep(tenant_id=request.user.tenant_id)
+    messages.success(request, _("Sweep done: %(deactivated)s records became inactive, "
+                                "%(proposed)s proposed for disposal in %(proposals)s new "
+                                "proposal(s), %(held)s kept back by a legal hold.")
+                     % counts)  # fmt: skip
+    return redirect("archive:proposals")
+
+
+# --- legal holds ---
+
+
+class HoldForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    records = forms.CharField(
+        label=gettext_lazy("Records"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy(
+            "One per line: the record's id (the number in its address, e.g. 123) or the number "
+            "written on it (e.g. 000.1/12/2024)."
+        ),
+    )
+
+    def __init__(self, *args, tenant_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant_id = tenant_id
+
+    def clean_records(self):
+        found, missing = sel.records_by_reference(self.tenant_id, self.cleaned_data["records"])
+        if missing:
+            raise ValidationError(_("No record of this tenant has the reference: %(refs)s.")
+                                  % {"refs": ", ".join(missing[:20])})  # fmt: skip
+        if not found:
+            raise ValidationError(_("Name at least one record."))
+        return found
+
+
+class HoldRecordsForm(HoldForm):
+    """Records to add to a hold already placed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["title"], self.fields["reason"]
+
+
+def _manager(request) -> None:
+    if not can_manage_disposal(request.user):
+        raise Http404
+
+
+@login_required
+def hold_list(request):
+    _manager(request)
+    page = Paginator(sel.holds_visible_to(request.user), PAGE).get_page(request.GET.get("page"))
+    return render(request, "archive/hold_list.html", {"page": page})
+
+
+def _form_error(form: forms.Form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form (on its field when the form has one)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def hold_new(request):
+    _manager(request)
+    user = request.user
+    if request.method == "POST":
+        form = HoldForm(request.POST, tenant_id=user.tenant_id)
+        if form.is_valid():
+            try:
+                hold = svc.hold_place(tenant=request.tenant, by=user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("The hold is placed on %(n)s records.")
+                                 % {"n": len(form.cleaned_data["records"])})  # fmt: skip
+                return redirect("archive:hold", hold.pk)
+    else:  # a link from a record page may name records: ?records=12,13
+        form = HoldForm(initial={"records": request.GET.get("records", "")[:2000]},
+                        tenant_id=user.tenant_id)  # fmt: skip
+    return render(request, "archive/hold.html", {"form": form, "hold": None})
+
+
+@login_required
+def hold_detail(request, pk):
+    user = request.user
+    hold = sel.hold_get_for_user(user, pk)
+    form = HoldRecordsForm(request.POST or None, tenant_id=user.tenant_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = svc.hold_add_records(hold=hold, records=form.cleaned_data["records"], by=user)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("%(n)s records added to the hold.") % {"n": added})
+            return redirect("archive:hold", hold.pk)
+    return render(request, "archive/hold.html", {
+        "hold": hold,
+        "records": sel.hold_records(hold),
+        "history": transition_log_for(hold),
+        "form": form if hold.is_active or form.errors else None,
+    })  # fmt: skip
+
+
+@post_action(lambda request, pk, **_kw: reverse("archive:hold", args=[pk]))
+def hold_release(request, pk):
+    hold = sel.hold_get_for_user(request.user, pk)
+    svc.hold_release(hold=hold, reason=request.POST.get("reason", ""), by=request.user)
+    messages.success(request, _("The hold is released."))
+    return redirect("archive:hold", hold.pk)
+
+
+urlpatterns = [
+    path("disposal/", proposal_list, name="proposals"),
+    path("disposal/sweep/", disposal_sweep, name="disposal-sweep"),
+    path("disposal/<int:pk>/", proposal_detail, name="proposal"),
+    path("disposal/<int:pk>/<slug:action>/", proposal_action, name="proposal-action"),
+    path("holds/", hold_list, name="holds"),
+    path("holds/new/", hold_new, name="hold-new"),
+    path("holds/<int:pk>/", hold_detail, name="hold"),
+    path("holds/<int:pk>/release/", hold_release, name="hold-release"),
+]

@@ -36,7 +36,7 @@ def record_list(request):
     return render(request, "archive/records.html", {
         "form": form, "page": page, "facets": selectors.record_facets(qs),
         "can_file": policy.can_file_record(request.user),
-        "query": request.GET.urlencode(),
+        "query": _without_page(request.GET),
     })  # fmt: skip
 
 
@@ -56,6 +56,7 @@ def record_detail(request, pk):
         "holds": record.holds.filter(released_at__isnull=True),
         "can_edit": can_edit,
         "can_borrow": policy.can_request_loan(user, record),
+        "can_hold": record.state != "destroyed" and policy.can_manage_disposal(user),
         "edit_form": RecordEditForm(initial={f: getattr(record, f) for f in svc.EDITABLE}),
     }
     if can_edit:
@@ -125,6 +126,13 @@ def record_action(request, pk, action):
     else:
         raise PermissionDenied
     return redirect("archive:record", pk=record.pk)
+
+
+def _without_page(params) -> str:
+    """The list's filters as a query string, for the pager's links."""
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 def _int(value) -> int | None:

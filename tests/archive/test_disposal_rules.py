@@ -149,3 +149,28 @@ def test_a_hold_placed_after_approval_spares_the_record(setup):
     result = disposal.proposal_execute(proposal=p, by=w.archivist)
     assert not result.destroyed and [r.pk for r, _why in result.skipped] == [w.old.pk]
     assert Record.objects.get(pk=w.old.pk).state == RecordState.INACTIVE
+
+
+def test_the_approvers_may_open_the_berita_acara_and_others_may_not(setup):
+    from archive.permissions import can_view_record
+
+    w = setup
+    p = approved(w, proposed(w, w.old))
+    disposal.proposal_execute(proposal=p, by=w.archivist)
+    report = DisposalProposal.objects.get(pk=p.pk).report
+    for user in (w.archivist, w.users["dispusip_head"], w.sekda):
+        assert can_view_record(user, report), user
+    for user in (w.head, w.drafter, w.foreigner):
+        assert not can_view_record(user, report), user
+
+
+def test_a_sweep_for_one_tenant_leaves_the_others(setup):
+    w = setup
+    role_grant(user=w.users["foreign_admin"], kind=RoleKind.RECORDS_OFFICER)
+    foreign = record(w, title="Arsip lama Tangerang", unit="t_kominfo", tenant=w.other_tenant,
+                     by=w.users["foreign_admin"], document_date=dt.date(2015, 1, 5))  # fmt: skip
+    counts = disposal.retention_sweep(tenant_id=w.tenant.pk)
+    assert counts["deactivated"] == 0  # Medan's old record was made inactive by the fixture
+    assert Record.objects.get(pk=foreign.pk).state == RecordState.ACTIVE
+    disposal.retention_sweep(tenant_id=w.other_tenant.pk)
+    assert Record.objects.get(pk=foreign.pk).state == RecordState.INACTIVE

@@ -393,3 +393,19 @@ def test_search_api(setup, django_assert_max_num_queries):
 def test_search_api_needs_a_login(setup):
     response = client_for(tenant=setup.tenant).get("/api/v1/archive/search/", {"q": "x"})
     assert response.status_code in (401, 403)
+
+
+def test_the_count_stops_at_the_cap_and_says_there_are_more(setup, monkeypatch):
+    from archive import search
+
+    w = setup
+    for i in range(4):
+        record(w, title=f"Undangan rapat tambahan {i}", unit="kominfo")
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    result = record_search(user=w.archivist, text="undangan", per_page=2)
+    assert result.total == 3 and result.more and len(result.hits) == 2
+    small = record_search(user=w.archivist, text="undangan", per_page=50)
+    assert small.total == 6 and not small.more  # the last page counts itself
+    body = client_for(w.archivist).get("/api/v1/archive/search/", {"q": "undangan",
+                                                                    "page_size": 2}).json()  # fmt: skip
+    assert body["count"] == 3 and body["more"] is True
