@@ -225,6 +225,8 @@ class Record(models.Model):
             ),
             models.Index(fields=["tenant", "unit", "-document_date"], name="record_by_unit"),
             models.Index(fields=["tenant", "number"], name="record_number"),
+            # The list's and the word-less search's order: newest documents first.
+            models.Index(fields=["tenant", "-document_date", "-id"], name="record_by_date"),
             models.Index(fields=["source_type", "source_id"], name="record_source"),
         ]
         constraints = [

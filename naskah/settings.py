@@ -364,6 +364,15 @@ SPECTACULAR_SETTINGS = {
         "EventStateEnum": "scheduling.choices.EventState",
         "BookingStateEnum": "scheduling.choices.BookingState",
         "AttendeeRoleEnum": "scheduling.choices.AttendeeRole",
+        "SecurityLevelEnum": "workflows.choices.SecurityLevel",
+        "RecordStateEnum": "archive.choices.RecordState",
+        "LoanStateEnum": "archive.choices.LoanState",
+        "ProposalStateEnum": "archive.choices.ProposalState",
+        "TransferStateEnum": "archive.choices.TransferState",
+        "TransferKindEnum": "archive.choices.TransferKind",
+        "RecordFileKindEnum": "archive.choices.FileKind",
+        "FateEnum": "archive.choices.Fate",
+        "MediumEnum": "archive.choices.Medium",
     },
 }
 
