@@ -8,6 +8,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django_fsm import TransitionNotAllowed
@@ -211,9 +212,9 @@ def test_double_submit_is_a_conflict_and_changes_nothing(setup, act):
     assert again.status_code == 409 and again.json()["error"] == "conflict"
     assert (Loan.objects.get(pk=loan.pk).state, transition_log_for(loan).count()) == before
     # The page says so too, instead of an error page.
-    page = client_for(w.archivist).post(
-        reverse("archive:loan-action", args=[loan.pk, act]), follow=True
-    )
+    archivist = client_for(w.archivist)
+    archivist.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages in English
+    page = archivist.post(reverse("archive:loan-action", args=[loan.pk, act]), follow=True)
     assert page.status_code == 200 and "already moved on" in page.content.decode()
     assert (Loan.objects.get(pk=loan.pk).state, transition_log_for(loan).count()) == before
     with pytest.raises(TransitionNotAllowed):
