@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Unit
 from workflows.choices import SecurityLevel
 
-from .choices import Medium, RecordState
+from .choices import Medium, RecordState, TransferKind
+from .disposal_selectors import records_by_reference
 from .models import Classification
 from .selectors import RecordFilters
 
@@ -111,3 +113,85 @@ class ImportForm(forms.Form):
 class CaseFileForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+
+
+# --- legal holds and transfer lists ---
+
+
+class HoldForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    records = forms.CharField(
+        label=_("Records"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One per line: the record's id (the number in its address, e.g. 123) or the number "
+            "written on it (e.g. 000.1/12/2024)."
+        ),
+    )
+
+    def __init__(self, *args, tenant_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant_id = tenant_id
+
+    def clean_records(self):
+        found, missing = records_by_reference(self.tenant_id, self.cleaned_data["records"])
+        if missing:
+            raise ValidationError(_("No record of this tenant has the reference: %(refs)s.")
+                                  % {"refs": ", ".join(missing[:20])})  # fmt: skip
+        if not found:
+            raise ValidationError(_("Name at least one record."))
+        return found
+
+
+class HoldRecordsForm(HoldForm):
+    """Records to add to a hold already placed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["title"], self.fields["reason"]
+
+
+MAX_CANDIDATES = 500  # records offered on a transfer form; narrow by code beyond that
+
+
+class TransferForm(forms.Form):
+    """A new list: its kind, the creating unit, the chosen records (`record`, repeated)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=TransferKind.choices,
+                             initial=TransferKind.TRANSFER)  # fmt: skip
+    unit = forms.TypedChoiceField(label=_("Creating unit"), coerce=int,
+                                  required=False, empty_value=None)  # fmt: skip
+    classification = forms.CharField(label=_("Classification"), required=False,
+                                     max_length=30)  # fmt: skip
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def __init__(self, *args, units, can_hand_over: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "—"), *((u.pk, u.name) for u in units)]
+        if not can_hand_over:
+            self.fields["kind"].choices = [
+                c for c in TransferKind.choices if c[0] == TransferKind.TRANSFER
+            ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == TransferKind.TRANSFER and not data.get("unit"):
+            self.add_error("unit", _("Choose the creating unit."))
+        return data
+
+    def record_ids(self) -> list[int]:
+        """The chosen records' ids; raises ValidationError for none, too many or garbage."""
+        raw = self.data.getlist("record") if hasattr(self.data, "getlist") else []
+        if len(raw) > MAX_CANDIDATES:
+            raise ValidationError(
+                _("List at most %(n)s records at a time.") % {"n": MAX_CANDIDATES}
+            )
+        try:
+            ids = sorted({int(v) for v in raw})
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose records from the list.")) from None
+        if not ids:
+            raise ValidationError(_("Choose at least one record."))
+        return ids

@@ -3,7 +3,6 @@ a berita acara, the retention sweep on demand, and legal holds."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from workflows.selectors import transition_log_for
 
 from .. import disposal_selectors as sel
 from ..choices import Decision, Fate, ProposalState
+from ..forms import HoldForm, HoldRecordsForm
 from ..permissions import can_manage_disposal
 from ..services import disposal as svc
 
@@ -155,40 +155,6 @@ def disposal_sweep(request):
 # --- legal holds ---
 
 
-class HoldForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    records = forms.CharField(
-        label=gettext_lazy("Records"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=gettext_lazy(
-            "One per line: the record's id (the number in its address, e.g. 123) or the number "
-            "written on it (e.g. 000.1/12/2024)."
-        ),
-    )
-
-    def __init__(self, *args, tenant_id: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.tenant_id = tenant_id
-
-    def clean_records(self):
-        found, missing = sel.records_by_reference(self.tenant_id, self.cleaned_data["records"])
-        if missing:
-            raise ValidationError(_("No record of this tenant has the reference: %(refs)s.")
-                                  % {"refs": ", ".join(missing[:20])})  # fmt: skip
-        if not found:
-            raise ValidationError(_("Name at least one record."))
-        return found
-
-
-class HoldRecordsForm(HoldForm):
-    """Records to add to a hold already placed."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["title"], self.fields["reason"]
-
-
 def _manager(request) -> None:
     if not can_manage_disposal(request.user):
         raise Http404
@@ -201,7 +167,7 @@ def hold_list(request):
     return render(request, "archive/hold_list.html", {"page": page})
 
 
-def _form_error(form: forms.Form, exc: ValidationError) -> None:
+def _form_error(form, exc: ValidationError) -> None:
     """A service's refusal shown on the form (on its field when the form has one)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():

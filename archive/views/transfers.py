@@ -4,7 +4,6 @@ CSV, and the ZIP export of chosen records."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,12 +23,12 @@ from workflows.selectors import transition_log_for
 
 from .. import transfer_selectors as sel
 from ..choices import TransferKind, TransferState
+from ..forms import MAX_CANDIDATES, TransferForm
 from ..permissions import is_archivist, is_records_unit_archivist
 from ..services import export
 from ..services import transfers as svc
 
 PAGE = 50
-MAX_CANDIDATES = 500  # records offered on the form; narrow by code beyond that
 KINDS = {
     "": gettext_lazy("All"),
     TransferKind.TRANSFER: gettext_lazy("Transfers"),
@@ -37,48 +36,6 @@ KINDS = {
 }
 PLACE = ("building", "room", "shelf")
 ALREADY = gettext_lazy("This list has already moved on; the page shows where it stands now.")
-
-
-class TransferForm(forms.Form):
-    """A new list: its kind, the creating unit, the chosen records (`record`, repeated)."""
-
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TransferKind.choices,
-                             initial=TransferKind.TRANSFER)  # fmt: skip
-    unit = forms.TypedChoiceField(label=gettext_lazy("Creating unit"), coerce=int,
-                                  required=False, empty_value=None)  # fmt: skip
-    classification = forms.CharField(label=gettext_lazy("Classification"), required=False,
-                                     max_length=30)  # fmt: skip
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-
-    def __init__(self, *args, units, can_hand_over: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "—"), *((u.pk, u.name) for u in units)]
-        if not can_hand_over:
-            self.fields["kind"].choices = [
-                c for c in TransferKind.choices if c[0] == TransferKind.TRANSFER
-            ]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == TransferKind.TRANSFER and not data.get("unit"):
-            self.add_error("unit", _("Choose the creating unit."))
-        return data
-
-    def record_ids(self) -> list[int]:
-        """The chosen records' ids; raises ValidationError for none, too many or garbage."""
-        raw = self.data.getlist("record") if hasattr(self.data, "getlist") else []
-        if len(raw) > MAX_CANDIDATES:
-            raise ValidationError(
-                _("List at most %(n)s records at a time.") % {"n": MAX_CANDIDATES}
-            )
-        try:
-            ids = sorted({int(v) for v in raw})
-        except (TypeError, ValueError):
-            raise ValidationError(_("Choose records from the list.")) from None
-        if not ids:
-            raise ValidationError(_("Choose at least one record."))
-        return ids
 
 
 # --- pages ---
