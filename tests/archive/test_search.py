@@ -409,3 +409,50 @@ def test_the_count_stops_at_the_cap_and_says_there_are_more(setup, monkeypatch):
     body = client_for(w.archivist).get("/api/v1/archive/search/", {"q": "undangan",
                                                                     "page_size": 2}).json()  # fmt: skip
     assert body["count"] == 3 and body["more"] is True
+
+
+def test_an_old_match_is_found_behind_many_newer_records(setup, monkeypatch):
+    """PostgreSQL ranks only the newest matches: the newest *matching* records, however many
+    newer records do not match (the candidates once came from the newest records of all)."""
+    from archive import search
+
+    w = setup
+    monkeypatch.setattr(search.PostgresSearchBackend, "RANK_CANDIDATES", 2)
+    for i in range(4):
+        record(w, title=f"Laporan kegiatan {i}", unit="kominfo")
+    result = record_search(user=w.archivist, text="undangan rapat")
+    assert not result.fuzzy  # found by the words, not by the near-title fallback
+    assert titles(result) == ids(w, "kominfo", "dinkes")
+    assert result.total == 2
+
+
+def test_the_match_follows_its_table_inside_a_subquery(setup):
+    """The search conditions name the record table by its alias, so the search can be a
+    subquery of another record query and still match each row by its own columns."""
+    from archive.search import record_search_queryset
+
+    w = setup
+    for i in range(3):
+        record(w, title=f"Laporan kegiatan {i}", unit="kominfo", number=f"900/{i}/KOMINFO")
+    for text, wanted in (("undangan rapat", {"kominfo", "dinkes"}), ("005/12", {"kominfo"})):
+        inner = record_search_queryset(user=w.archivist, text=text).values("pk")
+        outer = Record.objects.filter(pk__in=inner).exclude(title="")
+        assert set(outer.values_list("pk", flat=True)) == ids(w, *wanted)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("narrow_rows", [-1, 10**9], ids=["index", "row-by-row"])
+@pytest.mark.parametrize(("persona", "expected"), ACCESS)
+def test_postgres_finds_the_same_through_the_index_and_row_by_row(
+    setup, monkeypatch, narrow_rows, persona, expected
+):
+    """A user with few records has the words checked on each of them; one with many uses the
+    GIN index. Both ways find exactly the same records."""
+    monkeypatch.setattr(PostgresSearchBackend, "NARROW_ROWS", narrow_rows)
+    w = setup
+    for query in ("undangan rapat", "mengundang", "005/12"):
+        found = titles(record_search(user=w.users[persona], text=query))
+        wanted = ids(w, *expected)
+        if query == "005/12":
+            wanted = {pk for pk in wanted if Record.objects.get(pk=pk).number.startswith("005/")}
+        assert found == wanted, query
