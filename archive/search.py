@@ -23,7 +23,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, FloatField, Q, QuerySet
+from django.db.models import BooleanField, Count, Expression, F, FloatField, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Classification, Record
@@ -109,9 +109,9 @@ class SearchBackend(Protocol):
         """Records of `qs` matching the words, annotated with `search_rank` (higher first)."""
         ...
 
-    def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
+    def fuzzy(self, qs: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
         """Records of `qs` whose title or sender is spelt nearly like the text (a misspelt
-        name), annotated with `search_rank`."""
+        name), annotated with `search_rank`; `tenant_id` is the searching user's tenant."""
         ...
 
     def snippets(self, ids: list[int], text: str) -> dict[int, str]:
@@ -170,30 +170,50 @@ class PostgresSearchBackend:
         cond = op.format(v=self.VECTOR, q=self.TSQUERY)
         cond_params = list(params)
         words = _words(text)
+        ids: list[int] = []
         if len(words) == 1 and _has_digit(words[0]) and len(words[0]) >= 3:
-            # A number fragment from its middle ("1234/DISKOMINFO"): the trigram index.
+            # A letter number: first the numbers that start with it ("000/3"), from an index
+            # that holds the ids; when those are few, also a fragment from the middle
+            # ("1234/DISKOMINFO", trigram index) and the text that quotes it.
+            prefix = _like(words[0].upper())[1:]
+            # (ordered by "id + 0": the planner would otherwise walk the whole table newest
+            # first, not knowing that one number range was filed in a single season)
+            ids = self._newest(qs, "upper({r}.number::text) LIKE %s", [prefix], by_index=False)
             cond = f"({cond} OR {{r}}.number ILIKE %s)"
             cond_params.append(_like(words[0]))
-        # Ranking reads every candidate's vector and a common word matches a hundred thousand
-        # records: the most recently filed RANK_CANDIDATES matches are ranked (read once here,
-        # so the page, its count and its facets do not each find them again).
-        newest = (
-            qs.filter(RecordSQL(cond, cond_params)).order_by("-pk").values_list("pk", flat=True)
-        )
-        ids = list(newest[: self.RANK_CANDIDATES])
+        if len(ids) < self.RANK_CANDIDATES:
+            ids = self._newest(qs, cond, cond_params)
         rank = RecordSQL(f"ts_rank({self.VECTOR}, {self.TSQUERY})", params, FloatField())
         return qs.model.objects.filter(pk__in=ids).annotate(search_rank=rank)
 
-    def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
-        text = " ".join(_words(text))
-        if len(text) < 3:
-            return qs.none()
-        cond = RecordSQL("%s <%% {r}.sender OR %s <%% {r}.title", [text, text])
-        rank = RecordSQL(
-            "GREATEST(word_similarity(%s, {r}.sender), word_similarity(%s, {r}.title))",
-            [text, text], FloatField(),
-        )  # fmt: skip
-        return qs.filter(cond).annotate(search_rank=rank)
+    def _newest(self, qs: QuerySet, cond: str, params: list, *, by_index: bool = True) -> list[int]:
+        """The ids of the most recently filed RANK_CANDIDATES records of `qs` meeting `cond`.
+
+        Ranking reads every candidate's vector and a common word matches a hundred thousand
+        records, so only these are ranked; they are read once, so the page, its count and
+        its facets do not each find them again."""
+        order = F("pk").desc() if by_index else (F("pk") + 0).desc()
+        newest = qs.filter(RecordSQL(cond, params)).order_by(order).values_list("pk", flat=True)
+        return list(newest[: self.RANK_CANDIDATES])
+
+    def fuzzy(self, qs: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
+        """Each word of four letters or more replaced by the nearest word of the tenant's
+        titles and senders (trigram similarity), then searched as words again."""
+        words = _words(text)
+        fixed = [w.lower() for w in words]
+        sql = (
+            "SELECT term FROM archive_searchterm WHERE tenant_id = %s AND term %% %s "
+            "ORDER BY similarity(term, %s) DESC, term LIMIT 1"
+        )
+        with connection.cursor() as cursor:
+            for i, word in enumerate(fixed):
+                if len(word) >= 4 and not _has_digit(word):
+                    cursor.execute(sql, [tenant_id, word, word])
+                    row = cursor.fetchone()
+                    fixed[i] = row[0] if row else word
+        if fixed == [w.lower() for w in words]:
+            return qs.none().annotate(search_rank=RecordSQL("0", [], FloatField()))
+        return self.match(qs, " ".join(fixed))
 
     def snippets(self, ids: list[int], text: str) -> dict[int, str]:
         if not ids:
@@ -279,7 +299,7 @@ class SqliteFtsSearchBackend:
         )  # fmt: skip
         return qs.filter(RecordSQL(cond, params)).annotate(search_rank=rank)
 
-    def fuzzy(self, qs: QuerySet, text: str) -> QuerySet:
+    def fuzzy(self, qs: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
         """Without trigrams: a word whose first three letters match (Nasutoin -> Nasution)."""
         words = [w for w in _words(text) if len(w) >= 4]
         if not words:
@@ -389,7 +409,9 @@ def record_search(*, user, text: str, filters: SearchFilters | None = None, page
     fuzzy = False
     if text and total == 0:
         base = record_search_filter(Record.objects.visible_to(user), filters or SearchFilters())
-        qs = backend.fuzzy(base, text).order_by("-search_rank", "-document_date", "-id")
+        qs = backend.fuzzy(base, text, tenant_id=user.tenant_id).order_by(
+            "-search_rank", "-document_date", "-id"
+        )
         rows = list(qs.select_related("classification", "unit")[start : start + per_page])
         total, more = _total(qs, len(rows), start, per_page)
         fuzzy = bool(rows)

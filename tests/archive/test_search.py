@@ -456,3 +456,48 @@ def test_postgres_finds_the_same_through_the_index_and_row_by_row(
         if query == "005/12":
             wanted = {pk for pk in wanted if Record.objects.get(pk=pk).number.startswith("005/")}
         assert found == wanted, query
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_the_words_of_titles_and_senders_per_tenant(setup):
+    """A trigger keeps each tenant's vocabulary (words of four letters or more, no digits)
+    that misspelt searches are corrected against."""
+    from archive.models import SearchTerm
+
+    w = setup
+
+    def terms(tenant):
+        return set(SearchTerm.objects.filter(tenant=tenant).values_list("term", flat=True))
+
+    assert {"undangan", "koordinasi", "nasution", "budi", "lubis", "vaksinasi"} <= terms(w.tenant)
+    assert not {"sri", "005/1234/kominfo/2024", "2024"} & terms(w.tenant)  # short, digits
+    assert "vaksinasi" not in terms(w.other_tenant)  # only Medan's Dinkes record says it
+    Record.objects.filter(pk=w.rec["kominfo"].pk).update(title="Sosialisasi stunting")
+    assert {"sosialisasi", "stunting"} <= terms(w.tenant)
+
+
+@pytest.mark.postgres
+def test_postgres_a_misspelt_word_of_a_title_is_corrected(setup):
+    w = setup
+    result = record_search(user=w.archivist, text="koordinsi")
+    assert result.fuzzy is True
+    assert titles(result) == ids(w, "kominfo", "dinkes")
+    assert titles(record_search(user=w.users["head"], text="koordinsi")) == ids(w, "kominfo")
+
+
+@pytest.mark.postgres
+def test_postgres_numbers_by_prefix_first_then_from_the_middle(setup, monkeypatch):
+    """Numbers that start with the fragment come from their own index, newest first; only
+    when they are fewer than the candidates does a fragment from the middle count too."""
+    from archive import search
+
+    w = setup
+    monkeypatch.setattr(search.PostgresSearchBackend, "RANK_CANDIDATES", 3)
+    made = {
+        n: record(w, title=f"Nota dinas {n}", unit="kominfo", number=n)
+        for n in ("700/91/A", "700/92/B", "700/93/C", "700/94/D", "11/700/95/E")
+    }  # oldest first
+    found = titles(record_search(user=w.archivist, text="700/9"))
+    assert found == {made[n].pk for n in ("700/92/B", "700/93/C", "700/94/D")}
+    assert titles(record_search(user=w.archivist, text="700/95")) == {made["11/700/95/E"].pk}
+    assert titles(record_search(user=w.archivist, text="700/93/c")) == {made["700/93/C"].pk}
