@@ -23,12 +23,15 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, F, FloatField, Q, QuerySet
+from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Classification, Record
 
 MAX_QUERY = 200  # characters of a search box that are used
+# Counting every match of a common word in a city's million records costs seconds; a person
+# narrows the search long before the five-hundredth hit, so the count stops there ("500+").
+COUNT_CAP = 500
 HIT, END = "\x02", "\x03"  # highlight markers, turned into <mark> after escaping
 
 
@@ -127,19 +130,25 @@ class SearchBackend(Protocol):
 
 
 def _tsquery_simple(words: list[str]) -> str:
-    """A to_tsquery('simple') text: every word as written, the last one as a prefix (so a
-    number fragment "800/12" finds "800/1234/…" and a half-typed word finds the whole)."""
+    """A to_tsquery('simple') text: every word as written, the last one as a prefix when it
+    holds a digit or is short (a number fragment "800/12" finds "800/1234/…", "rap" finds
+    "rapat"). A longer half-typed word is not a prefix here: a prefix of a common word
+    costs the index dearly, and a word that matches nothing is corrected against the
+    vocabulary instead ("koordin" -> "koordinasi", see `fuzzy`)."""
     quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
-    if quoted:
+    if quoted and (_has_digit(words[-1]) or len(words[-1]) <= PREFIX_LETTERS):
         quoted[-1] += ":*"
     return " & ".join(quoted)
+
+
+PREFIX_LETTERS = 4
 
 
 class PostgresSearchBackend:
     """PostgreSQL full-text search over `archive_record.search_vector` (see migration 0002)."""
 
     name = "postgresql"
-    RANK_CANDIDATES = 1001  # COUNT_CAP + 1: the count of a common word says "1000+"
+    RANK_CANDIDATES = COUNT_CAP + 1  # enough to say "500+" of a common word
     VECTOR = "{r}.search_vector"
     TSQUERY = (
         "(websearch_to_tsquery('indonesian'::regconfig, %s) || to_tsquery('simple'::regconfig, %s))"
@@ -148,11 +157,23 @@ class PostgresSearchBackend:
     def _query_params(self, text: str) -> list[str]:
         return [text[:MAX_QUERY], _tsquery_simple(_words(text))]
 
-    # Up to this many rows (the planner's estimate of the user's records under the filters),
-    # the words are checked on each of those rows rather than looked up in the GIN index:
-    # a unit's few thousand records are read in a few milliseconds, while the index lists
-    # every record of the city that has a common word.
+    # Ranking reads every candidate's vector and a common word matches a hundred thousand
+    # records, so only the RANK_CANDIDATES most recently filed matches are ranked. They are
+    # found in one of two ways, because PostgreSQL cannot read a GIN index newest first:
+    # - row by row, newest first, testing each row's vector: cheap per row, so right while
+    #   matches are dense (a common word) or the user's records are few;
+    # - through the GIN index: every match is fetched and sorted, so right while matches
+    #   are few.
+    # The planner picks between them by its estimate of how many rows match, and a word it
+    # has no statistics for (a misspelling: no match at all) looks common enough to walk
+    # the whole table. So the choice is made here: up to NARROW_ROWS records under the
+    # user's access and filters (the planner's estimate), row by row; otherwise row by row
+    # through the newest WINDOW rows of the table, and through the index below them only
+    # when the window did not hold enough matches.
     NARROW_ROWS = 20_000
+    WINDOW = 50_000
+    ROW = "ts_match_vq({v}, {q})"  # the function behind @@: the same test, unseen by the index
+    INDEXED = "{v} @@ {q}"
 
     def _estimated_rows(self, qs: QuerySet) -> float:
         sql, params = qs.values("pk").query.sql_with_params()
@@ -164,37 +185,43 @@ class PostgresSearchBackend:
 
     def match(self, qs: QuerySet, text: str) -> QuerySet:
         params = self._query_params(text)
-        narrow = self._estimated_rows(qs) <= self.NARROW_ROWS
-        # ts_match_vq is the function behind @@: the same test, invisible to the index.
-        op = "ts_match_vq({v}, {q})" if narrow else "{v} @@ {q}"
-        cond = op.format(v=self.VECTOR, q=self.TSQUERY)
+        row = self.ROW.format(v=self.VECTOR, q=self.TSQUERY)
+        indexed = self.INDEXED.format(v=self.VECTOR, q=self.TSQUERY)
         cond_params = list(params)
         words = _words(text)
         ids: list[int] = []
         if len(words) == 1 and _has_digit(words[0]) and len(words[0]) >= 3:
             # A letter number: first the numbers that start with it ("000/3"), from an index
-            # that holds the ids; when those are few, also a fragment from the middle
+            # that holds the ids (sorted here: one number range is filed in one season, which
+            # the planner cannot know); when those are few, also a fragment from the middle
             # ("1234/DISKOMINFO", trigram index) and the text that quotes it.
-            prefix = _like(words[0].upper())[1:]
-            # (ordered by "id + 0": the planner would otherwise walk the whole table newest
-            # first, not knowing that one number range was filed in a single season)
-            ids = self._newest(qs, "upper({r}.number::text) LIKE %s", [prefix], by_index=False)
-            cond = f"({cond} OR {{r}}.number ILIKE %s)"
+            prefix = RecordSQL("upper({r}.number::text) LIKE %s", [_like(words[0].upper())[1:]])
+            ids = self._ids(qs.filter(prefix), sort=True)
+            row = f"({row} OR {{r}}.number ILIKE %s)"
+            indexed = f"({indexed} OR {{r}}.number ILIKE %s)"
             cond_params.append(_like(words[0]))
         if len(ids) < self.RANK_CANDIDATES:
-            ids = self._newest(qs, cond, cond_params)
+            ids = self._candidates(qs, row, indexed, cond_params)
         rank = RecordSQL(f"ts_rank({self.VECTOR}, {self.TSQUERY})", params, FloatField())
         return qs.model.objects.filter(pk__in=ids).annotate(search_rank=rank)
 
-    def _newest(self, qs: QuerySet, cond: str, params: list, *, by_index: bool = True) -> list[int]:
-        """The ids of the most recently filed RANK_CANDIDATES records of `qs` meeting `cond`.
+    def _candidates(self, qs: QuerySet, row: str, indexed: str, params: list) -> list[int]:
+        if self._estimated_rows(qs) <= self.NARROW_ROWS:
+            return self._ids(qs.filter(RecordSQL(row, params)))
+        top = qs.model.objects.aggregate(top=Max("pk"))["top"] or 0
+        floor = top - self.WINDOW
+        ids = self._ids(qs.filter(pk__gt=floor).filter(RecordSQL(row, params)))
+        if len(ids) < self.RANK_CANDIDATES:
+            older = qs.filter(pk__lte=floor).filter(RecordSQL(indexed, params))
+            ids += self._ids(older, sort=True, limit=self.RANK_CANDIDATES - len(ids))
+        return ids
 
-        Ranking reads every candidate's vector and a common word matches a hundred thousand
-        records, so only these are ranked; they are read once, so the page, its count and
-        its facets do not each find them again."""
-        order = F("pk").desc() if by_index else (F("pk") + 0).desc()
-        newest = qs.filter(RecordSQL(cond, params)).order_by(order).values_list("pk", flat=True)
-        return list(newest[: self.RANK_CANDIDATES])
+    def _ids(self, qs: QuerySet, *, sort: bool = False, limit: int = 0) -> list[int]:
+        """The ids of the newest records of `qs` (at most RANK_CANDIDATES); `sort` sorts the
+        matches found through an index rather than walking the table newest first."""
+        order = (F("pk") + 0).desc() if sort else F("pk").desc()
+        newest = qs.order_by(order).values_list("pk", flat=True)
+        return list(newest[: limit or self.RANK_CANDIDATES])
 
     def fuzzy(self, qs: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
         """Each word of four letters or more replaced by the nearest word of the tenant's
@@ -423,11 +450,6 @@ def record_search(*, user, text: str, filters: SearchFilters | None = None, page
     ]  # fmt: skip
     return SearchResult(hits=hits, total=total, page=page, per_page=per_page, fuzzy=fuzzy,
                         more=more)  # fmt: skip
-
-
-# Counting every match of a common word in a city's million records costs seconds; a person
-# narrows the search long before the thousandth hit, so the count stops there ("1000+").
-COUNT_CAP = 1000
 
 
 def _total(qs: QuerySet, got: int, start: int, per_page: int) -> tuple[int, bool]:

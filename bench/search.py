@@ -7,9 +7,11 @@ Makefile). For fifty searches a civil servant or an archivist types (words, stem
 fragments, misspelt names, with and without filters), runs `archive.search.record_search`
 (the service the page and the API call: permission filter, match, rank, one page, total,
 snippets) N times each, as the first tenant's archivist (the whole file plan) and as the staff
-of one unit (the permission filter at its narrowest), and the same search as bare SQL (the
-tenant's rows only, no permission filter, no ORM). Writes bench/results/search.json.
-Targets (archive issue): p95 under 150 ms, and at most 1.5 × the bare SQL.
+of one unit (the permission filter at its narrowest). For the word searches without filters
+it also times the same search as bare SQL (the same plan by hand: the tenant's rows only, no
+permission filter, no ORM, no count) and, for scale, the naive single statement that ranks
+and counts every match. Writes bench/results/search.json.
+Targets (archive issue): p95 under 150 ms, and the service's p95 at most 1.5 × the bare SQL's.
 """
 
 from __future__ import annotations
@@ -53,19 +55,35 @@ SEARCHES = (
 )
 assert len(SEARCHES) == 50
 
-BARE = """
-    WITH q AS (SELECT (websearch_to_tsquery('indonesian'::regconfig, %(text)s)
-                       || to_tsquery('simple'::regconfig, %(simple)s)) AS query)
-    SELECT r.id FROM archive_record r, q
-    WHERE r.tenant_id = %(tenant)s AND r.search_vector @@ q.query
-    ORDER BY ts_rank(r.search_vector, q.query) DESC, r.document_date DESC, r.id DESC
-    LIMIT 20
+# The bare SQL twin of a word search by the archivist (the tenant's records, no permission
+# filter, no ORM): the same plan the service follows, written by hand. The newest matches
+# row by row in the newest WINDOW rows of the table, through the GIN index below them when
+# those were too few; the best 20 of them by rank; their highlighted passages.
+TSQUERY = ("(websearch_to_tsquery('indonesian'::regconfig, %(text)s) "
+           "|| to_tsquery('simple'::regconfig, %(simple)s))")  # fmt: skip
+BARE_WINDOW = f"""
+    SELECT id FROM archive_record WHERE tenant_id = %(tenant)s AND id > %(floor)s
+      AND ts_match_vq(search_vector, {TSQUERY}) ORDER BY id DESC LIMIT %(k)s
 """
-BARE_COUNT = """
-    SELECT count(*) FROM archive_record r
-    WHERE r.tenant_id = %(tenant)s AND r.search_vector @@ (
-        websearch_to_tsquery('indonesian'::regconfig, %(text)s)
-        || to_tsquery('simple'::regconfig, %(simple)s))
+BARE_OLDER = f"""
+    SELECT id FROM archive_record WHERE tenant_id = %(tenant)s AND id <= %(floor)s
+      AND search_vector @@ {TSQUERY} ORDER BY id + 0 DESC LIMIT %(k)s
+"""
+BARE_PAGE = f"""
+    SELECT id, ts_headline('indonesian'::regconfig, concat_ws(' ', nullif(description, ''),
+           left(body, 20000), left(nullif(attachment_text, ''), 20000)), {TSQUERY})
+    FROM archive_record WHERE id = ANY(%(ids)s)
+    ORDER BY ts_rank(search_vector, {TSQUERY}) DESC, document_date DESC, id DESC LIMIT 20
+"""
+# The naive single statement (rank every match, count every match): what the plan above
+# avoids; shown for scale.
+NAIVE = f"""
+    SELECT id FROM archive_record WHERE tenant_id = %(tenant)s AND search_vector @@ {TSQUERY}
+    ORDER BY ts_rank(search_vector, {TSQUERY}) DESC, document_date DESC, id DESC LIMIT 20
+"""
+NAIVE_COUNT = f"""
+    SELECT count(*) FROM archive_record
+    WHERE tenant_id = %(tenant)s AND search_vector @@ {TSQUERY}
 """
 
 
@@ -97,27 +115,46 @@ def _time(fn, n: int) -> list[float]:
     return out
 
 
+def _params(tenant_id: int, text: str) -> dict:
+    from archive.search import _tsquery_simple, _words
+
+    return {"text": text, "simple": _tsquery_simple(_words(text)), "tenant": tenant_id}
+
+
 def _bare(tenant_id: int, text: str):
     from django.db import connection
 
-    from archive.search import _tsquery_simple, _words
+    from archive.search import PostgresSearchBackend as Backend
 
-    params = {"text": text, "simple": _tsquery_simple(_words(text)), "tenant": tenant_id}
+    params = _params(tenant_id, text)
 
     def run():
         with connection.cursor() as cursor:
-            cursor.execute(BARE, params)
+            cursor.execute("SELECT max(id) FROM archive_record")
+            floor = cursor.fetchone()[0] - Backend.WINDOW
+            k = Backend.RANK_CANDIDATES
+            cursor.execute(BARE_WINDOW, {**params, "floor": floor, "k": k})
             ids = [row[0] for row in cursor.fetchall()]
-            cursor.execute(BARE_COUNT, params)
+            if len(ids) < k:
+                cursor.execute(BARE_OLDER, {**params, "floor": floor, "k": k - len(ids)})
+                ids += [row[0] for row in cursor.fetchall()]
+            cursor.execute(BARE_PAGE, {**params, "ids": ids})
+            cursor.fetchall()
+
+    return run
+
+
+def _naive(tenant_id: int, text: str):
+    from django.db import connection
+
+    params = _params(tenant_id, text)
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(NAIVE, params)
+            cursor.fetchall()
+            cursor.execute(NAIVE_COUNT, params)
             cursor.fetchone()
-            if ids:
-                cursor.execute(
-                    "SELECT id, ts_headline('indonesian'::regconfig, left(body, 20000), "
-                    "websearch_to_tsquery('indonesian'::regconfig, %s)) "
-                    "FROM archive_record WHERE id = ANY(%s)",
-                    [text, ids],
-                )
-                cursor.fetchall()
 
     return run
 
@@ -163,8 +200,10 @@ def main() -> None:
     print(f"{records:,} records, {tenant_records:,} in {tenant.slug}; "
           f"archivist {archivist.username}, staff {staff.username} ({staff_visible:,} visible)")  # fmt: skip
 
-    rows, pooled, pooled_bare = {}, {"archivist": [], "staff": []}, []
-    print(f"{'search':<44}{'hits':>9}{'archivist p95':>15}{'staff p95':>11}{'bare p95':>10}")
+    rows, pooled = {}, {"archivist": [], "staff": []}
+    twin_app, twin_bare, twin_naive = [], [], []
+    print(f"{'search':<44}{'hits':>7}{'archivist p95':>15}{'staff p95':>11}{'bare p95':>10}"
+          f"{'naive p95':>11}")  # fmt: skip
     for name, text, raw in SEARCHES:
         filters = _filters(raw, tenant)
         row = {"text": text, "filters": {k: str(v) for k, v in raw.items()}}
@@ -174,31 +213,45 @@ def main() -> None:
             pooled[who] += times
             row[who] = {"total": result.total, "more": result.more, "fuzzy": result.fuzzy,
                         **summary_ms(times)}  # fmt: skip
-        # Bare SQL twins for word searches (a number fragment also runs a trigram match).
+            if who == "archivist":
+                app_times = times
+        # Bare SQL twins for word searches without filters, found by their words (a number
+        # fragment has its own index; a misspelling is corrected first).
         if text and not raw and not row["archivist"]["fuzzy"] and not _has_digit(text):
-            times = _time(_bare(tenant.pk, text), args.n)
-            pooled_bare.extend(times)
-            row["bare_sql"] = summary_ms(times)
+            bare = _time(_bare(tenant.pk, text), args.n)
+            naive = _time(_naive(tenant.pk, text), max(1, args.n // 5))
+            twin_app.extend(app_times)
+            twin_bare.extend(bare)
+            twin_naive.extend(naive)
+            row["bare_sql"], row["naive_sql"] = summary_ms(bare), summary_ms(naive)
         rows[name] = row
-        bare = row.get("bare_sql", {}).get("p95_ms")
-        print(f"{name[:43]:<44}{row['archivist']['total']:>9,}{row['archivist']['p95_ms']:>13.0f}ms"
-              f"{row['staff']['p95_ms']:>9.0f}ms{(f'{bare:.0f}ms' if bare else '—'):>10}")  # fmt: skip
+        b = row.get("bare_sql", {}).get("p95_ms")
+        nv = row.get("naive_sql", {}).get("p95_ms")
+        print(f"{name[:43]:<44}{row['archivist']['total']:>7,}{row['archivist']['p95_ms']:>13.0f}ms"
+              f"{row['staff']['p95_ms']:>9.0f}ms{(f'{b:.0f}ms' if b else '—'):>10}"
+              f"{(f'{nv:.0f}ms' if nv else '—'):>11}")  # fmt: skip
 
     overall = {who: summary_ms(times) for who, times in pooled.items()}
-    bare_overall = summary_ms(pooled_bare)
-    # The ratio over the searches that have a bare-SQL twin (words without filters).
     twins = [n for n, r in rows.items() if "bare_sql" in r]
-    ratio = round(
+    app_on_twins, bare_overall = summary_ms(twin_app), summary_ms(twin_bare)
+    naive_overall = summary_ms(twin_naive)
+    # The service next to its bare SQL over the same searches: p95 against p95, and the
+    # worst single search.
+    ratio = round(app_on_twins["p95_ms"] / bare_overall["p95_ms"], 2)
+    worst_ratio = round(
         max(rows[n]["archivist"]["p95_ms"] / rows[n]["bare_sql"]["p95_ms"] for n in twins), 2
     )
     worst = max(o["p95_ms"] for o in overall.values())
     print(f"overall p95: archivist {overall['archivist']['p95_ms']} ms, staff "
-          f"{overall['staff']['p95_ms']} ms, bare SQL {bare_overall['p95_ms']} ms; "
-          f"worst service/bare p95 ratio {ratio}")  # fmt: skip
+          f"{overall['staff']['p95_ms']} ms; on the {len(twins)} word searches: service "
+          f"{app_on_twins['p95_ms']} ms, bare SQL {bare_overall['p95_ms']} ms (ratio {ratio}, "
+          f"worst single search {worst_ratio}), naive SQL {naive_overall['p95_ms']} ms")  # fmt: skip
     path = write_result("search", {
         "records": records, "tenant_records": tenant_records, "staff_visible": staff_visible,
-        "n": args.n, "searches": rows, "overall": overall, "bare_sql": bare_overall,
-        "worst_ratio_to_bare_sql": ratio, "ratio_over": twins,
+        "n": args.n, "searches": rows, "overall": overall,
+        "word_searches": {"names": twins, "service": app_on_twins, "bare_sql": bare_overall,
+                          "naive_sql": naive_overall},
+        "ratio_to_bare_sql": ratio, "worst_single_ratio": worst_ratio,
         "target": "p95 < 150 ms and ≤ 1.5 × bare SQL",
         "met": worst < 150 and ratio <= 1.5,
     })  # fmt: skip

@@ -19,7 +19,7 @@ from workflows.choices import SecurityLevel
 
 from ..choices import Medium, RecordState
 from ..models import Classification, Record
-from ..search import SearchFilters, classification_suggest, record_search
+from ..search import COUNT_CAP, SearchFilters, classification_suggest, record_search
 from .records import RecordClassificationOutSerializer, RecordUnitOutSerializer
 
 MAX_PAGE_SIZE = 100
@@ -45,7 +45,7 @@ class SearchHitOutSerializer(serializers.Serializer):
 
 
 class SearchPageOutSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Matches, counted up to 1,000.")
+    count = serializers.IntegerField(help_text=f"Matches, counted up to {COUNT_CAP:,}.")
     more = serializers.BooleanField(help_text="More matches than `count`: narrow the search.")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()

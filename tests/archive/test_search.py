@@ -441,14 +441,20 @@ def test_the_match_follows_its_table_inside_a_subquery(setup):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("narrow_rows", [-1, 10**9], ids=["index", "row-by-row"])
+@pytest.mark.parametrize(
+    ("narrow_rows", "window"),
+    [(10**9, 0), (-1, 10**9), (-1, 0), (-1, 2)],
+    ids=["few records", "newest window", "index", "window then index"],
+)
 @pytest.mark.parametrize(("persona", "expected"), ACCESS)
-def test_postgres_finds_the_same_through_the_index_and_row_by_row(
-    setup, monkeypatch, narrow_rows, persona, expected
+def test_postgres_finds_the_same_row_by_row_and_through_the_index(
+    setup, monkeypatch, narrow_rows, window, persona, expected
 ):
-    """A user with few records has the words checked on each of them; one with many uses the
-    GIN index. Both ways find exactly the same records."""
+    """A user with few records has the words checked on each of them; one with many has them
+    checked row by row in the newest rows of the table and looked up in the GIN index
+    below those. Every way finds exactly the same records."""
     monkeypatch.setattr(PostgresSearchBackend, "NARROW_ROWS", narrow_rows)
+    monkeypatch.setattr(PostgresSearchBackend, "WINDOW", window)
     w = setup
     for query in ("undangan rapat", "mengundang", "005/12"):
         found = titles(record_search(user=w.users[persona], text=query))
