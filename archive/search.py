@@ -26,6 +26,8 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
+from naskah.memo import request_memo
+
 from .models import Classification, Record
 
 MAX_QUERY = 200  # characters of a search box that are used
@@ -414,10 +416,16 @@ def record_search_queryset(*, user, text: str, filters: SearchFilters | None = N
     """The records the user may open that match the text and filters, best first (newest
     first without words). Never filters in Python."""
     backend = backend or search_backend()
-    qs = record_search_filter(Record.objects.visible_to(user), filters or SearchFilters())
+    filters = filters or SearchFilters()
+    qs = record_search_filter(Record.objects.visible_to(user), filters)
     if not text.strip():
         return qs.order_by("-document_date", "-id")
-    return backend.match(qs, text).order_by("-search_rank", "-document_date", "-id")
+
+    def matched() -> QuerySet:
+        return backend.match(qs, text).order_by("-search_rank", "-document_date", "-id")
+
+    # The search page asks for the results and for their facets: the matches are found once.
+    return request_memo(("archive_search", user.pk, backend.name, text, filters), matched).all()
 
 
 def record_search(*, user, text: str, filters: SearchFilters | None = None, page: int = 1,

@@ -507,3 +507,25 @@ def test_postgres_numbers_by_prefix_first_then_from_the_middle(setup, monkeypatc
     assert found == {made[n].pk for n in ("700/92/B", "700/93/C", "700/94/D")}
     assert titles(record_search(user=w.archivist, text="700/95")) == {made["11/700/95/E"].pk}
     assert titles(record_search(user=w.archivist, text="700/93/c")) == {made["700/93/C"].pk}
+
+
+def test_the_page_finds_its_matches_once_for_results_and_facets(setup, monkeypatch):
+    from naskah.memo import request_memo_scope
+
+    w = setup
+    backend = type(search_backend())
+    calls = []
+    original = backend.match
+
+    def counted(self, qs, text):
+        calls.append(text)
+        return original(self, qs, text)
+
+    monkeypatch.setattr(backend, "match", counted)
+    with request_memo_scope():
+        result = record_search(user=w.archivist, text="undangan rapat")
+        facets = record_search_facets(user=w.archivist, text="undangan rapat")
+    assert calls == ["undangan rapat"]
+    assert sum(row["n"] for row in facets["security"]) == result.total == 2
+    record_search(user=w.archivist, text="undangan rapat")  # outside a request: afresh
+    assert len(calls) == 2

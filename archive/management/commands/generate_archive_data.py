@@ -7,7 +7,8 @@ are filed directly (no source document), spread over each tenant's classificatio
 ten years of dates and the four security levels, with Indonesian titles, letter numbers like
 "800/1234/DISKOMINFO/2024", sender names, 50–100 words of text and, for one in five, the text
 of an attachment. The search indexes are dropped during the load and built once at the end
-(much faster than maintaining a GIN index row by row). Each tenant gets an archivist of the
+(much faster than maintaining a GIN index row by row); the search vocabulary is filled by the
+record table's trigger as the rows are copied. Each tenant gets an archivist of the
 whole file plan (`arsiparis_<tenant>`, a records officer of the tenant) when it has none.
 """
 
@@ -364,6 +365,7 @@ INDEXES = {
     "archive_record_number_trgm": "USING gin (number gin_trgm_ops)",
     "archive_record_title_trgm": "USING gin (title gin_trgm_ops)",
     "archive_record_sender_trgm": "USING gin (sender gin_trgm_ops)",
+    "archive_record_number_prefix": "(tenant_id, upper(number::text) text_pattern_ops) INCLUDE (id)",
 }
 
 
