@@ -131,6 +131,9 @@ class SearchBackend(Protocol):
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
+PREFIX_LETTERS = 4
+
+
 def _tsquery_simple(words: list[str]) -> str:
     """A to_tsquery('simple') text: every word as written, the last one as a prefix when it
     holds a digit or is short (a number fragment "800/12" finds "800/1234/…", "rap" finds
@@ -143,11 +146,9 @@ def _tsquery_simple(words: list[str]) -> str:
     return " & ".join(quoted)
 
 
-PREFIX_LETTERS = 4
-
-
 class PostgresSearchBackend:
-    """PostgreSQL full-text search over `archive_record.search_vector` (see migration 0002)."""
+    """PostgreSQL full-text search over `archive_record.search_vector` (migration 0002), the
+    number-prefix index and the search vocabulary (migration 0004)."""
 
     name = "postgresql"
     RANK_CANDIDATES = COUNT_CAP + 1  # enough to say "500+" of a common word
