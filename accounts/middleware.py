@@ -21,8 +21,8 @@ class SecondFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(OPEN_PREFIXES)
+            and not has_second_factor(user)  # first: a verified session needs no query
             and needs_second_factor(user)
-            and not has_second_factor(user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

@@ -50,6 +50,9 @@ def django_setup(database_url: str, redis_url: str = "") -> None:
         from django.core.management import call_command
 
         call_command("collectstatic", interactive=False, verbosity=0)
+    from naskah.runtime import settle
+
+    settle()  # as naskah/asgi.py does in the servers
 
 
 def percentile(values: list[float], p: float) -> float:

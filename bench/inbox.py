@@ -1,12 +1,13 @@
 """Inbox and outbox for the head of a busy OPD on the city-scale data set.
 
-    .venv/bin/python bench/inbox.py [--database-url postgres://…/naskah_bench] [--n 60]
+    .venv/bin/python bench/inbox.py [--database-url postgres://…/naskah_bench] [--n 100]
 
 Needs the data of `manage.py generate_load_data` (see `make bench`). Logs in as the head of
 the first tenant's busy OPD (about 100,000 deliveries), then requests the inbox and outbox
 pages and their API lists N times each in-process (Django's test client: server time without
-the network), counting queries per request; next to each, the bare SQL for the same page
-(the rows of page 1 and the counts the page shows, hand-written, no permission checks).
+the network), counting queries per request; in turn with each request, the bare SQL for the
+same page (the rows of page 1 and the counts the page shows, hand-written, no permission
+checks).
 Prints a table and writes bench/results/inbox.json. Targets: page p95 under 100 ms and
 within 2× of its bare SQL.
 """
@@ -79,46 +80,68 @@ def client_for(user):
     return client
 
 
-def measure_view(client, url: str, n: int) -> dict:
+def measure(client, url: str, sql: str, params: dict, n: int) -> tuple[dict, dict]:
+    """Server time of the page and time of its bare SQL, taken in turns (one request, then
+    the bare statements, n times) so that a slow spell of the machine hits both alike."""
     from django.db import connection
 
-    for _ in range(3):
-        assert client.get(url).status_code == 200, url
+    statements = [s for s in sql.split(";") if s.strip()]
+
+    def bare(cursor) -> float:
+        t = time.perf_counter()
+        for stmt in statements:
+            cursor.execute(stmt, params)
+            cursor.fetchall()
+        return time.perf_counter() - t
+
+    def view() -> float:
+        t = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - t
+        assert response.status_code == 200, url
+        return elapsed
+
+    view_times, bare_times = [], []
+    with connection.cursor() as cursor:
+        for i in range(n + 3):
+            v, b = view(), bare(cursor)
+            if i >= 3:  # warm-up
+                view_times.append(v)
+                bare_times.append(b)
+    return {**summary_ms(view_times), "queries": count_queries(client, url)}, {
+        **summary_ms(bare_times),
+        "queries": len(statements),
+    }
+
+
+def count_queries(client, url: str) -> int:
+    """Queries of one request (right after others, as a user clicking through would send)."""
+    from django.db import connection
+
     queries = []  # counted by a wrapper: the request-start signal empties Django's query log
     with connection.execute_wrapper(
         lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)
     ):
-        response = client.get(url)
-    assert response.status_code == 200
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+def measure_view(client, url: str, n: int) -> dict:
+    """Server time of a page alone (for pages without a bare twin)."""
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        response = client.get(url)
+        assert client.get(url).status_code == 200, url
         times.append(time.perf_counter() - t)
-        assert response.status_code == 200
-    return {**summary_ms(times), "queries": len(queries)}
-
-
-def measure_sql(sql: str, params: dict, n: int) -> dict:
-    from django.db import connection
-
-    statements = [s for s in sql.split(";") if s.strip()]
-    times = []
-    with connection.cursor() as cursor:
-        for i in range(n + 3):
-            t = time.perf_counter()
-            for stmt in statements:
-                cursor.execute(stmt, params)
-                cursor.fetchall()
-            if i >= 3:
-                times.append(time.perf_counter() - t)
-    return {**summary_ms(times), "queries": len(statements)}
+    return {**summary_ms(times), "queries": count_queries(client, url)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
-    parser.add_argument("--n", type=int, default=60)
+    parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--label", default="", help="a name for this run (e.g. before/after)")
     args = parser.parse_args()
     django_setup(args.database_url)
@@ -135,8 +158,7 @@ def main() -> None:
         ("outbox API", "/api/v1/outbox/", OUTBOX_SQL),
     ]
     for name, url, sql in cases:
-        view = measure_view(client, url, args.n)
-        bare = measure_sql(sql, {"unit": unit.pk}, args.n)
+        view, bare = measure(client, url, sql, {"unit": unit.pk}, args.n)
         rows[name] = {
             "url": url,
             "server": view,

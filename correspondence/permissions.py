@@ -9,12 +9,17 @@ from __future__ import annotations
 from django.db.models import Q
 from guardian.shortcuts import assign_perm, remove_perm
 
+from naskah.memo import request_memo
 from organizations.choices import RoleKind
 from organizations.models import Position, User
 
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
 from .models import Delivery, Disposition, Letter, ReviewStep
-from .querysets import OPEN_LEVELS, effective_position_ids, held_position_ids
+from .querysets import (
+    OPEN_LEVELS,
+    effective_id_list,
+    held_id_list,
+)
 
 
 def _member(user) -> bool:
@@ -24,8 +29,7 @@ def _member(user) -> bool:
 def _holds(user, position_id: int | None, *, delegated: bool = False) -> bool:
     if not _member(user) or position_id is None:
         return False
-    ids = effective_position_ids(user) if delegated else held_position_ids(user)
-    return Position.objects.filter(pk=position_id, pk__in=ids).exists()
+    return position_id in (effective_id_list(user) if delegated else held_id_list(user))
 
 
 def current_step(letter: Letter) -> ReviewStep | None:
@@ -40,7 +44,15 @@ def current_step(letter: Letter) -> ReviewStep | None:
 # --- letters ---
 def can_view_letter(user, letter: Letter) -> bool:
     """Whether the user may open the letter (its page, PDF, attachments)."""
-    return _member(user) and Letter.objects.visible_to(user).filter(pk=letter.pk).exists()
+    return _member(user) and request_memo(
+        view_letter_key(user, letter),
+        lambda: Letter.objects.visible_to(user).filter(pk=letter.pk).exists(),
+    )
+
+
+def view_letter_key(user, letter: Letter) -> tuple:
+    """The request memo's key for "may this user open this letter (in this state)"."""
+    return ("can_view_letter", user.pk, letter.pk, letter.state)
 
 
 def can_edit_letter(user, letter: Letter) -> bool:

@@ -68,6 +68,13 @@ def inbox_unit_ids(user, on: dt.date | None = None) -> QuerySet:
     ).values("pk")
 
 
+def held_id_list(user, on: dt.date | None = None) -> list[int]:
+    """`held_position_ids` as a list, read once per request."""
+    return request_memo(
+        ("held_position_ids", user.pk, on), lambda: _ids(held_position_ids(user, on))
+    )
+
+
 def effective_id_list(user, on: dt.date | None = None) -> list[int]:
     """`effective_position_ids` as a list, read once per request."""
     return request_memo(
@@ -111,7 +118,7 @@ class LetterQuerySet(models.QuerySet):
         units = inbox_unit_id_list(user, on)
         steps = _model("ReviewStep").objects.filter(
             letter_id=OuterRef("pk"),
-            position_id__in=_ids(held_position_ids(user, on)),
+            position_id__in=held_id_list(user, on),
             reached_at__isnull=False,
         )
         deliveries = _model("Delivery").objects.filter(

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from naskah.memo import request_memo_put
 from notifications.kinds import Kind
 from organizations.models import Position, Unit, User
 from workflows.selectors import SOON_DAYS, due_status, transition_log_for
@@ -28,19 +29,32 @@ from .models import (
     Recipient,
     ReviewStep,
 )
-from .querysets import OPEN_LEVELS, held_position_ids, inbox_unit_id_list, inbox_unit_ids
+from .permissions import view_letter_key
+from .querysets import (
+    OPEN_LEVELS,
+    held_id_list,
+    held_position_ids,
+    inbox_unit_id_list,
+)
 
 OPEN_DELIVERY = [DeliveryState.DELIVERED, DeliveryState.READ, DeliveryState.IN_PROGRESS]
 OPEN_DISPOSITION = [DispositionState.ISSUED, DispositionState.READ]
 
 
-def _get_or_404(qs: QuerySet, pk):
+def _pk_or_404(pk) -> int:
     try:
         pk = int(pk)
-        if not 0 < pk < 2**63:
-            raise ValueError(pk)
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not 0 < pk < 2**63:
+        raise Http404
+    return pk
+
+
+def _get_or_404(qs: QuerySet, pk):
+    try:
+        return qs.get(pk=_pk_or_404(pk))
+    except qs.model.DoesNotExist:
         raise Http404 from None
 
 
@@ -51,13 +65,15 @@ def letter_get_for_user(user: User, pk) -> Letter:
     # The drafter of an outgoing letter keeps the view grant made at creation (only the change
     # grant is ever taken back), so their own letters skip the full test. Incoming letters
     # are registered by a clerk without a grant and go through it.
+    letter = None
     if user.is_authenticated and user.tenant_id and user.is_active:
         own = Letter.objects.filter(drafter_id=user.pk, tenant_id=user.tenant_id, is_incoming=False)
-        try:
-            return _get_or_404(own.select_related(*related), pk)
-        except Http404:
-            pass
-    return _get_or_404(Letter.objects.visible_to(user).select_related(*related), pk)
+        letter = own.select_related(*related).filter(pk=_pk_or_404(pk)).first()
+    if letter is None:
+        letter = _get_or_404(Letter.objects.visible_to(user).select_related(*related), pk)
+    # The page asks again (may this user comment?): the answer is known for this request.
+    request_memo_put(view_letter_key(user, letter), value=True)
+    return letter
 
 
 def letter_for_output(letter: Letter) -> Letter:
@@ -164,9 +180,13 @@ def inbox_list(
     elif unit is not None:
         qs = qs.filter(unit=unit)
     qs = _apply_filter(qs, f or InboxFilter())
-    return qs.select_related(
-        "letter__unit__tenant", "letter__letter_type", "unit", "position"
-    ).order_by("-delivered_at", "-id")
+    # What a row shows (page and API): the letter with its unit and type, not its body; the
+    # recipient unit and position are shown as ids only.
+    return (
+        qs.select_related("letter__unit__tenant", "letter__letter_type")
+        .defer("letter__body", "letter__retract_reason")
+        .order_by("-delivered_at", "-id")
+    )
 
 
 def inbox_counts(qs: QuerySet[Delivery]) -> tuple[int, int]:
@@ -190,7 +210,7 @@ def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]
     if not user.is_authenticated or user.tenant_id is None:
         return Letter.objects.none()
     units = inbox_unit_id_list(user)
-    held = [row["position_id"] for row in held_position_ids(user)]
+    held = held_id_list(user)
     mine = (
         Q(drafter_id=user.pk)
         | Q(signed_as_id__in=held)
@@ -398,8 +418,8 @@ def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
     sender_side = letter.tenant_id == user.tenant_id and (
         letter.drafter_id == user.pk
         or letter.signed_by_id == user.pk
-        or Position.objects.filter(pk=letter.signed_as_id, pk__in=held_position_ids(user))
-        or Unit.objects.filter(pk=letter.unit_id, pk__in=inbox_unit_ids(user)).exists()
+        or letter.signed_as_id in held_id_list(user)
+        or letter.unit_id in inbox_unit_id_list(user)
     )
     if not sender_side:
         qs = qs.filter(pk__in=Delivery.objects.visible_to(user).values("pk"))

@@ -11,6 +11,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
+from naskah.runtime import settle
 from notifications.routing import websocket_urlpatterns
 
 application = ProtocolTypeRouter(
@@ -21,3 +22,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+settle()

@@ -25,6 +25,13 @@ def request_memo[T](key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def request_memo_put(key: Hashable, value) -> None:
+    """Record a value this request already knows (nothing is kept outside a request)."""
+    memo = _MEMO.get()
+    if memo is not None:
+        memo[key] = value
+
+
 def request_memo_clear() -> None:
     """Forget this request's values (after a write that changes who handles what)."""
     memo = _MEMO.get()

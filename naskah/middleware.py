@@ -1,4 +1,5 @@
 import logging
+import time
 import uuid
 from contextvars import ContextVar
 
@@ -31,6 +32,32 @@ class LocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+SESSION_SEEN_KEY = "_naskah_seen"
+
+
+class SessionRefreshMiddleware:
+    """Sessions end after `SESSION_COOKIE_AGE` of inactivity, yet a session is written at most
+    once per `NASKAH_SESSION_REFRESH` seconds instead of on every request (Django's
+    SESSION_SAVE_EVERY_REQUEST costs a write and a commit per page). Sits right below
+    SessionMiddleware, which saves what this marks as modified."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():  # no cookie, or a session just ended (logout)
+            return response
+        seen = session.get(SESSION_SEEN_KEY, 0)
+        if session.is_empty():  # the cookie named a session that has ended: start none
+            return response
+        now = int(time.time())
+        if session.modified or now - seen >= settings.SESSION_REFRESH:
+            session[SESSION_SEEN_KEY] = now
         return response
 
 
