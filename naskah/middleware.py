@@ -56,7 +56,8 @@ class SessionRefreshMiddleware:
         if session.is_empty():  # the cookie named a session that has ended: start none
             return response
         now = int(time.time())
-        if session.modified or now - seen >= settings.SESSION_REFRESH:
+        # A stamp from the future (another replica's clock runs ahead) counts as stale.
+        if session.modified or not 0 <= now - seen < settings.SESSION_REFRESH:
             session[SESSION_SEEN_KEY] = now
         return response
 

@@ -337,7 +337,9 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
     now = timezone.now()
     result = Execution(proposal=proposal)
     items = list(proposal.items.select_related("record__classification", "record__unit"))
-    ids = [i.record_id for i in items]
+    # A subquery, not a list of ids: a city's first sweep can hold more records than the
+    # 65,535 parameters one PostgreSQL statement may carry.
+    ids = proposal.items.values("record_id")
     locked = {r.pk: r for r in Record.objects.select_for_update().filter(pk__in=ids)
               .select_related("classification", "unit")}  # fmt: skip
     held = set(

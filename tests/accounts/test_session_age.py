@@ -106,3 +106,14 @@ def test_login_stamps_the_session(world, password):
     client = Client(HTTP_HOST=host_of(world.drafter))
     client.post(reverse("login"), {"username": world.drafter.username, "password": password})
     assert SESSION_SEEN_KEY in client.session
+
+
+def test_a_stamp_from_a_clock_ahead_is_refreshed(signed_in):
+    client, _ = signed_in
+    session = client.session
+    session[SESSION_SEEN_KEY] = int(timezone.now().timestamp()) + 3600  # another replica's clock
+    session.save()
+    writes, response = _session_writes(client, reverse("home"))
+    assert response.status_code == 200
+    assert writes == 1
+    assert client.session[SESSION_SEEN_KEY] == int(timezone.now().timestamp())
