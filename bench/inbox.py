@@ -141,10 +141,15 @@ def measure_view(client, url: str, n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/4",
+        help="cache and channel layer, as deployed",
+    )
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--label", default="", help="a name for this run (e.g. before/after)")
     args = parser.parse_args()
-    django_setup(args.database_url)
+    django_setup(args.database_url, args.redis_url)
     from correspondence.models import Letter
 
     user, unit, deliveries = persona()

@@ -69,13 +69,18 @@ def client_for(user):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/4",
+        help="cache and channel layer, as deployed",
+    )
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     # Signing runs inside the sign request so that one iteration is one whole life.
     os.environ["NASKAH_TASKS_BACKEND"] = "django.tasks.backends.immediate.ImmediateBackend"
     os.environ["NASKAH_API_RATE_USER"] = "100000/min"
-    django_setup(args.database_url)
+    django_setup(args.database_url, args.redis_url)
     from django.core.management import call_command
 
     from correspondence.loadgen import BENCH_PASSWORD

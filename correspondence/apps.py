@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,10 +11,11 @@ class CorrespondenceConfig(AppConfig):
     def ready(self) -> None:
         from archive.registry import source_access_register
         from notifications.registry import digest_section_register, watchable_register
+        from organizations.access import access_signal_handler
         from organizations.tenantfile import register_section
         from scheduling.registry import minutes_lookup_register
 
-        from .models import Letter
+        from .models import Delegation, Letter
         from .realtime import digest_lines, letter_watch_group
         from .selectors import letter_as_minutes
         from .tenantfile import SECTIONS
@@ -26,3 +28,10 @@ class CorrespondenceConfig(AppConfig):
         digest_section_register(digest_lines)
         for section in SECTIONS:
             register_section(section)
+        # A delegation changes whose inbox a user handles (kept across requests).
+        post_save.connect(
+            access_signal_handler, sender=Delegation, dispatch_uid="access-delegation"
+        )
+        post_delete.connect(
+            access_signal_handler, sender=Delegation, dispatch_uid="access-delegation-del"
+        )

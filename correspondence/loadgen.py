@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from organizations.access import access_changed
 from organizations.choices import AssignmentKind, RoleKind, UnitKind
 from organizations.models import Assignment, Position, Tenant, Unit, UnitRole, User
 from organizations.services import tenant_load
@@ -355,6 +356,7 @@ class LoadGenerator:
         Position.objects.bulk_create(staff_posts, batch_size=2000)
         Assignment.objects.bulk_create(assignments, batch_size=2000)
         UnitRole.objects.bulk_create(roles, batch_size=2000)
+        access_changed(tenant.pk)  # bulk rows send no signals; a reused cache must not answer
         self._totp(tenant)
         self.stats["users"] += len(users)
 

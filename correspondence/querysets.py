@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from naskah.memo import request_memo
+from organizations.access import access_remembered
 from organizations.choices import RoleKind
 from workflows.choices import SecurityLevel
 
@@ -69,22 +69,19 @@ def inbox_unit_ids(user, on: dt.date | None = None) -> QuerySet:
 
 
 def held_id_list(user, on: dt.date | None = None) -> list[int]:
-    """`held_position_ids` as a list, read once per request."""
-    return request_memo(
-        ("held_position_ids", user.pk, on), lambda: _ids(held_position_ids(user, on))
-    )
+    """`held_position_ids` as a list: once per request, kept across requests until an
+    assignment, post, unit, role or delegation of the tenant changes (organizations.access)."""
+    return access_remembered(user, "held", lambda: _ids(held_position_ids(user, on)), on)
 
 
 def effective_id_list(user, on: dt.date | None = None) -> list[int]:
-    """`effective_position_ids` as a list, read once per request."""
-    return request_memo(
-        ("effective_position_ids", user.pk, on), lambda: _ids(effective_position_ids(user, on))
-    )
+    """`effective_position_ids` as a list (kept as `held_id_list` is)."""
+    return access_remembered(user, "effective", lambda: _ids(effective_position_ids(user, on)), on)
 
 
 def inbox_unit_id_list(user, on: dt.date | None = None) -> list[int]:
-    """`inbox_unit_ids` as a list, read once per request."""
-    return request_memo(("inbox_unit_ids", user.pk, on), lambda: _ids(inbox_unit_ids(user, on)))
+    """`inbox_unit_ids` as a list (kept as `held_id_list` is)."""
+    return access_remembered(user, "inbox_units", lambda: _ids(inbox_unit_ids(user, on)), on)
 
 
 def _granted(model_name: str, user, codename: str) -> QuerySet:
@@ -118,16 +115,16 @@ class LetterQuerySet(models.QuerySet):
         units = inbox_unit_id_list(user, on)
         steps = _model("ReviewStep").objects.filter(
             letter_id=OuterRef("pk"),
-            position_id__in=held_id_list(user, on),
+            position_id__any=held_id_list(user, on),
             reached_at__isnull=False,
         )
         deliveries = _model("Delivery").objects.filter(
-            Q(position_id__in=eff) | Q(security__in=OPEN_LEVELS, unit_id__in=units),
+            Q(position_id__any=eff) | Q(security__any=OPEN_LEVELS, unit_id__any=units),
             letter_id=OuterRef("pk"),
             tenant_id=user.tenant_id,
         )
         dispositions = _model("Disposition").objects.filter(
-            Q(to_position_id__in=eff) | Q(issued_as_id__in=eff) | Q(prepared_by_id=user.pk),
+            Q(to_position_id__any=eff) | Q(issued_as_id__any=eff) | Q(prepared_by_id=user.pk),
             letter_id=OuterRef("pk"),
             tenant_id=user.tenant_id,
         )
@@ -136,9 +133,9 @@ class LetterQuerySet(models.QuerySet):
         # A unit's outbox: letters drafted in it or numbered in its register (signed by its head).
         own_outbox = Q(
             is_incoming=False,
-            state__in=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
-            security__in=OPEN_LEVELS,
-        ) & (Q(unit_id__in=units) | Q(number_unit_id__in=units))
+            state__any=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
+            security__any=OPEN_LEVELS,
+        ) & (Q(unit_id__any=units) | Q(number_unit_id__any=units))
         own_tenant = Q(tenant_id=user.tenant_id) & (
             Exists(_granted("LetterUserObjectPermission", user, "view_letter"))
             | Exists(steps)
@@ -153,9 +150,10 @@ class LetterQuerySet(models.QuerySet):
 
 
 class DeliveryQuerySet(models.QuerySet):
-    def visible_to(self, user, *, on: dt.date | None = None):
+    def visible_to(self, user, *, on: dt.date | None = None, unit_id: int | None = None):
         """Deliveries the user handles: addressed to their position, in a unit inbox they handle
-        (not confidential), or carrying a disposition that involves them."""
+        (not confidential), or carrying a disposition that involves them. With `unit_id`, only
+        that unit's deliveries."""
         if _anonymous(user):
             return self.none()
         eff = effective_id_list(user, on)
@@ -168,17 +166,26 @@ class DeliveryQuerySet(models.QuerySet):
         # a unit inbox stays an index-only scan (a correlated EXISTS is costed per row and
         # pushed the planner to read the whole table's pages).
         dispositions = _model("Disposition").objects.filter(
-            Q(to_position_id__in=eff) | Q(prepared_by_id=user.pk), tenant_id=user.tenant_id
+            Q(to_position_id__any=eff) | Q(prepared_by_id=user.pk), tenant_id=user.tenant_id
         )
         granted = _model("DeliveryUserObjectPermission").objects.filter(
             user_id=user.pk, permission__codename="view_delivery"
         )
-        return self.filter(tenant_id=user.tenant_id).filter(
-            Q(position_id__in=eff)
-            | Q(security__in=OPEN_LEVELS, unit_id__in=inbox_unit_id_list(user, on))
+        others = (
+            Q(position_id__any=eff)
             | Q(pk__in=dispositions.values("delivery_id"))
             | Q(pk__in=granted.values("content_object_id"))
         )
+        units = inbox_unit_id_list(user, on)
+        if unit_id is not None and unit_id in units:
+            # One inbox the user handles (a unit of their tenant, and a delivery's tenant is its
+            # unit's): its open rows first, so most of a busy inbox's rows pass on the first,
+            # cheapest test (counting 100,000 of them: 12 ms instead of 18).
+            return self.filter(unit_id=unit_id).filter(Q(security__any=OPEN_LEVELS) | others)
+        qs = self.filter(tenant_id=user.tenant_id)
+        if unit_id is not None:
+            qs = qs.filter(unit_id=unit_id)
+        return qs.filter(Q(security__any=OPEN_LEVELS, unit_id__any=units) | others)
 
     def handled_by(self, user, *, on: dt.date | None = None):
         """Deliveries the user holds as head/addressee (may disposition and finish)."""
@@ -188,7 +195,7 @@ class DeliveryQuerySet(models.QuerySet):
         eff = effective_id_list(user, on)
         headed = _ids(Position.objects.filter(is_head=True, pk__in=eff).values("unit_id"))
         return self.filter(tenant_id=user.tenant_id).filter(
-            Q(position_id__in=eff) | Q(unit_id__in=headed, position__isnull=True)
+            Q(position_id__any=eff) | Q(unit_id__any=headed, position__isnull=True)
         )
 
 
@@ -202,8 +209,8 @@ class DispositionQuerySet(models.QuerySet):
             _model("Delivery").objects.visible_to(user, on=on).filter(pk=OuterRef("delivery_id"))
         )
         return self.filter(tenant_id=user.tenant_id).filter(
-            Q(to_position_id__in=eff)
-            | Q(issued_as_id__in=eff)
+            Q(to_position_id__any=eff)
+            | Q(issued_as_id__any=eff)
             | Q(prepared_by_id=user.pk)
             | Exists(deliveries)
         )
@@ -212,4 +219,6 @@ class DispositionQuerySet(models.QuerySet):
         """Dispositions addressed to the user's positions (held or delegated)."""
         if _anonymous(user):
             return self.none()
-        return self.filter(tenant_id=user.tenant_id, to_position_id__in=effective_id_list(user, on))
+        return self.filter(
+            tenant_id=user.tenant_id, to_position_id__any=effective_id_list(user, on)
+        )

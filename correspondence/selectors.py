@@ -174,11 +174,12 @@ def inbox_list(
     user: User, *, unit: Unit | None = None, personal: bool = False, f: InboxFilter | None = None
 ) -> QuerySet[Delivery]:
     """A unit's inbox (for its head, delegate, clerk, TU) or the user's personal inbox."""
-    qs = Delivery.objects.visible_to(user)
     if personal:
-        qs = qs.filter(pk__in=Delivery.objects.handled_by(user).filter(position__isnull=False))
-    elif unit is not None:
-        qs = qs.filter(unit=unit)
+        qs = Delivery.objects.visible_to(user).filter(
+            pk__in=Delivery.objects.handled_by(user).filter(position__isnull=False)
+        )
+    else:
+        qs = Delivery.objects.visible_to(user, unit_id=unit.pk if unit is not None else None)
     qs = _apply_filter(qs, f or InboxFilter())
     # What a row shows (page and API): the letter with its unit and type, not its body; the
     # recipient unit and position are shown as ids only.
@@ -199,7 +200,7 @@ def inbox_counts(qs: QuerySet[Delivery]) -> tuple[int, int]:
 
 def inbox_units(user: User) -> QuerySet[Unit]:
     """Units whose inbox the user handles."""
-    return Unit.objects.filter(pk__in=inbox_unit_id_list(user)).order_by("path")
+    return Unit.objects.filter(pk__any=inbox_unit_id_list(user)).order_by("path")
 
 
 def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]:
@@ -213,14 +214,14 @@ def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]
     held = held_id_list(user)
     mine = (
         Q(drafter_id=user.pk)
-        | Q(signed_as_id__in=held)
-        | Q(security__in=OPEN_LEVELS) & (Q(unit_id__in=units) | Q(number_unit_id__in=units))
+        | Q(signed_as_id__any=held)
+        | Q(security__any=OPEN_LEVELS) & (Q(unit_id__any=units) | Q(number_unit_id__any=units))
     )
     qs = Letter.objects.filter(
         mine,
         tenant_id=user.tenant_id,
         is_incoming=False,
-        state__in=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
+        state__any=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
     )
     if f.q:
         qs = qs.filter(Q(subject__icontains=f.q) | Q(number__icontains=f.q))

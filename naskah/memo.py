@@ -25,6 +25,11 @@ def request_memo[T](key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def in_request() -> bool:
+    """Whether a request's memo scope is open (not a worker, command or plain test call)."""
+    return _MEMO.get() is not None
+
+
 def request_memo_put(key: Hashable, value) -> None:
     """Record a value this request already knows (nothing is kept outside a request)."""
     memo = _MEMO.get()

@@ -8,7 +8,8 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from .models import Tenant, TenantDomain
+        from .access import access_signal_handler
+        from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole
         from .selectors import tenant_cache_clear
 
         # Cache invalidation only: admin edits of a tenant or its hosts take effect at once.
@@ -22,3 +23,12 @@ class OrganizationsConfig(AppConfig):
             post_delete.connect(
                 clear, sender=model, weak=False, dispatch_uid=f"tenant-cache-del-{model.__name__}"
             )
+        # Who handles what is kept across requests; these models decide it.
+        for model in (Unit, Position, Assignment, UnitRole):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    access_signal_handler,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"access-{signal is post_save}-{model.__name__}",
+                )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .access import access_remembered
 from .choices import RoleKind
 from .models import Tenant, Unit, User
 from .selectors import user_has_role
@@ -27,7 +28,9 @@ def can_admin_tenant(user: User, tenant: Tenant) -> bool:
         return False
     if user.is_superuser and user.tenant_id in (None, tenant.pk):
         return True
-    return user.tenant_id == tenant.pk and user_has_role(user, RoleKind.TENANT_ADMIN)
+    return user.tenant_id == tenant.pk and access_remembered(
+        user, "tenant_admin", lambda: user_has_role(user, RoleKind.TENANT_ADMIN)
+    )
 
 
 def can_admin_unit(user: User, unit: Unit) -> bool:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from .access import access_changed
 from .choices import AssignmentKind, RoleKind
 from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
 from .selectors import tenant_cache_clear
@@ -435,5 +436,6 @@ def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
         )
     else:
         Unit.objects.move(unit, Unit.objects.get(pk=parent.pk), "last-child")
+    access_changed(unit.tenant_id)  # a move rewrites paths in bulk, without signals
     unit.refresh_from_db()
     return unit
