@@ -5,7 +5,7 @@ from channels.layers import get_channel_layer
 
 from notifications.kinds import Kind
 from notifications.models import Notification
-from notifications.services import notification_mark_read, notify, user_group
+from notifications.services import notification_mark_read, notify, push, user_group
 
 
 def _receive(channel: str):
@@ -32,3 +32,26 @@ def test_mark_read_only_touches_own_rows(world):
     notify([world.drafter], Kind.LETTER_SENT, text="b")
     assert notification_mark_read(user=world.head) == 1
     assert Notification.objects.unread().get().recipient == world.drafter
+
+
+def test_one_push_reaches_every_user_and_a_failed_one_spares_the_rest(world, monkeypatch, caplog):
+    layer = get_channel_layer()
+    channels = {}
+    for user in (world.head, world.drafter, world.clerk):
+        channels[user.pk] = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(user_group(user.pk), channels[user.pk])
+    real_send = layer.group_send
+
+    async def flaky(group, message):
+        if group == user_group(world.drafter.pk):
+            raise ConnectionError("redis went away")
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", flaky)
+    rows = notify([world.head, world.drafter, world.clerk], Kind.LETTER_SENT, text="Surat")
+    push(rows)
+    by_user = {r.recipient_id: r.pk for r in rows}
+    assert _receive(channels[world.head.pk])["id"] == by_user[world.head.pk]
+    assert _receive(channels[world.clerk.pk])["id"] == by_user[world.clerk.pk]
+    assert f"push to {user_group(world.drafter.pk)} failed" in caplog.text
+    assert Notification.objects.filter(recipient=world.drafter).count() == 1  # stored anyway
