@@ -119,6 +119,14 @@ def access_changed(tenant_id: int | None) -> None:
     transaction.on_commit(committed)
 
 
+def access_forget_all() -> None:
+    """Drop every tenant's kept facts (after rows were written without the models: a restore)."""
+    from django.apps import apps
+
+    for tenant_id in apps.get_model("organizations", "Tenant").objects.values_list("pk", flat=True):
+        _new_generation(tenant_id)
+
+
 def _new_generation(tenant_id: int) -> None:
     cache.set(_gen_key(tenant_id), uuid.uuid4().hex, None)
 

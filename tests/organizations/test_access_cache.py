@@ -15,7 +15,7 @@ from django.utils import timezone
 from correspondence.querysets import effective_id_list, held_id_list, inbox_unit_id_list
 from correspondence.services import delegation_create, delegation_end
 from naskah.memo import request_memo_scope
-from organizations.access import access_changed
+from organizations.access import access_changed, access_forget_all
 from organizations.choices import RoleKind
 from organizations.models import Assignment, UnitRole
 from organizations.permissions import can_admin_tenant
@@ -170,3 +170,16 @@ def test_the_inbox_page_follows_a_clerk_losing_the_unit(world):
     assert tab in client.get("/letters/inbox/").content.decode()  # read from the kept lists
     UnitRole.objects.get(user=world.clerk, kind=RoleKind.REGISTRY_CLERK).delete()
     assert tab not in client.get("/letters/inbox/").content.decode()
+
+
+def test_after_a_restore_every_tenant_reads_afresh(world):
+    post = world.positions["kadis_kominfo"]
+    foreign_post = world.positions["t_kadis"]
+    assert post.pk in _request(lambda: held_id_list(world.head))
+    assert foreign_post.pk in _request(lambda: held_id_list(world.foreign_head))
+    Assignment.objects.filter(position__in=[post, foreign_post]).update(  # rows written in bulk
+        start_date=dt.date(2999, 1, 1)
+    )
+    access_forget_all()  # what `manage.py restore` calls
+    assert post.pk not in _request(lambda: held_id_list(world.head))
+    assert foreign_post.pk not in _request(lambda: held_id_list(world.foreign_head))

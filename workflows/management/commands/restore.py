@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from organizations.access import access_forget_all
 from workflows.backup import BackupError, backup_restore
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         }
         if wrong:
             raise CommandError(f"Row counts differ after restoring: {wrong}")
+        access_forget_all()  # the restored rows sent no signals
         self.stdout.write(
             f"Restored {sum(manifest['counts'].values())} rows and {len(manifest['files'])} files "
             f"from {manifest['created_at']}."
