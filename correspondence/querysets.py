@@ -71,17 +71,22 @@ def inbox_unit_ids(user, on: dt.date | None = None) -> QuerySet:
 def held_id_list(user, on: dt.date | None = None) -> list[int]:
     """`held_position_ids` as a list: once per request, kept across requests until an
     assignment, post, unit, role or delegation of the tenant changes (organizations.access)."""
-    return access_remembered(user, "held", lambda: _ids(held_position_ids(user, on)), on)
+    day = on or timezone.localdate()  # the same day for the key and the query
+    return access_remembered(user, "held", lambda: _ids(held_position_ids(user, day)), day)
 
 
 def effective_id_list(user, on: dt.date | None = None) -> list[int]:
     """`effective_position_ids` as a list (kept as `held_id_list` is)."""
-    return access_remembered(user, "effective", lambda: _ids(effective_position_ids(user, on)), on)
+    day = on or timezone.localdate()
+    return access_remembered(
+        user, "effective", lambda: _ids(effective_position_ids(user, day)), day
+    )
 
 
 def inbox_unit_id_list(user, on: dt.date | None = None) -> list[int]:
     """`inbox_unit_ids` as a list (kept as `held_id_list` is)."""
-    return access_remembered(user, "inbox_units", lambda: _ids(inbox_unit_ids(user, on)), on)
+    day = on or timezone.localdate()
+    return access_remembered(user, "inbox_units", lambda: _ids(inbox_unit_ids(user, day)), day)
 
 
 def _granted(model_name: str, user, codename: str) -> QuerySet:
@@ -178,10 +183,11 @@ class DeliveryQuerySet(models.QuerySet):
         )
         units = inbox_unit_id_list(user, on)
         if unit_id is not None and unit_id in units:
-            # One inbox the user handles (a unit of their tenant, and a delivery's tenant is its
-            # unit's): its open rows first, so most of a busy inbox's rows pass on the first,
-            # cheapest test (counting 100,000 of them: 12 ms instead of 18).
-            return self.filter(unit_id=unit_id).filter(Q(security__any=OPEN_LEVELS) | others)
+            # One inbox the user handles: its open rows first, so most of a busy inbox's rows
+            # pass on the first, cheapest test (counting 100,000 of them: 12 ms, not 18).
+            return self.filter(tenant_id=user.tenant_id, unit_id=unit_id).filter(
+                Q(security__any=OPEN_LEVELS) | others
+            )
         qs = self.filter(tenant_id=user.tenant_id)
         if unit_id is not None:
             qs = qs.filter(unit_id=unit_id)

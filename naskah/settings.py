@@ -241,6 +241,12 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Who handles what (held posts, delegations, unit inboxes, tenant admin) is kept in the shared
+# cache across requests and replaced when those change (organizations.access); this bounds the
+# age of an entry should a change bypass the models. Only with Redis: a per-process memory
+# cache would miss other processes' changes (0 keeps them for one request).
+ACCESS_CACHE_SECONDS = _int("NASKAH_ACCESS_CACHE_SECONDS", default=600 if REDIS_URL else 0)
+
 TASKS = {
     "default": {
         "BACKEND": env.str("NASKAH_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
@@ -298,10 +304,6 @@ SESSION_COOKIE_AGE = _int("NASKAH_SESSION_AGE", default=8 * 3600)
 SESSION_REFRESH = _int("NASKAH_SESSION_REFRESH", default=60)
 SESSION_COOKIE_HTTPONLY = True
 
-# Who handles what (held posts, delegations, unit inboxes, tenant admin) is kept in the cache
-# across requests and replaced when those change (organizations.access); this bounds the age of
-# an entry should a change bypass the models (0 keeps nothing).
-ACCESS_CACHE_SECONDS = _int("NASKAH_ACCESS_CACHE_SECONDS", default=600)
 SESSION_COOKIE_SAMESITE = "Lax"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -32,6 +32,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Each test process has its own cache; parallel workers (pytest-xdist) have separate test
 # databases, so sharing a Redis cache or channel-layer namespace between them would mix rows.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+ACCESS_CACHE_SECONDS = 600  # one process per test run: its memory cache is the shared one
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 if "hosts" in CHANNEL_LAYERS["default"].get("CONFIG", {}):
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"naskah-test-{_worker}"

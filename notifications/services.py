@@ -138,13 +138,22 @@ def push(rows: list[Notification]) -> None:
         log.warning("push of %s notifications failed", len(sends), exc_info=True)
         return
     for (group, _message), outcome in zip(sends, outcomes, strict=True):
-        if isinstance(outcome, Exception):
+        if isinstance(outcome, BaseException):
             log.warning("push to %s failed", group, exc_info=outcome)
 
 
+PUSH_CONCURRENCY = 32  # Redis connections one push may hold at once (sockets share the pool)
+
+
 async def _group_send_all(layer, sends: list[tuple[str, dict]]) -> list:
+    gate = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def send(group: str, message: dict):
+        async with gate:
+            return await layer.group_send(group, message)
+
     return await asyncio.gather(
-        *(layer.group_send(group, message) for group, message in sends), return_exceptions=True
+        *(send(group, message) for group, message in sends), return_exceptions=True
     )
 
 

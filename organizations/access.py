@@ -13,12 +13,15 @@ commits (`access_changed`): a request after the commit never reads the old facts
   is stored: the uncommitted change must neither be missed by it nor leak to other requests.
 - Outside a request (workers, commands) nothing is read from or written to the cache.
 - Entries also expire after `ACCESS_CACHE_SECONDS`, a bound on any change made behind the
-  models' backs (a raw SQL edit); services and the admin go through the models.
+  models' backs (a raw SQL edit); services and the admin go through the models. Without a
+  shared cache (no Redis: each process has its own memory) the setting defaults to 0 and the
+  facts are kept for one request only, since another process's change could not reach them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -30,6 +33,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from naskah.memo import in_request, request_memo, request_memo_clear
+
+log = logging.getLogger(__name__)
 
 _PENDING = "naskah_access_pending"  # attribute on the connection: tenants changed in this txn
 
@@ -59,6 +64,8 @@ def access_remembered(user, name: Hashable, compute: Callable[[], Any], on: dt.d
     tenant_id = getattr(user, "tenant_id", None)
     if not in_request() or tenant_id is None or not user.pk:
         return compute()
+    if settings.ACCESS_CACHE_SECONDS <= 0:  # kept for this request only
+        return request_memo(("access", user.pk, on or timezone.localdate(), name), compute)
     day = on or timezone.localdate()
     entry: _Entry = request_memo(
         ("access-entry", user.pk, day), lambda: _load(tenant_id, user, day)
@@ -116,7 +123,8 @@ def access_changed(tenant_id: int | None) -> None:
         connection.__dict__.get(_PENDING, set()).discard(tenant_id)
         _new_generation(tenant_id)
 
-    transaction.on_commit(committed)
+    # robust: a failing hook must not drop the other hooks of the commit (pushes, tasks).
+    transaction.on_commit(committed, robust=True)
 
 
 def access_forget_all() -> None:
@@ -128,7 +136,10 @@ def access_forget_all() -> None:
 
 
 def _new_generation(tenant_id: int) -> None:
-    cache.set(_gen_key(tenant_id), uuid.uuid4().hex, None)
+    try:
+        cache.set(_gen_key(tenant_id), uuid.uuid4().hex, None)
+    except Exception:  # the change is committed; kept lists age out within ACCESS_CACHE_SECONDS
+        log.exception("could not replace the access generation of tenant %s", tenant_id)
 
 
 def access_signal_handler(sender, instance, **kwargs) -> None:

@@ -183,3 +183,12 @@ def test_after_a_restore_every_tenant_reads_afresh(world):
     access_forget_all()  # what `manage.py restore` calls
     assert post.pk not in _request(lambda: held_id_list(world.head))
     assert foreign_post.pk not in _request(lambda: held_id_list(world.foreign_head))
+
+
+def test_without_a_shared_cache_the_lists_last_one_request(
+    world, settings, django_assert_num_queries
+):
+    settings.ACCESS_CACHE_SECONDS = 0  # the default without Redis: processes cannot share
+    _request(lambda: effective_id_list(world.head))
+    with django_assert_num_queries(1):
+        _request(lambda: (effective_id_list(world.head), effective_id_list(world.head)))

@@ -23,6 +23,7 @@ class Command(BaseCommand):
             manifest = backup_restore(path, force=options["force"])
         except BackupError as exc:
             raise CommandError(str(exc)) from None
+        access_forget_all()  # the restored rows sent no signals
         wrong = {
             label: (n, manifest["restored_counts"].get(label))
             for label, n in manifest["counts"].items()
@@ -30,7 +31,6 @@ class Command(BaseCommand):
         }
         if wrong:
             raise CommandError(f"Row counts differ after restoring: {wrong}")
-        access_forget_all()  # the restored rows sent no signals
         self.stdout.write(
             f"Restored {sum(manifest['counts'].values())} rows and {len(manifest['files'])} files "
             f"from {manifest['created_at']}."
