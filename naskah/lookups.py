@@ -12,14 +12,26 @@ from __future__ import annotations
 import enum
 
 from django.db.models import Field, ForeignObject
+from django.db.models.expressions import ColPairs
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
 class _ArrayParameter:
+    def _plain_values(self) -> bool:
+        """A list of plain values on one column (not a subquery, expressions or a composite
+        key, which keep `IN`)."""
+        return (
+            self.rhs_is_direct_value()
+            and isinstance(self.rhs, list | tuple | set)
+            and not self.bilateral_transforms
+            and not isinstance(self.lhs, ColPairs)
+            and not any(hasattr(v, "resolve_expression") for v in self.rhs)
+        )
+
     def as_postgresql(self, compiler, connection):
-        if not self.rhs_is_direct_value() or not isinstance(self.rhs, list | tuple | set):
-            return self.as_sql(compiler, connection)  # a subquery or a composite key: IN
+        if not self._plain_values():
+            return self.as_sql(compiler, connection)
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         _rhs_sql, rhs_params = self.process_rhs(compiler, connection)  # drops None; [] raises
         values = [v.value if isinstance(v, enum.Enum) else v for v in rhs_params]

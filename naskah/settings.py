@@ -303,7 +303,6 @@ SESSION_COOKIE_AGE = _int("NASKAH_SESSION_AGE", default=8 * 3600)
 # seconds: naskah.middleware.SessionRefreshMiddleware writes a session at most that often.
 SESSION_REFRESH = _int("NASKAH_SESSION_REFRESH", default=60)
 SESSION_COOKIE_HTTPONLY = True
-
 SESSION_COOKIE_SAMESITE = "Lax"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

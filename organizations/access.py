@@ -75,7 +75,11 @@ def access_remembered(user, name: Hashable, compute: Callable[[], Any], on: dt.d
     value = compute()
     entry.values[name] = value
     if entry.shared and not _pending(tenant_id):
-        cache.set(entry.key, (entry.gen, entry.values), settings.ACCESS_CACHE_SECONDS)
+        try:
+            cache.set(entry.key, (entry.gen, entry.values), settings.ACCESS_CACHE_SECONDS)
+        except Exception:
+            log.warning("access cache unavailable", exc_info=True)
+            entry.shared = False
     return value
 
 
@@ -83,13 +87,17 @@ def _load(tenant_id: int, user, day: dt.date) -> _Entry:
     key = _entry_key(tenant_id, user.pk, day)
     if _pending(tenant_id):
         return _Entry(gen=None, values={}, key=key, shared=False)
-    found = cache.get_many([_gen_key(tenant_id), key])
-    gen = found.get(_gen_key(tenant_id))
-    if gen is None:  # first read since start or eviction: a new generation
-        cache.add(_gen_key(tenant_id), uuid.uuid4().hex, None)
-        gen = cache.get(_gen_key(tenant_id))
-        if gen is None:  # a cache that keeps nothing: read the database every time
-            return _Entry(gen=None, values={}, key=key, shared=False)
+    try:
+        found = cache.get_many([_gen_key(tenant_id), key])
+        gen = found.get(_gen_key(tenant_id))
+        if gen is None:  # first read since start or eviction: a new generation
+            cache.add(_gen_key(tenant_id), uuid.uuid4().hex, None)
+            gen = cache.get(_gen_key(tenant_id))
+    except Exception:  # the cache is down: the database answers, as it did before the cache
+        log.warning("access cache unavailable", exc_info=True)
+        gen = None
+    if gen is None:  # no cache, or one that keeps nothing: this request reads the database
+        return _Entry(gen=None, values={}, key=key, shared=False)
     stored = found.get(key)
     if stored is not None and stored[0] == gen:
         return _Entry(gen=gen, values=dict(stored[1]), key=key, shared=True)

@@ -155,3 +155,44 @@ def test_http(world, role, state, level, cell):
         assert page.status_code == 404 and download.status_code == 404  # never a 403 that leaks
     if "A" in cell and level in ("rahasia", "sangat_rahasia"):
         assert download["Cache-Control"] == "private, no-store"
+
+
+# Bappeda's unit inbox (the delivery of the sent letter): who finds it there, by level. The
+# unit's head and registry clerk handle that inbox (the clerk not for Rahasia and above, which
+# are addressed to the head's post); the assignee finds it through their disposition.
+UNIT_INBOX = """
+role              biasa  terbatas  rahasia  sangat_rahasia
+recipient_head    Y      Y         Y        Y
+agenda_clerk      Y      Y         -        -
+assignee          Y      Y         Y        Y
+unit_member       -      -         -        -
+drafter           -      -         -        -
+signer            -      -         -        -
+unrelated         -      -         -        -
+tenant_admin      -      -         -        -
+foreign_user      -      -         -        -
+anonymous         -      -         -        -
+"""
+
+
+def _inbox_rows():
+    for role, *cells in (line.split() for line in UNIT_INBOX.strip().splitlines()[1:]):
+        for level, cell in zip(LEVELS, cells, strict=True):
+            yield pytest.param(role, level, cell == "Y", id=f"{role}-{level}")
+
+
+@pytest.mark.parametrize(("role", "level", "listed"), list(_inbox_rows()))
+def test_unit_inbox(world, role, level, listed):
+    from correspondence.selectors import inbox_counts, inbox_list
+
+    letter, _disposition, member = _build(world, "sent", level)
+    user = _user(world, role, member)
+    rows = inbox_list(user, unit=world.units["bappeda"])
+    found = [d.letter_id for d in rows]
+    assert (letter.pk in found) is listed
+    assert inbox_counts(rows)[0] == len(found)
+    if role in ("recipient_head", "agenda_clerk"):  # the inbox page of the unit they handle
+        page = client_for(user).get(
+            reverse("correspondence:inbox"), {"unit": world.units["bappeda"].pk}
+        )
+        assert (letter.subject.encode() in page.content) is listed

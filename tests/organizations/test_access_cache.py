@@ -192,3 +192,15 @@ def test_without_a_shared_cache_the_lists_last_one_request(
     _request(lambda: effective_id_list(world.head))
     with django_assert_num_queries(1):
         _request(lambda: (effective_id_list(world.head), effective_id_list(world.head)))
+
+
+def test_a_cache_that_is_down_leaves_the_database_to_answer(world, monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set", down)
+    held, _eff, units = _request(lambda: _lists(world.head))
+    assert world.positions["kadis_kominfo"].pk in held
+    assert world.units["kominfo"].pk in units
+    assert "access cache unavailable" in caplog.text
