@@ -769,6 +769,19 @@ class Delegation(models.Model):
         return f"{self.delegator} → {self.delegate}"
 
 
+class InboxChange(models.Model):
+    """A committed change to the rows of a unit's inbox, written by database triggers on
+    deliveries, their dispositions and their grants (migration 0008): the sum of a unit's
+    weights is the version its kept inbox counts are read under (`correspondence.inboxcount`).
+    Rows are folded into one per unit now and then; the sum never changes by that."""
+
+    unit_id = models.BigIntegerField(db_index=True)
+    weight = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} +{self.weight}"
+
+
 class Comment(models.Model):
     """A note on a letter by someone who may see it."""
 

@@ -18,6 +18,7 @@ from organizations.models import Position, Unit, User
 from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
+from .inboxcount import inbox_counts_kept
 from .models import (
     Attachment,
     Delegation,
@@ -190,12 +191,33 @@ def inbox_list(
     )
 
 
-def inbox_counts(qs: QuerySet[Delivery]) -> tuple[int, int]:
-    """All and unread rows of an inbox list, in one pass over it."""
-    figures = qs.order_by().aggregate(
-        total=Count("pk"), unread=Count("pk", filter=Q(state=DeliveryState.DELIVERED))
+def inbox_counts(
+    qs: QuerySet[Delivery],
+    *,
+    user: User | None = None,
+    unit: Unit | None = None,
+    f: InboxFilter | None = None,
+) -> tuple[int, int]:
+    """All and unread rows of an inbox list, in one pass over it. For a unit's inbox (`user`,
+    `unit` and `f` as given to `inbox_list`) the figures are kept across requests until its
+    rows or the user's access change (`correspondence.inboxcount`)."""
+
+    def count() -> tuple[int, int]:
+        figures = qs.order_by().aggregate(
+            total=Count("pk"), unread=Count("pk", filter=Q(state=DeliveryState.DELIVERED))
+        )
+        return figures["total"], figures["unread"]
+
+    if user is None or unit is None:
+        return count()
+    f = f or InboxFilter()
+    # Only filters on the delivery's own columns: letters have no inbox trigger.
+    kept = (
+        None
+        if f.sender or f.q
+        else (f.state, f.urgency, f.security, f.kind, f.date_from, f.date_to)
     )
-    return figures["total"], figures["unread"]
+    return inbox_counts_kept(user, unit.pk, kept, count)
 
 
 def inbox_units(user: User) -> QuerySet[Unit]:

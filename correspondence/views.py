@@ -87,8 +87,9 @@ def inbox(request):
         unit_id = request.GET.get("unit")
         unit = next((u for u in units if str(u.pk) == unit_id), units[0])
     filters = InboxFilterForm(request.GET or None)
-    qs = selectors.inbox_list(request.user, unit=unit, personal=personal, f=filters.to_filter())
-    total, unread = selectors.inbox_counts(qs)
+    f = filters.to_filter()
+    qs = selectors.inbox_list(request.user, unit=unit, personal=personal, f=f)
+    total, unread = selectors.inbox_counts(qs, user=request.user, unit=unit, f=f)
     context = {
         "page": _page(request, qs, count=total),
         "units": units,

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -20,6 +21,21 @@ class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """Pages of `queryset`; a view that knows the count already (`list_count(queryset)`,
+        counted with other figures or kept across requests) spares the COUNT query."""
+        counted = getattr(view, "list_count", None)
+        if counted is not None:
+            count = counted(queryset)
+            self.django_paginator_class = lambda rows, per_page: _Counted(rows, per_page, count)
+        return super().paginate_queryset(queryset, request, view)
+
+
+class _Counted(Paginator):
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # `count` is a cached property: the instance value is used
 
 
 # State-machine refusals and stale edits (by class name, so this module imports no app).

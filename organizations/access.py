@@ -83,6 +83,19 @@ def access_remembered(user, name: Hashable, compute: Callable[[], Any], on: dt.d
     return value
 
 
+def access_generation(user, on: dt.date | None = None) -> str | None:
+    """The generation this request's facts about the user are kept under, for values derived
+    from them and kept alike (inbox counts); None when nothing is kept across requests."""
+    tenant_id = getattr(user, "tenant_id", None)
+    if not in_request() or tenant_id is None or not user.pk or settings.ACCESS_CACHE_SECONDS <= 0:
+        return None
+    day = on or timezone.localdate()
+    entry: _Entry = request_memo(
+        ("access-entry", user.pk, day), lambda: _load(tenant_id, user, day)
+    )
+    return entry.gen if entry.shared and not _pending(tenant_id) else None
+
+
 def _load(tenant_id: int, user, day: dt.date) -> _Entry:
     key = _entry_key(tenant_id, user.pk, day)
     if _pending(tenant_id):

@@ -243,9 +243,14 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if unit is None:
                 raise Http404
         f = InboxFilterForm(params).to_filter()
-        return selectors.inbox_list(
-            self.request.user, unit=unit, personal=params.get("personal") == "1", f=f
-        )
+        personal = params.get("personal") == "1"
+        self.inbox = {"unit": None if personal else unit, "f": f}
+        return selectors.inbox_list(self.request.user, unit=unit, personal=personal, f=f)
+
+    def list_count(self, queryset) -> int:
+        """The count for the pagination: a unit inbox's is kept across requests."""
+        total, _unread = selectors.inbox_counts(queryset, user=self.request.user, **self.inbox)
+        return total
 
 
 def _int(value) -> int:
