@@ -7,6 +7,7 @@ from django.db.models import Exists
 from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from organizations.access import access_remembered
 from organizations.choices import RoleKind
 from organizations.models import Assignment, UnitRole, User
 
@@ -23,11 +24,15 @@ def needs_second_factor(user) -> bool:
     if not user.is_authenticated or not user.tenant_id:
         return bool(getattr(user, "is_superuser", False))
     cached = getattr(user, "_needs_second_factor", None)
-    if cached is None:  # one query per request, remembered on the user object
+    if cached is None:  # remembered on the user object, and kept with who handles what
         today = timezone.localdate()
-        signs = Assignment.objects.current(today).filter(user=user, position__can_sign=True)
-        admin = UnitRole.objects.filter(user=user, kind=RoleKind.TENANT_ADMIN)
-        cached = User.objects.filter(pk=user.pk).filter(Exists(signs) | Exists(admin)).exists()
+
+        def compute() -> bool:
+            signs = Assignment.objects.current(today).filter(user=user, position__can_sign=True)
+            admin = UnitRole.objects.filter(user=user, kind=RoleKind.TENANT_ADMIN)
+            return User.objects.filter(pk=user.pk).filter(Exists(signs) | Exists(admin)).exists()
+
+        cached = access_remembered(user, "needs-second-factor", compute, on=today)
         user._needs_second_factor = cached
     return cached
 

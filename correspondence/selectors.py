@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from naskah.memo import request_memo_put
 from notifications.kinds import Kind
+from organizations.access import access_remembered
 from organizations.models import Position, Unit, User
 from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 
@@ -223,6 +224,12 @@ def inbox_counts(
 def inbox_units(user: User) -> QuerySet[Unit]:
     """Units whose inbox the user handles."""
     return Unit.objects.filter(pk__any=inbox_unit_id_list(user)).order_by("path")
+
+
+def inbox_unit_list(user: User) -> list[Unit]:
+    """`inbox_units` as a list, kept with who handles what (units change rarely and every
+    change of one starts a new access generation)."""
+    return access_remembered(user, "inbox-units", lambda: list(inbox_units(user)))
 
 
 def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]:

@@ -80,7 +80,7 @@ acts = post_action(
 # --- lists ---
 @login_required
 def inbox(request):
-    units = list(selectors.inbox_units(request.user))
+    units = selectors.inbox_unit_list(request.user)
     personal = request.GET.get("tab") == "personal" or not units
     unit = None
     if not personal:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import time
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -22,8 +24,21 @@ def _version() -> int:
     return cache.get_or_set(_CACHE_VERSION_KEY, 1, None)
 
 
+# Each process also keeps host → tenant for a few seconds, sparing two cache round trips on
+# every request; another process sees a tenant or domain change within LOCAL_SECONDS.
+LOCAL_SECONDS = 5.0
+_LOCAL_MAX = 1000  # hosts kept per process (a flood of odd Host headers only empties it)
+_local: dict[str, tuple[float, Tenant | bool]] = {}
+
+
+def tenant_local_clear() -> None:
+    """Forget the hosts this process keeps (the shared cache is left as it is)."""
+    _local.clear()
+
+
 def tenant_cache_clear() -> None:
     """Forget cached host → tenant lookups (after a tenant or a domain changes)."""
+    tenant_local_clear()
     try:
         cache.incr(_CACHE_VERSION_KEY)
     except ValueError:
@@ -34,6 +49,10 @@ def tenant_for_host(host: str) -> Tenant | None:
     """The active tenant that owns a request host, or None; cached across requests."""
     name, _port = split_domain_port(host)
     name = name.lower().rstrip(".")
+    now = time.monotonic()
+    kept = _local.get(name)
+    if kept is not None and kept[0] > now:
+        return copy.copy(kept[1]) or None  # a copy: requests never share one instance
     key = f"naskah:tenant-host:{_version()}:{name}"
     tenant = cache.get(key)
     if tenant is None:
@@ -44,6 +63,9 @@ def tenant_for_host(host: str) -> Tenant | None:
         )
         tenant = domain.tenant if domain else False
         cache.set(key, tenant, _TTL)
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()
+    _local[name] = (now + LOCAL_SECONDS, copy.copy(tenant))
     return tenant or None
 
 

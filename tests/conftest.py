@@ -15,12 +15,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """API throttles, lockouts and periodic-job slots live in the cache: no test inherits
-    another's."""
+    another's (nor the hosts a process keeps for a few seconds)."""
     from django.core.cache import cache
 
+    from organizations.selectors import tenant_local_clear
+
     cache.clear()
+    tenant_local_clear()
     yield
     cache.clear()
+    tenant_local_clear()
 
 
 @pytest.fixture

@@ -239,7 +239,9 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = self.request.query_params
         unit = None
         if params.get("unit"):
-            unit = selectors.inbox_units(self.request.user).filter(pk=_int(params["unit"])).first()
+            wanted = _int(params["unit"])
+            units = selectors.inbox_unit_list(self.request.user)
+            unit = next((u for u in units if u.pk == wanted), None)
             if unit is None:
                 raise Http404
         f = InboxFilterForm(params).to_filter()

@@ -204,3 +204,18 @@ def test_a_cache_that_is_down_leaves_the_database_to_answer(world, monkeypatch, 
     assert world.positions["kadis_kominfo"].pk in held
     assert world.units["kominfo"].pk in units
     assert "access cache unavailable" in caplog.text
+
+
+def test_who_must_use_a_second_factor_follows_the_roles(world):
+    from accounts.permissions import needs_second_factor
+    from organizations.models import User
+
+    def needs(user):
+        return _request(lambda: needs_second_factor(User.objects.get(pk=user.pk)))
+
+    assert not needs(world.colleague)
+    assert not needs(world.colleague)  # kept
+    role = role_grant(user=world.colleague, kind=RoleKind.TENANT_ADMIN)
+    assert needs(world.colleague)
+    role.delete()
+    assert not needs(world.colleague)
