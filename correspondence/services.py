@@ -1103,20 +1103,27 @@ def recipient_mark_dispatched(*, recipient: Recipient, by: User) -> Recipient:
 
 
 # --- opening, inbox, disposition ---
-@transaction.atomic
 def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str = "") -> None:
     """Record that a user opened a letter: first-read receipts of the deliveries they handle,
     and an audited open for Rahasia and Sangat Rahasia letters."""
     now = timezone.now()
+    unread = Delivery.objects.handled_by(by).filter(letter=letter, state=DeliveryState.DELIVERED)
+    # Most opens are of letters already read: those take no row lock and write nothing.
+    if unread.exists():
+        _deliveries_read(letter, by)
+    _confidential_access(letter, by, "letter.opened", ip, agent,
+                         security=letter.security, at=now.isoformat())  # fmt: skip
+
+
+@transaction.atomic
+def _deliveries_read(letter: Letter, by: User) -> None:
     for d in Delivery.objects.select_for_update().filter(
         pk__in=Delivery.objects.handled_by(by).filter(letter=letter).values("pk"),
-        state=DeliveryState.DELIVERED,
+        state=DeliveryState.DELIVERED,  # tested again under the lock: one receipt per delivery
     ):
         source, _state = _fire(d, "open", by, by=by)
         d.save()
         _log(d, tenant_id=d.tenant_id, action="delivery.read", source=source, by=by)
-    _confidential_access(letter, by, "letter.opened", ip, agent,
-                         security=letter.security, at=now.isoformat())  # fmt: skip
 
 
 def _confidential_access(letter: Letter, by: User, kind: str, ip, agent, **detail) -> None:

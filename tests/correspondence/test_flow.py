@@ -147,3 +147,21 @@ def test_cancel_only_while_unread(world):
 def test_letter_counts(world):
     sent(world)
     assert Letter.objects.count() == 1
+
+
+def test_opening_a_read_letter_again_locks_and_writes_nothing(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    letter = sent(world)
+    with CaptureQueriesContext(connection) as first:
+        svc.letter_opened(letter=letter, by=world.bappeda_head)
+    with CaptureQueriesContext(connection) as again:
+        svc.letter_opened(letter=letter, by=world.bappeda_head)
+    writes = [q["sql"] for q in first.captured_queries if q["sql"].startswith("UPDATE")]
+    assert writes  # the first open records the receipt
+    if connection.features.has_select_for_update:  # under a row lock
+        assert any("FOR UPDATE" in q["sql"] for q in first.captured_queries)
+    assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith(("UPDATE", "INSERT"))
+                   for q in again.captured_queries)  # fmt: skip
+    assert delivery_to(letter, world, "bappeda").state == DeliveryState.READ
