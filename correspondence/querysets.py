@@ -63,8 +63,11 @@ def inbox_unit_ids(user, on: dt.date | None = None) -> QuerySet:
     UnitRole = apps.get_model("organizations", "UnitRole")
     headed = Position.objects.filter(is_head=True, pk__in=effective_position_ids(user, on))
     roles = UnitRole.objects.filter(user_id=user.pk, kind__in=INBOX_ROLES, unit__isnull=False)
+    # Only the user's own tenant's units, whatever a stray role or delegation names: every
+    # filter built on this list may rely on it.
     return Unit.objects.filter(
-        Q(pk__in=headed.values("unit_id")) | Q(pk__in=roles.values("unit_id"))
+        Q(pk__in=headed.values("unit_id")) | Q(pk__in=roles.values("unit_id")),
+        tenant_id=user.tenant_id,
     ).values("pk")
 
 

@@ -241,14 +241,16 @@ def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]
         return Letter.objects.none()
     units = inbox_unit_id_list(user)
     held = held_id_list(user)
+    # The posts and units come from the user's own tenant (`held_id_list`, `inbox_unit_id_list`),
+    # so only the drafter's branch tests the tenant. A tenant test over all three made the
+    # planner AND in the tenant's whole index (a third of all letters): 22 ms, not 10.
     mine = (
-        Q(drafter_id=user.pk)
+        Q(drafter_id=user.pk, tenant_id=user.tenant_id)
         | Q(signed_as_id__any=held)
         | Q(security__any=OPEN_LEVELS) & (Q(unit_id__any=units) | Q(number_unit_id__any=units))
     )
     qs = Letter.objects.filter(
         mine,
-        tenant_id=user.tenant_id,
         is_incoming=False,
         state__any=[LetterState.SIGNED, LetterState.SENT, LetterState.RETRACTED],
     )
@@ -268,6 +270,7 @@ def outbox_list(user: User, *, f: InboxFilter | None = None) -> QuerySet[Letter]
     # Counted per letter of the page only (correlated subqueries run after the LIMIT).
     return (
         qs.select_related("letter_type", "unit")
+        .defer("body", "retract_reason")  # a row shows neither
         .annotate(
             n_deliveries=count(),
             n_read=count(first_read_at__isnull=False),
