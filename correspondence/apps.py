@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 class CorrespondenceConfig(AppConfig):
     name = "correspondence"
     verbose_name = _("Correspondence")
-    periodic = {"dispositions-due": ("correspondence.tasks.dispositions_due_notify", 900)}
+    periodic = {
+        "dispositions-due": ("correspondence.tasks.dispositions_due_notify", 900),
+        "inbox-versions-fold": ("correspondence.tasks.inbox_versions_fold", 60 * 60),
+    }
 
     def ready(self) -> None:
         from archive.registry import source_access_register

@@ -63,6 +63,21 @@ def inbox_fold(unit_id: int) -> None:
         InboxChange.objects.create(unit_id=unit_id, weight=sum(w for _, w in rows))
 
 
+def inbox_fold_all() -> int:
+    """Fold the change rows of every unit that has gathered more than one (the periodic job:
+    the inbox of a unit nobody reads would otherwise gather a row per write). Returns how
+    many units were folded."""
+    units = list(
+        InboxChange.objects.values("unit_id")
+        .annotate(rows=Count("pk"))
+        .filter(rows__gt=1)
+        .values_list("unit_id", flat=True)
+    )
+    for unit_id in units:
+        inbox_fold(unit_id)
+    return len(units)
+
+
 def inbox_counts_kept(
     user, unit_id: int, filters: tuple, compute: Callable[[], tuple[int, int]]
 ) -> tuple[int, int]:

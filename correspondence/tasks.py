@@ -12,6 +12,14 @@ def dispositions_due_notify() -> int:
 
 
 @task
+def inbox_versions_fold() -> int:
+    """Periodic: fold each unit's inbox change rows into one (see correspondence.inboxcount)."""
+    from .inboxcount import inbox_fold_all
+
+    return inbox_fold_all()
+
+
+@task
 def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
     """Render and sign a letter in the background; a failure is recorded for the signer."""
     from django.core.exceptions import PermissionDenied

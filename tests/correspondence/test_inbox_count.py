@@ -223,3 +223,22 @@ def test_the_inbox_page_shows_new_mail_on_the_next_request(world):
     assert b"Surat kedua" in page.content
     assert page.context["page"].paginator.count == 2
     assert page.context["unread"] == 2
+
+
+def test_the_periodic_fold_keeps_every_units_version(world):
+    from correspondence.inboxcount import inbox_fold_all
+    from correspondence.tasks import inbox_versions_fold
+
+    a, b = world.units["bappeda"].pk, world.units["kominfo"].pk
+    InboxChange.objects.bulk_create([InboxChange(unit_id=a, weight=2) for _ in range(5)])
+    units = set(InboxChange.objects.values_list("unit_id", flat=True)) | {b}
+    before = {u: inbox_version(u) for u in units}
+    many = {u for u in units if InboxChange.objects.filter(unit_id=u).count() > 1}
+    assert a in many
+    assert inbox_fold_all() == len(many)
+    assert {u: inbox_version(u) for u in units} == before
+    assert all(InboxChange.objects.filter(unit_id=u).count() <= 1 for u in units)
+    InboxChange.objects.bulk_create([InboxChange(unit_id=b), InboxChange(unit_id=b)])
+    assert inbox_versions_fold.call() == 1
+    assert inbox_version(b) == before[b] + 2
+    assert InboxChange.objects.filter(unit_id=b).count() == 1
