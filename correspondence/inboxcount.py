@@ -19,6 +19,7 @@ Why the kept figures are exact:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -79,17 +80,18 @@ def inbox_fold_all() -> int:
 
 
 def inbox_counts_kept(
-    user, unit_id: int, filters: tuple, compute: Callable[[], tuple[int, int]]
+    user, unit_id: int, filters: tuple, compute: Callable[[], tuple[int, int]], *, on: dt.date
 ) -> tuple[int, int]:
-    """`compute()` (a unit inbox's total and unread rows for the user), or the figures kept
-    from an earlier request if neither the inbox's rows nor the user's access changed since.
-    `filters`: the list's filters on delivery columns, None when it filters on others."""
+    """`compute()` (a unit inbox's total and unread rows for the user by who handles what
+    `on` a day: the day its list was built for), or the figures kept from an earlier request
+    if neither the inbox's rows nor the user's access changed since. `filters`: the list's
+    filters on delivery columns, None when it filters on others."""
     if filters is None or connection.in_atomic_block:
         return compute()
-    generation = access_generation(user)
+    generation = access_generation(user, on)
     if generation is None:
         return compute()
-    day = timezone.localdate()
+    day = on
     where = "|".join(str(v) for v in (*filters, timezone.get_current_timezone_name()))
     key = f"inbox-count:{user.pk}:{unit_id}:{day.isoformat()}:{where}"
     try:

@@ -33,7 +33,12 @@ def held_position_ids(user, on: dt.date | None = None) -> QuerySet:
     on = on or timezone.localdate()
     return (
         Assignment.objects.current(on)
-        .filter(user_id=user.pk, tenant_id=user.tenant_id, position__is_active=True)
+        .filter(
+            user_id=user.pk,
+            tenant_id=user.tenant_id,
+            position__tenant_id=user.tenant_id,  # every list built on this may rely on it
+            position__is_active=True,
+        )
         .values("position_id")
     )
 

@@ -173,15 +173,21 @@ def _apply_filter(qs: QuerySet, f: InboxFilter, prefix: str = "letter__") -> Que
 
 
 def inbox_list(
-    user: User, *, unit: Unit | None = None, personal: bool = False, f: InboxFilter | None = None
+    user: User,
+    *,
+    unit: Unit | None = None,
+    personal: bool = False,
+    f: InboxFilter | None = None,
+    on: dt.date | None = None,
 ) -> QuerySet[Delivery]:
-    """A unit's inbox (for its head, delegate, clerk, TU) or the user's personal inbox."""
+    """A unit's inbox (for its head, delegate, clerk, TU) or the user's personal inbox, by
+    who handles what `on` a day (default today)."""
     if personal:
-        qs = Delivery.objects.visible_to(user).filter(
-            pk__in=Delivery.objects.handled_by(user).filter(position__isnull=False)
+        qs = Delivery.objects.visible_to(user, on=on).filter(
+            pk__in=Delivery.objects.handled_by(user, on=on).filter(position__isnull=False)
         )
     else:
-        qs = Delivery.objects.visible_to(user, unit_id=unit.pk if unit is not None else None)
+        qs = Delivery.objects.visible_to(user, on=on, unit_id=unit.pk if unit is not None else None)
     qs = _apply_filter(qs, f or InboxFilter())
     # What a row shows (page and API): the letter with its unit and type, not its body; the
     # recipient unit and position are shown as ids only.
@@ -198,10 +204,11 @@ def inbox_counts(
     user: User | None = None,
     unit: Unit | None = None,
     f: InboxFilter | None = None,
+    on: dt.date | None = None,
 ) -> tuple[int, int]:
     """All and unread rows of an inbox list, in one pass over it. For a unit's inbox (`user`,
-    `unit` and `f` as given to `inbox_list`) the figures are kept across requests until its
-    rows or the user's access change (`correspondence.inboxcount`)."""
+    `unit`, `f` and `on` as given to `inbox_list`) the figures are kept across requests until
+    its rows or the user's access change (`correspondence.inboxcount`)."""
 
     def count() -> tuple[int, int]:
         figures = qs.order_by().aggregate(
@@ -218,7 +225,7 @@ def inbox_counts(
         if f.sender or f.q
         else (f.state, f.urgency, f.security, f.kind, f.date_from, f.date_to)
     )
-    return inbox_counts_kept(user, unit.pk, kept, count)
+    return inbox_counts_kept(user, unit.pk, kept, count, on=on or timezone.localdate())
 
 
 def inbox_units(user: User) -> QuerySet[Unit]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import nh3
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -839,7 +840,9 @@ def letter_sign_request(
         raise SecondFactorRequired(
             _("Signing needs two-step verification: confirm the code from your authenticator.")
         )
-    if not by.check_password(password or ""):
+    # The module-level check never rehashes: a rehash saved here would change the session's
+    # auth hash and log the signer out (an older hash is renewed at the next login instead).
+    if not check_password(password or "", by.password):
         raise ValidationError(
             {
                 "password": _(
@@ -1108,14 +1111,14 @@ def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str
     and an audited open for Rahasia and Sangat Rahasia letters."""
     now = timezone.now()
     unread = Delivery.objects.handled_by(by).filter(letter=letter, state=DeliveryState.DELIVERED)
-    # Most opens are of letters already read: those take no row lock and write nothing.
-    if unread.exists():
-        _deliveries_read(letter, by)
-    _confidential_access(letter, by, "letter.opened", ip, agent,
-                         security=letter.security, at=now.isoformat())  # fmt: skip
+    # Most opens are of letters already read: those take no row lock and write no receipt.
+    with transaction.atomic():  # receipts and the audited open together, or neither
+        if unread.exists():
+            _deliveries_read(letter, by)
+        _confidential_access(letter, by, "letter.opened", ip, agent,
+                             security=letter.security, at=now.isoformat())  # fmt: skip
 
 
-@transaction.atomic
 def _deliveries_read(letter: Letter, by: User) -> None:
     for d in Delivery.objects.select_for_update().filter(
         pk__in=Delivery.objects.handled_by(by).filter(letter=letter).values("pk"),

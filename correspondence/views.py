@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -88,8 +89,9 @@ def inbox(request):
         unit = next((u for u in units if str(u.pk) == unit_id), units[0])
     filters = InboxFilterForm(request.GET or None)
     f = filters.to_filter()
-    qs = selectors.inbox_list(request.user, unit=unit, personal=personal, f=f)
-    total, unread = selectors.inbox_counts(qs, user=request.user, unit=unit, f=f)
+    day = timezone.localdate()  # one day for the list and its kept figures
+    qs = selectors.inbox_list(request.user, unit=unit, personal=personal, f=f, on=day)
+    total, unread = selectors.inbox_counts(qs, user=request.user, unit=unit, f=f, on=day)
     context = {
         "page": _page(request, qs, count=total),
         "units": units,

@@ -199,11 +199,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Argon2id first (OWASP's and Django's recommendation): a check costs 0.24 s of CPU here
-# against 0.67 s for PBKDF2 at Django's 1,500,000 rounds, and signing asks for the password
-# every time. PBKDF2 hashes still verify and are rehashed as Argon2 at the next good check.
+# Argon2id first, at OWASP's first setting (naskah/hashers.py): a check costs 0.05 s of CPU
+# and 46 MiB here, against 0.67 s for PBKDF2 at Django's 1,500,000 rounds, and signing asks
+# for the password every time. Older hashes still verify and are renewed at the next login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "naskah.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -246,8 +247,9 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 raise Http404
         f = InboxFilterForm(params).to_filter()
         personal = params.get("personal") == "1"
-        self.inbox = {"unit": None if personal else unit, "f": f}
-        return selectors.inbox_list(self.request.user, unit=unit, personal=personal, f=f)
+        day = timezone.localdate()  # one day for the list and its kept count
+        self.inbox = {"unit": None if personal else unit, "f": f, "on": day}
+        return selectors.inbox_list(self.request.user, unit=unit, personal=personal, f=f, on=day)
 
     def list_count(self, queryset) -> int:
         """The count for the pagination: a unit inbox's is kept across requests."""

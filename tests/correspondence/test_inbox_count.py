@@ -137,12 +137,42 @@ def test_nothing_is_kept_inside_a_transaction(world):
     sent(world)
     with pytest.raises(_Undo), transaction.atomic():
         sent(world, subject="Ditarik kembali")
+        inside = inbox_version(bappeda.pk)
         assert _kept(clerk, bappeda) == (2, 2)  # its own write, counted afresh
         raise _Undo
     # Rolled back. The same writes committed again (a letter the clerk may not see) bring the
     # inbox to the version read inside: figures kept there would now be wrong.
     sent(world, subject="Rahasia", security="rahasia")
+    assert inbox_version(bappeda.pk) == inside
     assert _kept(clerk, bappeda) == (1, 1) == _live(clerk, bappeda)
+
+
+def test_users_of_one_inbox_each_keep_their_own_figures(world):
+    bappeda = world.units["bappeda"]
+    sent(world)
+    sent(world, subject="Rahasia", security="rahasia", to=(), to_positions=("kaban_bappeda",))
+    head, clerk = _kept(world.bappeda_head, bappeda), _kept(world.bappeda_clerk, bappeda)
+    assert head == _live(world.bappeda_head, bappeda) == (2, 2)  # the confidential one too
+    assert clerk == _live(world.bappeda_clerk, bappeda) == (1, 1)  # by unit: the open one only
+    assert _kept(world.bappeda_clerk, bappeda) == clerk
+    assert _kept(world.bappeda_head, bappeda) == head
+
+
+def test_every_inbox_trigger_is_installed(world):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'inbox_changed_%%'")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'inbox_changed_%'"
+            )
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        f"inbox_changed_{table}_{op}"
+        for table in ("delivery", "disposition", "delivery_grant")
+        for op in ("insert", "update", "delete")
+    }
 
 
 def test_each_kind_of_write_raises_only_its_units_version(world):

@@ -352,3 +352,17 @@ def test_the_qr_code_on_a_signed_letter_opens_its_verification_page(world, tmp_p
     assert found == [verify_url(letter)]
     path = found[0].split(world.tenant.primary_domain, 1)[1]
     assert Client(HTTP_HOST=host_of(world.tenant)).get(path).status_code == 200
+
+
+def test_signing_never_rehashes_the_password(world, password, settings):
+    """A rehash saved while signing would change the session's auth hash and log the signer
+    out: an older hash is renewed at the next login, not here."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.ScryptPasswordHasher",  # preferred now: MD5 is "older"
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    before = type(world.head).objects.get(pk=world.head.pk).password
+    assert before.startswith("md5$")
+    letter = _approved(world)
+    svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
+    assert type(world.head).objects.get(pk=world.head.pk).password == before
