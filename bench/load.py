@@ -99,9 +99,11 @@ def personas(n: int) -> list[dict]:
         if user.password not in known:
             bench = check_password(BENCH_PASSWORD, user.password)
             known[user.password] = BENCH_PASSWORD if bench else DEMO_PASSWORD
-            if identify_hasher(user.password).algorithm != get_hasher().algorithm:
-                # Made before a change of hasher: re-made as the generator makes it now, or
-                # each first signature would measure the one-off upgrade of its hash.
+            preferred = get_hasher()
+            outdated = identify_hasher(user.password).algorithm != preferred.algorithm
+            if outdated or preferred.must_update(user.password):
+                # Made before a change of hasher or of its cost: re-made as the generator
+                # makes it now, or signatures would measure the old cost.
                 rehashed[user.password] = make_password(known[user.password])
         return known[user.password]
 
