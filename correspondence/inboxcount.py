@@ -80,7 +80,12 @@ def inbox_fold_all() -> int:
 
 
 def inbox_counts_kept(
-    user, unit_id: int, filters: tuple, compute: Callable[[], tuple[int, int]], *, on: dt.date
+    user,
+    unit_id: int,
+    filters: tuple | None,
+    compute: Callable[[], tuple[int, int]],
+    *,
+    on: dt.date,
 ) -> tuple[int, int]:
     """`compute()` (a unit inbox's total and unread rows for the user by who handles what
     `on` a day: the day its list was built for), or the figures kept from an earlier request
@@ -91,9 +96,8 @@ def inbox_counts_kept(
     generation = access_generation(user, on)
     if generation is None:
         return compute()
-    day = on
     where = "|".join(str(v) for v in (*filters, timezone.get_current_timezone_name()))
-    key = f"inbox-count:{user.pk}:{unit_id}:{day.isoformat()}:{where}"
+    key = f"inbox-count:{user.pk}:{unit_id}:{on.isoformat()}:{where}"
     try:
         kept = cache.get(key)
     except Exception:
