@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists
 from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from organizations.access import access_remembered
 from organizations.choices import RoleKind
-from organizations.models import Assignment, UnitRole, User
+from organizations.models import UnitRole
 
 from .models import TokenScope
+
+# Rules of other apps that make a user's session need a second factor (correspondence: holds a
+# post its signing rule accepts). Registered at start-up, so accounts imports none of them.
+_strong_auth_rules: list[Callable[[object], bool]] = []
+
+
+def second_factor_rule_register(rule: Callable[[object], bool]) -> None:
+    """Register a rule `(user) -> bool`: true makes the user's session need a second factor."""
+    if rule not in _strong_auth_rules:
+        _strong_auth_rules.append(rule)
 
 
 class SecondFactorRequired(PermissionDenied):
@@ -19,8 +30,8 @@ class SecondFactorRequired(PermissionDenied):
 
 
 def needs_second_factor(user) -> bool:
-    """Signers (anyone holding a post that may sign) and tenant administrators must verify a
-    second factor; everyone else may."""
+    """Tenant administrators and whoever a registered rule names (anyone holding a post that
+    the signing rule accepts) must verify a second factor; everyone else may."""
     if not user.is_authenticated or not user.tenant_id:
         return bool(getattr(user, "is_superuser", False))
     cached = getattr(user, "_needs_second_factor", None)
@@ -28,9 +39,9 @@ def needs_second_factor(user) -> bool:
         today = timezone.localdate()
 
         def compute() -> bool:
-            signs = Assignment.objects.current(today).filter(user=user, position__can_sign=True)
-            admin = UnitRole.objects.filter(user=user, kind=RoleKind.TENANT_ADMIN)
-            return User.objects.filter(pk=user.pk).filter(Exists(signs) | Exists(admin)).exists()
+            if UnitRole.objects.filter(user=user, kind=RoleKind.TENANT_ADMIN).exists():
+                return True
+            return any(rule(user) for rule in _strong_auth_rules)
 
         cached = access_remembered(user, "needs-second-factor", compute, on=today)
         user._needs_second_factor = cached
@@ -40,10 +51,6 @@ def needs_second_factor(user) -> bool:
 def has_second_factor(user) -> bool:
     """The session was verified with a second factor (django-otp)."""
     return bool(getattr(user, "is_verified", lambda: False)())
-
-
-def can_sign_with_second_factor(user) -> bool:
-    return not needs_second_factor(user) or has_second_factor(user)
 
 
 def can_view_security_events(user, tenant) -> bool:

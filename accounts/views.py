@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from organizations.models import User
+from organizations.permissions import can_admin_tenant
 
 from . import selectors, services
 from .forms import CodeForm, TokenForm
@@ -86,7 +87,9 @@ def account(request):
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
-    token = ApiToken.objects.filter(pk=pk, tenant_id=request.user.tenant_id).first()
+    # Only a token the user may revoke is found: another person's token answers as an
+    # unknown one does, whether it is of this tenant or another.
+    token = selectors.tokens_revocable_by(request.user).filter(pk=pk).first()
     if token is None:
         raise Http404
     services.api_token_revoke(token=token, by=request.user)
@@ -97,8 +100,10 @@ def token_revoke(request, pk: int):
 @login_required
 @require_POST
 def user_deactivate(request, pk: int):
+    # Only a tenant administrator finds the account (of their own tenant); anyone else gets
+    # the same 404 for every id.
     user = User.objects.filter(pk=pk, tenant=request.tenant).first()
-    if user is None:
+    if user is None or not can_admin_tenant(request.user, request.tenant):
         raise Http404
     services.user_deactivate(user=user, by=request.user)
     messages.success(request, _("%(name)s can no longer log in.") % {"name": user.display_name})

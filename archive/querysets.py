@@ -11,8 +11,8 @@ from django.utils import timezone
 from naskah.memo import request_memo
 from organizations.choices import RoleKind
 from workflows.choices import SecurityLevel
+from workflows.reach import reach_for
 
-OPEN_LEVELS = [SecurityLevel.BIASA, SecurityLevel.TERBATAS]
 ALL = "all"
 
 
@@ -57,26 +57,61 @@ def archivist_scope(user) -> str | list[int]:
     return request_memo(("archivist_scope", user.pk), compute)
 
 
-def _member_units(user) -> tuple[list[int], list[int]]:
-    """The units a user works in, with the units above them (a seksi's people belong to their
-    OPD too), and the units they head."""
+def _member_units(user) -> dict[str, list[int]]:
+    """For records filed directly: the units whose records of each level the user reads.
+    Biasa: the units they work in and the units above them (a seksi's people belong to their
+    OPD too). Above Biasa: the units they head, and the units the tenant's reach of the level
+    gives them (a unit role it names, or a post or echelon it names: that unit and above)."""
 
-    def compute():
+    def compute() -> dict[str, list[int]]:
         Assignment = apps.get_model("organizations", "Assignment")
         Unit = apps.get_model("organizations", "Unit")
+        UnitRole = apps.get_model("organizations", "UnitRole")
         held = list(
             Assignment.objects.current(timezone.localdate())
             .filter(user_id=user.pk, tenant_id=user.tenant_id, position__is_active=True)
-            .values_list("position__unit__path", "position__unit_id", "position__is_head")
-        )
-        steplen = Unit.steplen
-        paths = {p[: i * steplen] for p, _u, _h in held for i in range(1, len(p) // steplen + 1)}
-        units = list(
-            Unit.objects.filter(tenant_id=user.tenant_id, path__in=paths).values_list(
-                "pk", flat=True
+            .values_list(
+                "position__unit__path",
+                "position__unit_id",
+                "position__is_head",
+                "position__code",
+                "position__echelon",
             )
         )
-        return sorted(units), sorted({u for _p, u, head in held if head})
+        roles = list(
+            UnitRole.objects.filter(
+                user_id=user.pk, unit__isnull=False, unit__tenant_id=user.tenant_id
+            ).values_list("unit_id", "kind")
+        )
+        steplen = Unit.steplen
+
+        def up(path: str) -> set[str]:
+            return {path[: i * steplen] for i in range(1, len(path) // steplen + 1)}
+
+        wanted: dict[str, set[str]] = {SecurityLevel.BIASA: set()}
+        for path, *_rest in held:
+            wanted[SecurityLevel.BIASA] |= up(path)
+        headed = {u for _p, u, head, _c, _e in held if head}
+        extra: dict[str, set[int]] = {}
+        for level, r in reach_for(user.tenant_id).items():
+            if level == SecurityLevel.BIASA:
+                continue
+            extra[level] = set(headed) | {u for u, kind in roles if kind in r.roles}
+            wanted[level] = {
+                p
+                for path, _u, _h, code, echelon in held
+                if r.post_matches(code, echelon)
+                for p in up(path)
+            }
+        paths = set().union(*wanted.values())
+        by_path = dict(
+            Unit.objects.filter(tenant_id=user.tenant_id, path__in=paths).values_list("path", "pk")
+        )
+        out = {}
+        for level, level_paths in wanted.items():
+            units = {by_path[p] for p in level_paths if p in by_path} | extra.get(level, set())
+            out[level] = sorted(units)
+        return out
 
     return request_memo(("archive_member_units", user.pk), compute)
 
@@ -93,11 +128,11 @@ class RecordQuerySet(models.QuerySet):
         scope = archivist_scope(user)
         if scope == ALL:
             return self.filter(tenant_id=user.tenant_id)
-        units, headed = _member_units(user)
-        direct = Q(source_id__isnull=True) & (
-            Q(unit_id__in=units, security__in=OPEN_LEVELS) | Q(unit_id__in=headed)
-        )
-        allowed = direct
+        direct = Q(pk__in=[])
+        for level, units in _member_units(user).items():
+            if units:
+                direct |= Q(security=level, unit_id__in=units)
+        allowed = Q(source_id__isnull=True) & direct
         if scope:
             allowed |= Q(classification_id__in=scope)
         for label, access in source_access().items():

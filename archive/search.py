@@ -332,8 +332,8 @@ class SqliteFtsSearchBackend:
     def fuzzy(self, qs: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
         """Without trigrams: a word whose first three letters match (Nasutoin -> Nasution)."""
         words = [w for w in _words(text) if len(w) >= 4]
-        if not words:
-            return qs.none()
+        if not words:  # ordered by rank like any other answer of `fuzzy`
+            return qs.none().annotate(search_rank=RecordSQL("0", [], FloatField()))
         query = _fts5_query([w[:3] for w in words])
         cond = RecordSQL(
             "{r}.id IN (SELECT rowid FROM archive_record_fts WHERE archive_record_fts MATCH %s)",

@@ -133,6 +133,15 @@ def record_for_source(source) -> Record | None:
     )
 
 
+def record_of_sources_for_user(user, sources: list) -> Record | None:
+    """The first of these documents' records (in the order given) that the user may open."""
+    for source in sources:
+        record = record_for_source(source)
+        if record is not None and Record.objects.visible_to(user).filter(pk=record.pk).exists():
+            return record
+    return None
+
+
 def thread_case_file(record: Record) -> CaseFile | None:
     """The open case file proposed for a record: the one its letter thread is already in."""
     if not record.thread_key or record.case_file_id:

@@ -12,20 +12,29 @@ class CorrespondenceConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from accounts.permissions import second_factor_rule_register
         from archive.registry import source_access_register
         from notifications.registry import digest_section_register, watchable_register
         from organizations.access import access_signal_handler
         from organizations.tenantfile import register_section
         from scheduling.registry import minutes_lookup_register
 
-        from .models import Delegation, Letter
+        from .models import Delegation, Delivery, Letter, LetterType
+        from .permissions import holds_signing_post
         from .realtime import digest_lines, letter_watch_group
         from .selectors import letter_as_minutes
         from .tenantfile import SECTIONS
 
         watchable_register("letter", letter_watch_group)
+        # Records are kept per side: the sender's (its source is the letter) is open to the
+        # letter's sending side, each receiving unit's (its delivery) to that delivery's readers.
         source_access_register(
-            "correspondence.letter", lambda user: Letter.objects.visible_to(user).values("pk")
+            "correspondence.letter",
+            lambda user: Letter.objects.sender_side_visible_to(user).values("pk"),
+        )
+        source_access_register(
+            "correspondence.delivery",
+            lambda user: Delivery.objects.visible_to(user).values("pk"),
         )
         minutes_lookup_register(letter_as_minutes)
         digest_section_register(digest_lines)
@@ -37,4 +46,13 @@ class CorrespondenceConfig(AppConfig):
         )
         post_delete.connect(
             access_signal_handler, sender=Delegation, dispatch_uid="access-delegation-del"
+        )
+        # Whoever holds a post the signing rule accepts must use a second factor; a letter
+        # type's rule decides which posts those are.
+        second_factor_rule_register(holds_signing_post)
+        post_save.connect(
+            access_signal_handler, sender=LetterType, dispatch_uid="access-lettertype"
+        )
+        post_delete.connect(
+            access_signal_handler, sender=LetterType, dispatch_uid="access-lettertype-del"
         )

@@ -117,11 +117,14 @@ def event_clashes(letter, position_ids) -> dict[int, list]:
 
 
 def delivery_done(delivery, *, by) -> None:
-    """After a delivery is closed: when it was the letter's last open one, the letter is
-    finished."""
+    """After a delivery is closed: the receiving unit's record of it is filed once this
+    commits, and when it was the letter's last open one, the letter is finished."""
+    from . import tasks
     from .choices import DeliveryState
     from .models import Delivery
 
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: tasks.delivery_archive.enqueue(delivery_id))
     still_open = (
         Delivery.objects.filter(letter_id=delivery.letter_id)
         .exclude(state__in=[DeliveryState.DONE, DeliveryState.RETRACTED])
@@ -131,8 +134,12 @@ def delivery_done(delivery, *, by) -> None:
         letter_finished(delivery.letter)
 
 
-def archived_record(letter):
-    """The archive record a letter was filed as, if any (for a link on the letter page)."""
-    from archive.selectors import record_for_source
+def archived_record(letter, user):
+    """The archive record of a letter that this user may open, if any (for a link on the
+    letter page): their side's, the sender's or their receiving unit's."""
+    from archive.selectors import record_of_sources_for_user
 
-    return record_for_source(letter)
+    from .models import Delivery
+
+    deliveries = Delivery.objects.visible_to(user).filter(letter_id=letter.pk)
+    return record_of_sources_for_user(user, [letter, *deliveries])

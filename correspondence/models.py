@@ -74,6 +74,13 @@ class LetterType(models.Model):
     )
     creates_event = models.BooleanField(_("creates a calendar event"), default=False)
     multiple_signers = models.BooleanField(_("several signers in order"), default=False)
+    direct_to_signer = models.BooleanField(
+        _("may go straight to its signer"),
+        default=False,
+        help_text=_(
+            "A draft of this type may skip review (paraf); its signer is never its drafter."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 

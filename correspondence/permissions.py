@@ -7,19 +7,24 @@ the SQL form of the `can_view_*` answers, so lists and detail pages can never di
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from naskah.memo import request_memo
-from organizations.choices import RoleKind
-from organizations.models import Position, User
+from organizations.choices import RoleKind, UnitKind
+from organizations.models import Assignment, Position, User
+from workflows.reach import reach_for
 
-from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
-from .models import Delivery, Disposition, Letter, ReviewStep
-from .querysets import (
-    OPEN_LEVELS,
-    effective_id_list,
-    held_id_list,
+from .choices import (
+    DeliveryState,
+    DispositionState,
+    LetterState,
+    SignerRule,
+    StepKind,
+    StepState,
 )
+from .models import Delivery, Disposition, Letter, LetterType, ReviewStep
+from .querysets import effective_id_list, held_id_list
 
 
 def _member(user) -> bool:
@@ -38,6 +43,63 @@ def current_step(letter: Letter) -> ReviewStep | None:
         ReviewStep.objects.filter(letter=letter, round=letter.review_round, state=StepState.PENDING)
         .select_related("position")
         .first()
+    )
+
+
+# --- who may sign ---
+OPD_KINDS = [
+    UnitKind.SECRETARIAT,
+    UnitKind.AGENCY,
+    UnitKind.BOARD,
+    UnitKind.INSPECTORATE,
+    UnitKind.OFFICE,
+    UnitKind.DISTRICT,
+]
+
+
+def signer_positions_q(letter_type: LetterType) -> Q:
+    """The posts that may sign letters of a type, as a filter on Position: the one signing
+    rule, which decides both who may be a letter's signer and who must use a second factor."""
+    if letter_type.signer_position_codes:
+        return Q(code__in=letter_type.signer_position_codes)
+    match letter_type.signer_rule:
+        case SignerRule.ANY_SIGNER:
+            return Q(can_sign=True) | Q(is_head=True)
+        case SignerRule.UNIT_HEAD:
+            return Q(is_head=True)
+        case SignerRule.OPD_HEAD:
+            return Q(is_head=True) & (Q(unit__depth=1) | Q(unit__kind__in=OPD_KINDS))
+        case SignerRule.REGIONAL:
+            return Q(is_head=True) & (
+                Q(unit__depth=1) | Q(unit__depth=2, unit__kind=UnitKind.SECRETARIAT)
+            )
+    return Q(pk__in=[])
+
+
+def signer_positions(tenant_id: int):
+    """Every active post of a tenant that may sign at least one of its active letter types."""
+    rule = Q(pk__in=[])
+    for letter_type in LetterType.objects.filter(tenant_id=tenant_id, is_active=True):
+        rule |= signer_positions_q(letter_type)
+    return Position.objects.filter(rule, tenant_id=tenant_id, is_active=True)
+
+
+def signer_allowed(letter_type: LetterType, position: Position) -> bool:
+    """Whether a position may sign letters of a type, by the type's rule."""
+    if not position.is_active or position.tenant_id != letter_type.tenant_id:
+        return False
+    return Position.objects.filter(pk=position.pk).filter(signer_positions_q(letter_type)).exists()
+
+
+def holds_signing_post(user) -> bool:
+    """Whether the user holds today (definitively or acting) a post that may sign some letter
+    of their tenant: such a session must be verified with a second factor."""
+    if not _member(user):
+        return False
+    return (
+        Assignment.objects.current(timezone.localdate())
+        .filter(user_id=user.pk, position__in=signer_positions(user.tenant_id))
+        .exists()
     )
 
 
@@ -86,13 +148,24 @@ def _step_holder(user, letter: Letter, kind: StepKind | None) -> bool:
 
 
 def can_review_letter(user, letter: Letter) -> bool:
-    """The holder of the current review step may approve (paraf)."""
-    return letter.state == LetterState.IN_REVIEW and _step_holder(user, letter, StepKind.REVIEW)
+    """The holder of the current review step may approve (paraf), never the drafter."""
+    return (
+        letter.state == LetterState.IN_REVIEW
+        and letter.drafter_id != getattr(user, "pk", None)
+        and _step_holder(user, letter, StepKind.REVIEW)
+    )
 
 
 def can_sign_letter(user, letter: Letter) -> bool:
-    """The holder of the current signature step may sign."""
-    return letter.state == LetterState.APPROVED and _step_holder(user, letter, StepKind.SIGN)
+    """The holder of the current signature step may sign; a letter that skipped review is
+    never signed by its drafter."""
+    if letter.state != LetterState.APPROVED or not _step_holder(user, letter, StepKind.SIGN):
+        return False
+    return letter.drafter_id != user.pk or (
+        ReviewStep.objects.filter(
+            letter=letter, round=letter.review_round, kind=StepKind.REVIEW
+        ).exists()
+    )
 
 
 def can_return_letter(user, letter: Letter) -> bool:
@@ -221,12 +294,13 @@ def can_disposition_delivery(user, delivery: Delivery) -> bool:
 
 
 def can_prepare_disposition(user, delivery: Delivery) -> bool:
-    """The unit's TU/secretary drafts a disposition for the head (not for confidential mail)."""
+    """The unit's TU/secretary drafts a disposition for the head, at the levels the tenant's
+    reach lets the TU read (not Rahasia and above by default)."""
     return (
         _member(user)
         and delivery.kind == "to"
-        and delivery.security in OPEN_LEVELS
         and delivery.state != DeliveryState.DONE
+        and RoleKind.SECRETARY in reach_for(user.tenant_id)[delivery.security].roles
         and user.roles.filter(kind=RoleKind.SECRETARY, unit_id=delivery.unit_id).exists()
     )
 

@@ -24,14 +24,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
-from accounts.permissions import SecondFactorRequired, needs_second_factor
+from accounts.permissions import SecondFactorRequired
 from naskah.uploads import SCAN_TYPES, stored_name, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import Notice, notify, notify_many, object_changed
-from organizations.choices import RoleKind, UnitKind
+from organizations.choices import RoleKind
 from organizations.models import Assignment, Position, Tenant, Unit, UnitRole, User
 from organizations.selectors import unit_ancestor_heads
 from workflows.choices import SecurityLevel, Urgency
+from workflows.reach import Reach, reach_for
 from workflows.services import security_event_record, transition_log, transition_log_many
 
 from . import hooks, numbering, selectors, signing
@@ -68,14 +69,6 @@ from .models import (
 from .pdf.build import letter_pdf
 from .querysets import delegated_position_ids, held_position_ids
 
-OPD_KINDS = {
-    UnitKind.SECRETARIAT,
-    UnitKind.AGENCY,
-    UnitKind.BOARD,
-    UnitKind.INSPECTORATE,
-    UnitKind.OFFICE,
-    UnitKind.DISTRICT,
-}
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -178,17 +171,22 @@ def _delegator_for(user: User, position: Position) -> User | None:
     return d.delegator if d else None
 
 
-def position_users(position_ids: Iterable[int]) -> list[User]:
-    """Current holders of positions and those the positions' inboxes are delegated to."""
+def position_users(position_ids: Iterable[int], *, level: str | None = None) -> list[User]:
+    """Current holders of positions and those the positions' inboxes are delegated to (at a
+    security `level` whose reach leaves delegates out: the holders only)."""
     ids = list(position_ids)
     if not ids:
         return []
     today = timezone.localdate()
     holders = Assignment.objects.current(today).filter(position_id__in=ids).values("user_id")
-    delegates = Delegation.objects.filter(
-        position_id__in=ids, start_date__lte=today, end_date__gte=today
-    ).values("delegate_id")
-    return list(User.objects.filter(Q(pk__in=holders) | Q(pk__in=delegates), is_active=True))
+    people = Q(pk__in=holders)
+    tenant_id = Position.objects.filter(pk=ids[0]).values_list("tenant_id", flat=True).first()
+    if level is None or reach_for(tenant_id)[level].delegates:
+        delegates = Delegation.objects.filter(
+            position_id__in=ids, start_date__lte=today, end_date__gte=today
+        ).values("delegate_id")
+        people |= Q(pk__in=delegates)
+    return list(User.objects.filter(people, is_active=True))
 
 
 def _delivery_handlers(delivery: Delivery) -> list[User]:
@@ -196,39 +194,54 @@ def _delivery_handlers(delivery: Delivery) -> list[User]:
 
 
 def _handlers_by_delivery(deliveries: list[Delivery]) -> dict[int, list[User]]:
-    """Who handles each delivery: the addressed position's holders and delegates, or else the
-    unit head's and the unit's registry clerks; four queries however many deliveries."""
+    """Who is told of each delivery: the addressed post's holders (and delegates), or else the
+    unit head's and the unit's registry clerks, as far as the delivery's level reaches
+    (`workflows.reach`); four queries however many deliveries."""
     today = timezone.localdate()
+    reach = {tenant_id: reach_for(tenant_id) for tenant_id in {d.tenant_id for d in deliveries}}
     open_units = {d.unit_id for d in deliveries if not d.position_id}
     heads: dict[int, list[int]] = defaultdict(list)
     for unit_id, pk in Position.objects.filter(
         unit_id__in=open_units, is_head=True, is_active=True
     ).values_list("unit_id", "pk"):
         heads[unit_id].append(pk)
+
+    def reaches(d: Delivery) -> Reach:
+        return reach[d.tenant_id][d.security]
+
     positions = {
-        d.pk: [d.position_id] if d.position_id else heads.get(d.unit_id, []) for d in deliveries
+        d.pk: [d.position_id]
+        if d.position_id
+        else (heads.get(d.unit_id, []) if reaches(d).unit_head else [])
+        for d in deliveries
     }
     wanted = {p for ids in positions.values() for p in ids}
-    people: dict[int, set[int]] = defaultdict(set)
+    holders: dict[int, set[int]] = defaultdict(set)
     for position_id, user_id in (
         Assignment.objects.current(today)
         .filter(position_id__in=wanted)
         .values_list("position_id", "user_id")
     ):
-        people[position_id].add(user_id)
+        holders[position_id].add(user_id)
+    delegates: dict[int, set[int]] = defaultdict(set)
     for position_id, user_id in Delegation.objects.filter(
         position_id__in=wanted, start_date__lte=today, end_date__gte=today
     ).values_list("position_id", "delegate_id"):
-        people[position_id].add(user_id)
+        delegates[position_id].add(user_id)
     clerks: dict[int, set[int]] = defaultdict(set)
     for unit_id, user_id in UnitRole.objects.filter(
         unit_id__in=open_units, kind=RoleKind.REGISTRY_CLERK
     ).values_list("unit_id", "user_id"):
         clerks[unit_id].add(user_id)
-    ids = {d.pk: set().union(*(people[p] for p in positions[d.pk])) for d in deliveries}
+    ids: dict[int, set[int]] = {}
     for d in deliveries:
-        if not d.position_id:
-            ids[d.pk] |= clerks[d.unit_id]
+        r = reaches(d)
+        people = set().union(*(holders[p] for p in positions[d.pk]))
+        if r.delegates:
+            people |= set().union(*(delegates[p] for p in positions[d.pk]))
+        if not d.position_id and RoleKind.REGISTRY_CLERK in r.roles:
+            people |= clerks[d.unit_id]
+        ids[d.pk] = people
     users = User.objects.filter(is_active=True).in_bulk({u for v in ids.values() for u in v})
     return {pk: [users[u] for u in sorted(v) if u in users] for pk, v in ids.items()}
 
@@ -310,31 +323,10 @@ def letter_types_ensure_defaults(tenant: Tenant) -> int:
     return made
 
 
-def signer_allowed(letter_type: LetterType, position: Position) -> bool:
-    """Whether a position may sign letters of a type, by the type's rule."""
-    if not position.is_active or position.tenant_id != letter_type.tenant_id:
-        return False
-    if letter_type.signer_position_codes:
-        return position.code in letter_type.signer_position_codes
-    unit = position.unit
-    match letter_type.signer_rule:
-        case SignerRule.ANY_SIGNER:
-            return position.can_sign or position.is_head
-        case SignerRule.UNIT_HEAD:
-            return position.is_head
-        case SignerRule.OPD_HEAD:
-            return position.is_head and (unit.depth == 1 or unit.kind in OPD_KINDS)
-        case SignerRule.REGIONAL:
-            return position.is_head and (
-                unit.depth == 1 or (unit.depth == 2 and unit.kind == UnitKind.SECRETARIAT)
-            )
-    return False
-
-
 def signer_propose(*, letter_type: LetterType, unit: Unit) -> Position | None:
     """The nearest head up the tree from the drafter's unit who may sign this type."""
     for head in unit_ancestor_heads(unit):
-        if signer_allowed(letter_type, head):
+        if policy.signer_allowed(letter_type, head):
             return head
     return None
 
@@ -412,7 +404,9 @@ def _fields_check(letter: Letter) -> None:
     letter.body = body_sanitize(letter.body)
     if letter.letter_type.tenant_id != letter.tenant_id or not letter.letter_type.is_active:
         raise ValidationError({"letter_type": _("Unknown letter type.")})
-    if letter.signer_position_id and not signer_allowed(letter.letter_type, letter.signer_position):
+    if letter.signer_position_id and not policy.signer_allowed(
+        letter.letter_type, letter.signer_position
+    ):
         raise ValidationError(
             {"signer_position": _("%(pos)s may not sign a %(type)s.")
              % {"pos": letter.signer_position, "type": letter.letter_type.name}}
@@ -599,10 +593,11 @@ def letter_submit(
         if pos.tenant_id != letter.tenant_id or not pos.is_active:
             raise ValidationError({"route": _("Unknown position.")})
     for pos in signers:
-        if not signer_allowed(letter.letter_type, pos):
+        if not policy.signer_allowed(letter.letter_type, pos):
             raise ValidationError({"signers": _("%s may not sign this letter.") % pos})
     if len({p.pk for p in [*route, *signers]}) != len(route) + len(signers):
         raise ValidationError({"route": _("A position appears twice in the route.")})
+    _route_check(letter, route, signers)
     if letter.letter_type.creates_event and letter.event_start is None:
         # Its event is made from these fields when it is sent: an invitation without a day
         # and time would reach every calendar as nothing.
@@ -622,6 +617,28 @@ def letter_submit(
     _log(letter, tenant_id=letter.tenant_id, action="letter.submitted", source=source, by=by)
     _notify_step(letter, steps[0])
     return letter
+
+
+def _route_check(letter: Letter, route: list[Position], signers: list[Position]) -> None:
+    """Nobody reviews their own letter: the paraf chain never holds a post of the drafter, and
+    a letter goes straight to its signer only where its type allows it, to a signer who is
+    not the drafter. Raises ValidationError."""
+    if not signers:
+        raise ValidationError({"signers": _("Choose who signs this letter.")})
+    mine = set(held_position_ids(letter.drafter).values_list("position_id", flat=True))
+    if any(p.pk in mine for p in route):
+        raise ValidationError(
+            {"route": _("You cannot review (paraf) your own letter: choose another reviewer.")}
+        )
+    if route:
+        return
+    if not letter.letter_type.direct_to_signer:
+        message = _("%(type)s needs at least one reviewer (paraf) before it is signed.")
+        raise ValidationError({"route": message % {"type": letter.letter_type.name}})
+    if any(p.pk in mine for p in signers):
+        raise ValidationError(
+            {"signers": _("A letter without a reviewer cannot be signed by its own drafter.")}
+        )
 
 
 def _notify_step(letter: Letter, step: ReviewStep) -> None:
@@ -836,7 +853,9 @@ def letter_sign_request(
         raise TransitionNotAllowed(_("This letter is not waiting for a signature."))
     if not policy.can_sign_letter(by, letter):
         raise PermissionDenied
-    if needs_second_factor(by) and not second_factor:
+    # Whoever signs has verified a second factor in this session (or with this request's
+    # code): the signing rule that lets them sign is the rule that makes them need one.
+    if not second_factor:
         raise SecondFactorRequired(
             _("Signing needs two-step verification: confirm the code from your authenticator.")
         )
@@ -1016,7 +1035,8 @@ def letter_retract(*, letter: Letter, by: User, reason: str) -> Letter:
             _log(d, tenant_id=d.tenant_id, action="delivery.retracted", source=d_source, by=by)
         handlers += _delivery_handlers(d)
     handlers += position_users(
-        Disposition.objects.filter(letter=letter).values_list("to_position_id", flat=True)
+        Disposition.objects.filter(letter=letter).values_list("to_position_id", flat=True),
+        level=letter.security,
     )
     _log(
         letter,
@@ -1253,7 +1273,7 @@ def disposition_create(
             _disposition_issued(d, by)
     else:
         notify(
-            position_users([issued_as.pk]),
+            position_users([issued_as.pk], level=delivery.security),
             Kind.DISPOSITION_RECEIVED,
             delivery,
             text=_("Disposition prepared for you to confirm: %(s)s")
@@ -1276,7 +1296,7 @@ def _delivery_start(delivery: Delivery, by: User, position: Position) -> None:
 def _disposition_issued(d: Disposition, by: User) -> None:
     letter = d.letter
     notify(
-        position_users([d.to_position_id]),
+        position_users([d.to_position_id], level=d.delivery.security),
         Kind.DISPOSITION_RECEIVED,
         d,
         text=_("Disposition: %(s)s") % {"s": notice_subject(letter)},
@@ -1330,7 +1350,7 @@ def disposition_report(
          source=source, by=by, position=disposition.to_position, note=text)  # fmt: skip
     issuer = [disposition.issued_by] if disposition.issued_by else []
     notify(
-        issuer or position_users([disposition.issued_as_id]),
+        issuer or position_users([disposition.issued_as_id], level=disposition.delivery.security),
         Kind.DISPOSITION_REPORTED,
         disposition,
         text=_("Reported: %(s)s") % {"s": notice_subject(disposition.letter)},
@@ -1385,7 +1405,7 @@ def disposition_due_notify(*, now: dt.datetime | None = None) -> int:
                     if not claimed:
                         continue
                     notify(
-                        position_users([d.to_position_id]),
+                        position_users([d.to_position_id], level=d.delivery.security),
                         kind,
                         d,
                         text=text

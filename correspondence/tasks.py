@@ -57,9 +57,20 @@ def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
 
 
 @task
-def letter_archive(letter_id: int) -> int:
-    """File a finished letter in the archive (once); returns the record's id."""
-    from .archiving import letter_file
+def letter_archive(letter_id: int) -> list[int]:
+    """File a finished letter in the archive, each side its own record (once); returns the
+    records' ids."""
+    from .archiving import letter_files_all
     from .models import Letter
 
-    return letter_file(Letter.objects.get(pk=letter_id)).pk
+    return [r.pk for r in letter_files_all(Letter.objects.get(pk=letter_id))]
+
+
+@task
+def delivery_archive(delivery_id: int) -> int | None:
+    """File a finished delivery as its receiving unit's record (once); returns its id."""
+    from .archiving import delivery_file
+    from .models import Delivery
+
+    record = delivery_file(Delivery.objects.get(pk=delivery_id))
+    return record.pk if record else None

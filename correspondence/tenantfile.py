@@ -22,6 +22,7 @@ class LetterTypeEntry(Strict):
     signer_positions: list[str] = []
     creates_event: bool = False
     multiple_signers: bool = False
+    direct_to_signer: bool = False
     active: bool = True
 
     @field_validator("number_pattern")
@@ -62,6 +63,7 @@ def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[
                 "signer_position_codes": e.signer_positions,
                 "creates_event": e.creates_event,
                 "multiple_signers": e.multiple_signers,
+                "direct_to_signer": e.direct_to_signer,
                 "is_active": e.active,
                 "sort_order": 200 + order,
             },

@@ -251,7 +251,9 @@ def letter_detail(request, pk):
                 "event_location": letter.event_location,
             }
         ),
-        "archived": hooks.archived_record(letter) if letter.closed_at or letter.sent_at else None,
+        "archived": (
+            hooks.archived_record(letter, user) if letter.closed_at or letter.sent_at else None
+        ),
         **selectors.letter_page(user, letter),
     }
     if context["can"]["access_log"]:

@@ -3,6 +3,8 @@ objects it watches (after the owning app's access check)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -22,19 +24,28 @@ CLOSE_FORBIDDEN = 4403
 MAX_WATCHED = 20
 
 
-def _host(scope) -> str:
+def _header(scope, wanted: bytes) -> str:
     for name, value in scope.get("headers", []):
-        if name == b"host":
+        if name == wanted:
             return value.decode("latin-1")
     return ""
 
 
+def _tenant_of(host: str):
+    return tenant_for_host(host) or tenant_by_slug(settings.NASKAH_DEFAULT_TENANT)
+
+
 @database_sync_to_async
-def _admit(user, host: str, session) -> int | None:
-    """The user's unread count when they may connect on this host, else None (one trip to the
-    sync thread: a thousand phones reconnecting at once queue there)."""
-    tenant = tenant_for_host(host) or tenant_by_slug(settings.NASKAH_DEFAULT_TENANT)
+def _admit(user, host: str, origin: str, session) -> int | None:
+    """The user's unread count when they may connect on this host from this page, else None
+    (one trip to the sync thread: a thousand phones reconnecting at once queue there). The
+    page (Origin) must be of the same tenant as the socket's host: another tenant's page,
+    though on a host this deployment serves, is refused."""
+    tenant = _tenant_of(host)
     if tenant is None or not can_login_to_tenant(user, tenant):
+        return None
+    origin_host = urlsplit(origin).netloc if origin else ""
+    if not origin_host or _tenant_of(origin_host) != tenant:
         return None
     if needs_second_factor(user) and not (session and session.get(DEVICE_ID_SESSION_KEY)):
         return None  # a signer's or admin's session is not verified yet
@@ -56,7 +67,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        unread = await _admit(user, _host(self.scope), self.scope.get("session"))
+        unread = await _admit(
+            user,
+            _header(self.scope, b"host"),
+            _header(self.scope, b"origin"),
+            self.scope.get("session"),
+        )
         if unread is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -6,7 +6,7 @@ from treebeard.mp_tree import MP_Node
 
 from .choices import AssignmentKind, RoleKind, TimeZone, UnitKind
 from .querysets import AssignmentQuerySet, TenantQuerySet, UnitManager
-from .validators import hex_colour, validate_nik, validate_nip
+from .validators import hex_colour, validate_echelon, validate_nik, validate_nip
 
 
 class Tenant(models.Model):
@@ -153,6 +153,10 @@ class Position(models.Model):
     title = models.CharField(_("title"), max_length=200)
     is_head = models.BooleanField(_("heads the unit"), default=False)
     can_sign = models.BooleanField(_("may sign letters"), default=False)
+    # Eselon (I.a ... V.a): the tenant's access rules may name echelons (workflows.reach).
+    echelon = models.CharField(
+        _("echelon"), max_length=8, blank=True, validators=[validate_echelon]
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 

@@ -224,6 +224,7 @@ def _load_positions(
             "title": pos.title,
             "is_head": pos.head,
             "can_sign": pos.signer,
+            "echelon": pos.echelon,
             "sort_order": pos.order,
             "is_active": True,
         }

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .choices import AssignmentKind, RoleKind, TimeZone, UnitKind
+from .validators import ECHELON
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -65,6 +66,7 @@ class PositionEntry(Strict):
     title: str = Field(min_length=1, max_length=200)
     head: bool = False
     signer: bool = False
+    echelon: str = Field(default="", pattern=r"^$|" + ECHELON)
     order: int = Field(default=100, ge=0, le=32767)
 
 

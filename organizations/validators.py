@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a5f7a."))
+ECHELON = r"^(I|II|III|IV|V)(\.[ab])?$"
+validate_echelon = RegexValidator(ECHELON, _("Use an echelon like II, III.a or IV.b."))
 
 
 def _is_date(year: int, month: int, day: int) -> bool:

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from organizations.models import Assignment, User
+from organizations.permissions import can_login_to_tenant
 
 from .choices import BookingState, EventState, Rsvp
 from .models import Attendee, CalendarFeed, Event, Room, RoomBooking
@@ -207,8 +208,9 @@ def busy_positions(
     return dict(found)
 
 
-def feed_user(token: str) -> User | None:
-    """The user of a live feed token, or None."""
+def feed_user(token: str, *, tenant) -> User | None:
+    """The user of a live feed token asked for on a host of the user's own tenant, or None
+    (a token works on its tenant's hosts only, as API tokens do)."""
     from .services import feed_token_hash
 
     feed = (
@@ -216,7 +218,7 @@ def feed_user(token: str) -> User | None:
         .select_related("user__tenant")
         .first()
     )
-    if feed is None or not feed.user.is_active:
+    if feed is None or not can_login_to_tenant(feed.user, tenant):
         return None
     if feed.last_used_at is None or timezone.now() - feed.last_used_at > dt.timedelta(hours=1):
         CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())

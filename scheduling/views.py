@@ -270,7 +270,7 @@ def feed_manage(request):
 @never_cache
 def feed(request, token):
     """The private subscription feed: the token is the credential, a revoked one is a 404."""
-    user = selectors.feed_user(token)
+    user = selectors.feed_user(token, tenant=getattr(request, "tenant", None))
     if user is None:
         raise Http404
     body = ical.feed_ics(

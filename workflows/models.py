@@ -8,6 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choices import SecurityLevel
+
 
 class TransitionLog(models.Model):
     """One transition of one document.
@@ -117,3 +119,50 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecurityReach(models.Model):
+    """Who, besides the addressed post's holder and named disposition assignees, reads a
+    document of one security level in the unit it reaches (SKKAAD, tenant data). A level a
+    tenant does not set follows `workflows.reach.DEFAULT_REACH`."""
+
+    tenant = models.ForeignKey("organizations.Tenant", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("security level"), max_length=16, choices=SecurityLevel.choices)
+    unit_head = models.BooleanField(
+        _("the unit's head"),
+        default=True,
+        help_text=_("The head of the receiving unit reads it, whichever post in it is named."),
+    )
+    delegates = models.BooleanField(
+        _("inbox delegates"),
+        default=True,
+        help_text=_("Whoever a head's or addressee's inbox is delegated to reads it."),
+    )
+    roles = models.JSONField(
+        _("unit roles"),
+        default=list,
+        blank=True,
+        help_text=_("Roles in the receiving unit that read it (registry_clerk, secretary)."),
+    )
+    position_codes = models.JSONField(
+        _("posts"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of posts that read it in their unit and the units above."),
+    )
+    echelons = models.JSONField(
+        _("echelons"),
+        default=list,
+        blank=True,
+        help_text=_("Echelons (II, III.a, ...) whose posts read it in their unit and above."),
+    )
+
+    class Meta:
+        verbose_name = _("security level reach")
+        verbose_name_plural = _("security level reach")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "level"], name="securityreach_one_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_level_display()

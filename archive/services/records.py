@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from naskah.uploads import stored_name, upload_inspect
 
-from ..choices import FileKind, Medium, TextState
+from ..choices import FileKind, Medium, RecordState, TextState
 from ..models import CaseFile, Classification, Record, RecordFile, add_years
 from ..permissions import can_edit_record, can_file_record, is_archivist
 from . import text
@@ -33,6 +33,11 @@ class FileSpec:
     content: bytes
     content_type: str
     kind: str = FileKind.ATTACHMENT
+
+
+def sha256_of(content: bytes) -> str:
+    """The hash a record file of this content is kept under."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def retention_dates(classification: Classification, document_date: dt.date) -> tuple:
@@ -65,7 +70,7 @@ def file_plan_in_use(tenant_id: int) -> bool:
 def _add_files(record: Record, specs: list[FileSpec]) -> list[RecordFile]:
     made = []
     for spec in specs:
-        digest = hashlib.sha256(spec.content).hexdigest()
+        digest = sha256_of(spec.content)
         ext = spec.name.rsplit(".", 1)[-1].lower() if "." in spec.name else "bin"
         row = RecordFile(record=record, kind=spec.kind, name=spec.name[-200:],
                          content_type=spec.content_type, size=len(spec.content), sha256=digest)  # fmt: skip
@@ -146,6 +151,48 @@ def record_file_from_source(
     log(record, action="record.filed", by=by, target=record.state,
         note=f"{ct.app_label}.{ct.model}:{source.pk}")  # fmt: skip
     transaction.on_commit(lambda: _queue_text(made))
+    return record
+
+
+@transaction.atomic
+def record_files_regenerate(
+    *, record: Record, kinds: list[str], files: list[FileSpec], by=None, note: str = ""
+) -> list[RecordFile]:
+    """Replace the files of these kinds that another app generated for its record (a trail,
+    a sheet) with new ones; the old files are deleted, their rows too (they were derived,
+    never the record itself). For correcting what a source filed. Raises ValidationError for
+    a record no longer kept."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if record.state not in RecordState.held():
+        raise ValidationError(_("This record is no longer kept."))
+    gone = list(record.files.filter(kind__in=kinds))
+    for row in gone:
+        if row.file:
+            row.file.delete(save=False)
+        row.delete()
+    made = _add_files(record, files)
+    text.record_text_refresh(record.pk)
+    changes = [f"-{r.name}" for r in gone] + [f"+{r.name}" for r in made]
+    log(record, action="record.files_regenerated", by=by, note=note or ", ".join(changes))
+    transaction.on_commit(lambda: _queue_text(made))
+    return made
+
+
+@transaction.atomic
+def record_source_move(*, record: Record, source, by=None, **fields) -> Record:
+    """Point a record at another document of its source app (and correct the fields given:
+    unit, security, ...), when that app's notion of what the record stands for changed."""
+    ct = ContentType.objects.get_for_model(source, for_concrete_model=False)
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if source.tenant_id != record.tenant_id:
+        raise PermissionDenied
+    before = f"{record.source_type.app_label}.{record.source_type.model}:{record.source_id}"
+    record.source_type, record.source_id = ct, source.pk
+    for key, value in fields.items():
+        setattr(record, key, value)
+    record.save()
+    after = f"{ct.app_label}.{ct.model}:{source.pk}"
+    log(record, action="record.source_moved", by=by, source=before, target=after)
     return record
 
 

@@ -92,8 +92,8 @@ def files_text_extract(file_ids: list[int]) -> int:
     file (text_state FAILED, text_error) and never raise."""
     from django.db import transaction
 
-    from ..choices import RecordState, TextState
-    from ..models import Record, RecordFile
+    from ..choices import TextState
+    from ..models import RecordFile
 
     done = 0
     records: set[int] = set()
@@ -109,16 +109,32 @@ def files_text_extract(file_ids: list[int]) -> int:
         records.add(row.record_id)
         done += state == TextState.DONE
     for record_id in sorted(records):
-        with transaction.atomic():
-            record = (Record.objects.select_for_update().filter(pk=record_id,
-                      state__in=RecordState.held()).first())  # fmt: skip
-            if record is None:  # destroyed meanwhile: its text stays erased
-                continue
-            texts = (record.files.filter(text_state=TextState.DONE, deleted_at__isnull=True)
-                     .order_by("pk").values_list("text", flat=True))  # fmt: skip
-            joined = "\n\n".join(t for t in texts if t)[:MAX_CHARS]
-            Record.objects.filter(pk=record_id).update(attachment_text=joined)
+        record_text_refresh(record_id)
     return done
+
+
+def record_text_refresh(record_id: int) -> None:
+    """Rebuild a kept record's attachment text (its search text) from its files' text."""
+    from django.db import transaction
+
+    from ..choices import RecordState, TextState
+    from ..models import Record
+
+    with transaction.atomic():
+        record = (
+            Record.objects.select_for_update()
+            .filter(pk=record_id, state__in=RecordState.held())
+            .first()
+        )
+        if record is None:  # destroyed meanwhile: its text stays erased
+            return
+        texts = (
+            record.files.filter(text_state=TextState.DONE, deleted_at__isnull=True)
+            .order_by("pk")
+            .values_list("text", flat=True)
+        )
+        joined = "\n\n".join(t for t in texts if t)[:MAX_CHARS]
+        Record.objects.filter(pk=record_id).update(attachment_text=joined)
 
 
 def main() -> int:

@@ -43,7 +43,9 @@ def _recipients(user, rows: list[dict]) -> list[svc.RecipientInput]:
         return found
 
     units = lookup(Unit.objects.filter(tenant__is_active=True), "unit")
-    positions = lookup(Position.objects.all(), "position")
+    # Posts are addressed in the sender's own government only (a unit of another government
+    # is addressed as a unit): a foreign post's id answers as an unknown one, naming nothing.
+    positions = lookup(Position.objects.filter(tenant_id=user.tenant_id), "position")
     addresses = lookup(AddressBookEntry.objects.filter(tenant_id=user.tenant_id), "address")
     return [
         svc.RecipientInput(

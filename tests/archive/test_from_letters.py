@@ -14,7 +14,7 @@ from archive.choices import FileKind, RecordState
 from archive.models import Classification, Record
 from archive.selectors import record_for_source
 from correspondence import services as svc
-from correspondence.archiving import letter_file
+from correspondence.archiving import delivery_file, letter_file
 from correspondence.hooks import classification_known
 from tests.conftest import client_for
 from tests.correspondence.helpers import delivery_to, sent
@@ -30,44 +30,64 @@ def setup(world):
     return world
 
 
-def test_last_delivery_done_files_the_letter_with_all_its_parts(
-    setup, django_capture_on_commit_callbacks
-):
+def _text(row) -> str:
+    data = row.file.open("rb").read()
+    if row.content_type == "application/pdf":  # words wrap in table cells: one space each
+        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    return data.decode()
+
+
+def test_each_side_files_its_own_record(setup, django_capture_on_commit_callbacks):
     # GIVEN a signed letter to two OPDs, with a disposition in one of them
     w = setup
     letter = sent(w, to=("bappeda", "dinkes"), classification_code="000.1")
     # (and the code has since been retired from the file plan)
     Classification.objects.filter(tenant=w.tenant, code="000.1").update(is_active=False)
-    # WHEN both deliveries are finished
     heads = {"bappeda": w.bappeda_head, "dinkes": w.dinkes_head}
     for head in heads.values():
         svc.letter_opened(letter=letter, by=head)
+    bappeda, dinkes = delivery_to(letter, w, "bappeda"), delivery_to(letter, w, "dinkes")
+    # WHEN Bappeda dispositions and finishes its delivery
     with django_capture_on_commit_callbacks(execute=True):
-        svc.disposition_create(delivery=delivery_to(letter, w, "bappeda"), by=w.bappeda_head,
+        svc.disposition_create(delivery=bappeda, by=w.bappeda_head,
                                to_positions=[w.positions["perencana"]], instructions=["pelajari"],
-                               note="Pelajari")  # fmt: skip
-        svc.delivery_finish(delivery=delivery_to(letter, w, "bappeda"), by=heads["bappeda"])
-        assert record_for_source(letter) is None  # one still open
+                               note="Catatan internal Bappeda")  # fmt: skip
+        svc.delivery_finish(delivery=bappeda, by=heads["bappeda"])
+    # THEN Bappeda's own record is filed, the sender's waits for Dinkes
+    received = record_for_source(bappeda)
+    assert received is not None and record_for_source(letter) is None
     with django_capture_on_commit_callbacks(execute=True):
-        svc.delivery_finish(delivery=delivery_to(letter, w, "dinkes"), by=heads["dinkes"])
-    # THEN it is a record under the nearest known code, with every part
-    record = record_for_source(letter)
-    assert record is not None and record.state == RecordState.ACTIVE
-    assert record.classification.code == "000"  # the nearest code still in the plan
-    assert "000.1" in record.description
-    assert record.number == letter.number and record.unit == w.units["kominfo"]
-    kinds = sorted(record.files.values_list("kind", flat=True))
-    assert kinds == sorted([FileKind.MAIN, FileKind.DISPOSITION, FileKind.AUDIT])
-    main = record.files.get(kind=FileKind.MAIN)
-    assert main.sha256 == letter.pdf_sha256
-    sheet = record.files.get(kind=FileKind.DISPOSITION)
-    assert "LEMBAR DISPOSISI" in PdfReader(sheet.file.open("rb")).pages[0].extract_text()
-    audit = list(
-        csv.reader(io.StringIO(record.files.get(kind=FileKind.AUDIT).file.read().decode()))
+        svc.delivery_finish(delivery=dinkes, by=heads["dinkes"])
+    sender = record_for_source(letter)
+    assert sender is not None and sender.state == RecordState.ACTIVE
+    assert sender.classification.code == "000"  # the nearest code still in the plan
+    assert "000.1" in sender.description
+    assert sender.number == letter.number and sender.unit == w.units["kominfo"]
+    # the sender's record: the letter and the sender's trail, no unit's dispositions
+    assert sorted(sender.files.values_list("kind", flat=True)) == sorted(
+        [FileKind.MAIN, FileKind.AUDIT]
     )
+    assert sender.files.get(kind=FileKind.MAIN).sha256 == letter.pdf_sha256
+    audit = list(csv.reader(io.StringIO(_text(sender.files.get(kind=FileKind.AUDIT)))))
     actions = [row[2] for row in audit[1:]]
     assert "letter.sent" in actions and "delivery.done" in actions
-    assert record.thread_key == f"letter:{letter.pk}"
+    assert not any(a.startswith("disposition.") for a in actions)
+    assert sender.thread_key == f"letter:{letter.pk}"
+    # Bappeda's record: the letter with its own agenda, sheet and trail
+    assert received.unit == w.units["bappeda"] and received.number == letter.number
+    assert bappeda.agenda_number in received.description
+    kinds = sorted(received.files.values_list("kind", flat=True))
+    assert kinds == sorted([FileKind.MAIN, FileKind.DISPOSITION, FileKind.AUDIT])
+    sheet = _text(received.files.get(kind=FileKind.DISPOSITION))
+    assert "LEMBAR DISPOSISI" in sheet and "Catatan internal Bappeda" in sheet
+    assert bappeda.agenda_number in sheet
+    assert "Catatan internal Bappeda" in _text(received.files.get(kind=FileKind.AUDIT))
+    # Dinkes's record and the sender's hold no word of Bappeda's note
+    other = record_for_source(dinkes)
+    for record in (sender, other):
+        for row in record.files.all():
+            assert "Catatan internal Bappeda" not in _text(row), row.name
+            assert bappeda.agenda_number not in _text(row), row.name
 
 
 def test_filing_twice_makes_one_record(setup):
@@ -75,7 +95,11 @@ def test_filing_twice_makes_one_record(setup):
     letter = sent(w)
     first = letter_file(letter)
     assert letter_file(letter).pk == first.pk
-    assert Record.objects.filter(source_id=letter.pk).count() == 1
+    assert Record.objects.filter(source_type__model="letter", source_id=letter.pk).count() == 1
+    delivery = delivery_to(letter, w, "bappeda")
+    svc.letter_opened(letter=letter, by=w.bappeda_head)
+    svc.delivery_finish(delivery=delivery, by=w.bappeda_head)
+    assert delivery_file(delivery).pk == delivery_file(delivery).pk
 
 
 def test_the_sender_closes_the_letter(setup, django_capture_on_commit_callbacks):
@@ -108,18 +132,29 @@ def test_a_reply_is_proposed_into_the_thread_case_file(setup):
     assert thread_case_file(filed) is None
 
 
+# The sender's record is open to the sending side; Bappeda's to whoever reads Bappeda's
+# delivery. Every archivist of the records unit opens both.
 @pytest.mark.parametrize(
-    ("who", "sees"),
-    [("drafter", True), ("head", True), ("bappeda_head", True), ("archivist", True),
-     ("outsider", False), ("foreigner", False)],
+    ("who", "sender", "receiver"),
+    [("drafter", True, False), ("head", True, False), ("reviewer", True, False),
+     ("bappeda_head", False, True), ("bappeda_clerk", False, True),
+     ("bappeda_staff", False, True), ("archivist", True, True),
+     ("outsider", False, False), ("dinkes_head", False, False), ("foreigner", False, False)],
 )  # fmt: skip
-def test_record_access_follows_the_letter(setup, who, sees):
+def test_record_access_follows_its_side(setup, who, sender, receiver):
     w = setup
-    record = letter_file(sent(w, to=("bappeda",)))
+    letter = sent(w, to=("bappeda", "dinkes"))
+    delivery = delivery_to(letter, w, "bappeda")
+    svc.disposition_create(delivery=delivery, by=w.bappeda_head, instructions=["pelajari"],
+                           to_positions=[w.positions["perencana"]])  # fmt: skip
+    svc.delivery_finish(delivery=delivery, by=w.bappeda_head)
+    records = {"sender": letter_file(letter), "receiver": delivery_file(delivery)}
     user = getattr(w, who)
-    assert Record.objects.visible_to(user).filter(pk=record.pk).exists() is sees
-    status = client_for(user).get(f"/archive/records/{record.pk}/").status_code
-    assert status == (200 if sees else 404)
+    for side, sees in (("sender", sender), ("receiver", receiver)):
+        record = records[side]
+        assert Record.objects.visible_to(user).filter(pk=record.pk).exists() is sees, side
+        status = client_for(user).get(f"/archive/records/{record.pk}/").status_code
+        assert status == (200 if sees else 404), side
 
 
 def test_classification_check_uses_the_file_plan(setup, world):

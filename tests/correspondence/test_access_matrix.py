@@ -5,6 +5,12 @@ Actions: L list (API letters list), O open (letter page), A download an attachme
 D disposition (the delivery to Bappeda, or further down for the assignee), C comment.
 The letter: drafted in Seksi Aptika, reviewed by the Kasi and the Kabid, signed by the head of
 Kominfo, sent to Bappeda (for Rahasia and above: addressed to the head of Bappeda).
+
+The four levels reach four different sets of people (the default reach, `workflows.reach`):
+Biasa the unit inbox (head, delegate, TU, agenda clerk); Terbatas without the agenda clerk;
+Rahasia only the addressed post and whoever its inbox is delegated to; Sangat Rahasia only the
+addressed post's holder. On the sending side the same reach applies to the unit's outbox.
+Named people (drafter, reviewers, signer, disposition assignee) read every level.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from django.urls import reverse
 from correspondence import permissions as policy
 from correspondence import services as svc
 from correspondence.models import Comment, Letter
-from organizations.services import assignment_create
+from organizations.choices import RoleKind
+from organizations.services import assignment_create, role_grant
 from tests.conftest import client_for
 from tests.factories import PositionFactory, UserFactory
 
@@ -32,11 +39,16 @@ drafter           in_review   LOA-C  LOA-C     LOA-C    LOA-C
 reviewer          in_review   LOA-C  LOA-C     LOA-C    LOA-C
 signer            in_review   -----  -----     -----    -----
 recipient_head    in_review   -----  -----     -----    -----
+sender_clerk      in_review   -----  -----     -----    -----
 drafter           sent        LOA-C  LOA-C     LOA-C    LOA-C
 reviewer          sent        LOA-C  LOA-C     LOA-C    LOA-C
 signer            sent        LOA-C  LOA-C     LOA-C    LOA-C
+sender_clerk      sent        LOA-C  -----     -----    -----
+sender_tu         sent        LOA-C  LOA-C     -----    -----
 recipient_head    sent        LOADC  LOADC     LOADC    LOADC
-agenda_clerk      sent        LOA-C  LOA-C     -----    -----
+delegate          sent        LOADC  LOADC     LOADC    -----
+recipient_tu      sent        LOA-C  LOA-C     -----    -----
+agenda_clerk      sent        LOA-C  -----     -----    -----
 unit_member       sent        -----  -----     -----    -----
 assignee          sent        LOADC  LOADC     LOADC    LOADC
 unrelated         sent        -----  -----     -----    -----
@@ -44,6 +56,13 @@ tenant_admin      sent        -----  -----     -----    -----
 foreign_user      sent        -----  -----     -----    -----
 anonymous         sent        -----  -----     -----    -----
 """
+
+
+def test_every_level_reaches_its_own_people():
+    """The matrix itself: no two levels give the same column (Terbatas is not Biasa)."""
+    lines = [line.split() for line in MATRIX.strip().splitlines()[1:]]
+    columns = [tuple(cells[i] for _role, _state, *cells in lines) for i in range(len(LEVELS))]
+    assert len(set(columns)) == len(LEVELS)
 
 
 def _rows():
@@ -61,9 +80,27 @@ def _build(world, state: str, level: str):
     member_pos = PositionFactory(unit=world.units["bappeda"], title="Analis Kebijakan")
     member = UserFactory(tenant=world.tenant, username="analis")
     assignment_create(user=member, position=member_pos, start_date=dt.date(2020, 1, 1))
+    # Bappeda's TU (secretary role) and the person the head's inbox is delegated to.
+    tu_pos = PositionFactory(unit=world.units["bappeda"], title="Kepala Subbagian Umum")
+    tu = UserFactory(tenant=world.tenant, username="tu_bappeda")
+    assignment_create(user=tu, position=tu_pos, start_date=dt.date(2020, 1, 1))
+    role_grant(user=tu, kind=RoleKind.SECRETARY, unit=world.units["bappeda"])
+    deputy_pos = PositionFactory(unit=world.units["bappeda"], title="Sekretaris Bappeda")
+    deputy = UserFactory(tenant=world.tenant, username="sekban")
+    assignment_create(user=deputy, position=deputy_pos, start_date=dt.date(2020, 1, 1))
+    # From yesterday: "today" differs by time zone (the tenant's WIB, a plain call's UTC).
+    today = svc.tenant_today(world.tenant)
+    svc.delegation_create(
+        by=world.bappeda_head,
+        delegate=deputy,
+        start_date=today - dt.timedelta(days=1),
+        end_date=today + dt.timedelta(days=30),
+        reason="dinas luar",
+    )
+    people = {"unit_member": member, "recipient_tu": tu, "delegate": deputy}
     if state == "in_review":
         svc.letter_submit(letter=letter, by=world.drafter)
-        return Letter.objects.get(pk=letter.pk), None, member
+        return Letter.objects.get(pk=letter.pk), None, people
     letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
     letter = svc.letter_send(letter=letter, by=world.head)
     delivery = delivery_to(letter, world, "bappeda")
@@ -73,17 +110,20 @@ def _build(world, state: str, level: str):
         to_positions=[world.positions["perencana"]],
         instructions=["tindak_lanjuti"],
     )
-    return letter, disposition, member
+    return letter, disposition, people
 
 
-def _user(world, role, member):
+def _user(world, role, people):
+    if role in people:
+        return people[role]
     return {
         "drafter": world.drafter,
         "reviewer": world.reviewer,
         "signer": world.head,
+        "sender_clerk": world.clerk,
+        "sender_tu": world.secretary,
         "recipient_head": world.bappeda_head,
         "agenda_clerk": world.bappeda_clerk,
-        "unit_member": member,
         "assignee": world.bappeda_staff,
         "unrelated": world.outsider,
         "tenant_admin": world.tenant_admin,
@@ -103,8 +143,8 @@ def _can_disposition(user, letter, disposition) -> bool:
 
 @pytest.mark.parametrize(("role", "state", "level", "cell"), list(_rows()))
 def test_policy(world, role, state, level, cell):
-    letter, disposition, member = _build(world, state, level)
-    user = _user(world, role, member)
+    letter, disposition, people = _build(world, state, level)
+    user = _user(world, role, people)
     att = letter.attachments.get()
     got = "".join(
         [
@@ -120,8 +160,8 @@ def test_policy(world, role, state, level, cell):
 
 @pytest.mark.parametrize(("role", "state", "level", "cell"), list(_rows()))
 def test_http(world, role, state, level, cell):
-    letter, disposition, member = _build(world, state, level)
-    user = _user(world, role, member)
+    letter, disposition, people = _build(world, state, level)
+    user = _user(world, role, people)
     client = client_for(None if role == "anonymous" else user, tenant=getattr(user, "tenant", None)
                         or world.tenant)  # fmt: skip
     att = letter.attachments.get()
@@ -158,12 +198,15 @@ def test_http(world, role, state, level, cell):
 
 
 # Bappeda's unit inbox (the delivery of the sent letter): who finds it there, by level. The
-# unit's head and registry clerk handle that inbox (the clerk not for Rahasia and above, which
-# are addressed to the head's post); the assignee finds it through their disposition.
+# unit's head, the head's delegate, its TU and its registry clerk work that inbox as far as
+# each level reaches (Rahasia and above are addressed to the head's post); the assignee finds
+# it through their disposition.
 UNIT_INBOX = """
 role              biasa  terbatas  rahasia  sangat_rahasia
 recipient_head    Y      Y         Y        Y
-agenda_clerk      Y      Y         -        -
+delegate          Y      Y         Y        -
+recipient_tu      Y      Y         -        -
+agenda_clerk      Y      -         -        -
 assignee          Y      Y         Y        Y
 unit_member       -      -         -        -
 drafter           -      -         -        -
@@ -185,13 +228,14 @@ def _inbox_rows():
 def test_unit_inbox(world, role, level, listed):
     from correspondence.selectors import inbox_counts, inbox_list
 
-    letter, _disposition, member = _build(world, "sent", level)
-    user = _user(world, role, member)
+    letter, _disposition, people = _build(world, "sent", level)
+    user = _user(world, role, people)
     rows = inbox_list(user, unit=world.units["bappeda"])
     found = [d.letter_id for d in rows]
     assert (letter.pk in found) is listed
     assert inbox_counts(rows)[0] == len(found)
-    if role in ("recipient_head", "agenda_clerk"):  # the inbox page of the unit they handle
+    if role in ("recipient_head", "agenda_clerk", "recipient_tu", "delegate"):
+        # the inbox page of the unit they work
         page = client_for(user).get(
             reverse("correspondence:inbox"), {"unit": world.units["bappeda"].pk}
         )

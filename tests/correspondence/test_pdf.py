@@ -282,11 +282,12 @@ def test_api_sign_requires_the_password(world, password, django_capture_on_commi
 
 
 def test_disposition_sheet(world):
+    due = svc.tenant_today(world.tenant) + dt.timedelta(days=10)  # from the clock, never past
     letter = sent(world, subject="Undangan rapat koordinasi")
     delivery = delivery_to(letter, world, "bappeda")
     svc.disposition_create(
         delivery=delivery, by=world.bappeda_head, to_positions=[world.positions["perencana"]],
-        instructions=["hadiri"], note="Wakili saya", due_date=dt.date(2026, 12, 1),
+        instructions=["hadiri"], note="Wakili saya", due_date=due,
     )  # fmt: skip
     response = client_for(world.bappeda_head).get(
         reverse("correspondence:disposition-sheet", args=[delivery.pk])
@@ -294,7 +295,7 @@ def test_disposition_sheet(world):
     assert response.status_code == 200
     text = " ".join(_text(response.content).split())
     assert "LEMBAR DISPOSISI" in text and delivery.agenda_number in text
-    assert "Hadiri/wakili" in text and "Wakili saya" in text and "01-12-2026" in text
+    assert "Hadiri/wakili" in text and "Wakili saya" in text and due.strftime("%d-%m-%Y") in text
     assert (
         client_for(world.outsider)
         .get(reverse("correspondence:disposition-sheet", args=[delivery.pk]))

@@ -96,13 +96,17 @@ def test_access_moves_with_the_assignment(world):
 # reads the server's date; noted as an open bug).
 @time_machine.travel(dt.datetime(2026, 11, 23, 5, tzinfo=dt.UTC), tick=False)
 def test_delegation_grants_until_it_ends(world):
-    letter = sent(world, security="sangat_rahasia")
+    letter = sent(world, security="rahasia")
+    top_secret = sent(world, security="sangat_rahasia")
     delegate = world.bappeda_clerk
     assert not policy.can_view_letter(delegate, letter)
+    today = svc.tenant_today(world.tenant)
     d = svc.delegation_create(
-        by=world.bappeda_head, delegate=delegate, start_date=dt.date.today(),
-        end_date=dt.date.today() + dt.timedelta(days=5), reason="cuti",
+        by=world.bappeda_head, delegate=delegate, start_date=today - dt.timedelta(days=1),
+        end_date=today + dt.timedelta(days=5), reason="cuti",
     )  # fmt: skip
+    # Sangat Rahasia stays with the addressed post's holder (the default reach).
+    assert not policy.can_view_letter(delegate, top_secret)
     delivery = delivery_to(letter, world, "bappeda")
     assert policy.can_view_letter(delegate, letter)
     (disp,) = svc.disposition_create(
