@@ -31,7 +31,7 @@ from .choices import (
     TransferKind,
     TransferState,
 )
-from .querysets import RecordQuerySet
+from .querysets import CaseFileQuerySet, RecordQuerySet
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -138,6 +138,8 @@ class CaseFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseFileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case file")

@@ -155,3 +155,21 @@ class RecordQuerySet(models.QuerySet):
         LegalHold = apps.get_model("archive", "LegalHold")
         held = LegalHold.records.through.objects.filter(legalhold__released_at__isnull=True)
         return self.exclude(pk__in=held.values("record_id"))
+
+
+class CaseFileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Case files (berkas) the user may see: those of the codes they are archivist of, and
+        those holding a record they may open (a berkas is never more visible than what it
+        holds: an empty one is its archivists' alone)."""
+        if _anonymous(user):
+            return self.none()
+        Record = apps.get_model("archive", "Record")
+        qs = self.filter(tenant_id=user.tenant_id)
+        scope = archivist_scope(user)
+        if scope == ALL:
+            return qs
+        held = (
+            Record.objects.visible_to(user).filter(case_file__isnull=False).values("case_file_id")
+        )
+        return qs.filter(Q(classification_id__in=scope or [0]) | Q(pk__in=held))

@@ -174,10 +174,10 @@ def file_plan(tenant) -> list[Classification]:
 
 
 def case_file_list(user, *, classification: str = "") -> QuerySet[CaseFile]:
-    """The tenant's case files with their item count and date range."""
+    """The case files the user may see, with their item count and date range."""
     from django.db.models import Max, Min
 
-    qs = CaseFile.objects.filter(tenant_id=user.tenant_id)
+    qs = CaseFile.objects.visible_to(user)
     if classification:
         qs = qs.filter(classification__code__startswith=classification)
     return (

@@ -15,7 +15,7 @@ from django.utils import timezone
 from naskah.memo import request_memo_put
 from notifications.kinds import Kind
 from organizations.access import access_remembered
-from organizations.models import Position, Unit, User
+from organizations.models import Assignment, Position, Unit, User
 from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
@@ -28,11 +28,12 @@ from .models import (
     DispositionInstruction,
     Letter,
     LetterType,
+    NumberReservation,
     Recipient,
     ReviewStep,
 )
+from .permissions import can_reserve_numbers, view_letter_key
 from .permissions import signer_positions as signing_posts
-from .permissions import view_letter_key
 from .querysets import (
     held_id_list,
     held_position_ids,
@@ -507,6 +508,21 @@ def delegations_of(user: User) -> QuerySet[Delegation]:
     )
 
 
+def reviewer_choices(letter: Letter) -> QuerySet[Position]:
+    """The posts a drafter may pick as reviewer (paraf) of a letter: held posts of the
+    tenant, never one of the drafter's own nor the signer's."""
+    today = timezone.localdate()
+    mine = held_position_ids(letter.drafter, today)
+    held = Assignment.objects.current(today).values("position_id")
+    return (
+        Position.objects.filter(tenant_id=letter.tenant_id, is_active=True, pk__in=held)
+        .exclude(pk__in=mine)
+        .exclude(pk=letter.signer_position_id)
+        .select_related("unit")
+        .order_by("unit__path", "sort_order")
+    )
+
+
 def signer_positions(user: User) -> QuerySet[Position]:
     """The posts that may sign some letter type of the user's tenant (the signing rule)."""
     return signing_posts(user.tenant_id).select_related("unit").order_by("unit__path")
@@ -536,3 +552,20 @@ def letter_as_minutes(user, ref: str) -> tuple[str, str] | None:
     letter = found[0]
     label = f"{letter.letter_type.name} {letter.number}: {letter.subject}".strip()
     return label[:200], reverse("correspondence:letter", args=[letter.pk])
+
+
+def reservation_for_user(user: User, pk) -> NumberReservation | None:
+    """A number reservation of a unit whose numbers the user may reserve (its clerk or TU);
+    another unit's, like another tenant's or a missing one, is None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    row = (
+        NumberReservation.objects.filter(tenant_id=user.tenant_id, pk=pk)
+        .select_related("unit")
+        .first()
+    )
+    if row is None or not can_reserve_numbers(user, row.unit):
+        return None
+    return row

@@ -218,6 +218,7 @@ def letter_detail(request, pk):
     letter = selectors.letter_get_for_user(user, pk)
     svc.letter_opened(letter=letter, by=user, **_client(request))
     step = policy.current_step(letter)
+    route = svc.route_propose(letter) if letter.state == "draft" else []
     context = {
         "letter": letter,
         "step": step,
@@ -239,7 +240,12 @@ def letter_detail(request, pk):
             "access_log": policy.can_view_access_log(user, letter) and letter.is_confidential,
             "dispatch": policy.can_dispatch_external(user, letter),
         },
-        "route": svc.route_propose(letter) if letter.state == "draft" else [],
+        "route": route,
+        "reviewer_choices": (
+            selectors.reviewer_choices(letter)
+            if letter.state == "draft" and not route and not letter.letter_type.direct_to_signer
+            else None
+        ),
         "note_form": NoteForm(),
         "sign_form": SignForm(),
         "attachment_form": AttachmentForm(),
@@ -269,8 +275,22 @@ def letter_detail(request, pk):
     return render(request, "correspondence/letter.html", context)
 
 
+def _chosen_route(letter, user, post) -> list | None:
+    """The reviewers the drafter picked on the page (when none was proposed), else None for
+    the proposed route."""
+    ids = [i for i in post.getlist("route") if i.isdigit()]
+    if not ids:
+        return None
+    chosen = selectors.reviewer_choices(letter).in_bulk([int(i) for i in ids])
+    if len(chosen) != len(set(ids)):
+        raise ValidationError({"route": _("Unknown reviewer.")})
+    return [chosen[int(i)] for i in dict.fromkeys(ids)]
+
+
 ACTIONS = {
-    "submit": lambda letter, user, post: svc.letter_submit(letter=letter, by=user),
+    "submit": lambda letter, user, post: svc.letter_submit(
+        letter=letter, by=user, route=_chosen_route(letter, user, post)
+    ),
     "approve": lambda letter, user, post: svc.letter_approve(
         letter=letter, by=user, note=post.get("note", "")
     ),
@@ -595,7 +615,7 @@ def reservations(request):
 
 @acts
 def reservation_action(request, pk, action):
-    row = NumberReservation.objects.filter(tenant_id=request.user.tenant_id, pk=pk).first()
+    row = selectors.reservation_for_user(request.user, pk)
     if row is None or action not in ("bind", "release"):
         raise Http404
     if action == "release":

@@ -195,6 +195,9 @@ AXES_VERBOSE = False
 # default) builds it without its non-key columns, which is all it needs there.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
 OTP_TOTP_ISSUER = lambda device: device.user.tenant.app_name if device.user.tenant_id else "Naskah"
+# The admin never shows a device's secret or QR code (its config views then refuse everyone
+# alike; without this they answered 500 for a missing id and 403 for another's device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

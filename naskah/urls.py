@@ -4,8 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from correspondence.views import verify as letter_verify
+from organizations.admin import admin_lock_platform_models
 
 from . import views
+
+admin_lock_platform_models()
 
 api_v1 = [
     path("", include("organizations.api.urls")),

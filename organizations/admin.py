@@ -182,3 +182,46 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
     exclude = ()
     list_filter = ("is_active",)
     filter_horizontal = ()
+
+
+class PlatformOnlyMixin:
+    """For the admin pages of tables no tenant owns (devices, lockout logs, task results,
+    groups): platform operators (superusers) only. Anyone else gets a 404 for every row,
+    existing or not, as for a missing one (Django's own pages answered 403 for a row that
+    exists and redirected for one that does not)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if not request.user.is_superuser:
+            raise Http404
+        return super().get_object(request, object_id, from_field)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+def admin_lock_platform_models(site: admin.AdminSite = admin.site) -> None:
+    """Make every admin registered by another package (not one of the tenant-scoped ones
+    above) a platform operators' page. Called once the URLconf loads, after every app has
+    registered its admin."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, TenantScopedAdmin | TenantAdmin | PlatformOnlyMixin):
+            continue
+        locked = type(
+            f"PlatformOnly{type(model_admin).__name__}",
+            (PlatformOnlyMixin, type(model_admin)),
+            {},
+        )
+        site.unregister(model)
+        site.register(model, locked)

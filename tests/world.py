@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from correspondence.permissions import signer_positions
 from correspondence.services import letter_types_ensure_defaults
 from correspondence.signing import certificate_issue
 from organizations.choices import AssignmentKind, RoleKind, UnitKind
-from organizations.models import Position, Tenant, Unit, User
+from organizations.models import Assignment, Position, Tenant, Unit, User
 from organizations.services import assignment_create, role_grant
 
 from .factories import PositionFactory, TenantFactory, UnitFactory, UserFactory
@@ -182,11 +183,11 @@ def build_world() -> World:
 
     for tenant in (medan, tangerang, samarinda):
         letter_types_ensure_defaults(tenant)
-    # Everyone who holds a signing post gets a certificate from their tenant's authority
-    # (ECDSA keys: issuing one takes about a millisecond).
-    signers = User.objects.filter(
-        assignments__position__can_sign=True, tenant__isnull=False
-    ).distinct()
-    for user in signers.select_related("tenant"):
-        certificate_issue(user)
+    # Everyone who holds a post the signing rule accepts gets a certificate from their
+    # tenant's authority (ECDSA keys: issuing one takes about a millisecond).
+    for tenant in (medan, tangerang, samarinda):
+        posts = signer_positions(tenant.pk)
+        holders = Assignment.objects.filter(position__in=posts).values("user_id")
+        for user in User.objects.filter(pk__in=holders).select_related("tenant"):
+            certificate_issue(user)
     return w

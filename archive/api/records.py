@@ -25,7 +25,6 @@ from workflows.selectors import transition_log_for
 
 from ..choices import Fate, FileKind, Medium, RecordState
 from ..models import CaseFile, Classification, Record, RecordFile
-from ..querysets import ALL, archivist_scope
 from ..services import records as svc
 
 # --- serializers (distinct names: they share one OpenAPI schema with every app) ---
@@ -325,13 +324,8 @@ class CaseFileViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        tenant_id = getattr(user, "tenant_id", None) or 0
         visible = Record.objects.visible_to(user)
-        qs = CaseFile.objects.filter(tenant_id=tenant_id)
-        scope = archivist_scope(user)
-        if scope != ALL:
-            held = visible.filter(case_file__isnull=False).values("case_file_id")
-            qs = qs.filter(Q(classification_id__in=scope or [0]) | Q(pk__in=held))
+        qs = CaseFile.objects.visible_to(user)
         return qs.select_related("classification", "unit").annotate(
             visible_records=Count("records", filter=Q(records__in=visible.values("pk")))
         )

@@ -3,9 +3,10 @@ through HTTP (page, API, file, edit, search). The expected table is written out 
 rule, not computed from the code under test.
 
 The rule: archivists of the record's classification (the records unit's covering the whole
-plan) see every level and edit; a record filed directly by a unit is open (biasa, terbatas)
-to the people of that unit and of the units under it, and confidential (rahasia, sangat
-rahasia) only to the unit's head; nobody of another unit or tenant sees it."""
+plan) see every level and edit; a record filed directly by a unit is open at Biasa to the
+people of that unit and of the units under it, at Terbatas only to the unit's head and those
+the tenant's reach of Terbatas names (by default its TU, the secretary role), and at Rahasia
+and Sangat Rahasia only to the unit's head; nobody of another unit or tenant sees it."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 LEVELS = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
 OPEN = {"biasa", "terbatas"}
+BIASA = {"biasa"}
 ALL = set(LEVELS)
 NONE: set[str] = set()
 
@@ -32,12 +34,12 @@ ROWS = {
     "code_archivist": (ALL, True),  # named archivist of 000.1 (a Bappeda planner)
     "other_code_archivist": (NONE, False),  # archivist of 800 only
     "head": (ALL, False),  # head of Kominfo, the creating unit
-    "secretary": (OPEN, False),  # Kominfo staff
-    "clerk": (OPEN, False),  # Kominfo's agenda clerk
-    "tenant_admin": (OPEN, False),  # administrator, holding a Kominfo post
-    "reviewer2": (OPEN, False),  # head of a bidang under Kominfo: not Kominfo's head
-    "reviewer": (OPEN, False),  # head of a seksi two levels under Kominfo
-    "drafter": (OPEN, False),  # staff of that seksi
+    "secretary": (OPEN, False),  # Kominfo's TU (secretary role): Terbatas reaches it
+    "clerk": (BIASA, False),  # Kominfo's agenda clerk
+    "tenant_admin": (BIASA, False),  # administrator, holding a Kominfo post
+    "reviewer2": (BIASA, False),  # head of a bidang under Kominfo: not Kominfo's head
+    "reviewer": (BIASA, False),  # head of a seksi two levels under Kominfo
+    "drafter": (BIASA, False),  # staff of that seksi
     "outsider": (NONE, False),  # Dinkes staff
     "dinkes_head": (NONE, False),  # head of another OPD
     "sekda": (NONE, False),  # the Sekda heads the secretariat, not the city

@@ -33,7 +33,9 @@ def setup(world):
 def _text(row) -> str:
     data = row.file.open("rb").read()
     if row.content_type == "application/pdf":  # words wrap in table cells: one space each
-        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+        return " ".join(
+            " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split()
+        )
     return data.decode()
 
 

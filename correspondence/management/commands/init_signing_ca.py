@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from correspondence.permissions import signer_positions
 from correspondence.signing import authority_ensure, certificate_issue
-from organizations.models import Tenant, User
+from organizations.models import Assignment, Tenant, User
 
 
 class Command(BaseCommand):
@@ -27,9 +28,13 @@ class Command(BaseCommand):
 
         for tenant in tenants:
             authority = authority_ensure(tenant)
+            # Whoever holds a post that the signing rule accepts (definitive or acting).
+            holders = Assignment.objects.current(timezone.localdate()).filter(
+                position__in=signer_positions(tenant.pk)
+            )
             signers = User.objects.filter(
-                tenant=tenant, is_active=True, assignments__position__can_sign=True
-            ).distinct()
+                tenant=tenant, is_active=True, pk__in=holders.values("user_id")
+            )
             issued = 0
             for user in signers:
                 has_valid = user.signing_certificates.filter(
