@@ -148,12 +148,20 @@ def _ask(client: Client, method: str, url: str):
     if method == "GET":
         return client.get(url)
     body = {} if method != "DELETE" else None
-    return client.generic(method, url, data=b"{}" if body is not None else b"",
-                          content_type="application/json")  # fmt: skip
+    return client.generic(
+        method, url, data=b"{}" if body is not None else b"", content_type="application/json"
+    )
 
 
-def _probe(probe, personas: list[str], ids: list[int], tokens: list[str], markers: list[str],
-           *, foreign_host: bool = False) -> int:  # fmt: skip
+def _probe(
+    probe,
+    personas: list[str],
+    ids: list[int],
+    tokens: list[str],
+    markers: list[str],
+    *,
+    foreign_host: bool = False,
+) -> int:
     w = probe.w
     slugs = _template_slugs()
     clients = Clients(w)
@@ -272,11 +280,21 @@ def test_routes_are_found_and_exemptions_are_real():
 def test_the_probe_world_made_hidden_and_foreign_rows(probe):
     for phase in ("hidden", "foreign"):
         made = probe.counts[phase]
-        for label in ("correspondence.letter", "correspondence.delivery",
-                      "correspondence.disposition", "archive.record", "archive.recordfile",
-                      "archive.loan", "archive.disposalproposal", "archive.transfer",
-                      "archive.casefile", "archive.legalhold", "scheduling.event",
-                      "notifications.notification", "accounts.apitoken"):  # fmt: skip
+        for label in (
+            "correspondence.letter",
+            "correspondence.delivery",
+            "correspondence.disposition",
+            "archive.record",
+            "archive.recordfile",
+            "archive.loan",
+            "archive.disposalproposal",
+            "archive.transfer",
+            "archive.casefile",
+            "archive.legalhold",
+            "scheduling.event",
+            "notifications.notification",
+            "accounts.apitoken",
+        ):
             assert made.get(label), f"{phase}: no {label}"
         # Every row of a table a route could read is probed; only the logs, which no route
         # reads by id (a document's page shows its own), grow past SPAN.

@@ -101,8 +101,20 @@ def _pdf(marker: str) -> SimpleUploadedFile:
     )
 
 
-def _letter_story(w: World, *, tenant, drafter, reviewer, signer, signer_post, to_unit,
-                  to_head, assignee_post, assignee, marker: str) -> None:  # fmt: skip
+def _letter_story(
+    w: World,
+    *,
+    tenant,
+    drafter,
+    reviewer,
+    signer,
+    signer_post,
+    to_unit,
+    to_head,
+    assignee_post,
+    assignee,
+    marker: str,
+) -> None:
     """A Terbatas letter with an attachment through review, signature, delivery, a disposition
     with a report, a comment, a draft, and both sides' archive records."""
     surat = LetterType.objects.get(tenant=tenant, code="surat_dinas")
@@ -154,22 +166,42 @@ def _archive_story(*, tenant, unit, archivist, borrower, marker) -> None:
     disposal proposal and a transfer of old records."""
     code = fileplan_code(tenant, "000.1")
     digital = records.record_create(
-        tenant=tenant, classification=code, unit=unit, title=f"Arsip {marker}",
-        document_date=dt.date(2024, 3, 1), by=archivist, uploads=[_pdf(marker)],
-        security="rahasia", description=f"Uraian {marker}",
-    )  # fmt: skip
+        tenant=tenant,
+        classification=code,
+        unit=unit,
+        title=f"Arsip {marker}",
+        document_date=dt.date(2024, 3, 1),
+        by=archivist,
+        uploads=[_pdf(marker)],
+        security="rahasia",
+        description=f"Uraian {marker}",
+    )
     paper = records.record_create(
-        tenant=tenant, classification=code, unit=unit, title=f"Arsip kertas {marker}",
-        document_date=dt.date(2024, 3, 1), by=archivist, medium=Medium.PAPER,
+        tenant=tenant,
+        classification=code,
+        unit=unit,
+        title=f"Arsip kertas {marker}",
+        document_date=dt.date(2024, 3, 1),
+        by=archivist,
+        medium=Medium.PAPER,
         location={"building": "Gedung", "shelf": "R1", "box": "B-1"},
-    )  # fmt: skip
+    )
     records.casefile_create(
-        tenant=tenant, classification=code, unit=unit, title=f"Berkas {marker}", by=archivist,
+        tenant=tenant,
+        classification=code,
+        unit=unit,
+        title=f"Berkas {marker}",
+        by=archivist,
         records=[digital],
-    )  # fmt: skip
+    )
     lending.loan_request(record=paper, by=borrower, purpose=f"Pinjam {marker}")
-    disposal.hold_place(tenant=tenant, title=f"Tahan {marker}", reason=f"Audit {marker}",
-                        records=[paper], by=archivist)  # fmt: skip
+    disposal.hold_place(
+        tenant=tenant,
+        title=f"Tahan {marker}",
+        reason=f"Audit {marker}",
+        records=[paper],
+        by=archivist,
+    )
     old = [
         records.record_create(
             tenant=tenant,
@@ -179,7 +211,7 @@ def _archive_story(*, tenant, unit, archivist, borrower, marker) -> None:
             document_date=dt.date(2010, 1, 5),
             by=archivist,
             uploads=[_pdf(marker)],
-        )  # fmt: skip
+        )
         for i in range(2)
     ]
     disposal.retention_sweep(tenant_id=tenant.pk)
@@ -188,8 +220,9 @@ def _archive_story(*, tenant, unit, archivist, borrower, marker) -> None:
     for p in DisposalProposal.objects.filter(tenant=tenant, items__record__in=old).distinct():
         disposal.proposal_cancel(proposal=p, by=archivist)
     disposal.proposal_create(tenant=tenant, records=[old[0]], by=archivist, note=f"Usul {marker}")
-    transfers.transfer_create(tenant=tenant, from_unit=unit, records=[old[1]], by=archivist,
-                              note=f"Pindah {marker}")  # fmt: skip
+    transfers.transfer_create(
+        tenant=tenant, from_unit=unit, records=[old[1]], by=archivist, note=f"Pindah {marker}"
+    )
 
 
 def fileplan_code(tenant, code: str):
@@ -205,18 +238,26 @@ def _soon(days: int) -> dt.datetime:
 def _calendar_story(*, organiser, unit, invite, marker) -> None:
     """A confidential meeting of one unit (only those it invites see it)."""
     scheduling.event_create(
-        by=organiser, title=f"Rapat {marker}", starts_at=_soon(3),
-        ends_at=_soon(3) + dt.timedelta(hours=1), organiser_unit=unit, agenda=f"Agenda {marker}",
-        security="rahasia", invite_positions=[invite],
-    )  # fmt: skip
+        by=organiser,
+        title=f"Rapat {marker}",
+        starts_at=_soon(3),
+        ends_at=_soon(3) + dt.timedelta(hours=1),
+        organiser_unit=unit,
+        agenda=f"Agenda {marker}",
+        security="rahasia",
+        invite_positions=[invite],
+    )
 
 
 def _booking(*, room, by, marker: str) -> None:
     """A room booking: every member of the room's tenant sees it on the room's calendar."""
     scheduling.room_booking_create(
-        room=room, by=by, starts_at=_soon(4), ends_at=_soon(4) + dt.timedelta(hours=1),
+        room=room,
+        by=by,
+        starts_at=_soon(4),
+        ends_at=_soon(4) + dt.timedelta(hours=1),
         title=f"Pesan {marker}",
-    )  # fmt: skip
+    )
 
 
 def build_probe_world() -> ProbeWorld:
@@ -233,27 +274,55 @@ def build_probe_world() -> ProbeWorld:
     kec_staff = UserFactory(tenant=w.tenant, username="kasi_pem")
     assignment_create(user=kec_staff, position=kec_staff_post, start_date=dt.date(2020, 1, 1))
     role_grant(user=w.outsider, kind=RoleKind.REGISTRY_CLERK, unit=w.units["dinkes"])
-    room = Room.objects.create(tenant=w.tenant, code="R-DINKES", name="Ruang Dinkes",
-                               unit=w.units["dinkes"])  # fmt: skip
+    room = Room.objects.create(
+        tenant=w.tenant, code="R-DINKES", name="Ruang Dinkes", unit=w.units["dinkes"]
+    )
     _booking(room=room, by=w.dinkes_head, marker="terlihat")
     probe = ProbeWorld(w)
 
     # --- Medan rows the probing personas (drafter, bappeda_clerk) may not see ---------------
     sequences_move(HIDDEN_BASE)
     _letter_story(
-        w, tenant=w.tenant, drafter=w.outsider, reviewer=(w.sekda, w.positions["sekda"]),
-        signer=w.dinkes_head, signer_post=w.positions["kadis_dinkes"], to_unit=w.units["kec_baru"],
-        to_head=w.camat, assignee_post=kec_staff_post, assignee=kec_staff, marker=HIDDEN,
-    )  # fmt: skip
-    _archive_story(tenant=w.tenant, unit=w.units["dinkes"], archivist=w.archivist,
-                   borrower=w.dinkes_head, marker=HIDDEN)  # fmt: skip
-    _calendar_story(organiser=w.dinkes_head, unit=w.units["dinkes"],
-                    invite=w.positions["staf_dinkes"], marker=HIDDEN)  # fmt: skip
+        w,
+        tenant=w.tenant,
+        drafter=w.outsider,
+        reviewer=(w.sekda, w.positions["sekda"]),
+        signer=w.dinkes_head,
+        signer_post=w.positions["kadis_dinkes"],
+        to_unit=w.units["kec_baru"],
+        to_head=w.camat,
+        assignee_post=kec_staff_post,
+        assignee=kec_staff,
+        marker=HIDDEN,
+    )
+    _archive_story(
+        tenant=w.tenant,
+        unit=w.units["dinkes"],
+        archivist=w.archivist,
+        borrower=w.dinkes_head,
+        marker=HIDDEN,
+    )
+    _calendar_story(
+        organiser=w.dinkes_head,
+        unit=w.units["dinkes"],
+        invite=w.positions["staf_dinkes"],
+        marker=HIDDEN,
+    )
     today = svc.tenant_today(w.tenant)
-    svc.delegation_create(by=w.dinkes_head, delegate=w.outsider, start_date=today,
-                          end_date=today + dt.timedelta(days=9), reason=f"Cuti {HIDDEN}")  # fmt: skip
-    svc.numbers_reserve(unit=w.units["dinkes"], by=w.outsider, count=2, reason=f"Gangguan {HIDDEN}",
-                        letter_type=LetterType.objects.get(tenant=w.tenant, code="surat_dinas"))  # fmt: skip
+    svc.delegation_create(
+        by=w.dinkes_head,
+        delegate=w.outsider,
+        start_date=today,
+        end_date=today + dt.timedelta(days=9),
+        reason=f"Cuti {HIDDEN}",
+    )
+    svc.numbers_reserve(
+        unit=w.units["dinkes"],
+        by=w.outsider,
+        count=2,
+        reason=f"Gangguan {HIDDEN}",
+        letter_type=LetterType.objects.get(tenant=w.tenant, code="surat_dinas"),
+    )
     notify([w.dinkes_head], "letter.signed", None, text=f"Pemberitahuan {HIDDEN}", url="/")
     api_token_create(user=w.outsider, name=f"Token {HIDDEN}")
     probe.tokens["hidden"] = [scheduling.feed_create(user=w.outsider)]
@@ -261,10 +330,12 @@ def build_probe_world() -> ProbeWorld:
 
     # --- Tangerang's rows: nobody of Medan may see them ------------------------------------
     sequences_move(FOREIGN_BASE)
-    t_unit = UnitFactory(tenant=w.other_tenant, code="T-DINKES", name=f"Dinas {FOREIGN}",
-                         kind=UnitKind.AGENCY)  # fmt: skip
-    t_head_post = PositionFactory(unit=t_unit, code="KADIS", title=f"Kepala {FOREIGN}",
-                                  is_head=True, can_sign=True)  # fmt: skip
+    t_unit = UnitFactory(
+        tenant=w.other_tenant, code="T-DINKES", name=f"Dinas {FOREIGN}", kind=UnitKind.AGENCY
+    )
+    t_head_post = PositionFactory(
+        unit=t_unit, code="KADIS", title=f"Kepala {FOREIGN}", is_head=True, can_sign=True
+    )
     t_staff_post = PositionFactory(unit=t_unit, code="STAF", title=f"Staf {FOREIGN}")
     t_head = UserFactory(tenant=w.other_tenant, username="t_dinkes_head", name=f"Ibu {FOREIGN}")
     t_staff = UserFactory(tenant=w.other_tenant, username="t_dinkes_staf", name=f"Pak {FOREIGN}")
@@ -276,23 +347,45 @@ def build_probe_world() -> ProbeWorld:
 
     certificate_issue(w.foreign_head)
     _letter_story(
-        w, tenant=w.other_tenant, drafter=w.foreigner,
-        reviewer=(w.foreign_bappeda, w.positions["t_kaban"]), signer=w.foreign_head,
-        signer_post=w.positions["t_kadis"], to_unit=t_unit, to_head=t_head,
-        assignee_post=t_staff_post, assignee=t_staff, marker=FOREIGN,
-    )  # fmt: skip
-    _archive_story(tenant=w.other_tenant, unit=w.units["t_kominfo"],
-                   archivist=w.foreign_admin, borrower=w.foreigner, marker=FOREIGN)  # fmt: skip
-    t_room = Room.objects.create(tenant=w.other_tenant, code="R-T", name=f"Ruang {FOREIGN}",
-                                 unit=t_unit)  # fmt: skip
+        w,
+        tenant=w.other_tenant,
+        drafter=w.foreigner,
+        reviewer=(w.foreign_bappeda, w.positions["t_kaban"]),
+        signer=w.foreign_head,
+        signer_post=w.positions["t_kadis"],
+        to_unit=t_unit,
+        to_head=t_head,
+        assignee_post=t_staff_post,
+        assignee=t_staff,
+        marker=FOREIGN,
+    )
+    _archive_story(
+        tenant=w.other_tenant,
+        unit=w.units["t_kominfo"],
+        archivist=w.foreign_admin,
+        borrower=w.foreigner,
+        marker=FOREIGN,
+    )
+    t_room = Room.objects.create(
+        tenant=w.other_tenant, code="R-T", name=f"Ruang {FOREIGN}", unit=t_unit
+    )
     _calendar_story(organiser=t_head, unit=t_unit, invite=t_staff_post, marker=FOREIGN)
     _booking(room=t_room, by=t_head, marker=FOREIGN)
     today = svc.tenant_today(w.other_tenant)
-    svc.delegation_create(by=t_head, delegate=t_staff, start_date=today,
-                          end_date=today + dt.timedelta(days=9), reason=f"Cuti {FOREIGN}")  # fmt: skip
-    svc.numbers_reserve(unit=t_unit, by=t_staff, count=2, reason=f"Gangguan {FOREIGN}",
-                        letter_type=LetterType.objects.get(tenant=w.other_tenant,
-                                                           code="surat_dinas"))  # fmt: skip
+    svc.delegation_create(
+        by=t_head,
+        delegate=t_staff,
+        start_date=today,
+        end_date=today + dt.timedelta(days=9),
+        reason=f"Cuti {FOREIGN}",
+    )
+    svc.numbers_reserve(
+        unit=t_unit,
+        by=t_staff,
+        count=2,
+        reason=f"Gangguan {FOREIGN}",
+        letter_type=LetterType.objects.get(tenant=w.other_tenant, code="surat_dinas"),
+    )
     notify([w.foreigner], "letter.signed", None, text=f"Pemberitahuan {FOREIGN}", url="/")
     api_token_create(user=w.foreigner, name=f"Token {FOREIGN}")
     probe.tokens["foreign"] = [scheduling.feed_create(user=w.foreigner)]
