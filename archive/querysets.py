@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from naskah.memo import request_memo
 from organizations.choices import RoleKind
+from organizations.selectors import unit_roles_of
 from workflows.choices import SecurityLevel
-from workflows.reach import reach_for
+from workflows.reach import reach_closed, reach_of
 
 ALL = "all"
 
@@ -66,7 +67,6 @@ def _member_units(user) -> dict[str, list[int]]:
     def compute() -> dict[str, list[int]]:
         Assignment = apps.get_model("organizations", "Assignment")
         Unit = apps.get_model("organizations", "Unit")
-        UnitRole = apps.get_model("organizations", "UnitRole")
         held = list(
             Assignment.objects.current(timezone.localdate())
             .filter(user_id=user.pk, tenant_id=user.tenant_id, position__is_active=True)
@@ -78,11 +78,7 @@ def _member_units(user) -> dict[str, list[int]]:
                 "position__echelon",
             )
         )
-        roles = list(
-            UnitRole.objects.filter(
-                user_id=user.pk, unit__isnull=False, unit__tenant_id=user.tenant_id
-            ).values_list("unit_id", "kind")
-        )
+        roles = unit_roles_of(user)
         steplen = Unit.steplen
 
         def up(path: str) -> set[str]:
@@ -93,7 +89,7 @@ def _member_units(user) -> dict[str, list[int]]:
             wanted[SecurityLevel.BIASA] |= up(path)
         headed = {u for _p, u, head, _c, _e in held if head}
         extra: dict[str, set[int]] = {}
-        for level, r in reach_for(user.tenant_id).items():
+        for level, r in reach_of(user).items():
             if level == SecurityLevel.BIASA:
                 continue
             extra[level] = set(headed) | {u for u, kind in roles if kind in r.roles}
@@ -107,11 +103,12 @@ def _member_units(user) -> dict[str, list[int]]:
         by_path = dict(
             Unit.objects.filter(tenant_id=user.tenant_id, path__in=paths).values_list("path", "pk")
         )
-        out = {}
-        for level, level_paths in wanted.items():
-            units = {by_path[p] for p in level_paths if p in by_path} | extra.get(level, set())
-            out[level] = sorted(units)
-        return out
+        found = {
+            level: {by_path[p] for p in level_paths if p in by_path} | extra.get(level, set())
+            for level, level_paths in wanted.items()
+        }
+        # Whoever reads a level reads the levels below it.
+        return {level: sorted(units) for level, units in reach_closed(found).items()}
 
     return request_memo(("archive_member_units", user.pk), compute)
 

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from naskah.memo import request_memo
 from organizations.choices import RoleKind, UnitKind
 from organizations.models import Assignment, Position, User
-from workflows.reach import reach_for
+from workflows.reach import reach_of
 
 from .choices import (
     DeliveryState,
@@ -300,7 +300,7 @@ def can_prepare_disposition(user, delivery: Delivery) -> bool:
         _member(user)
         and delivery.kind == "to"
         and delivery.state != DeliveryState.DONE
-        and RoleKind.SECRETARY in reach_for(user.tenant_id)[delivery.security].roles
+        and RoleKind.SECRETARY in reach_of(user)[delivery.security].roles
         and user.roles.filter(kind=RoleKind.SECRETARY, unit_id=delivery.unit_id).exists()
     )
 

@@ -17,8 +17,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from organizations.access import access_remembered
+from organizations.selectors import unit_roles_of
 from workflows.choices import SecurityLevel
-from workflows.reach import reach_for
+from workflows.reach import reach_closed, reach_of
 
 from .choices import LetterState
 
@@ -77,18 +78,9 @@ def effective_id_list(user, on: dt.date | None = None) -> list[int]:
 
 
 def delegated_id_list(user, on: dt.date | None = None) -> list[int]:
-    """The user's own tenant's posts whose inbox is delegated to them today (kept as
-    `held_id_list` is)."""
-    day = on or timezone.localdate()
-    Position = apps.get_model("organizations", "Position")
-
-    def compute() -> list[int]:
-        posts = Position.objects.filter(
-            pk__in=delegated_position_ids(user, day), tenant_id=user.tenant_id, is_active=True
-        )
-        return _ids(posts.values("pk"))
-
-    return access_remembered(user, "delegated", compute, day)
+    """Posts whose inbox is delegated to the user today and that they do not hold: the
+    effective posts less the held ones (both kept already, so no query of its own)."""
+    return sorted(set(effective_id_list(user, on)) - set(held_id_list(user, on)))
 
 
 @dataclass(frozen=True)
@@ -117,25 +109,24 @@ def reading(user, on: dt.date | None = None) -> Reading:
 def _reading(user, day: dt.date) -> Reading:
     Position = apps.get_model("organizations", "Position")
     Unit = apps.get_model("organizations", "Unit")
-    UnitRole = apps.get_model("organizations", "UnitRole")
     held = set(held_id_list(user, day))
-    delegated = set(delegated_id_list(user, day)) - held
+    # Delegated: the effective posts the user does not hold (both lists are kept already).
+    delegated = set(effective_id_list(user, day)) - held
     posts = {
         p.pk: p
-        for p in Position.objects.filter(pk__in=held | delegated, tenant_id=user.tenant_id)
+        for p in Position.objects.filter(
+            pk__in=held | delegated, tenant_id=user.tenant_id, is_active=True
+        )
         .select_related("unit")
         .only("pk", "code", "echelon", "is_head", "unit__path")
     }
-    roles = list(
-        UnitRole.objects.filter(
-            user_id=user.pk, unit__isnull=False, unit__tenant_id=user.tenant_id
-        ).values_list("unit_id", "kind")
-    )
+    delegated &= set(posts)  # only the user's own tenant's posts, whatever a delegation names
+    roles = unit_roles_of(user)
     steplen = Unit.steplen
     posts_out: dict[str, list[int]] = {}
     units_out: dict[str, list[int]] = {}
     paths_wanted: dict[str, set[str]] = {}
-    for level, r in reach_for(user.tenant_id).items():
+    for level, r in reach_of(user).items():
         readers = held | delegated if r.delegates else set(held)
         posts_out[level] = sorted(readers)
         units = {u for u, kind in roles if kind in r.roles}
@@ -161,7 +152,13 @@ def _reading(user, day: dt.date) -> Reading:
         for level, paths in paths_wanted.items():
             extra = {by_path[p] for p in paths if p in by_path}
             units_out[level] = sorted(set(units_out[level]) | extra)
-    return Reading(posts=posts_out, units=units_out)
+    # Whoever reads a level reads the levels below it.
+    posts_closed = reach_closed({lv: set(ids) for lv, ids in posts_out.items()})
+    units_closed = reach_closed({lv: set(ids) for lv, ids in units_out.items()})
+    return Reading(
+        posts={lv: sorted(ids) for lv, ids in posts_closed.items()},
+        units={lv: sorted(ids) for lv, ids in units_closed.items()},
+    )
 
 
 def inbox_unit_id_list(user, on: dt.date | None = None) -> list[int]:
@@ -218,7 +215,7 @@ def _assigned_q(user, on: dt.date | None, *, security: str) -> Q:
     q = Q(to_position_id__any=held_id_list(user, on))
     delegated = delegated_id_list(user, on)
     if delegated:
-        levels = [lv for lv, r in reach_for(user.tenant_id).items() if r.delegates]
+        levels = [lv for lv, r in reach_of(user).items() if r.delegates]
         q |= Q(to_position_id__any=delegated, **{f"{security}__any": levels})
     return q
 
@@ -340,7 +337,7 @@ class DeliveryQuerySet(models.QuerySet):
         )
         delegated = delegated_id_list(user, on)
         if delegated:
-            levels = [lv for lv, r in reach_for(user.tenant_id).items() if r.delegates]
+            levels = [lv for lv, r in reach_of(user).items() if r.delegates]
             units = _ids(heads.filter(pk__any=delegated).values("unit_id"))
             q |= Q(unit_id__any=units, position__isnull=True, security__any=levels)
         return self.filter(tenant_id=user.tenant_id).filter(q)

@@ -323,12 +323,27 @@ def letter_types_ensure_defaults(tenant: Tenant) -> int:
     return made
 
 
-def signer_propose(*, letter_type: LetterType, unit: Unit) -> Position | None:
-    """The nearest head up the tree from the drafter's unit who may sign this type."""
+def signer_propose(
+    *, letter_type: LetterType, unit: Unit, drafter: User | None = None
+) -> Position | None:
+    """The nearest head up the tree from the drafter's unit who may sign this type, climbing
+    past heads of units inside an OPD (seksi, bidang) until one leaves a head between to
+    review (paraf); never past an OPD's head (the drafter then chooses a reviewer)."""
+    mine = (
+        set(held_position_ids(drafter).values_list("position_id", flat=True)) if drafter else set()
+    )
+    below: list[Position] = []
+    first = None
     for head in unit_ancestor_heads(unit):
         if policy.signer_allowed(letter_type, head):
-            return head
-    return None
+            first = first or head
+            reviewed = bool(below) or (letter_type.direct_to_signer and head.pk not in mine)
+            opd = head.unit.depth == 1 or head.unit.kind in policy.OPD_KINDS
+            if reviewed or opd:
+                return head
+        if head.pk not in mine:
+            below.append(head)
+    return first
 
 
 def route_propose(letter: Letter) -> list[Position]:
@@ -481,7 +496,9 @@ def letter_create(
         event_end=event_end,
         event_location=event_location,
     )
-    letter.signer_position = signer_position or signer_propose(letter_type=letter_type, unit=unit)
+    letter.signer_position = signer_position or signer_propose(
+        letter_type=letter_type, unit=unit, drafter=by
+    )
     _fields_check(letter)
     rows = _recipients_check(letter, recipients)
     letter.save()

@@ -164,6 +164,21 @@ def user_roles(user: User) -> QuerySet[UnitRole]:
     return UnitRole.objects.filter(user=user).select_related("unit")
 
 
+def unit_roles_of(user: User) -> list[tuple[int, str]]:
+    """(unit id, role kind) of the user's roles for units of their own tenant, kept with who
+    handles what across requests."""
+    from .access import access_remembered
+
+    def compute() -> list[tuple[int, str]]:
+        return list(
+            UnitRole.objects.filter(
+                user_id=user.pk, unit__isnull=False, unit__tenant_id=user.tenant_id
+            ).values_list("unit_id", "kind")
+        )
+
+    return access_remembered(user, "unit-roles", compute)
+
+
 def user_list_for_tenant(tenant: Tenant) -> QuerySet[User]:
     """Active users of a tenant, by name."""
     return User.objects.filter(tenant=tenant, is_active=True).order_by("name", "username")

@@ -1,13 +1,15 @@
 """Root fixtures: the persona world, tenant-bound clients, and database capabilities."""
 
 import os
+import re
+import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from .factories import PASSWORD
-from .world import build_world
+from .world import world_fast
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
 
@@ -29,7 +31,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    return world_fast()
 
 
 @pytest.fixture
@@ -112,11 +114,47 @@ def password():
     return PASSWORD
 
 
+# A test module that touches the calendar: dates, times, due dates, retention, certificates,
+# reminders, report months. `make test-future` runs these with the clock two years ahead.
+DATES = re.compile(
+    r"\b(date|datetime|timedelta|time_machine|today|localdate|now|due|year|month|expir|"
+    r"not_after|remind|retention|deadline|clock|period|overdue)",
+    re.IGNORECASE,
+)
+
+
+def pytest_configure(config):
+    """Under `make test-future` (faketime), prove the clock really is ahead: the make target
+    passes the real time it started at and how far ahead the run must be."""
+    ahead = os.environ.get("NASKAH_TEST_CLOCK_AHEAD_DAYS")
+    if ahead:
+        real = float(os.environ["NASKAH_TEST_REAL_EPOCH"])
+        shifted_days = (time.time() - real) / 86400
+        if shifted_days < float(ahead) - 1:
+            raise pytest.UsageError(
+                f"the clock is {shifted_days:.1f} days ahead, not {ahead}: is faketime working?"
+            )
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    dates_only = os.environ.get("NASKAH_TEST_DATES_ONLY") == "1"
+    sources: dict[str, bool] = {}
+    kept = []
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("browser"))
+        if dates_only:
+            path = str(item.path)
+            if path not in sources:
+                sources[path] = bool(DATES.search(item.path.read_text()))
+            if not sources[path] or "browser" in item.keywords:
+                continue
+        kept.append(item)
+    if dates_only:
+        keep = {id(i) for i in kept}
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in keep])
+        items[:] = kept

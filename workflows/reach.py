@@ -12,7 +12,8 @@ read it. Who else in the receiving unit does depends on the level:
 | Sangat Rahasia | no        | no              | none                     |
 
 A tenant changes a level in its tenant file (`security_levels`), and may name posts (by code)
-or echelons whose holders read the level in their unit and the units above it.
+or echelons whose holders read the level in their unit and the units above it. Whoever reads
+a level reads every level below it.
 """
 
 from __future__ import annotations
@@ -107,6 +108,23 @@ def reach_for(tenant_id: int | None) -> dict[str, Reach]:
     return request_memo(("security-reach", tenant_id), compute)
 
 
-def levels_where(tenant_id: int | None, test) -> list[str]:
-    """The levels whose reach passes `test` (a function of a Reach)."""
-    return [level for level, r in reach_for(tenant_id).items() if test(r)]
+def reach_closed[T](per_level: dict[str, set[T]]) -> dict[str, set[T]]:
+    """Whoever reads a level reads every level below it: each level's set joined with the sets
+    of the levels above it (Sangat Rahasia's readers read Rahasia, and so on down)."""
+    out: dict[str, set[T]] = {}
+    above: set[T] = set()
+    for level in reversed(LEVELS):
+        above = above | per_level.get(level, set())
+        out[level] = set(above)
+    return out
+
+
+def reach_of(user) -> dict[str, Reach]:
+    """`reach_for` the user's tenant, kept with who handles what across requests (a change of
+    a level's reach starts a new generation of those facts)."""
+    from organizations.access import access_remembered
+
+    tenant_id = getattr(user, "tenant_id", None)
+    if tenant_id is None or not getattr(user, "pk", None):
+        return reach_for(tenant_id)
+    return access_remembered(user, "security-reach", lambda: reach_for(tenant_id))

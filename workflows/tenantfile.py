@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 
 from organizations.choices import RoleKind
+from organizations.models import Position
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError
 from organizations.validators import ECHELON
 
@@ -39,6 +40,14 @@ def _load(tenant, entries: list[SecurityLevelEntry], base_dir: Path) -> dict[str
         if wrong:
             allowed = ", ".join(READING_ROLES)
             raise TenantFileError(f"{where} > roles: {', '.join(wrong)} (use {allowed}).")
+        known = set(
+            Position.objects.filter(tenant=tenant, code__in=e.positions).values_list(
+                "code", flat=True
+            )
+        )
+        unknown = [c for c in e.positions if c not in known]
+        if unknown:
+            raise TenantFileError(f"{where} > positions: no post has the code {unknown[0]}.")
         default = DEFAULT_REACH[e.level]
         _, created = SecurityReach.objects.update_or_create(
             tenant=tenant,
@@ -52,6 +61,8 @@ def _load(tenant, entries: list[SecurityLevelEntry], base_dir: Path) -> dict[str
             },
         )
         made += created
+    # A level the file no longer sets goes back to its default.
+    SecurityReach.objects.filter(tenant=tenant).exclude(level__in=seen).delete()
     return {"security levels": made} if made else {}
 
 

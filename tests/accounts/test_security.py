@@ -271,3 +271,25 @@ def test_only_tenant_admins_read_their_own_security_log(world, persona, status):
         tenants = {e["id"] for e in api.json()["results"]}
         own = set(SecurityEvent.objects.filter(tenant=user.tenant).values_list("id", flat=True))
         assert tenants <= own
+
+
+@pytest.mark.parametrize("who", ["reviewer", "foreign_admin", "colleague"])
+def test_revoking_or_deactivating_what_is_not_yours_answers_as_unknown(world, who):
+    """Another person's token and an account one may not administer answer the 404 of an
+    unknown id, in one's own tenant as in another (never a 403 that confirms the id)."""
+    from accounts.models import ApiToken
+
+    api_token_create(user=world.drafter, name="mobile", scope="read")
+    token = ApiToken.objects.get(user=world.drafter)
+    client = client_for(getattr(world, who))
+    unknown = 2_000_000_000
+    for name, pk in (("token-revoke", token.pk), ("user-deactivate", world.drafter.pk)):
+        got = client.post(reverse(f"accounts:{name}", args=[pk])).status_code
+        missing = client.post(reverse(f"accounts:{name}", args=[unknown])).status_code
+        assert got == missing == 404, name
+    token.refresh_from_db()
+    world.drafter.refresh_from_db()
+    assert token.revoked_at is None and world.drafter.is_active
+    # the owner revokes their own token; the tenant's administrator may too
+    own = client_for(world.drafter)
+    assert own.post(reverse("accounts:token-revoke", args=[token.pk])).status_code == 302

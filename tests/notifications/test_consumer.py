@@ -202,3 +202,41 @@ async def test_malformed_messages_get_an_error_and_keep_the_socket(world, messag
     await socket.send({"action": "watch", "object": "unknown", "id": 1})
     assert (await socket.receive())["code"] == "not_found"
     await socket.close()
+
+
+@in_own_loop
+async def test_another_tenants_page_is_refused_as_origin(world):
+    """Both hosts are served here, but a page of Tangerang may not open Medan's socket."""
+    cookie = await run(_cookie_for, world.head)
+    host = await run(host_of, world.head)
+    other = await run(host_of, world.foreigner)
+    comm = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[
+            (b"host", host.encode()),
+            (b"origin", f"http://{other}".encode()),
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+        ],
+    )
+    connected, code = await comm.connect()
+    assert (connected, code) == (False, 4403)
+    # a page on another host of the same tenant is its own
+    from organizations.models import TenantDomain
+
+    await run(TenantDomain.objects.create, tenant=world.tenant, host="sarana.localhost")
+    from organizations.selectors import tenant_cache_clear
+
+    await run(tenant_cache_clear)
+    comm = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[
+            (b"host", host.encode()),
+            (b"origin", b"http://sarana.localhost"),
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+        ],
+    )
+    connected, _code = await comm.connect()
+    assert connected
+    await comm.disconnect()

@@ -58,6 +58,9 @@ users:
     password: Bontang-Kota-Taman-2026
     assignments: [{position: "DISKOMINFO:PRAKOM-MUDA", start: 2025-01-02}]
     roles: [{role: tenant_admin}]
+# A small office: its surat dinas may go straight to the signer (never signed by its drafter).
+letter_types:
+  - {code: surat_dinas, name: Surat Dinas, direct_to_signer: true}
 """
 
 

@@ -76,6 +76,10 @@ COVERED_ELSEWHERE = {
     # The search vocabulary has no page, API or admin: only the search reads it, for the
     # searching user's tenant (tests/archive/test_search.py).
     "archive.searchterm",
+    # How far each security level reaches: no page, API or admin; the tenant file sets it
+    # (tests/correspondence/test_reach.py). Every id-taking route is also probed generically
+    # by tests/probes/test_tenancy.py.
+    "workflows.securityreach",
 }  # fmt: skip
 
 
