@@ -36,12 +36,13 @@ def _old_style_file(letter: Letter) -> Record:
         files.append(
             archive.FileSpec(
                 "surat.pdf", letter.pdf.open("rb").read(), "application/pdf", FileKind.MAIN
-            )  # fmt: skip
+            )
         )
     for att in letter.attachments.all():
         kind = FileKind.MAIN if not letter.pdf else FileKind.ATTACHMENT
-        files.append(archive.FileSpec(att.original_name, att.file.open("rb").read(),
-                                      att.content_type, kind))  # fmt: skip
+        files.append(
+            archive.FileSpec(att.original_name, att.file.open("rb").read(), att.content_type, kind)
+        )
     notes = []
     for d in Delivery.objects.filter(letter=letter):
         files.append(
@@ -50,16 +51,24 @@ def _old_style_file(letter: Letter) -> Record:
                 disposition_sheet_pdf(d, tree=disposition_tree_of_delivery(d)),
                 "application/pdf",
                 FileKind.DISPOSITION,
-            )  # fmt: skip
+            )
         )
         notes += [x.note for x in d.dispositions.all()]
-    files.append(archive.FileSpec("jejak.csv", ("catatan\n" + "\n".join(notes)).encode(),
-                                  "text/csv", FileKind.AUDIT))  # fmt: skip
+    files.append(
+        archive.FileSpec(
+            "jejak.csv", ("catatan\n" + "\n".join(notes)).encode(), "text/csv", FileKind.AUDIT
+        )
+    )
     return archive.record_file_from_source(
-        source=letter, classification_code="000.1", unit=letter.unit, title=letter.subject,
-        document_date=dt.date(2026, 1, 5), security=letter.security, files=files,
+        source=letter,
+        classification_code="000.1",
+        unit=letter.unit,
+        title=letter.subject,
+        document_date=dt.date(2026, 1, 5),
+        security=letter.security,
+        files=files,
         thread_key=thread_key(letter),
-    )  # fmt: skip
+    )
 
 
 def _text(row) -> str:
@@ -74,18 +83,29 @@ def _text(row) -> str:
 def test_old_records_are_split_per_side_once(world):
     archive_setup(world)
     letter = sent(world, to=("bappeda", "dinkes"), classification_code="000.1")
-    for unit, head, post in (("bappeda", world.bappeda_head, "perencana"),
-                             ("dinkes", world.dinkes_head, "staf_dinkes")):  # fmt: skip
+    for unit, head, post in (
+        ("bappeda", world.bappeda_head, "perencana"),
+        ("dinkes", world.dinkes_head, "staf_dinkes"),
+    ):
         delivery = delivery_to(letter, world, unit)
-        svc.disposition_create(delivery=delivery, by=head, to_positions=[world.positions[post]],
-                               instructions=["pelajari"], note=f"Catatan {unit}")  # fmt: skip
+        svc.disposition_create(
+            delivery=delivery,
+            by=head,
+            to_positions=[world.positions[post]],
+            instructions=["pelajari"],
+            note=f"Catatan {unit}",
+        )
         if unit == "bappeda":
             svc.delivery_finish(delivery=delivery, by=head)
     scan = SimpleUploadedFile("scan.pdf", pdf_with_text("Surat kertas"), "application/pdf")
     incoming = svc.incoming_register(
-        unit=world.units["kominfo"], by=world.clerk, sender_name="PT Pos",
-        subject="Surat kertas", received_date=svc.tenant_today(world.tenant), scan=scan,
-    )  # fmt: skip
+        unit=world.units["kominfo"],
+        by=world.clerk,
+        sender_name="PT Pos",
+        subject="Surat kertas",
+        received_date=svc.tenant_today(world.tenant),
+        scan=scan,
+    )
     old = _old_style_file(Letter.objects.get(pk=letter.pk))
     old_incoming = _old_style_file(incoming.letter)
     assert old.files.filter(kind=FileKind.DISPOSITION).count() == 2
@@ -123,6 +143,8 @@ def test_old_records_are_split_per_side_once(world):
     before = sorted(Record.objects.values_list("pk", "source_type_id", "source_id"))
     call_command("records_split_sides", verbosity=0)
     assert records_split_sides() == {
-        "sender records corrected": 0, "receiving records made": 0, "records moved": 0,
-    }  # fmt: skip
+        "sender records corrected": 0,
+        "receiving records made": 0,
+        "records moved": 0,
+    }
     assert sorted(Record.objects.values_list("pk", "source_type_id", "source_id")) == before

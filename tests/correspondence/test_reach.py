@@ -100,9 +100,13 @@ def test_biasa_without_the_agenda_clerk(world):
 def test_delegates_of_sangat_rahasia_when_the_tenant_says_so(world):
     letter = sent(world, security="sangat_rahasia")
     today = svc.tenant_today(world.tenant)
-    svc.delegation_create(by=world.bappeda_head, delegate=world.bappeda_clerk,
-                          start_date=today - dt.timedelta(days=1),
-                          end_date=today + dt.timedelta(days=3), reason="cuti")  # fmt: skip
+    svc.delegation_create(
+        by=world.bappeda_head,
+        delegate=world.bappeda_clerk,
+        start_date=today - dt.timedelta(days=1),
+        end_date=today + dt.timedelta(days=3),
+        reason="cuti",
+    )
     assert not _reads(world.bappeda_clerk, letter)
     _set(world, {"level": "sangat_rahasia", "delegates": True})
     assert _reads(world.bappeda_clerk, letter)

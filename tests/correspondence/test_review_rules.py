@@ -58,9 +58,11 @@ def test_the_drafter_never_approves_even_holding_the_step(world):
     letter = svc.letter_submit(letter=draft(world), by=world.drafter)
     step = policy.current_step(letter)
     assignment_create(
-        user=world.drafter, position=step.position, kind="plh",
+        user=world.drafter,
+        position=step.position,
+        kind="plh",
         start_date=svc.tenant_today(world.tenant) - dt.timedelta(days=1),
-    )  # fmt: skip
+    )
     assert not policy.can_review_letter(world.drafter, Letter.objects.get(pk=letter.pk))
 
 
