@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from archive.choices import FileKind
 from archive.models import Record
+from archive.selectors import record_for_source
 from archive.services import fileplan
 from archive.services import records as archive
 from workflows.selectors import transition_log_for_many
@@ -182,6 +183,9 @@ def letter_file(letter: Letter, *, by=None) -> Record | None:
     letter = Letter.objects.select_related("tenant", "unit", "number_unit").get(pk=letter.pk)
     if letter.is_incoming:
         return None
+    filed = record_for_source(letter)
+    if filed is not None:  # filed already: nothing to render again
+        return filed
     fileplan.file_plan_ensure_default(letter.tenant)
     code, note = _code_for(letter, letter.tenant_id)
     tz = ZoneInfo(letter.tenant.time_zone)
@@ -213,6 +217,9 @@ def delivery_file(delivery: Delivery, *, by=None) -> Record | None:
     ).get(pk=delivery.pk)
     if delivery.state == DeliveryState.RETRACTED:
         return None
+    filed = record_for_source(delivery)
+    if filed is not None:  # filed already (its own task, or the letter's): nothing to redo
+        return filed
     letter = delivery.letter
     tenant = delivery.tenant
     fileplan.file_plan_ensure_default(tenant)

@@ -463,7 +463,10 @@ def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
         letter.drafter_id == user.pk
         or letter.signed_by_id == user.pk
         or letter.signed_as_id in held_id_list(user)
-        or letter.unit_id in reading(user).units.get(letter.security, [])
+        or bool(
+            {letter.unit_id, letter.number_unit_id}
+            & set(reading(user).units.get(letter.security, []))
+        )
     )
     if not sender_side:
         qs = qs.filter(pk__in=Delivery.objects.visible_to(user).values("pk"))

@@ -257,8 +257,8 @@ def _capture() -> _Snapshot:
         w = build_world()
         rows = []
         for model in _insertion_order(models):
-            made = [r for r in model._base_manager.values() if r[model._meta.pk.attname]
-                    not in before[model]]  # fmt: skip
+            pk = model._meta.pk.attname
+            made = [r for r in model._base_manager.values() if r[pk] not in before[model]]
             if made:
                 rows.append((model, made))
         keys = {

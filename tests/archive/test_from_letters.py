@@ -51,9 +51,13 @@ def test_each_side_files_its_own_record(setup, django_capture_on_commit_callback
     bappeda, dinkes = delivery_to(letter, w, "bappeda"), delivery_to(letter, w, "dinkes")
     # WHEN Bappeda dispositions and finishes its delivery
     with django_capture_on_commit_callbacks(execute=True):
-        svc.disposition_create(delivery=bappeda, by=w.bappeda_head,
-                               to_positions=[w.positions["perencana"]], instructions=["pelajari"],
-                               note="Catatan internal Bappeda")  # fmt: skip
+        svc.disposition_create(
+            delivery=bappeda,
+            by=w.bappeda_head,
+            to_positions=[w.positions["perencana"]],
+            instructions=["pelajari"],
+            note="Catatan internal Bappeda",
+        )
         svc.delivery_finish(delivery=bappeda, by=heads["bappeda"])
     # THEN Bappeda's own record is filed, the sender's waits for Dinkes
     received = record_for_source(bappeda)
@@ -147,8 +151,12 @@ def test_record_access_follows_its_side(setup, who, sender, receiver):
     w = setup
     letter = sent(w, to=("bappeda", "dinkes"))
     delivery = delivery_to(letter, w, "bappeda")
-    svc.disposition_create(delivery=delivery, by=w.bappeda_head, instructions=["pelajari"],
-                           to_positions=[w.positions["perencana"]])  # fmt: skip
+    svc.disposition_create(
+        delivery=delivery,
+        by=w.bappeda_head,
+        instructions=["pelajari"],
+        to_positions=[w.positions["perencana"]],
+    )
     svc.delivery_finish(delivery=delivery, by=w.bappeda_head)
     records = {"sender": letter_file(letter), "receiver": delivery_file(delivery)}
     user = getattr(w, who)
