@@ -27,7 +27,7 @@ from tests.archive.helpers import archive_setup, pdf_with_text
 from tests.conftest import client_for
 from tests.correspondence.helpers import draft
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("probe")]
+pytestmark = pytest.mark.django_db
 
 LEVELS = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
 

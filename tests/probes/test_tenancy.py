@@ -29,8 +29,7 @@ from tests.conftest import client_for, host_of
 
 from .world import FOREIGN, FOREIGN_BASE, HIDDEN, HIDDEN_BASE, SPAN, UNKNOWN_ID, text_of
 
-# One worker builds the probe's world and runs every probe.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("probe")]
+pytestmark = pytest.mark.django_db
 
 # Routes that take an id but are not the probe's business, each with its reason.
 EXEMPT = {
