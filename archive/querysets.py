@@ -12,7 +12,7 @@ from naskah.memo import request_memo
 from organizations.choices import RoleKind
 from organizations.selectors import unit_roles_of
 from workflows.choices import SecurityLevel
-from workflows.reach import reach_closed, reach_of
+from workflows.reach import named_post_units, reach_of
 
 ALL = "all"
 
@@ -61,8 +61,10 @@ def archivist_scope(user) -> str | list[int]:
 def _member_units(user) -> dict[str, list[int]]:
     """For records filed directly: the units whose records of each level the user reads.
     Biasa: the units they work in and the units above them (a seksi's people belong to their
-    OPD too). Above Biasa: the units they head, and the units the tenant's reach of the level
-    gives them (a unit role it names, or a post or echelon it names: that unit and above)."""
+    OPD too). Above Biasa: the units they head (a unit's own records have no addressee: its
+    head stands for one, at every level), and the units the tenant's reach of the level gives
+    them (a unit role it names; a post or echelon it names: that unit and above, up to the
+    OPD). Whoever reads a level reads the levels below it."""
 
     def compute() -> dict[str, list[int]]:
         Assignment = apps.get_model("organizations", "Assignment")
@@ -79,36 +81,25 @@ def _member_units(user) -> dict[str, list[int]]:
             )
         )
         roles = unit_roles_of(user)
-        steplen = Unit.steplen
-
-        def up(path: str) -> set[str]:
-            return {path[: i * steplen] for i in range(1, len(path) // steplen + 1)}
-
-        wanted: dict[str, set[str]] = {SecurityLevel.BIASA: set()}
-        for path, *_rest in held:
-            wanted[SecurityLevel.BIASA] |= up(path)
+        reach = reach_of(user)
         headed = {u for _p, u, head, _c, _e in held if head}
-        extra: dict[str, set[int]] = {}
-        for level, r in reach_of(user).items():
-            if level == SecurityLevel.BIASA:
-                continue
-            extra[level] = set(headed) | {u for u, kind in roles if kind in r.roles}
-            wanted[level] = {
-                p
-                for path, _u, _h, code, echelon in held
-                if r.post_matches(code, echelon)
-                for p in up(path)
-            }
-        paths = set().union(*wanted.values())
-        by_path = dict(
-            Unit.objects.filter(tenant_id=user.tenant_id, path__in=paths).values_list("path", "pk")
+        named = named_post_units(
+            user.tenant_id, reach, [(path, code, echelon) for path, _u, _h, code, echelon in held]
         )
-        found = {
-            level: {by_path[p] for p in level_paths if p in by_path} | extra.get(level, set())
-            for level, level_paths in wanted.items()
+        out = {
+            level: headed | {u for u, kind in roles if kind in r.roles} | named.get(level, set())
+            for level, r in reach.items()
+            if level != SecurityLevel.BIASA
         }
-        # Whoever reads a level reads the levels below it.
-        return {level: sorted(units) for level, units in reach_closed(found).items()}
+        steplen = Unit.steplen
+        paths = {p[: i * steplen] for p, *_ in held for i in range(1, len(p) // steplen + 1)}
+        members = set(
+            Unit.objects.filter(tenant_id=user.tenant_id, path__in=paths).values_list(
+                "pk", flat=True
+            )
+        )
+        out[SecurityLevel.BIASA] = members.union(*out.values())
+        return {level: sorted(units) for level, units in out.items()}
 
     return request_memo(("archive_member_units", user.pk), compute)
 
@@ -145,8 +136,11 @@ class RecordQuerySet(models.QuerySet):
         return self.filter(state__in=RecordState.held())
 
     def on_hold(self):
-        """Records under at least one active legal hold."""
-        return self.filter(holds__released_at__isnull=True).distinct()
+        """Records under at least one active legal hold (a join on holds would also match
+        records with no hold at all: the through table is asked instead)."""
+        LegalHold = apps.get_model("archive", "LegalHold")
+        held = LegalHold.records.through.objects.filter(legalhold__released_at__isnull=True)
+        return self.filter(pk__in=held.values("record_id"))
 
     def not_on_hold(self):
         LegalHold = apps.get_model("archive", "LegalHold")

@@ -143,7 +143,8 @@ def record_of_sources_for_user(user, sources: list) -> Record | None:
 
 
 def thread_case_file(record: Record) -> CaseFile | None:
-    """The open case file proposed for a record: the one its letter thread is already in."""
+    """The open case file proposed for a record: its unit's one that its letter thread is
+    already in."""
     if not record.thread_key or record.case_file_id:
         return None
     return (
@@ -151,6 +152,7 @@ def thread_case_file(record: Record) -> CaseFile | None:
             tenant_id=record.tenant_id,
             is_closed=False,
             classification_id=record.classification_id,
+            unit_id=record.unit_id,  # each side keeps its own berkas of a thread
         )
         .filter(Q(thread_key=record.thread_key) | Q(records__thread_key=record.thread_key))
         .order_by("-id")
@@ -174,18 +176,20 @@ def file_plan(tenant) -> list[Classification]:
 
 
 def case_file_list(user, *, classification: str = "") -> QuerySet[CaseFile]:
-    """The case files the user may see, with their item count and date range."""
+    """The case files the user may see, with the count and date range of the records in
+    each that the user may open (never of the others)."""
     from django.db.models import Max, Min
 
     qs = CaseFile.objects.visible_to(user)
     if classification:
         qs = qs.filter(classification__code__startswith=classification)
+    mine = Q(records__in=Record.objects.visible_to(user).values("pk"))
     return (
         qs.select_related("classification", "unit")
         .annotate(
-            items=Count("records"),
-            first=Min("records__document_date"),
-            last=Max("records__document_date"),
+            items=Count("records", filter=mine),
+            first=Min("records__document_date", filter=mine),
+            last=Max("records__document_date", filter=mine),
         )
         .order_by("-id")
     )

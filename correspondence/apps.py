@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,3 +56,15 @@ class CorrespondenceConfig(AppConfig):
         post_delete.connect(
             access_signal_handler, sender=LetterType, dispatch_uid="access-lettertype-del"
         )
+        # Records filed before records were kept per side are split once every migration ran.
+        post_migrate.connect(_split_pending_records, sender=self, dispatch_uid="records-split")
+
+
+def _split_pending_records(sender, **kwargs) -> None:
+    import logging
+
+    from .archiving import records_split_pending
+
+    counts = records_split_pending()
+    if counts:
+        logging.getLogger(__name__).warning("archive records split per side: %s", counts)

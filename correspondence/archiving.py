@@ -267,24 +267,33 @@ def letter_files_all(letter: Letter, *, by=None) -> list[Record]:
     return [r for r in made if r is not None]
 
 
-def records_split_sides(*, by=None) -> dict[str, int]:
+def records_split_sides(*, by=None, record_ids: list[int] | None = None) -> dict[str, int]:
     """Bring records filed before records were kept per side into today's shape (idempotent):
     an outgoing letter's record keeps the letter and the sender's trail only, and each of its
     finished deliveries gets its receiving unit's record; a letter registered from paper
     becomes its receiving unit's record. Disposition sheets and trails that named every unit
-    are deleted and made anew for the side that owns them. Returns counts."""
+    are deleted and made anew for the side that owns them. A record already disposed of, or
+    under a legal hold, is left as it is (and so is its letter's other sides): run this again
+    once the hold is released. Returns counts, and `left` the ids of the records left."""
     from django.contrib.contenttypes.models import ContentType
 
     from archive.choices import RecordState
 
     counts = {"sender records corrected": 0, "receiving records made": 0, "records moved": 0}
+    left: list[int] = []
     letter_ct = ContentType.objects.get_for_model(Letter)
+    delivery_ct = ContentType.objects.get_for_model(Delivery)
     records = Record.objects.filter(source_type=letter_ct).order_by("pk")
+    if record_ids is not None:
+        records = records.filter(pk__in=record_ids)
+    on_hold = set(Record.objects.on_hold().values_list("pk", flat=True))
     for record in records.iterator():
         letter = Letter.objects.filter(pk=record.source_id).select_related("tenant").first()
         if letter is None:
             continue
-        kept = record.state in RecordState.held()
+        if record.state not in RecordState.held() or record.pk in on_hold:
+            left.append(record.pk)
+            continue
         with transaction.atomic():
             if letter.is_incoming:
                 delivery = (
@@ -302,33 +311,43 @@ def records_split_sides(*, by=None) -> dict[str, int]:
                     unit=delivery.unit,
                     security=delivery.security,
                 )
-                if kept:
-                    archive.record_files_regenerate(
-                        record=record,
-                        kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
-                        files=delivery_generated_files(delivery),
-                        by=by,
-                    )
+                archive.record_files_regenerate(
+                    record=record,
+                    kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
+                    files=delivery_generated_files(delivery),
+                    by=by,
+                )
                 counts["records moved"] += 1
                 continue
-            if kept:
-                # The sheets named every receiving unit; the old trail held their notes.
-                audit = [f for f in sender_files(letter) if f.kind == FileKind.AUDIT]
-                trail = set(
-                    record.files.filter(kind=FileKind.AUDIT).values_list("sha256", flat=True)
+            # The sheets named every receiving unit; the old trail held their notes.
+            audit = [f for f in sender_files(letter) if f.kind == FileKind.AUDIT]
+            trail = set(record.files.filter(kind=FileKind.AUDIT).values_list("sha256", flat=True))
+            sheets = record.files.filter(kind=FileKind.DISPOSITION).exists()
+            if sheets or trail != {archive.sha256_of(f.content) for f in audit}:
+                archive.record_files_regenerate(
+                    record=record,
+                    kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
+                    files=audit,
+                    by=by,
                 )
-                sheets = record.files.filter(kind=FileKind.DISPOSITION).exists()
-                if sheets or trail != {archive.sha256_of(f.content) for f in audit}:
-                    archive.record_files_regenerate(
-                        record=record,
-                        kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
-                        files=audit,
-                        by=by,
-                    )
-                    counts["sender records corrected"] += 1
+                counts["sender records corrected"] += 1
             for d in Delivery.objects.filter(letter=letter, state=DeliveryState.DONE):
-                ct = ContentType.objects.get_for_model(Delivery)
-                if not Record.objects.filter(source_type=ct, source_id=d.pk).exists():
+                if not Record.objects.filter(source_type=delivery_ct, source_id=d.pk).exists():
                     delivery_file(d, by=by)
                     counts["receiving records made"] += 1
+    counts["left as they are (disposed of or on hold)"] = len(left)
+    return counts | {"left": left}
+
+
+def records_split_pending() -> dict[str, int] | None:
+    """After `migrate`: split the records migration 0010 found filed the old way (with the code
+    of today, whatever migrations came after it), and forget those done. None when there were
+    none."""
+    from .models import RecordSplitPending
+
+    pending = list(RecordSplitPending.objects.values_list("record_id", flat=True))
+    if not pending:
+        return None
+    counts = records_split_sides(record_ids=pending)
+    RecordSplitPending.objects.exclude(record_id__in=counts["left"]).delete()
     return counts

@@ -75,7 +75,7 @@ class LetterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["letter_type"].queryset = selectors.letter_types_for(user)
-        self.fields["signer_position"].queryset = selectors.signer_positions(user)
+        self.fields["signer_position"].queryset = selectors.signer_choices(user)
         units = selectors.recipient_units(user)
         self.fields["to_units"].queryset = units
         self.fields["cc_units"].queryset = units

@@ -47,14 +47,7 @@ def current_step(letter: Letter) -> ReviewStep | None:
 
 
 # --- who may sign ---
-OPD_KINDS = [
-    UnitKind.SECRETARIAT,
-    UnitKind.AGENCY,
-    UnitKind.BOARD,
-    UnitKind.INSPECTORATE,
-    UnitKind.OFFICE,
-    UnitKind.DISTRICT,
-]
+OPD_KINDS = UnitKind.opd_kinds()
 
 
 def signer_positions_q(letter_type: LetterType) -> Q:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from organizations.access import access_remembered
 from organizations.selectors import unit_roles_of
 from workflows.choices import SecurityLevel
-from workflows.reach import reach_closed, reach_of
+from workflows.reach import named_post_units, reach_of
 
 from .choices import LetterState
 
@@ -108,7 +108,6 @@ def reading(user, on: dt.date | None = None) -> Reading:
 
 def _reading(user, day: dt.date) -> Reading:
     Position = apps.get_model("organizations", "Position")
-    Unit = apps.get_model("organizations", "Unit")
     held = set(held_id_list(user, day))
     # Delegated: the effective posts the user does not hold (both lists are kept already).
     delegated = set(effective_id_list(user, day)) - held
@@ -122,43 +121,22 @@ def _reading(user, day: dt.date) -> Reading:
     }
     delegated &= set(posts)  # only the user's own tenant's posts, whatever a delegation names
     roles = unit_roles_of(user)
-    steplen = Unit.steplen
+    reach = reach_of(user)  # cumulative: whoever reads a level reads the levels below
+    named = named_post_units(
+        user.tenant_id,
+        reach,
+        [(posts[p].unit.path, posts[p].code, posts[p].echelon) for p in held if p in posts],
+    )
     posts_out: dict[str, list[int]] = {}
     units_out: dict[str, list[int]] = {}
-    paths_wanted: dict[str, set[str]] = {}
-    for level, r in reach_of(user).items():
+    for level, r in reach.items():
         readers = held | delegated if r.delegates else set(held)
         posts_out[level] = sorted(readers)
-        units = {u for u, kind in roles if kind in r.roles}
+        units = {u for u, kind in roles if kind in r.roles} | named.get(level, set())
         if r.unit_head:
             units |= {posts[p].unit_id for p in readers if p in posts and posts[p].is_head}
         units_out[level] = sorted(units)
-        if r.names_posts():
-            # A named post or echelon reads the level in its own unit and the units above.
-            paths_wanted[level] = {
-                path[: i * steplen]
-                for p in held
-                if p in posts and r.post_matches(posts[p].code, posts[p].echelon)
-                for path in [posts[p].unit.path]
-                for i in range(1, len(path) // steplen + 1)
-            }
-    all_paths = set().union(*paths_wanted.values()) if paths_wanted else set()
-    if all_paths:
-        by_path = dict(
-            Unit.objects.filter(tenant_id=user.tenant_id, path__in=all_paths).values_list(
-                "path", "pk"
-            )
-        )
-        for level, paths in paths_wanted.items():
-            extra = {by_path[p] for p in paths if p in by_path}
-            units_out[level] = sorted(set(units_out[level]) | extra)
-    # Whoever reads a level reads the levels below it.
-    posts_closed = reach_closed({lv: set(ids) for lv, ids in posts_out.items()})
-    units_closed = reach_closed({lv: set(ids) for lv, ids in units_out.items()})
-    return Reading(
-        posts={lv: sorted(ids) for lv, ids in posts_closed.items()},
-        units={lv: sorted(ids) for lv, ids in units_closed.items()},
-    )
+    return Reading(posts=posts_out, units=units_out)
 
 
 def inbox_unit_id_list(user, on: dt.date | None = None) -> list[int]:
@@ -220,19 +198,34 @@ def _assigned_q(user, on: dt.date | None, *, security: str) -> Q:
     return q
 
 
+def _sender_side_q(user, on: dt.date | None) -> Q:
+    """The sending side of a letter of the user's tenant: drafted or granted to them, on their
+    review route (once reached), or in an outbox they read: a unit's outbox holds letters
+    drafted in it or numbered in its register (signed by its head), as far as each security
+    level reaches in that unit."""
+    seen = reading(user, on)
+    steps = _model("ReviewStep").objects.filter(
+        letter_id=OuterRef("pk"),
+        position_id__any=held_id_list(user, on),
+        reached_at__isnull=False,
+    )
+    outbox = Q(is_incoming=False, state__any=OUTBOX_STATES) & (
+        reach_q(seen.units, "unit_id") | reach_q(seen.units, "number_unit_id")
+    )
+    return Q(tenant_id=user.tenant_id) & (
+        Exists(_granted("LetterUserObjectPermission", user, "view_letter")) | Exists(steps) | outbox
+    )
+
+
 class LetterQuerySet(models.QuerySet):
     def visible_to(self, user, *, on: dt.date | None = None):
-        """Letters the user may open: named, on the route, in the outbox or inbox they read,
-        or dispositioned to them; how far each security level reaches is the tenant's
+        """Letters the user may open: their sending side (`sender_side_visible_to`), or as a
+        recipient: delivered to a post or a unit inbox they read at its level, or
+        dispositioned to them. How far each security level reaches is the tenant's
         (`workflows.reach`)."""
         if _anonymous(user):
             return self.none()
         seen = reading(user, on)
-        steps = _model("ReviewStep").objects.filter(
-            letter_id=OuterRef("pk"),
-            position_id__any=held_id_list(user, on),
-            reached_at__isnull=False,
-        )
         deliveries = _model("Delivery").objects.filter(
             reach_q(seen.posts, "position_id") | reach_q(seen.units, "unit_id"),
             letter_id=OuterRef("pk"),
@@ -245,38 +238,14 @@ class LetterQuerySet(models.QuerySet):
             letter_id=OuterRef("pk"),
             tenant_id=user.tenant_id,
         )
-        # A unit's outbox: letters drafted in it or numbered in its register (signed by its
-        # head), as far as each level reaches in that unit.
-        own_outbox = Q(is_incoming=False, state__any=OUTBOX_STATES) & (
-            reach_q(seen.units, "unit_id") | reach_q(seen.units, "number_unit_id")
-        )
-        own_tenant = Q(tenant_id=user.tenant_id) & (
-            Exists(_granted("LetterUserObjectPermission", user, "view_letter"))
-            | Exists(steps)
-            | own_outbox
-        )
-        return self.filter(own_tenant | Exists(deliveries) | Exists(dispositions))
+        return self.filter(_sender_side_q(user, on) | Exists(deliveries) | Exists(dispositions))
 
     def sender_side_visible_to(self, user, *, on: dt.date | None = None):
-        """Letters the user may open as their sender's side: drafted or granted to them, on
-        their review route, or in an outbox they read (never as a recipient). The sender's
-        archive record of a letter follows this."""
+        """Letters the user may open as their sender's side, never as a recipient. The
+        sender's archive record of a letter follows this."""
         if _anonymous(user):
             return self.none()
-        seen = reading(user, on)
-        steps = _model("ReviewStep").objects.filter(
-            letter_id=OuterRef("pk"),
-            position_id__any=held_id_list(user, on),
-            reached_at__isnull=False,
-        )
-        outbox = Q(is_incoming=False, state__any=OUTBOX_STATES) & (
-            reach_q(seen.units, "unit_id") | reach_q(seen.units, "number_unit_id")
-        )
-        return self.filter(tenant_id=user.tenant_id).filter(
-            Exists(_granted("LetterUserObjectPermission", user, "view_letter"))
-            | Exists(steps)
-            | outbox
-        )
+        return self.filter(_sender_side_q(user, on))
 
     def drafts_of(self, user):
         from .choices import LetterState
@@ -331,13 +300,18 @@ class DeliveryQuerySet(models.QuerySet):
             return self.none()
         Position = apps.get_model("organizations", "Position")
         heads = Position.objects.filter(is_head=True)
+        reach = reach_of(user)
+        # A unit's own mail (no post named) is handled by its head, at the levels that reach
+        # the head, and by whoever the head's inbox is delegated to, at the levels that reach
+        # delegates too.
+        head_levels = [lv for lv, r in reach.items() if r.unit_head]
         held = _ids(heads.filter(pk__any=held_id_list(user, on)).values("unit_id"))
         q = reach_q(reading(user, on).posts, "position_id") | Q(
-            unit_id__any=held, position__isnull=True
+            unit_id__any=held, position__isnull=True, security__any=head_levels
         )
         delegated = delegated_id_list(user, on)
         if delegated:
-            levels = [lv for lv, r in reach_of(user).items() if r.delegates]
+            levels = [lv for lv in head_levels if reach[lv].delegates]
             units = _ids(heads.filter(pk__any=delegated).values("unit_id"))
             q |= Q(unit_id__any=units, position__isnull=True, security__any=levels)
         return self.filter(tenant_id=user.tenant_id).filter(q)

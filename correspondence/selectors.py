@@ -32,8 +32,7 @@ from .models import (
     Recipient,
     ReviewStep,
 )
-from .permissions import can_reserve_numbers, view_letter_key
-from .permissions import signer_positions as signing_posts
+from .permissions import can_reserve_numbers, signer_positions, view_letter_key
 from .querysets import (
     held_id_list,
     held_position_ids,
@@ -350,7 +349,7 @@ def dispositions_due_unnotified(*, tenant_id: int, kind: str, today: dt.date):
             due_date__lte=today + dt.timedelta(days=SOON_DAYS),
             due_soon_notified_at__isnull=True,
         )
-    return qs.select_related("letter__unit", "to_position").order_by("pk")
+    return qs.select_related("letter__unit", "to_position", "delivery").order_by("pk")
 
 
 def dispositions_to_confirm(user: User) -> QuerySet[Disposition]:
@@ -459,14 +458,12 @@ def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
     """Per-recipient status: the sender side sees every delivery, a recipient only theirs."""
     qs = Delivery.objects.filter(letter=letter).select_related("unit__tenant", "position",
                                                                "first_read_by")  # fmt: skip
+    # The sender's side: as the sender's archive record has it (drafter, route, signer, the
+    # outbox as far as the letter's level reaches), and whoever signed it.
     sender_side = letter.tenant_id == user.tenant_id and (
         letter.drafter_id == user.pk
         or letter.signed_by_id == user.pk
-        or letter.signed_as_id in held_id_list(user)
-        or bool(
-            {letter.unit_id, letter.number_unit_id}
-            & set(reading(user).units.get(letter.security, []))
-        )
+        or Letter.objects.sender_side_visible_to(user).filter(pk=letter.pk).exists()
     )
     if not sender_side:
         qs = qs.filter(pk__in=Delivery.objects.visible_to(user).values("pk"))
@@ -526,9 +523,9 @@ def reviewer_choices(letter: Letter) -> QuerySet[Position]:
     )
 
 
-def signer_positions(user: User) -> QuerySet[Position]:
+def signer_choices(user: User) -> QuerySet[Position]:
     """The posts that may sign some letter type of the user's tenant (the signing rule)."""
-    return signing_posts(user.tenant_id).select_related("unit").order_by("unit__path")
+    return signer_positions(user.tenant_id).select_related("unit").order_by("unit__path")
 
 
 def recipient_units(user: User) -> QuerySet[Unit]:

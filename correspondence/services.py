@@ -171,16 +171,17 @@ def _delegator_for(user: User, position: Position) -> User | None:
     return d.delegator if d else None
 
 
-def position_users(position_ids: Iterable[int], *, level: str | None = None) -> list[User]:
+def position_users(
+    position_ids: Iterable[int], *, level: str | None = None, tenant_id: int | None = None
+) -> list[User]:
     """Current holders of positions and those the positions' inboxes are delegated to (at a
-    security `level` whose reach leaves delegates out: the holders only)."""
+    security `level` of `tenant_id` whose reach leaves delegates out: the holders only)."""
     ids = list(position_ids)
     if not ids:
         return []
     today = timezone.localdate()
     holders = Assignment.objects.current(today).filter(position_id__in=ids).values("user_id")
     people = Q(pk__in=holders)
-    tenant_id = Position.objects.filter(pk=ids[0]).values_list("tenant_id", flat=True).first()
     if level is None or reach_for(tenant_id)[level].delegates:
         delegates = Delegation.objects.filter(
             position_id__in=ids, start_date__lte=today, end_date__gte=today
@@ -636,6 +637,15 @@ def letter_submit(
     return letter
 
 
+def review_needed(letter: Letter) -> bool:
+    """Whether the letter needs a reviewer before its signer: always, unless its type goes
+    straight to its signer and that signer is not a post of the drafter."""
+    if not letter.letter_type.direct_to_signer:
+        return True
+    mine = set(held_position_ids(letter.drafter).values_list("position_id", flat=True))
+    return letter.signer_position_id in mine
+
+
 def _route_check(letter: Letter, route: list[Position], signers: list[Position]) -> None:
     """Nobody reviews their own letter: the paraf chain never holds a post of the drafter, and
     a letter goes straight to its signer only where its type allows it, to a signer who is
@@ -1051,10 +1061,13 @@ def letter_retract(*, letter: Letter, by: User, reason: str) -> Letter:
             d.save()
             _log(d, tenant_id=d.tenant_id, action="delivery.retracted", source=d_source, by=by)
         handlers += _delivery_handlers(d)
-    handlers += position_users(
-        Disposition.objects.filter(letter=letter).values_list("to_position_id", flat=True),
-        level=letter.security,
-    )
+    assignees: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for tenant_id, security, post in Disposition.objects.filter(letter=letter).values_list(
+        "tenant_id", "delivery__security", "to_position_id"
+    ):
+        assignees[(tenant_id, security)].append(post)
+    for (tenant_id, security), posts in assignees.items():
+        handlers += position_users(posts, level=security, tenant_id=tenant_id)
     _log(
         letter,
         tenant_id=letter.tenant_id,
@@ -1290,7 +1303,7 @@ def disposition_create(
             _disposition_issued(d, by)
     else:
         notify(
-            position_users([issued_as.pk], level=delivery.security),
+            position_users([issued_as.pk], level=delivery.security, tenant_id=delivery.tenant_id),
             Kind.DISPOSITION_RECEIVED,
             delivery,
             text=_("Disposition prepared for you to confirm: %(s)s")
@@ -1313,7 +1326,7 @@ def _delivery_start(delivery: Delivery, by: User, position: Position) -> None:
 def _disposition_issued(d: Disposition, by: User) -> None:
     letter = d.letter
     notify(
-        position_users([d.to_position_id], level=d.delivery.security),
+        position_users([d.to_position_id], level=d.delivery.security, tenant_id=d.tenant_id),
         Kind.DISPOSITION_RECEIVED,
         d,
         text=_("Disposition: %(s)s") % {"s": notice_subject(letter)},
@@ -1367,7 +1380,12 @@ def disposition_report(
          source=source, by=by, position=disposition.to_position, note=text)  # fmt: skip
     issuer = [disposition.issued_by] if disposition.issued_by else []
     notify(
-        issuer or position_users([disposition.issued_as_id], level=disposition.delivery.security),
+        issuer
+        or position_users(
+            [disposition.issued_as_id],
+            level=disposition.delivery.security,
+            tenant_id=disposition.tenant_id,
+        ),
         Kind.DISPOSITION_REPORTED,
         disposition,
         text=_("Reported: %(s)s") % {"s": notice_subject(disposition.letter)},
@@ -1422,7 +1440,9 @@ def disposition_due_notify(*, now: dt.datetime | None = None) -> int:
                     if not claimed:
                         continue
                     notify(
-                        position_users([d.to_position_id], level=d.delivery.security),
+                        position_users(
+                            [d.to_position_id], level=d.delivery.security, tenant_id=d.tenant_id
+                        ),
                         kind,
                         d,
                         text=text

@@ -243,7 +243,7 @@ def letter_detail(request, pk):
         "route": route,
         "reviewer_choices": (
             selectors.reviewer_choices(letter)
-            if letter.state == "draft" and not route and not letter.letter_type.direct_to_signer
+            if letter.state == "draft" and not route and svc.review_needed(letter)
             else None
         ),
         "note_form": NoteForm(),
@@ -278,13 +278,17 @@ def letter_detail(request, pk):
 def _chosen_route(letter, user, post) -> list | None:
     """The reviewers the drafter picked on the page (when none was proposed), else None for
     the proposed route."""
-    ids = [i for i in post.getlist("route") if i.isdigit()]
-    if not ids:
+    raw = [i.strip() for i in post.getlist("route") if i.strip()]
+    if not raw:
         return None
-    chosen = selectors.reviewer_choices(letter).in_bulk([int(i) for i in ids])
-    if len(chosen) != len(set(ids)):
+    try:
+        ids = list(dict.fromkeys(int(i) for i in raw if len(i) <= 18))
+    except ValueError:
+        ids = []
+    chosen = selectors.reviewer_choices(letter).in_bulk(ids)
+    if not ids or len(ids) != len(raw) or len(chosen) != len(ids):
         raise ValidationError({"route": _("Unknown reviewer.")})
-    return [chosen[int(i)] for i in dict.fromkeys(ids)]
+    return [chosen[i] for i in ids]
 
 
 ACTIONS = {

@@ -44,8 +44,10 @@ def _admit(user, host: str, origin: str, session) -> int | None:
     tenant = _tenant_of(host)
     if tenant is None or not can_login_to_tenant(user, tenant):
         return None
-    origin_host = urlsplit(origin).netloc if origin else ""
-    if not origin_host or _tenant_of(origin_host) != tenant:
+    origin_host = urlsplit(origin).netloc.lower() if origin else ""
+    # The page is the socket's own host, or a host the same tenant claims by name (never a
+    # host that only falls back to the default tenant).
+    if not origin_host or (origin_host != host.lower() and tenant_for_host(origin_host) != tenant):
         return None
     if needs_second_factor(user) and not (session and session.get(DEVICE_ID_SESSION_KEY)):
         return None  # a signer's or admin's session is not verified yet

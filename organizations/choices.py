@@ -26,6 +26,18 @@ class UnitKind(models.TextChoices):
     TECHNICAL_UNIT = "technical_unit", _("Technical unit (UPT)")
     OTHER = "other", _("Other")
 
+    @classmethod
+    def opd_kinds(cls) -> list[str]:
+        """The kinds of unit that are an OPD (perangkat daerah) of their own."""
+        return [
+            cls.SECRETARIAT,
+            cls.AGENCY,
+            cls.BOARD,
+            cls.INSPECTORATE,
+            cls.OFFICE,
+            cls.DISTRICT,
+        ]
+
 
 class AssignmentKind(models.TextChoices):
     DEFINITIVE = "definitive", _("Definitive")

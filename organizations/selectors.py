@@ -13,7 +13,7 @@ from django.http import Http404
 from django.http.request import split_domain_port
 from django.utils import timezone
 
-from .choices import RoleKind
+from .choices import RoleKind, UnitKind
 from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
 
 _CACHE_VERSION_KEY = "naskah:tenant-cache-version"
@@ -162,6 +162,33 @@ def user_units_with_role(user: User, kind: RoleKind | str) -> QuerySet[Unit]:
 def user_roles(user: User) -> QuerySet[UnitRole]:
     """A user's roles with their units."""
     return UnitRole.objects.filter(user=user).select_related("unit")
+
+
+def units_up_to_opd(tenant_id: int, paths: set[str]) -> dict[str, list[int]]:
+    """For each unit path, the unit and the units above it up to its OPD (the first that is
+    a top unit or of an OPD kind), never beyond: one query for all of them."""
+    steplen = Unit.steplen
+    prefixes = {p[: i * steplen] for p in paths for i in range(1, len(p) // steplen + 1)}
+    found = {
+        path: (pk, kind, depth)
+        for path, pk, kind, depth in Unit.objects.filter(
+            tenant_id=tenant_id, path__in=prefixes
+        ).values_list("path", "pk", "kind", "depth")
+    }
+    opd = set(UnitKind.opd_kinds())
+    out: dict[str, list[int]] = {}
+    for path in paths:
+        chain = []
+        for i in range(len(path) // steplen, 0, -1):
+            row = found.get(path[: i * steplen])
+            if row is None:
+                continue
+            pk, kind, depth = row
+            chain.append(pk)
+            if depth == 1 or kind in opd:
+                break
+        out[path] = chain
+    return out
 
 
 def unit_roles_of(user: User) -> list[tuple[int, str]]:

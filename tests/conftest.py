@@ -3,6 +3,7 @@
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -136,11 +137,55 @@ def pytest_configure(config):
             )
 
 
+THIS = Path(__file__).resolve()
+TESTS = THIS.parent
+IMPORTS = re.compile(
+    r"^\s*from\s+(\.+[\w.]*|tests(?:\.[\w.]+)?)\s+import\s+([\w, ()\n]+)", re.MULTILINE
+)
+
+
+def _module_path(name: str, base: Path) -> list[Path]:
+    """Files under tests/ that an import names (`.helpers`, `tests.archive.helpers`)."""
+    if name.startswith("."):
+        dots = len(name) - len(name.lstrip("."))
+        root = base
+        for _ in range(dots - 1):
+            root = root.parent
+        parts = [p for p in name.lstrip(".").split(".") if p]
+    else:
+        root, parts = TESTS.parent, name.split(".")
+    target = root.joinpath(*parts)
+    return [p for p in (target.with_suffix(".py"), target / "__init__.py") if p.is_file()]
+
+
+def touches_dates(path: Path, seen: dict[Path, bool] | None = None) -> bool:
+    """Whether a test module, or a helper module of the tests it imports (and so on), mentions
+    the calendar."""
+    seen = {} if seen is None else seen
+    if path in seen:
+        return seen[path]
+    seen[path] = False  # an import cycle ends here
+    text = path.read_text()
+    found = bool(DATES.search(text))
+    if not found:
+        for name, names in IMPORTS.findall(text):
+            targets = _module_path(name, path.parent)
+            for word in re.findall(r"\w+", names):  # `from . import helpers`
+                module = f"{name}.{word}" if name.strip(".") else name + word
+                targets += _module_path(module, path.parent)
+            # (this file holds the pattern itself: it says nothing about a module's dates)
+            if any(touches_dates(t, seen) for t in targets if t not in (path, THIS)):
+                found = True
+                break
+    seen[path] = found
+    return found
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     dates_only = os.environ.get("NASKAH_TEST_DATES_ONLY") == "1"
-    sources: dict[str, bool] = {}
+    sources: dict[Path, bool] = {}
     kept = []
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
@@ -148,10 +193,10 @@ def pytest_collection_modifyitems(config, items):
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("browser"))
         if dates_only:
-            path = str(item.path)
-            if path not in sources:
-                sources[path] = bool(DATES.search(item.path.read_text()))
-            if not sources[path] or "browser" in item.keywords:
+            if item.path not in sources:
+                sources[item.path] = touches_dates(item.path)
+            skip = "browser" in item.keywords or "clock_free" in item.keywords
+            if not sources[item.path] or skip:
                 continue
         kept.append(item)
     if dates_only:

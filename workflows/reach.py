@@ -12,8 +12,9 @@ read it. Who else in the receiving unit does depends on the level:
 | Sangat Rahasia | no        | no              | none                     |
 
 A tenant changes a level in its tenant file (`security_levels`), and may name posts (by code)
-or echelons whose holders read the level in their unit and the units above it. Whoever reads
-a level reads every level below it.
+or echelons whose holders read the level in their unit and the units above it up to their
+OPD. Whoever reads a level reads every level below it (`reach_for` returns the cumulative
+reach).
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ READING_ROLES = [RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY]
 
 
 def reach_for(tenant_id: int | None) -> dict[str, Reach]:
-    """Every level's reach for a tenant: its own rows over the defaults (once per request)."""
+    """Every level's reach for a tenant: its own rows over the defaults, made cumulative (who
+    reads a level reads every level below it), once per request."""
     if tenant_id is None:
-        return dict(DEFAULT_REACH)
+        return _cumulative(dict(DEFAULT_REACH))
 
     def compute() -> dict[str, Reach]:
         from .models import SecurityReach
@@ -103,20 +105,51 @@ def reach_for(tenant_id: int | None) -> dict[str, Reach]:
                 position_codes=tuple(row.position_codes),
                 echelons=tuple(row.echelons),
             )
-        return reach
+        return _cumulative(reach)
 
     return request_memo(("security-reach", tenant_id), compute)
 
 
-def reach_closed[T](per_level: dict[str, set[T]]) -> dict[str, set[T]]:
-    """Whoever reads a level reads every level below it: each level's set joined with the sets
-    of the levels above it (Sangat Rahasia's readers read Rahasia, and so on down)."""
-    out: dict[str, set[T]] = {}
-    above: set[T] = set()
+def _cumulative(reach: dict[str, Reach]) -> dict[str, Reach]:
+    """Each level's reach joined with the reach of every level above it."""
+    out: dict[str, Reach] = {}
+    above: Reach | None = None
     for level in reversed(LEVELS):
-        above = above | per_level.get(level, set())
-        out[level] = set(above)
-    return out
+        r = reach[level]
+        if above is not None:
+            r = Reach(
+                level=level,
+                unit_head=r.unit_head or above.unit_head,
+                delegates=r.delegates or above.delegates,
+                roles=_union(r.roles, above.roles),
+                position_codes=_union(r.position_codes, above.position_codes),
+                echelons=_union(r.echelons, above.echelons),
+            )
+        out[level] = above = r
+    return {level: out[level] for level in LEVELS}
+
+
+def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*a, *b)))
+
+
+def named_post_units(tenant_id: int, reach: dict[str, Reach], posts) -> dict[str, set[int]]:
+    """The units each level's named posts and echelons reach for a user: for every post of
+    theirs that a level names (`posts`: (unit path, code, echelon)), that post's unit and the
+    units above it up to its OPD, never beyond (a Kepala Bidang reads their dinas's mail, not
+    the Wali Kota's)."""
+    from organizations.selectors import units_up_to_opd
+
+    named = {
+        level: {path for path, code, echelon in posts if r.post_matches(code, echelon)}
+        for level, r in reach.items()
+        if r.names_posts()
+    }
+    paths = set().union(*named.values()) if named else set()
+    if not paths:
+        return {}
+    chains = units_up_to_opd(tenant_id, paths)
+    return {level: {u for p in ps for u in chains.get(p, [])} for level, ps in named.items()}
 
 
 def reach_of(user) -> dict[str, Reach]:

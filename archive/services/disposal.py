@@ -44,10 +44,7 @@ def _today() -> dt.date:
 
 
 def held_record_ids():
-    """Ids of records under at least one active legal hold (a subquery).
-
-    (`RecordQuerySet.on_hold()` filters `holds__released_at__isnull=True`, which the outer
-    join also matches for records with no hold at all, so it is not used here.)"""
+    """Ids of records under at least one active legal hold (a subquery)."""
     return LegalHold.records.through.objects.filter(legalhold__released_at__isnull=True).values(
         "record_id"
     )

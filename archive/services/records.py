@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -135,7 +136,7 @@ def record_file_from_source(
     if existing is not None:
         return existing
     classification = classification_get(source.tenant_id, classification_code)
-    case = casefile_for_thread(source.tenant_id, thread_key) if thread_key else None
+    case = casefile_for_thread(source.tenant_id, thread_key, unit=unit) if thread_key else None
     try:
         with transaction.atomic():  # a concurrent filing of the same source loses the race
             record = _new_record(
@@ -166,10 +167,11 @@ def record_files_regenerate(
     if record.state not in RecordState.held():
         raise ValidationError(_("This record is no longer kept."))
     gone = list(record.files.filter(kind__in=kinds))
+    stored = [row.file.name for row in gone if row.file]
     for row in gone:
-        if row.file:
-            row.file.delete(save=False)
         row.delete()
+    # The stored files go once the rows' deletion commits (a rollback keeps both).
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in stored])
     made = _add_files(record, files)
     text.record_text_refresh(record.pk)
     changes = [f"-{r.name}" for r in gone] + [f"+{r.name}" for r in made]
@@ -286,10 +288,13 @@ def record_files_add(*, record: Record, uploads: list[UploadedFile], by) -> list
 # --- case files (berkas) ---
 
 
-def casefile_for_thread(tenant_id: int, thread_key: str) -> CaseFile | None:
-    """The open case file of a letter thread, if one was made for it."""
-    return CaseFile.objects.filter(tenant_id=tenant_id, thread_key=thread_key,
-                                   is_closed=False).order_by("-id").first()  # fmt: skip
+def casefile_for_thread(tenant_id: int, thread_key: str, *, unit=None) -> CaseFile | None:
+    """The open case file of a letter thread, if one was made for it (of this unit: each
+    side keeps its own berkas of a thread)."""
+    qs = CaseFile.objects.filter(tenant_id=tenant_id, thread_key=thread_key, is_closed=False)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return qs.order_by("-id").first()
 
 
 @transaction.atomic

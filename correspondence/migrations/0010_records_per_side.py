@@ -1,32 +1,37 @@
-"""Records are kept per side (issue: the archive leaked every unit's disposition notes).
+"""Records are kept per side (the archive leaked every unit's disposition notes).
 
-Letters filed before this migration carried every delivery's disposition sheet and every
-disposition note; this runs `correspondence.archiving.records_split_sides`, which is also the
-`records_split_sides` command. On a database with no such record (every new one) it reads one
-row and returns: the current code is only imported when there is something to correct.
+Letters filed before carried every delivery's disposition sheet and every disposition note.
+This migration only notes which records those are, with the models of this point in history;
+after `migrate` has run every migration, `correspondence.archiving.records_split_pending`
+(connected to post_migrate) splits them with today's code, and `manage.py
+records_split_sides` does the same by hand (for records that were under a legal hold).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 
-def split(apps, schema_editor):
+def note_pending(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
     Record = apps.get_model("archive", "Record")
+    Pending = apps.get_model("correspondence", "RecordSplitPending")
     ct = ContentType.objects.filter(app_label="correspondence", model="letter").first()
-    if ct is None or not Record.objects.filter(source_type_id=ct.pk).exists():
+    if ct is None:
         return
-    from correspondence.archiving import records_split_sides
-
-    records_split_sides()
+    ids = Record.objects.filter(source_type_id=ct.pk).values_list("pk", flat=True)
+    Pending.objects.bulk_create([Pending(record_id=pk) for pk in ids], ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("correspondence", "0009_lettertype_direct_to_signer"),
         ("archive", "0004_search_terms"),
-        ("workflows", "0002_securityreach"),
-        ("organizations", "0003_position_echelon"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(split, migrations.RunPython.noop)]
+    operations = [
+        migrations.CreateModel(
+            name="RecordSplitPending",
+            fields=[("record_id", models.BigIntegerField(primary_key=True, serialize=False))],
+        ),
+        migrations.RunPython(note_pending, migrations.RunPython.noop),
+    ]

@@ -18,7 +18,7 @@ from archive.models import Record
 from archive.selectors import record_for_source
 from archive.services import records as archive
 from correspondence import services as svc
-from correspondence.archiving import records_split_sides, thread_key
+from correspondence.archiving import records_split_pending, records_split_sides, thread_key
 from correspondence.models import Delivery, Letter
 from correspondence.pdf.sheet import disposition_sheet_pdf
 from correspondence.selectors import disposition_tree_of_delivery
@@ -110,13 +110,37 @@ def test_old_records_are_split_per_side_once(world):
     old_incoming = _old_style_file(incoming.letter)
     assert old.files.filter(kind=FileKind.DISPOSITION).count() == 2
 
-    counts = records_split_sides()
+    # a third letter's record is under a legal hold: it is left exactly as it is
+    held_letter = sent(world, to=("dinkes",), classification_code="000.1")
+    held = _old_style_file(Letter.objects.get(pk=held_letter.pk))
+    from archive.services import disposal
+
+    disposal.hold_place(
+        tenant=world.tenant,
+        title="Perkara",
+        reason="Pemeriksaan BPK",
+        records=[held],
+        by=world.archivist,
+    )
+    held_files = sorted(held.files.values_list("sha256", flat=True))
+    from correspondence.models import RecordSplitPending
+
+    RecordSplitPending.objects.bulk_create(
+        [RecordSplitPending(record_id=r.pk) for r in (old, old_incoming, held)]
+    )
+
+    counts = records_split_pending()  # what runs after `migrate`
 
     assert counts == {
         "sender records corrected": 1,
         "receiving records made": 1,
         "records moved": 1,
+        "left as they are (disposed of or on hold)": 1,
+        "left": [held.pk],
     }
+    assert sorted(held.files.values_list("sha256", flat=True)) == held_files
+    # only the held record stays pending, for a run after its hold is released
+    assert list(RecordSplitPending.objects.values_list("record_id", flat=True)) == [held.pk]
     # the sender's record: no sheet, and a trail without any unit's note
     old = Record.objects.get(pk=old.pk)
     assert not old.files.filter(kind=FileKind.DISPOSITION).exists()
@@ -142,9 +166,8 @@ def test_old_records_are_split_per_side_once(world):
     # and a second run changes nothing
     before = sorted(Record.objects.values_list("pk", "source_type_id", "source_id"))
     call_command("records_split_sides", verbosity=0)
-    assert records_split_sides() == {
-        "sender records corrected": 0,
-        "receiving records made": 0,
-        "records moved": 0,
-    }
+    again = records_split_sides()
+    assert again["left"] == [held.pk]  # still on hold
+    assert again["sender records corrected"] == again["receiving records made"] == 0
+    assert again["records moved"] == 0
     assert sorted(Record.objects.values_list("pk", "source_type_id", "source_id")) == before

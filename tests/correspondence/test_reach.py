@@ -158,3 +158,23 @@ def test_the_tenant_file_section_is_checked_and_named(tmp_path, world):
     assert SecurityReach.objects.get(tenant=tenant, level="terbatas").position_codes == [
         "SEKRETARIS"
     ]
+
+
+def test_medans_named_echelons_stop_at_their_opd(tmp_path):
+    """Medan's file lets echelon II and III read Terbatas: a Kepala Bidang reads their dinas's
+    Terbatas mail and their bidang's, never the Wali Kota's, the Setda's or another dinas's."""
+    from pathlib import Path
+
+    from correspondence.querysets import reading
+    from organizations.models import Unit, User
+
+    call_command("load_tenant", str(Path(__file__).parents[2] / "tenants" / "medan.yaml"))
+    kabid = User.objects.get(username="medan.reviewer")  # Kepala Bidang TIK, III.b
+    units = {u.pk: u.code for u in Unit.objects.filter(tenant__slug="medan")}
+    terbatas = {units[pk] for pk in reading(kabid).units["terbatas"]}
+    rahasia = {units[pk] for pk in reading(kabid).units["rahasia"]}
+    dinas = Unit.objects.get(tenant__slug="medan", code="BID-TIK")
+    opd = Unit.objects.get_parent(dinas).code
+    assert {"BID-TIK", opd} <= terbatas
+    assert not terbatas & {"WALIKOTA", "SETDA", "DINKES", "BAPPEDA"}
+    assert not rahasia  # Rahasia keeps its default: addressed posts only

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from correspondence import permissions as policy
 from correspondence import services as svc
@@ -76,10 +78,19 @@ def test_the_page_lets_the_drafter_choose_a_reviewer_when_none_is_above(world):
     assert world.positions["kabid_tik"] not in choices  # never their own post
     assert world.positions["kadis_kominfo"] not in choices  # nor the signer's
     url = reverse("correspondence:action", args=[letter.pk, "submit"])
-    client.post(url, {"route": ["999999999"]})
-    assert Letter.objects.get(pk=letter.pk).state == LetterState.DRAFT
-    client.post(url, {"route": [world.positions["kabid_tik"].pk]})  # their own: refused
-    assert Letter.objects.get(pk=letter.pk).state == LetterState.DRAFT
+
+    def refused(route) -> list[str]:
+        response = client.post(url, {"route": route}, follow=True)
+        assert Letter.objects.get(pk=letter.pk).state == LetterState.DRAFT
+        return [str(m) for m in response.context["messages"]]
+
+    with translation.override("id"):
+        unknown = str(_("Unknown reviewer."))
+    assert unknown in refused(["999999999"])
+    assert unknown in refused(["²"])  # a digit that int() refuses: an answer, not a 500
+    assert unknown in refused(["9" * 40])
+    # their own post is no choice at all (the service refuses it too: the test above)
+    assert unknown in refused([world.positions["kabid_tik"].pk])
     client.post(url, {"route": [world.positions["sekdis_kominfo"].pk]})
     letter = Letter.objects.get(pk=letter.pk)
     assert letter.state == LetterState.IN_REVIEW
@@ -131,3 +142,17 @@ def test_a_feed_token_works_on_its_own_tenants_hosts_only(world):
     )
     assert own.status_code == 200 and b"BEGIN:VCALENDAR" in own.content
     assert other.status_code == unknown.status_code == 404
+
+
+def test_a_head_drafting_a_direct_type_is_asked_for_a_reviewer(world):
+    """A type may go straight to its signer, but the head who drafts it would sign their own
+    letter: the page asks for a reviewer instead of a submit that can only fail."""
+    LetterType.objects.filter(tenant=world.tenant, code="surat_dinas").update(direct_to_signer=True)
+    letter = draft(world, by=world.head, unit=world.units["kominfo"])
+    assert letter.signer_position == world.positions["kadis_kominfo"]
+    page = client_for(world.head).get(reverse("correspondence:letter", args=[letter.pk]))
+    assert b'data-testid="route-needed"' in page.content
+    # the drafter's letter of the same type goes straight to the head: no chooser
+    other = draft(world)
+    page = client_for(world.drafter).get(reverse("correspondence:letter", args=[other.pk]))
+    assert b'data-testid="route-needed"' not in page.content

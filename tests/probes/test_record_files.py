@@ -27,7 +27,8 @@ from tests.archive.helpers import archive_setup, pdf_with_text
 from tests.conftest import client_for
 from tests.correspondence.helpers import draft
 
-pytestmark = pytest.mark.django_db
+# clock_free: file contents against access, no date decides them (not rerun with the clock ahead).
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]
 
 LEVELS = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
 
@@ -114,8 +115,29 @@ def _may_see(user, source) -> bool:
     return policy.can_view_letter(user, source)
 
 
-def test_every_record_file_shows_only_what_its_reader_may_see(world):
+@pytest.mark.parametrize("reach", ["default", "tenant's own"])
+def test_every_record_file_shows_only_what_its_reader_may_see(world, reach):
     archive_setup(world)
+    if reach != "default":
+        # Terbatas for echelon III (the Kepala Bidang TIK) and the agenda clerks; Sangat
+        # Rahasia for inbox delegates too, with a delegation in Bappeda.
+        from organizations.models import Position
+        from workflows.tenantfile import SecurityLevelEntry, _load
+
+        Position.objects.filter(pk=world.positions["kabid_tik"].pk).update(echelon="III.b")
+        entries = [
+            {"level": "terbatas", "echelons": ["III"], "roles": ["secretary", "registry_clerk"]},
+            {"level": "sangat_rahasia", "delegates": True},
+        ]
+        _load(world.tenant, [SecurityLevelEntry(**e) for e in entries], base_dir=None)
+        today = svc.tenant_today(world.tenant)
+        svc.delegation_create(
+            by=world.bappeda_head,
+            delegate=world.bappeda_clerk,
+            start_date=today - dt.timedelta(days=1),
+            end_date=today + dt.timedelta(days=5),
+            reason="cuti",
+        )
     markers: dict[str, object] = {}
     letters = []
     for level in LEVELS:
