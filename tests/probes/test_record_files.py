@@ -33,7 +33,20 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]
 LEVELS = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
 
 
+_read: dict[str, str] = {}
+
+
 def _text(data: bytes) -> str:
+    """A file's text (each distinct file read once: many personas download the same one)."""
+    import hashlib
+
+    key = hashlib.sha256(data).hexdigest()
+    if key not in _read:
+        _read[key] = _read_text(data)
+    return _read[key]
+
+
+def _read_text(data: bytes) -> str:
     if data.startswith(b"%PDF"):
         data_text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
     else:
