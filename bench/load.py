@@ -181,12 +181,12 @@ def main() -> None:
         for port in ports:
             log = (work / f"daphne-{port}.log").open("wb")  # errors land here, never block
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                [sys.executable, "-m", "naskah.server", "-b", "127.0.0.1", "-p", str(port),
                  "naskah.asgi:application"], cwd=ROOT, env=env,
                 stdout=subprocess.DEVNULL, stderr=log,
             ))  # fmt: skip
         procs.append(subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "default", "--interval",
+            [sys.executable, "manage.py", "worker", "--queue-name", "default", "--interval",
              "0.5"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))  # fmt: skip
         for port, proc in zip(ports, procs, strict=False):

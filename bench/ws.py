@@ -49,7 +49,7 @@ def main() -> None:
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": args.database, "REDIS_URL": args.redis}
     log = (RESULTS / "ws-daphne.log").open("w")
     daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+        [sys.executable, "-m", "naskah.server", "-b", "127.0.0.1", "-p", str(port),
          "naskah.asgi:application"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip

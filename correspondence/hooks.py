@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db import transaction
 from django.urls import reverse
 
 from archive.services import records as archive_records
+from naskah.tasks import enqueue_with_transaction
 from scheduling import selectors as calendar
 from scheduling import services as scheduling
 
@@ -33,11 +33,10 @@ def classification_known(tenant, code: str) -> bool:
 
 def letter_finished(letter) -> None:
     """A letter is finished (closed by its sender, or every delivery done): file it in the
-    archive after this transaction commits, in the background (its PDFs take a moment)."""
+    archive in the background (its PDFs take a moment), queued with this transaction."""
     from . import tasks
 
-    letter_id = letter.pk
-    transaction.on_commit(lambda: tasks.letter_archive.enqueue(letter_id))
+    enqueue_with_transaction(tasks.letter_archive, letter.pk)
 
 
 def _makes_event(letter) -> bool:
@@ -123,8 +122,7 @@ def delivery_done(delivery, *, by) -> None:
     from .choices import DeliveryState
     from .models import Delivery
 
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: tasks.delivery_archive.enqueue(delivery_id))
+    enqueue_with_transaction(tasks.delivery_archive, delivery.pk)
     still_open = (
         Delivery.objects.filter(letter_id=delivery.letter_id)
         .exclude(state__in=[DeliveryState.DONE, DeliveryState.RETRACTED])

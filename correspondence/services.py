@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import SecondFactorRequired
+from naskah.tasks import enqueue_with_transaction
 from naskah.uploads import SCAN_TYPES, stored_name, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import Notice, notify, notify_many, object_changed
@@ -912,7 +913,7 @@ def letter_sign_request(
     object_changed("letter", letter.pk, action="letter.signing")
     from .tasks import letter_sign_task
 
-    transaction.on_commit(lambda: letter_sign_task.enqueue(letter.pk, by.pk, note))
+    enqueue_with_transaction(letter_sign_task, letter.pk, by.pk, note)
     return letter
 
 

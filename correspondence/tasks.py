@@ -1,8 +1,17 @@
 """Background jobs of correspondence (run by the task worker)."""
 
+from django.core.exceptions import PermissionDenied
 from django.tasks import task
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django_fsm import TransitionNotAllowed
+
+from naskah.tasks import when_abandoned
+from organizations.models import User
 
 from . import services
+from .models import Letter
+from .signing import SigningError
 
 
 @task
@@ -21,18 +30,14 @@ def inbox_versions_fold() -> int:
 
 @task
 def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
-    """Render and sign a letter in the background; a failure is recorded for the signer."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils.translation import gettext as _
-    from django_fsm import TransitionNotAllowed
+    """Render and sign a letter in the background; a failure is recorded for the signer.
 
-    from organizations.models import User
-
-    from .models import Letter
-    from .signing import SigningError
-
+    Idempotent: a letter no longer waiting for this background signature (signed, failed or
+    withdrawn since) is left as it is, so a task run again after its worker died signs once."""
     user = User.objects.get(pk=user_id)
     letter = Letter.objects.get(pk=letter_id)
+    if letter.sign_pending_since is None:
+        return "nothing_pending"
     try:
         services.letter_sign(letter=letter, by=user, note=note)
     except SigningError as exc:
@@ -46,14 +51,23 @@ def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
         )
         return "not_allowed"
     except Exception:
-        services.letter_sign_failed(
-            letter_id=letter_id,
-            by=user,
-            message=_("Preparing the PDF failed on the server. The letter stays approved; try "
-                      "again, and tell the administrator if it fails again."),
-        )  # fmt: skip
+        services.letter_sign_failed(letter_id=letter_id, by=user, message=str(SIGN_CRASHED))
         raise
     return "signed"
+
+
+SIGN_CRASHED = _lazy(
+    "Preparing the PDF failed on the server. The letter stays approved and unnumbered; sign "
+    "again, and tell the administrator if it fails again."
+)
+
+
+@when_abandoned(letter_sign_task)
+def letter_sign_abandoned(letter_id: int, user_id: int, note: str = "") -> None:
+    """The worker signing this letter died twice: the signer hears it and may sign again."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and Letter.objects.filter(pk=letter_id, sign_pending_since__isnull=False):
+        services.letter_sign_failed(letter_id=letter_id, by=user, message=str(SIGN_CRASHED))
 
 
 @task

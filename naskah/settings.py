@@ -38,6 +38,19 @@ def _int(name: str, *, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
+def _float(name: str, *, default: float) -> float:
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number of seconds.")
+    return value
+
+
 DEBUG = _bool("NASKAH_DEBUG", default=False)
 
 SECRET_KEY = env.str("NASKAH_SECRET_KEY", default="")
@@ -245,11 +258,18 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A cache that is down answers as an empty one (naskah.cache): pages read the
+            # database and keep working while Redis is away.
+            "BACKEND": "naskah.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("NASKAH_REDIS_PREFIX", "naskah"),
-            # One pool per process: under ASGI each request has its own cache object.
-            "OPTIONS": {"pool_class": "naskah.cachepool.SharedConnectionPool"},
+            "OPTIONS": {
+                # One pool per process: under ASGI each request has its own cache object.
+                "pool_class": "naskah.cachepool.SharedConnectionPool",
+                "socket_connect_timeout": _float("NASKAH_CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": _float("NASKAH_CACHE_TIMEOUT", default=2.0),
+                "RETRY_AFTER": _float("NASKAH_CACHE_RETRY_AFTER", default=2.0),
+            },
         }
     }
 else:
@@ -268,6 +288,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker renews its lease this often / 5; the tasks of a worker silent for this long are run
+# once more by another (workflows.worker).
+NASKAH_WORKER_LEASE_SECONDS = _float("NASKAH_WORKER_LEASE_SECONDS", default=30.0)
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
@@ -286,7 +309,8 @@ MEDIA_URL = "/media/"
 # NASKAH_S3_BUCKET is set. Files never get public URLs: they go out through views that check
 # access (and, behind nginx, X-Accel-Redirect when NASKAH_ACCEL_REDIRECT is on).
 NASKAH_S3_BUCKET = env.str("NASKAH_S3_BUCKET", default="")
-_default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Files written inside a transaction are published when it commits (workflows.storage).
+_default_storage = {"BACKEND": "workflows.storage.TransactionalFileSystemStorage"}
 if NASKAH_S3_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -484,6 +508,12 @@ NASKAH_UPLOAD_MAX_MB = {
     "image": _int("NASKAH_UPLOAD_MAX_IMAGE_MB", default=10),
     "office": _int("NASKAH_UPLOAD_MAX_OFFICE_MB", default=10),
 }
+# A whole request body: refused by its declared length before it is read, or as soon as a
+# body without one passes it (naskah.server for daphne, naskah.bodylimit for any ASGI server).
+# Two of the largest files and the form around them.
+NASKAH_REQUEST_MAX_MB = _int(
+    "NASKAH_REQUEST_MAX_MB", default=2 * max(NASKAH_UPLOAD_MAX_MB.values()) + 5
+)
 
 # Optional antivirus: a clamd daemon (tcp://clamav:3310); uploads are refused when it finds
 # something or cannot be reached.

@@ -36,3 +36,13 @@ ACCESS_CACHE_SECONDS = 600  # one process per test run: its memory cache is the 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 if "hosts" in CHANNEL_LAYERS["default"].get("CONFIG", {}):
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"naskah-test-{_worker}"
+
+# A process the fault tests start (tests/faults) runs with the production cache (Redis when
+# REDIS_URL is set) and file storage (under NASKAH_MEDIA_ROOT), whose faults it exercises.
+if os.environ.get("NASKAH_TEST_PRODUCTION_PARTS") == "1":
+    from naskah import settings as _production
+
+    CACHES = _production.CACHES
+    ACCESS_CACHE_SECONDS = _production.ACCESS_CACHE_SECONDS
+    STORAGES = {**STORAGES, "default": _production.STORAGES["default"]}
+    MEDIA_ROOT = _production.MEDIA_ROOT

@@ -3,6 +3,7 @@ objects it watches (after the owning app's access check)."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
@@ -21,6 +22,8 @@ from .services import user_group
 # Close codes (4000-4999 are the application's): the client does not retry these.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013  # the channel layer is down: the client retries with its backoff
+log = logging.getLogger(__name__)
 MAX_WATCHED = 20
 
 
@@ -79,16 +82,24 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
+        try:
+            await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        except Exception:  # the channel layer (Redis) is down: live updates pause, pages work
+            log.warning("channel layer unavailable; socket refused for now", exc_info=True)
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
         self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "unread": unread})
 
     async def disconnect(self, code):
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        for group in getattr(self, "watched", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        groups = [self.group] if getattr(self, "group", None) else []
+        groups += list(getattr(self, "watched", ()))
+        try:
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:  # the layer is down; its group memberships expire by themselves
+            log.warning("channel layer unavailable at disconnect", exc_info=True)
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict) or content.get("action") != "watch":
@@ -105,7 +116,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if group is None:  # missing, hidden or foreign: the same answer for all three
             await self.send_json({"type": "error", "code": "not_found", "object": name, "id": pk})
             return
-        await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            log.warning("channel layer unavailable; socket closed for now", exc_info=True)
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
         self.watched.add(group)
         await self.send_json({"type": "watching", "object": name, "id": pk})
 

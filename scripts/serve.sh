@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start one Naskah process: `web [port]` (daphne, HTTP + WebSockets), `worker` (background
+# Start one Naskah process: `web [port]` (daphne with a body limit, HTTP + WebSockets), `worker` (background
 # tasks) or `scheduler` (periodic jobs). Used by the Docker image, the compose file and the
 # multi-process tests; run as many web and worker processes as the load needs, all against the
 # same PostgreSQL and Redis (see docs/deploy.md, "Scaling out").
@@ -10,10 +10,10 @@ py=python
 
 case "${1:-}" in
   web)
-    exec "$py" -m daphne --bind "${NASKAH_BIND:-0.0.0.0}" --port "${2:-8000}" --proxy-headers \
+    exec "$py" -m naskah.server --bind "${NASKAH_BIND:-0.0.0.0}" --port "${2:-8000}" --proxy-headers \
       naskah.asgi:application ;;
   worker)
-    exec "$py" manage.py db_worker --queue-name default --interval "${NASKAH_WORKER_INTERVAL:-1}" ;;
+    exec "$py" manage.py worker --queue-name default --interval "${NASKAH_WORKER_INTERVAL:-1}" ;;
   scheduler)
     exec "$py" manage.py run_periodic ;;
   *)

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from . import accounting
 from .factories import PASSWORD
 from .world import world_fast
 
@@ -125,8 +126,10 @@ DATES = re.compile(
 
 
 def pytest_configure(config):
-    """Under `make test-future` (faketime), prove the clock really is ahead: the make target
-    passes the real time it started at and how far ahead the run must be."""
+    """Count collected against reported tests (tests/accounting.py). Under `make test-future`
+    (faketime), prove the clock really is ahead: the make target passes the real time it
+    started at and how far ahead the run must be."""
+    accounting.pytest_configure(config)
     ahead = os.environ.get("NASKAH_TEST_CLOCK_AHEAD_DAYS")
     if ahead:
         real = float(os.environ["NASKAH_TEST_REAL_EPOCH"])

@@ -5,7 +5,7 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from drf_spectacular.generators import SchemaGenerator
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -48,13 +48,32 @@ def token(world, settings, _keep_test_connection):
     return api_token_create(user=world.drafter, name="fuzz", scope="write")
 
 
+def _operations():
+    found = []
+    for result in schema.get_all_operations():
+        operation = result.ok()  # a broken definition fails collection, loudly
+        found.append(pytest.param(operation, id=operation.label))
+    return found
+
+
+# One test per operation, each with its own id: schemathesis's own `parametrize` gives all of
+# them one node id, and pytest-xdist then runs one and drops the rest without a word.
 @pytest.mark.filterwarnings("ignore")
-@schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
-def test_api_answers_every_generated_request_within_its_schema(case, token):
-    cache.clear()
-    case.call_and_validate(
-        headers={"Authorization": f"Token {token}"},
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+@pytest.mark.parametrize("operation", _operations())
+def test_api_answers_every_generated_request_within_its_schema(operation, token):
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=15,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        database=None,
     )
+    def run(case):
+        cache.clear()
+        case.call_and_validate(
+            headers={"Authorization": f"Token {token}"},
+            checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        )
+
+    run()

@@ -23,19 +23,14 @@ PLAIN = ("text/plain", "text/csv")
 
 
 def files_text_queue(file_ids: list[int]) -> None:
-    """Queue text extraction for new record files (after the filing transaction commits)."""
-    from django.db import transaction
+    """Queue text extraction for new record files, with the filing transaction."""
+    from naskah.tasks import enqueue_with_transaction
+
+    from ..tasks import files_text_extract
 
     ids = [int(i) for i in file_ids]
-    if not ids:
-        return
-
-    def enqueue() -> None:
-        from ..tasks import files_text_extract as task
-
-        task.enqueue(ids)
-
-    transaction.on_commit(enqueue)
+    if ids:
+        enqueue_with_transaction(files_text_extract, ids)
 
 
 def _limit() -> None:

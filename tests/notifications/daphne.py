@@ -36,10 +36,10 @@ def wait_port(port: int, proc: subprocess.Popen, *, timeout: float = 30) -> None
 
 @contextmanager
 def daphne(*, env: dict[str, str], port: int | None = None, timeout: float = 30):
-    """Start `daphne naskah.asgi:application` on 127.0.0.1 and yield its port."""
+    """Start daphne (naskah.server, as the project runs it) on 127.0.0.1 and yield its port."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+        [sys.executable, "-m", "naskah.server", "-b", "127.0.0.1", "-p", str(port),
          "naskah.asgi:application"],
         cwd=ROOT,
         env={**os.environ, **env},

@@ -1,0 +1,83 @@
+"""Start daphne (`python -m naskah.server`, daphne's own arguments) with a body limit at the
+socket.
+
+Daphne hands a request to the application only after its whole body arrived, and then queues
+all of it in memory; nothing in its options limits a body. Here its request class refuses a
+body over NASKAH_REQUEST_MAX_MB when the headers declare it, or as soon as a body without a
+declared length (chunked) passes it: the 413 page goes out, the connection closes, and the
+rest is never read or stored. Bodies within the limit go on as daphne has always handled them
+(spooled to a temporary file by Twisted, then passed to Django, which spools uploads to disk).
+"""
+
+from __future__ import annotations
+
+import sys
+from io import BytesIO
+
+import django
+from daphne import server as daphne_server
+from daphne.http_protocol import HTTPFactory, WebRequest
+
+from naskah.bodylimit import body_limit, too_large_body
+
+
+class LimitedWebRequest(WebRequest):
+    refused = False
+    received = 0
+
+    def gotLength(self, length):
+        if length is not None and length > body_limit():
+            self.content = BytesIO()  # never written: the connection closes now
+            self._refuse()
+            return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self.refused:
+            return
+        self.received += len(data)
+        if self.received > body_limit():
+            self._refuse()
+            return
+        super().handleContentChunk(data)
+
+    def requestReceived(self, command, path, version):
+        if self.refused:
+            return
+        super().requestReceived(command, path, version)
+
+    def _refuse(self) -> None:
+        self.refused = True
+        body = too_large_body()
+        head = (
+            "HTTP/1.1 413 Payload Too Large\r\n"
+            "Content-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
+        transport = self.channel.transport
+        transport.write(head + body)
+        transport.loseConnection()  # stops reading; what the client still sends is dropped
+
+
+class LimitedHTTPFactory(HTTPFactory):
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        protocol.requestFactory = LimitedWebRequest
+        return protocol
+
+
+def main(argv: list[str] | None = None) -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naskah.settings")
+    django.setup(set_prefix=False)
+    # daphne's Server builds its factory by this module-level name.
+    daphne_server.HTTPFactory = LimitedHTTPFactory
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface().run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""File storage that publishes a file only when the transaction that wrote it commits.
+
+A file saved inside a transaction is written under `.pending/<random>` and noted in a
+`PendingFile` row in that same transaction; after the commit it is moved to its real name and
+the row goes. So a crash between the write and the commit (a worker killed while sealing a
+letter, whose number is then rolled back and given to another letter) leaves no file under a
+real name, only a temporary file with no row, which `pending_files_sweep` deletes after a
+grace time. A crash between the commit and the move leaves a row, and the sweep finishes the
+move. Inside the writing transaction the file is readable under its real name (the row is
+visible there); other transactions see it when it is published.
+
+Saves outside a transaction are written directly, as Django's storages do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from datetime import timedelta
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
+from django.db import transaction
+from django.utils import timezone
+
+log = logging.getLogger("naskah.storage")
+
+PENDING_DIR = ".pending"
+GRACE = timedelta(hours=1)  # longer than any transaction that writes files
+
+
+class TransactionalStorageMixin:
+    def _save(self, name: str, content) -> str:
+        from .models import PendingFile
+
+        if not transaction.get_connection().in_atomic_block:
+            return super()._save(name, content)
+        temporary = f"{PENDING_DIR}/{secrets.token_hex(16)}"
+        temporary = super()._save(temporary, content)
+        row = PendingFile.objects.create(name=name, pending=temporary)
+        transaction.on_commit(lambda: self._publish(row.pk, temporary, name))
+        return name
+
+    def _publish(self, row_id: int, temporary: str, name: str) -> None:
+        from .models import PendingFile
+
+        try:
+            self._move(temporary, name)
+        except FileNotFoundError:
+            if not super().exists(name):
+                log.error("pending file %s for %s is missing", temporary, name)
+                return
+        PendingFile.objects.filter(pk=row_id).delete()
+
+    def _move(self, temporary: str, name: str) -> None:
+        with super().open(temporary, "rb") as fh:
+            super()._save(name, File(fh, name=name))
+        super().delete(temporary)
+
+    def _pending_for(self, name: str) -> str | None:
+        """The temporary name of `name` when its file waits for a transaction this
+        connection can see (its own, or one that committed but was not published yet)."""
+        from .models import PendingFile
+
+        return (
+            PendingFile.objects.filter(name=name)
+            .order_by("-pk")
+            .values_list("pending", flat=True)
+            .first()
+        )
+
+    def exists(self, name: str) -> bool:
+        return super().exists(name) or self._pending_for(name) is not None
+
+    def _open(self, name: str, mode: str = "rb"):
+        if not super().exists(name):
+            temporary = self._pending_for(name)
+            if temporary is not None:
+                return super()._open(temporary, mode)
+        return super()._open(name, mode)
+
+    def size(self, name: str) -> int:
+        if not super().exists(name):
+            temporary = self._pending_for(name)
+            if temporary is not None:
+                return super().size(temporary)
+        return super().size(name)
+
+    def delete(self, name: str) -> None:
+        from .models import PendingFile
+
+        for row in PendingFile.objects.filter(name=name):
+            super().delete(row.pending)
+            row.delete()
+        super().delete(name)
+
+    def _discard(self, temporary: str) -> None:
+        super().delete(temporary)
+
+
+class TransactionalFileSystemStorage(TransactionalStorageMixin, FileSystemStorage):
+    def _move(self, temporary: str, name: str) -> None:
+        # The real paths: `path()` below answers the temporary file for a name still pending.
+        target = FileSystemStorage.path(self, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(FileSystemStorage.path(self, temporary), target)  # atomic on one filesystem
+
+    def path(self, name: str) -> str:
+        real = super().path(name)
+        if not os.path.exists(real) and not name.startswith(PENDING_DIR + "/"):
+            temporary = self._pending_for(name)
+            if temporary is not None:
+                return super().path(temporary)
+        return real
+
+
+def pending_files_sweep(storage=None, *, grace: timedelta = GRACE) -> dict[str, int]:
+    """Publish files whose transaction committed; delete temporary files older than `grace`
+    that no committed row claims (their transaction rolled back or died)."""
+    from django.core.files.storage import default_storage
+
+    from .models import PendingFile
+
+    storage = storage or default_storage
+    if not isinstance(storage, TransactionalStorageMixin):
+        return {"published": 0, "deleted": 0}
+    published = deleted = 0
+    for row in PendingFile.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=5)):
+        storage._publish(row.pk, row.pending, row.name)
+        published += 1
+    claimed = set(PendingFile.objects.values_list("pending", flat=True))
+    try:
+        _dirs, files = storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        files = []
+    cutoff = timezone.now() - grace
+    for filename in files:
+        temporary = f"{PENDING_DIR}/{filename}"
+        if temporary in claimed:
+            continue
+        if storage.get_modified_time(temporary) < cutoff:
+            storage._discard(temporary)
+            deleted += 1
+            log.warning("deleted %s: written by a transaction that did not commit", temporary)
+    return {"published": published, "deleted": deleted}

@@ -1,0 +1,138 @@
+"""The task worker: django-tasks-db's worker, plus a lease that lets a dead worker's tasks be
+taken up again.
+
+django-tasks-db marks a task RUNNING when a worker claims it and never looks at it again: a
+worker killed mid-task (`kill -9`, an out-of-memory kill, a lost node) left the row RUNNING
+for ever and the work undone. Here every worker holds a lease (`WorkerLease`) that a
+background thread renews every `lease / 5` seconds, and every worker, on the same thread,
+looks for RUNNING tasks whose worker's lease has lapsed:
+
+- a task that has been claimed once goes back to READY and runs once more (on any worker);
+- a task that has already been claimed twice is marked FAILED (`WorkerLost`), and the task's
+  `when_abandoned` handler, if it has one, tells the people waiting for it.
+
+So a task runs at most twice, and tasks must be idempotent (they are: each checks the state
+it acts on). Recovery takes at most `lease` seconds plus one renewal interval after a worker
+dies (NASKAH_WORKER_LEASE_SECONDS, 30 by default).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from naskah.tasks import abandoned_handler
+
+from .models import WorkerLease
+
+log = logging.getLogger("naskah.worker")
+
+ATTEMPTS = 2  # a task whose worker died runs once more, never a third time
+
+
+class WorkerLost(RuntimeError):
+    """The worker running this task stopped before it finished (twice)."""
+
+
+def lease_seconds() -> float:
+    return float(settings.NASKAH_WORKER_LEASE_SECONDS)
+
+
+def lease_renew(worker_id: str, *, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    updated = WorkerLease.objects.filter(worker_id=worker_id).update(seen_at=now)
+    if not updated:
+        WorkerLease.objects.create(
+            worker_id=worker_id, hostname=socket.gethostname()[:255], pid=os.getpid(), seen_at=now
+        )
+
+
+def lease_release(worker_id: str) -> None:
+    WorkerLease.objects.filter(worker_id=worker_id).delete()
+
+
+def workers_alive(*, now: datetime | None = None) -> int:
+    """How many workers renewed their lease within the lease time."""
+    now = now or timezone.now()
+    return WorkerLease.objects.filter(seen_at__gte=now - timedelta(seconds=lease_seconds())).count()
+
+
+def tasks_reclaim(*, now: datetime | None = None) -> dict[str, list[str]]:
+    """Take up the tasks of workers whose lease lapsed; returns the ids retried and failed."""
+    now = now or timezone.now()
+    lapsed = now - timedelta(seconds=lease_seconds())
+    done: dict[str, list[str]] = {"retried": [], "failed": []}
+    handlers = []
+    with transaction.atomic():
+        alive = set(
+            WorkerLease.objects.filter(seen_at__gte=lapsed).values_list("worker_id", flat=True)
+        )
+        stuck = (
+            DBTaskResult.objects.select_for_update(skip_locked=True)
+            .filter(status=TaskResultStatus.RUNNING, started_at__lt=lapsed)
+            .order_by("started_at")
+        )
+        for row in stuck:
+            if row.worker_ids and row.worker_ids[-1] in alive:
+                continue  # a long task on a live worker
+            if len(row.worker_ids) < ATTEMPTS:
+                row.status = TaskResultStatus.READY
+                row.save(update_fields=["status"])
+                done["retried"].append(str(row.pk))
+                log.warning(
+                    "task %s (%s): its worker died; running it again", row.pk, row.task_path
+                )
+                continue
+            row.set_failed(WorkerLost(f"the worker stopped twice while running {row.task_path}"))
+            done["failed"].append(str(row.pk))
+            log.error("task %s (%s): its worker died twice; given up", row.pk, row.task_path)
+            handler = abandoned_handler(row.task_path)
+            if handler is not None:
+                handlers.append((handler, row.args_kwargs))
+        WorkerLease.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+    for handler, args_kwargs in handlers:  # each in its own transaction, after the row is failed
+        try:
+            handler(*args_kwargs.get("args", []), **args_kwargs.get("kwargs", {}))
+        except Exception:
+            log.exception("handler for an abandoned task failed")
+    return done
+
+
+class LeasedWorker(Worker):
+    def run(self) -> None:
+        lease_renew(self.worker_id)
+        stop = threading.Event()
+        keeper = threading.Thread(target=self._keep, args=(stop,), name="lease", daemon=True)
+        keeper.start()
+        try:
+            super().run()
+        finally:
+            stop.set()
+            keeper.join(timeout=5)
+            try:
+                lease_release(self.worker_id)
+            except Exception:  # the database may be what stopped us
+                log.warning("could not release the lease of %s", self.worker_id, exc_info=True)
+
+    def _keep(self, stop: threading.Event) -> None:
+        every = max(lease_seconds() / 5, 0.2)
+        while True:
+            try:
+                close_old_connections()
+                lease_renew(self.worker_id)
+                tasks_reclaim()
+            except Exception:  # a database outage: try again at the next beat
+                log.warning("lease renewal failed", exc_info=True)
+            if stop.wait(every):
+                break
+        connection.close()
