@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.tasks import task
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
 from naskah.tasks import when_abandoned
@@ -56,7 +56,7 @@ def letter_sign_task(letter_id: int, user_id: int, note: str = "") -> str:
     return "signed"
 
 
-SIGN_CRASHED = _lazy(
+SIGN_CRASHED = gettext_lazy(
     "Preparing the PDF failed on the server. The letter stays approved and unnumbered; sign "
     "again, and tell the administrator if it fails again."
 )

@@ -1,15 +1,20 @@
+import errno
 import logging
 import time
 import uuid
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from .memo import request_memo_scope
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
+log = logging.getLogger("naskah")
 
 
 class LocaleMiddleware:
@@ -93,3 +98,33 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = REQUEST_ID.get()
         return True
+
+
+STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class StorageFullMiddleware:
+    """A disk (or quota) that is full answers 507 with a message saying nothing was saved,
+    instead of a 500: the transaction of the request rolled back, and the half-written file
+    was removed by the storage (workflows.storage)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OSError) or exception.errno not in STORAGE_FULL:
+            return None
+        log.critical("file storage is full: %s", exception)
+        message = _(
+            "The file storage is full, so nothing was saved. Try again later; the "
+            "administrator has been alerted."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(message), "code": "storage_full"}, status=507)
+        return HttpResponse(
+            render_to_string("storage_full.html", {"message": message}, request=request),
+            status=507,
+        )

@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the "locked" page
+    "naskah.middleware.StorageFullMiddleware",  # a full disk: 507, "nothing was saved"
 ]
 
 ROOT_URLCONF = "naskah.urls"
@@ -183,6 +184,12 @@ else:
             "max_size": _int("NASKAH_DB_POOL_MAX", default=20),
             "timeout": 10,
         }
+        # A connection the server closed (a restart, a failover, pg_terminate_backend) is
+        # found and replaced when it is taken from the pool, not by the request it fails.
+        if _bool("NASKAH_DB_POOL_CHECK", default=True):
+            from psycopg_pool import ConnectionPool
+
+            options["pool"]["check"] = ConnectionPool.check_connection
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = _int("NASKAH_DB_CONN_MAX_AGE", default=0)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

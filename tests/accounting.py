@@ -43,8 +43,9 @@ class Accounting:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput") or not self.collected:
             return  # a worker (its controller counts), or nothing collected
-        if exitstatus == pytest.ExitCode.INTERRUPTED or self.config.option.maxfail:
-            return  # a run stopped on purpose reports fewer
+        option = self.config.option
+        if exitstatus == pytest.ExitCode.INTERRUPTED or option.maxfail or option.collectonly:
+            return  # a run stopped on purpose (or one that only collects) reports fewer
         problems = []
         if self.shared:
             problems.append(

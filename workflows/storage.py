@@ -14,6 +14,7 @@ Saves outside a transaction are written directly, as Django's storages do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -37,7 +38,12 @@ class TransactionalStorageMixin:
         if not transaction.get_connection().in_atomic_block:
             return super()._save(name, content)
         temporary = f"{PENDING_DIR}/{secrets.token_hex(16)}"
-        temporary = super()._save(temporary, content)
+        try:
+            temporary = super()._save(temporary, content)
+        except OSError:  # a full disk: the half-written file must not hold the space
+            with contextlib.suppress(OSError):
+                super().delete(temporary)
+            raise
         row = PendingFile.objects.create(name=name, pending=temporary)
         transaction.on_commit(lambda: self._publish(row.pk, temporary, name))
         return name
@@ -47,10 +53,9 @@ class TransactionalStorageMixin:
 
         try:
             self._move(temporary, name)
-        except FileNotFoundError:
+        except FileNotFoundError:  # published already, or lost (a restore without it)
             if not super().exists(name):
                 log.error("pending file %s for %s is missing", temporary, name)
-                return
         PendingFile.objects.filter(pk=row_id).delete()
 
     def _move(self, temporary: str, name: str) -> None:

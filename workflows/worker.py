@@ -13,7 +13,7 @@ looks for RUNNING tasks whose worker's lease has lapsed:
 
 So a task runs at most twice, and tasks must be idempotent (they are: each checks the state
 it acts on). Recovery takes at most `lease` seconds plus one renewal interval after a worker
-dies (NASKAH_WORKER_LEASE_SECONDS, 30 by default).
+dies (NASKAH_WORKER_LEASE_SECONDS, 30 by default), once another worker is running.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ import logging
 import os
 import socket
 import threading
-from datetime import datetime, timedelta
+import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.db.models.functions import Now
 from django.tasks import TaskResultStatus
-from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -48,12 +49,15 @@ def lease_seconds() -> float:
     return float(settings.NASKAH_WORKER_LEASE_SECONDS)
 
 
-def lease_renew(worker_id: str, *, now: datetime | None = None) -> None:
-    now = now or timezone.now()
-    updated = WorkerLease.objects.filter(worker_id=worker_id).update(seen_at=now)
+# Leases are stamped and compared with the database's clock, not each process's: a worker
+# whose clock jumps (or drifts) neither loses its tasks to others nor keeps a dead one's.
+
+
+def lease_renew(worker_id: str) -> None:
+    updated = WorkerLease.objects.filter(worker_id=worker_id).update(seen_at=Now())
     if not updated:
         WorkerLease.objects.create(
-            worker_id=worker_id, hostname=socket.gethostname()[:255], pid=os.getpid(), seen_at=now
+            worker_id=worker_id, hostname=socket.gethostname()[:255], pid=os.getpid(), seen_at=Now()
         )
 
 
@@ -61,30 +65,61 @@ def lease_release(worker_id: str) -> None:
     WorkerLease.objects.filter(worker_id=worker_id).delete()
 
 
-def workers_alive(*, now: datetime | None = None) -> int:
-    """How many workers renewed their lease within the lease time."""
-    now = now or timezone.now()
-    return WorkerLease.objects.filter(seen_at__gte=now - timedelta(seconds=lease_seconds())).count()
+def workers_alive() -> int:
+    """How many workers renewed their lease within the lease time (by the database's clock)."""
+    return WorkerLease.objects.filter(
+        seen_at__gte=Now() - timedelta(seconds=lease_seconds())
+    ).count()
 
 
-def tasks_reclaim(*, now: datetime | None = None) -> dict[str, list[str]]:
-    """Take up the tasks of workers whose lease lapsed; returns the ids retried and failed."""
-    now = now or timezone.now()
-    lapsed = now - timedelta(seconds=lease_seconds())
+class Watch:
+    """What one worker has seen of the others' leases, by its own monotonic clock.
+
+    A worker is taken for dead when the `seen_at` of its lease (or its absence) has not
+    changed for `lease` seconds of the watcher's monotonic clock. No wall clock is compared
+    with another: a clock that jumps, on a worker or on the database server, makes no living
+    worker look dead (a lease stamped an hour ahead still changes at the next renewal)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[object, float]] = {}
+
+    def dead(self, leases: dict[str, object], workers: set[str], *, now: float) -> set[str]:
+        found = set()
+        for worker in workers:
+            value = leases.get(worker)
+            first = self.seen.get(worker)
+            if first is None or first[0] != value:
+                self.seen[worker] = (value, now)
+            elif now - first[1] >= lease_seconds():
+                found.add(worker)
+        for worker in set(self.seen) - workers:
+            del self.seen[worker]
+        return found
+
+
+def tasks_reclaim(watch: Watch, *, now: float | None = None) -> dict[str, list[str]]:
+    """Take up the tasks of workers `watch` finds dead; returns the ids retried and failed."""
+    now = time.monotonic() if now is None else now
+    running = dict(
+        DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list("pk", "worker_ids")
+    )
+    holders = {ids[-1] if ids else "" for ids in running.values()}
+    leases = dict(
+        WorkerLease.objects.filter(worker_id__in=holders).values_list("worker_id", "seen_at")
+    )
+    dead = watch.dead(leases, holders, now=now)
     done: dict[str, list[str]] = {"retried": [], "failed": []}
+    if not dead:
+        return done
     handlers = []
     with transaction.atomic():
-        alive = set(
-            WorkerLease.objects.filter(seen_at__gte=lapsed).values_list("worker_id", flat=True)
-        )
-        stuck = (
-            DBTaskResult.objects.select_for_update(skip_locked=True)
-            .filter(status=TaskResultStatus.RUNNING, started_at__lt=lapsed)
-            .order_by("started_at")
+        stuck = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+            pk__in=[pk for pk, ids in running.items() if (ids[-1] if ids else "") in dead],
+            status=TaskResultStatus.RUNNING,
         )
         for row in stuck:
-            if row.worker_ids and row.worker_ids[-1] in alive:
-                continue  # a long task on a live worker
+            if (row.worker_ids[-1] if row.worker_ids else "") not in dead:
+                continue  # claimed again meanwhile
             if len(row.worker_ids) < ATTEMPTS:
                 row.status = TaskResultStatus.READY
                 row.save(update_fields=["status"])
@@ -99,7 +134,7 @@ def tasks_reclaim(*, now: datetime | None = None) -> dict[str, list[str]]:
             handler = abandoned_handler(row.task_path)
             if handler is not None:
                 handlers.append((handler, row.args_kwargs))
-        WorkerLease.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+        WorkerLease.objects.filter(worker_id__in=dead).delete()
     for handler, args_kwargs in handlers:  # each in its own transaction, after the row is failed
         try:
             handler(*args_kwargs.get("args", []), **args_kwargs.get("kwargs", {}))
@@ -126,13 +161,17 @@ class LeasedWorker(Worker):
 
     def _keep(self, stop: threading.Event) -> None:
         every = max(lease_seconds() / 5, 0.2)
+        watch = Watch()
         while True:
             try:
                 close_old_connections()
                 lease_renew(self.worker_id)
-                tasks_reclaim()
+                tasks_reclaim(watch)
             except Exception:  # a database outage: try again at the next beat
                 log.warning("lease renewal failed", exc_info=True)
-            if stop.wait(every):
+            # time.sleep, not stop.wait: a condition wait stalls under a shifted clock
+            # (libfaketime), and a lease must be renewed whatever the clock says.
+            time.sleep(every)
+            if stop.is_set():
                 break
         connection.close()

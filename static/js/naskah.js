@@ -18,6 +18,14 @@ function liveUpdates(body) {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   let delay = 1000;
   let connectedBefore = false;
+  let failures = 0;
+  // After two failed attempts in a row (not a page being left) the page says live updates
+  // pause; everything else on it works from the server as usual.
+  const paused = (on) => {
+    document.querySelectorAll("[data-live-paused]").forEach((el) => {
+      el.hidden = !on;
+    });
+  };
 
   const setBadge = (count) => {
     document.querySelectorAll("[data-unread-badge]").forEach((badge) => {
@@ -54,6 +62,8 @@ function liveUpdates(body) {
     const socket = new WebSocket(`${scheme}//${window.location.host}${path}`);
     socket.addEventListener("open", () => {
       delay = 1000;
+      failures = 0;
+      paused(false);
       document.querySelectorAll("[data-watch-object]").forEach((el) => {
         const id = Number(el.dataset.watchId);
         socket.send(JSON.stringify({ action: "watch", object: el.dataset.watchObject, id }));
@@ -85,6 +95,8 @@ function liveUpdates(body) {
     socket.addEventListener("close", (event) => {
       // 44xx: refused (signed out, another tenant): retrying cannot help.
       if (event.code >= 4400 && event.code < 4500) return;
+      failures += 1;
+      if (failures >= 2) paused(true);
       const wait = delay + Math.random() * delay * 0.5;
       delay = Math.min(delay * 2, 30000);
       window.setTimeout(connect, wait);

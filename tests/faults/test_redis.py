@@ -17,7 +17,12 @@ from tests.notifications.daphne import free_port
 
 from .helpers import env, redis_server, request, stop, wait_for, web
 
-pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.clock_free,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 PAGE_SECONDS = 2.0  # what a page may take with Redis gone (a cache miss, not a timeout)
 

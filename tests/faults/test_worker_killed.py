@@ -23,7 +23,12 @@ from workflows.storage import PENDING_DIR, TransactionalFileSystemStorage, pendi
 
 from .helpers import env, process, python_args, stop, wait_for, worker_args
 
-pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.clock_free,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 LEASE = 2.0  # seconds without a renewal before a worker's tasks are taken up again
 SIGN_TASK = "correspondence.tasks.letter_sign_task"
