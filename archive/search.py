@@ -22,6 +22,7 @@ import re
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
@@ -179,7 +180,10 @@ class PostgresSearchBackend:
     INDEXED = "{v} @@ {q}"
 
     def _estimated_rows(self, qs: QuerySet) -> float:
-        sql, params = qs.values("pk").query.sql_with_params()
+        try:
+            sql, params = qs.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a filter no row can match (an unknown classification id)
+            return 0
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]

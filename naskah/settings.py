@@ -320,7 +320,7 @@ NASKAH_S3_BUCKET = env.str("NASKAH_S3_BUCKET", default="")
 _default_storage = {"BACKEND": "workflows.storage.TransactionalFileSystemStorage"}
 if NASKAH_S3_BUCKET:
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "workflows.storage.TransactionalS3Storage",
         "OPTIONS": {
             "bucket_name": NASKAH_S3_BUCKET,
             "endpoint_url": env.str("NASKAH_S3_ENDPOINT_URL", default="") or None,

@@ -15,6 +15,7 @@ Saves outside a transaction are written directly, as Django's storages do.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -149,3 +150,21 @@ def pending_files_sweep(storage=None, *, grace: timedelta = GRACE) -> dict[str, 
             deleted += 1
             log.warning("deleted %s: written by a transaction that did not commit", temporary)
     return {"published": published, "deleted": deleted}
+
+
+@functools.cache
+def _s3_class():
+    from storages.backends.s3 import S3Storage
+
+    class TransactionalS3Storage(TransactionalStorageMixin, S3Storage):
+        """S3-compatible storage with the same publish-on-commit (a copy, then a delete: S3
+        has no rename)."""
+
+    return TransactionalS3Storage
+
+
+def __getattr__(name: str):
+    # Built on first use, so that boto3 is imported only where S3 is configured.
+    if name == "TransactionalS3Storage":
+        return _s3_class()
+    raise AttributeError(name)

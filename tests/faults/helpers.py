@@ -37,6 +37,7 @@ def env(**extra: str) -> dict[str, str]:
         "NASKAH_TEST_TASKS": "db",
         "NASKAH_BIND": "127.0.0.1",
         "NASKAH_TEST_PRODUCTION_PARTS": "1",
+        "NASKAH_DB_POOL_MAX": "6",  # several of these run beside the test processes' pools
         **extra,
     }
 
@@ -88,8 +89,17 @@ def python_args(*args: str) -> list[str]:
 def redis_server(port: int | None = None):
     """A Redis of the test's own (nothing on disk); yields (port, its process)."""
     port = port or free_port()
-    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no"]  # fmt: skip
+    args = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
     with process(args, dict(os.environ), port=port) as proc:
         yield port, proc
 

@@ -3,6 +3,7 @@ page still answers, and a send whose connection dies mid-transaction writes noth
 goes through once when tried again."""
 
 import threading
+import uuid
 
 import pytest
 from django.conf import settings
@@ -25,12 +26,13 @@ pytestmark = [
 ]
 
 
-def _terminate_others() -> int:
-    """Kill every other connection to the test database; returns how many."""
+def _terminate(where: str, params: list) -> int:
+    """Kill the connections to the test database that `where` picks; returns how many."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            f"WHERE datname = current_database() AND pid <> pg_backend_pid() AND {where}",
+            params,
         )
         return cursor.fetchone()[0]
 
@@ -40,13 +42,14 @@ def test_pages_answer_after_the_database_dropped_every_connection(world):
     client.force_login(world.drafter)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     host = host_of(world.drafter)
-    port, server = web(env())
+    name = f"naskah-fault-{uuid.uuid4().hex[:12]}"
+    port, server = web(env(PGAPPNAME=name))  # its connections carry this name
     with server:
         for _ in range(3):  # the pool holds connections now
             assert (
                 request(port, host, "GET", "/letters/inbox/", headers={"Cookie": cookie})[0] == 200
             )
-        assert _terminate_others() >= 1
+        assert _terminate("application_name = %s", [name]) >= 1  # every one the web holds
         statuses = [
             request(port, host, "GET", path, headers={"Cookie": cookie})[0]
             for path in ["/letters/inbox/", "/", "/letters/drafts/", "/notifications/"] * 3
@@ -64,6 +67,9 @@ def test_a_send_whose_connection_dies_mid_transaction_writes_nothing_and_retries
 
     def paused(deliveries):
         original(deliveries)  # agenda numbers taken, deliveries not yet saved
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            outcome["pid"] = cursor.fetchone()[0]
         inside.set()
         release.wait(30)
 
@@ -81,7 +87,7 @@ def test_a_send_whose_connection_dies_mid_transaction_writes_nothing_and_retries
     thread = threading.Thread(target=send)
     thread.start()
     assert inside.wait(30)
-    assert _terminate_others() >= 1  # the sending transaction's connection among them
+    assert _terminate("pid = %s", [outcome["pid"]]) == 1  # the sending transaction's
     release.set()
     thread.join(30)
     assert outcome["result"] in {"OperationalError", "InterfaceError"}

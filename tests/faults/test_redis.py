@@ -12,6 +12,7 @@ from django.test import Client
 from accounts.services import api_token_create
 from correspondence.models import Letter
 from naskah.cache import ResilientRedisCache, _Breaker
+from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 from tests.notifications.daphne import free_port
 
@@ -39,15 +40,25 @@ async def _socket_outcome(port: int, host: str, cookie: str) -> str:
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     try:
-        async with connect(f"ws://{host}:{port}/ws/notifications/", host="127.0.0.1",
-                           port=port, origin=f"http://{host}", open_timeout=10,
-                           additional_headers={"Cookie": cookie}) as ws:  # fmt: skip
+        async with connect(
+            f"ws://{host}:{port}/ws/notifications/",
+            host="127.0.0.1",
+            port=port,
+            origin=f"http://{host}",
+            open_timeout=10,
+            additional_headers={"Cookie": cookie},
+        ) as ws:
             message = await asyncio.wait_for(ws.recv(), 10)
             return "hello" if '"hello"' in message else message
     except ConnectionClosed as exc:
         return f"closed {exc.rcvd.code if exc.rcvd else None}"
     except InvalidStatus as exc:
         return f"status {exc.response.status_code}"
+
+
+@in_own_loop
+async def _socket(port: int, host: str, cookie: str) -> str:
+    return await _socket_outcome(port, host, cookie)
 
 
 def test_the_site_works_while_redis_is_down_and_recovers_when_it_returns(world):
@@ -66,7 +77,7 @@ def test_the_site_works_while_redis_is_down_and_recovers_when_it_returns(world):
                 status, _body, _s = request(port, host, "GET", path, headers={"Cookie": cookie})
                 assert status == 200, path
             assert redis.Redis.from_url(url).dbsize() > 0  # the cache was in use
-            assert asyncio.run(_socket_outcome(port, host, cookie)) == "hello"
+            assert _socket(port, host, cookie) == "hello"
 
             stop(redis_proc)  # Redis goes away under the running site
             for path in [*pages, *([f"/letters/{letter.pk}/"] if letter else [])]:
@@ -78,16 +89,23 @@ def test_the_site_works_while_redis_is_down_and_recovers_when_it_returns(world):
             status, _b, _s = request(port, host, "GET", "/api/v1/letters/", headers=auth)
             assert status == 200
             status, body, _s = request(
-                port, host, "POST", "/api/v1/letters/", headers=auth,
-                body={"letter_type": "surat_dinas", "subject": "Ditulis tanpa Redis",
-                      "body": "<p>Isi</p>",
-                      "signer_position": world.positions["kadis_kominfo"].pk,
-                      "recipients": [{"kind": "to", "unit": world.units["bappeda"].pk}]},
-            )  # fmt: skip
+                port,
+                host,
+                "POST",
+                "/api/v1/letters/",
+                headers=auth,
+                body={
+                    "letter_type": "surat_dinas",
+                    "subject": "Ditulis tanpa Redis",
+                    "body": "<p>Isi</p>",
+                    "signer_position": world.positions["kadis_kominfo"].pk,
+                    "recipients": [{"kind": "to", "unit": world.units["bappeda"].pk}],
+                },
+            )
             assert status == 201, body
             assert Letter.objects.filter(subject="Ditulis tanpa Redis").count() == 1
             # Live updates pause: the socket is refused for now, and the page still works.
-            assert asyncio.run(_socket_outcome(port, host, cookie)).startswith(("closed", "status"))
+            assert _socket(port, host, cookie).startswith(("closed", "status"))
 
             # Redis returns on the same address: the cache and the sockets come back alone.
             with redis_server(redis_port):
@@ -99,7 +117,7 @@ def test_the_site_works_while_redis_is_down_and_recovers_when_it_returns(world):
                     timeout=15,
                     what="the cache in use again",
                 )
-                assert asyncio.run(_socket_outcome(port, host, cookie)) == "hello"
+                assert _socket(port, host, cookie) == "hello"
 
 
 def test_a_dead_cache_answers_as_an_empty_one_and_is_not_asked_again_at_once():

@@ -1,7 +1,7 @@
 """A 200 MB body sent to a web process, with a declared length and chunked: refused with 413
 before it is stored, while the process's memory stays within 100 MB of where it was."""
 
-import asyncio
+import signal
 import socket
 import threading
 import time
@@ -10,7 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from accounts.services import api_token_create
 from naskah.bodylimit import BodyLimitMiddleware, body_limit
+from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 
 from .helpers import env, request, rss_kb, web
@@ -106,6 +108,7 @@ def test_an_oversized_body_is_refused_without_filling_memory(world, chunked, med
         _page(port, host, cookie)  # the process still serves
 
 
+@in_own_loop
 async def _run_asgi(app, scope, bodies):
     sent, queue = [], list(bodies)
 
@@ -130,7 +133,7 @@ def test_the_asgi_layer_refuses_by_declared_length_without_reading(settings):
         called.append(scope)
 
     scope = {"type": "http", "headers": [(b"content-length", str(2 * body_limit()).encode())]}
-    sent = asyncio.run(_run_asgi(BodyLimitMiddleware(app), scope, [b"x"]))
+    sent = _run_asgi(BodyLimitMiddleware(app), scope, [b"x"])
     assert called == [] and sent[0]["status"] == 413
 
 
@@ -148,10 +151,48 @@ def test_the_asgi_layer_stops_a_body_without_a_length_at_the_limit(settings):
         await send({"type": "http.response.body", "body": b"ok"})
 
     chunks = [b"\0" * (256 * 1024)] * 8  # 2 MB, no declared length
-    sent = asyncio.run(_run_asgi(BodyLimitMiddleware(app), {"type": "http", "headers": []}, chunks))
+    sent = _run_asgi(BodyLimitMiddleware(app), {"type": "http", "headers": []}, chunks)
     assert [m.get("status") for m in sent if m["type"] == "http.response.start"] == [413]
     assert seen[-1] == "http.disconnect" and seen.count("http.request") == 4
-    small = asyncio.run(
-        _run_asgi(BodyLimitMiddleware(app), {"type": "http", "headers": []}, [b"x"])
-    )
+    small = _run_asgi(BodyLimitMiddleware(app), {"type": "http", "headers": []}, [b"x"])
     assert small[0]["status"] == 200
+
+
+def test_a_web_process_killed_during_an_upload_saves_nothing_and_the_retry_works(world, media):
+    from correspondence.models import Attachment
+    from tests.correspondence.helpers import PDF, draft
+
+    from .helpers import stop
+    from .test_disk_full import _multipart
+
+    letter = draft(world)
+    token = api_token_create(user=world.drafter, name="kill", scope="write")
+    host = host_of(world.drafter)
+    body, content_type = _multipart(PDF + b"\n%" + b"0" * (8 * 1024 * 1024) + b"\n")
+    path = f"/api/v1/letters/{letter.pk}/attachments/"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token {token}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    environment = env(NASKAH_MEDIA_ROOT=str(media))
+    port, server = web(environment)
+    with server as proc:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(head + body[: len(body) // 2])  # half the upload is on its way
+        time.sleep(0.5)
+        stop(proc, signal.SIGKILL)
+        sock.close()
+    assert not Attachment.objects.filter(letter=letter).exists()
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+    port, server = web(environment)
+    with server:
+        status, answer, _s = request(
+            port,
+            host,
+            "POST",
+            path,
+            headers={"Authorization": f"Token {token}", "Content-Type": content_type},
+            body=body,
+        )
+    assert status == 201, answer[:300]
+    assert Attachment.objects.filter(letter=letter).count() == 1
