@@ -919,8 +919,12 @@ def letter_sign_request(
 
 @transaction.atomic
 def letter_sign_failed(*, letter_id: int, by: User, message: str) -> None:
-    """Record why a background signature failed; the letter stays approved and unnumbered."""
+    """Record why a background signature failed; the letter stays approved and unnumbered.
+    Nothing is recorded when no background signature is pending any more (a second run of
+    the task after the first signed, or a failure already told)."""
     letter = _lock(Letter, letter_id)
+    if letter.sign_pending_since is None:
+        return
     letter.sign_pending_since, letter.sign_error = None, message[:500]
     letter.save(update_fields=["sign_pending_since", "sign_error", "updated_at"])
     object_changed("letter", letter.pk, action="letter.sign_failed")

@@ -48,6 +48,8 @@ class LimitedWebRequest(WebRequest):
 
     def _refuse(self) -> None:
         self.refused = True
+        # No "100 Continue" after the 413 (Twisted sends it once gotLength returns).
+        self.requestHeaders.removeHeader(b"Expect")
         body = too_large_body()
         head = (
             "HTTP/1.1 413 Payload Too Large\r\n"
@@ -57,7 +59,21 @@ class LimitedWebRequest(WebRequest):
         ).encode()
         transport = self.channel.transport
         transport.write(head + body)
-        transport.loseConnection()  # stops reading; what the client still sends is dropped
+        # Stops reading (what the client still sends is dropped) once the answer is written;
+        # through the channel, which first lets go of its producer. A client that never reads
+        # the answer is cut off after ABORT_SECONDS.
+        self.channel.loseConnection()
+        from twisted.internet import reactor  # the one daphne installed (asyncio's)
+
+        reactor.callLater(ABORT_SECONDS, _abort, transport)
+
+
+ABORT_SECONDS = 10
+
+
+def _abort(transport) -> None:
+    if getattr(transport, "connected", False):
+        transport.abortConnection()
 
 
 class LimitedHTTPFactory(HTTPFactory):

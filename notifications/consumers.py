@@ -85,7 +85,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         try:
             await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         except Exception:  # the channel layer (Redis) is down: live updates pause, pages work
-            log.warning("channel layer unavailable; socket refused for now", exc_info=True)
+            log.warning("channel layer unavailable; socket closed for now", exc_info=True)
+            await self.accept()  # so that the close code reaches the page (not a 403)
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         self.group = user_group(user.pk)

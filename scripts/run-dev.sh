@@ -15,9 +15,9 @@ $py manage.py load_tenant "$@"
 $py manage.py init_signing_ca
 $py manage.py demo_logins --port "$port" "$@"
 
-# Each background process runs in a process group of its own (job control), and stopping the
-# script stops the whole group: the worker runs under Django's autoreloader, whose child (the
-# real worker) would outlive a signal sent to the PID started here.
+# Each process runs in a process group of its own (job control), and stopping the script stops
+# every group, children included (a child left behind, as the autoreloader's worker once was,
+# would keep taking tasks). A worker in the middle of a task finishes it; after 20 s all stop.
 set -m
 $py manage.py worker --queue-name default >"$var/worker.log" 2>&1 &
 worker=$!
@@ -25,8 +25,17 @@ $py manage.py run_periodic >"$var/scheduler.log" 2>&1 &
 scheduler=$!
 web=
 stop() {
-  kill -TERM -- "-$worker" "-$scheduler" ${web:+"-$web"} 2>/dev/null || true
-  wait 2>/dev/null || true
+  trap '' INT TERM  # a second Ctrl-C must not leave the groups behind
+  local groups=("-$worker" "-$scheduler" ${web:+"-$web"})
+  kill -TERM -- "${groups[@]}" 2>/dev/null || true
+  local alive
+  for _ in $(seq 40); do
+    alive=0
+    for group in "${groups[@]}"; do kill -0 -- "$group" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.5
+  done
+  kill -KILL -- "${groups[@]}" 2>/dev/null || true
 }
 trap stop EXIT
 trap 'exit 130' INT

@@ -22,13 +22,14 @@ import secrets
 from datetime import timedelta
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
-from django.utils import timezone
 
 log = logging.getLogger("naskah.storage")
 
 PENDING_DIR = ".pending"
+PROBE = "clock-"
 GRACE = timedelta(hours=1)  # longer than any transaction that writes files
 
 
@@ -46,20 +47,29 @@ class TransactionalStorageMixin:
                 super().delete(temporary)
             raise
         row = PendingFile.objects.create(name=name, pending=temporary)
-        transaction.on_commit(lambda: self._publish(row.pk, temporary, name))
+        # robust: a publish that fails after the commit is logged and left to the sweep; it
+        # must not turn the committed request into an error nor skip the other hooks.
+        transaction.on_commit(lambda: self._publish(row.pk, temporary, name), robust=True)
         return name
 
     def _publish(self, row_id: int, temporary: str, name: str) -> None:
         from .models import PendingFile
 
+        if not PendingFile.objects.filter(pk=row_id).exists():
+            return  # deleted in its own transaction, or published by the sweep meanwhile
         try:
             self._move(temporary, name)
         except FileNotFoundError:  # published already, or lost (a restore without it)
             if not super().exists(name):
                 log.error("pending file %s for %s is missing", temporary, name)
+        except FileExistsError:  # never overwrite: keep both, and say so until it is sorted
+            log.error("cannot publish %s: a file named %s already exists", temporary, name)
+            return
         PendingFile.objects.filter(pk=row_id).delete()
 
     def _move(self, temporary: str, name: str) -> None:
+        if super().exists(name):
+            raise FileExistsError(name)
         with super().open(temporary, "rb") as fh:
             super()._save(name, File(fh, name=name))
         super().delete(temporary)
@@ -104,13 +114,25 @@ class TransactionalStorageMixin:
     def _discard(self, temporary: str) -> None:
         super().delete(temporary)
 
+    def _clock(self):
+        """The storage's time now: the modified time of a file written for the purpose."""
+        probe = super()._save(f"{PENDING_DIR}/{PROBE}{secrets.token_hex(8)}", ContentFile(b""))
+        try:
+            return super().get_modified_time(probe)
+        finally:
+            super().delete(probe)
+
 
 class TransactionalFileSystemStorage(TransactionalStorageMixin, FileSystemStorage):
     def _move(self, temporary: str, name: str) -> None:
         # The real paths: `path()` below answers the temporary file for a name still pending.
+        source = FileSystemStorage.path(self, temporary)
         target = FileSystemStorage.path(self, name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.replace(FileSystemStorage.path(self, temporary), target)  # atomic on one filesystem
+        # A hard link is atomic and refuses an existing name (FileExistsError): a file saved
+        # meanwhile under the same name by another transaction is never overwritten.
+        os.link(source, target)
+        os.unlink(source)
 
     def path(self, name: str) -> str:
         real = super().path(name)
@@ -132,7 +154,9 @@ def pending_files_sweep(storage=None, *, grace: timedelta = GRACE) -> dict[str, 
     if not isinstance(storage, TransactionalStorageMixin):
         return {"published": 0, "deleted": 0}
     published = deleted = 0
-    for row in PendingFile.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=5)):
+    # A row exists only once its transaction committed: publishing it now is always right
+    # (and harmless if the writer's own hook does it at the same moment).
+    for row in PendingFile.objects.all():
         storage._publish(row.pk, row.pending, row.name)
         published += 1
     claimed = set(PendingFile.objects.values_list("pending", flat=True))
@@ -140,10 +164,13 @@ def pending_files_sweep(storage=None, *, grace: timedelta = GRACE) -> dict[str, 
         _dirs, files = storage.listdir(PENDING_DIR)
     except FileNotFoundError:
         files = []
-    cutoff = timezone.now() - grace
+    # Ages are read on the storage's own clock (a file written now), never against this
+    # process's: a process whose clock is ahead must not take a live transaction's file for
+    # an old orphan.
+    cutoff = storage._clock() - grace
     for filename in files:
         temporary = f"{PENDING_DIR}/{filename}"
-        if temporary in claimed:
+        if temporary in claimed or filename.startswith(PROBE):
             continue
         if storage.get_modified_time(temporary) < cutoff:
             storage._discard(temporary)

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models.functions import Now
 from django.tasks import TaskResultStatus
+from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -143,7 +144,61 @@ def tasks_reclaim(watch: Watch, *, now: float | None = None) -> dict[str, list[s
     return done
 
 
+def _holder(row: DBTaskResult) -> str:
+    return row.worker_ids[-1] if row.worker_ids else ""
+
+
 class LeasedWorker(Worker):
+    """A worker that holds a lease, and records a task's outcome only while the task is still
+    its own: a worker that was taken for dead (stalled, cut off) and then finished leaves the
+    row to the worker that took the task up."""
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        try:
+            self.running_task = True
+            task = db_task_result.task
+            task_result = db_task_result.task_result
+            task_started.send(sender=type(task.get_backend()), task_result=task_result)
+            if task.takes_context:
+                value = task.call(
+                    TaskContext(task_result=task_result), *task_result.args, **task_result.kwargs
+                )
+            else:
+                value = task.call(*task_result.args, **task_result.kwargs)
+            if self._finish(db_task_result, lambda row: row.set_successful(value)):
+                task_finished.send(
+                    sender=type(task.get_backend()), task_result=db_task_result.task_result
+                )
+        except BaseException as exc:  # noqa: BLE001  (as django-tasks-db's worker: record it)
+            if self._finish(db_task_result, lambda row, error=exc: row.set_failed(error)):
+                try:
+                    task_finished.send(
+                        sender=type(db_task_result.task.get_backend()),
+                        task_result=db_task_result.task_result,
+                    )
+                except Exception:
+                    log.exception("task %s failed unexpectedly", db_task_result.pk)
+        finally:
+            self.running_task = False
+            self._run_tasks += 1
+
+    def _finish(self, row: DBTaskResult, record) -> bool:
+        """Record the outcome if the task is still this worker's, under the row's lock."""
+        with transaction.atomic():
+            current = DBTaskResult.objects.select_for_update().filter(pk=row.pk).first()
+            if (
+                current is None
+                or current.status != TaskResultStatus.RUNNING
+                or _holder(current) != self.worker_id
+            ):
+                log.warning(
+                    "task %s was taken up by another worker; this run's outcome is dropped", row.pk
+                )
+                return False
+            record(current)
+            row.status = current.status
+            return True
+
     def run(self) -> None:
         lease_renew(self.worker_id)
         stop = threading.Event()
@@ -153,7 +208,7 @@ class LeasedWorker(Worker):
             super().run()
         finally:
             stop.set()
-            keeper.join(timeout=5)
+            keeper.join(timeout=max(lease_seconds() / 5, 0.2) + 5)
             try:
                 lease_release(self.worker_id)
             except Exception:  # the database may be what stopped us
@@ -169,6 +224,8 @@ class LeasedWorker(Worker):
                 tasks_reclaim(watch)
             except Exception:  # a database outage: try again at the next beat
                 log.warning("lease renewal failed", exc_info=True)
+                # Nobody could renew meanwhile: judge the others afresh, from the next beat.
+                watch = Watch()
             # time.sleep, not stop.wait: a condition wait stalls under a shifted clock
             # (libfaketime), and a lease must be renewed whatever the clock says.
             time.sleep(every)

@@ -7,8 +7,10 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from tests.notifications.daphne import free_port, wait_port
+from tests.notifications.daphne import free_port
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -44,21 +46,39 @@ def env(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def process(args: list[str], environment: dict[str, str], *, port: int | None = None):
-    """A child process in its own process group; stopped (group and all) on the way out."""
-    proc = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        if port is not None:
-            wait_port(port, proc, timeout=60)
-        yield proc
-    finally:
-        stop(proc)
+    """A child process in its own process group; stopped (group and all) on the way out. Its
+    output goes to a temporary file (a pipe nobody reads would block it once full), shown
+    when it fails to start."""
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            if port is not None:
+                wait_listening(port, proc, output)
+            yield proc
+        finally:
+            stop(proc)
+
+
+def wait_listening(port: int, proc: subprocess.Popen, output, *, timeout: float = 60) -> None:
+    """Wait until `proc` listens on `port`; if it dies or times out, fail with its output."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            output.seek(0)
+            raise RuntimeError(f"nothing listens on {port}: {output.read()[-3000:].decode()}")
+        time.sleep(0.2)
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

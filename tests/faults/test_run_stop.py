@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.notifications.daphne import free_port, wait_port
+from tests.notifications.daphne import free_port
 
-from .helpers import ROOT, wait_for
+from .helpers import ROOT, wait_for, wait_listening
 
 pytestmark = [pytest.mark.faults, pytest.mark.clock_free]
 
@@ -44,15 +44,16 @@ def test_stopping_make_run_stops_every_process_it_started(tmp_path):
         "NASKAH_DEBUG": "true",
         "DJANGO_SETTINGS_MODULE": "naskah.settings",
     }
+    log = (tmp_path / "run.log").open("w+b")
     script = subprocess.Popen(
         ["scripts/run-dev.sh", "127.0.0.1", str(port), "tenants/samarinda.toml"],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdout=log,
     )
     try:
-        wait_port(port, script, timeout=180)
+        wait_listening(port, script, log, timeout=180)
         running = wait_for(
             lambda: [c for _p, c in _marked(mark) if "manage.py worker" in c],
             timeout=30,
@@ -66,3 +67,4 @@ def test_stopping_make_run_stops_every_process_it_started(tmp_path):
     finally:
         for pid, _cmd in _marked(mark):
             os.kill(pid, signal.SIGKILL)
+        log.close()

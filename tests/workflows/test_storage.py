@@ -68,3 +68,14 @@ def test_deleting_a_pending_file_removes_it_and_its_row(storage):
         storage.delete(name)
         assert not storage.exists(name) and not PendingFile.objects.exists()
     assert not _real(storage, name)
+
+
+def test_a_file_saved_meanwhile_under_the_same_name_is_never_overwritten(storage):
+    with transaction.atomic():
+        name = storage.save("letters/e.pdf", ContentFile(b"ours"))
+        # Another transaction publishes a file of the same name first (invisible to ours).
+        (storage.base_location / "letters").mkdir(parents=True, exist_ok=True)
+        (storage.base_location / name).write_bytes(b"theirs")
+    assert (storage.base_location / name).read_bytes() == b"theirs"
+    row = PendingFile.objects.get(name=name)  # kept, and logged, until someone sorts it out
+    assert (storage.base_location / row.pending).read_bytes() == b"ours"
