@@ -51,22 +51,24 @@ class Peak:
         self._thread.join()
 
 
-def _send(port: int, host: str, cookie: str, path: str, *, chunked: bool) -> bytes:
+def _send(
+    port: int, host: str, cookie: str, path: str, *, chunked: bool, megabytes: int = BODY_MB
+) -> bytes:
     """Send a 200 MB body as fast as the server takes it; returns what the server answered."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     framing = (
         "Transfer-Encoding: chunked\r\n"
         if chunked
-        else f"Content-Length: {BODY_MB * len(CHUNK)}\r\n"
+        else f"Content-Length: {megabytes * len(CHUNK)}\r\n"
     )
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
-        f"Content-Type: multipart/form-data; boundary=x\r\n{framing}\r\n"
+        f"Content-Type: multipart/form-data; boundary=x\r\nConnection: close\r\n{framing}\r\n"
     )
     answer = b""
     try:
         sock.sendall(head.encode())
-        for _ in range(BODY_MB):
+        for _ in range(megabytes):
             piece = b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK) if chunked else CHUNK
             sock.sendall(piece)
         if chunked:
@@ -106,6 +108,23 @@ def test_an_oversized_body_is_refused_without_filling_memory(world, chunked, med
         assert seconds < 20
         assert not any(media.rglob("*"))  # nothing of the body was stored
         _page(port, host, cookie)  # the process still serves
+
+
+def test_a_body_within_the_limit_is_read_without_filling_memory(world, media):
+    """40 MB (under the 45 MB limit) of a malformed multipart body: read to the end, spooled,
+    refused by Django's parser; the process stays within the same bound."""
+    client = Client(HTTP_HOST=host_of(world.drafter))
+    client.force_login(world.drafter)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    host = host_of(world.drafter)
+    port, server = web(env(NASKAH_MEDIA_ROOT=str(media)))
+    with server as proc:
+        _page(port, host, cookie)
+        with Peak(proc.pid) as memory:
+            answer = _send(port, host, cookie, "/letters/new/", chunked=False, megabytes=40)
+        assert answer.startswith(b"HTTP/1.1 4") and not answer.startswith(b"HTTP/1.1 413")
+        assert memory.peak - memory.base < GROWTH_KB, (memory.base, memory.peak)
+        _page(port, host, cookie)
 
 
 @in_own_loop
