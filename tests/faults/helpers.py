@@ -23,6 +23,18 @@ from tests.notifications.daphne import free_port
 ROOT = Path(settings.BASE_DIR)
 
 
+def session_cookie(user) -> str:
+    """A `Cookie` header value for a session of `user` (stored in the test database, which
+    the processes of these tests share)."""
+    from django.test import Client
+
+    from tests.conftest import host_of
+
+    client = Client(HTTP_HOST=host_of(user))
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
 def database_url() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -6,17 +6,15 @@ import threading
 import uuid
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError, connection, connections
 from django.db.utils import InterfaceError
-from django.test import Client
 
 from correspondence import services as svc
 from correspondence.models import Delivery
 from tests.conftest import host_of
 from tests.correspondence.helpers import signed
 
-from .helpers import env, request, web
+from .helpers import env, request, session_cookie, web
 
 pytestmark = [
     pytest.mark.faults,
@@ -38,9 +36,7 @@ def _terminate(where: str, params: list) -> int:
 
 
 def test_pages_answer_after_the_database_dropped_every_connection(world):
-    client = Client(HTTP_HOST=host_of(world.drafter))
-    client.force_login(world.drafter)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    cookie = session_cookie(world.drafter)
     host = host_of(world.drafter)
     name = f"naskah-fault-{uuid.uuid4().hex[:12]}"
     port, server = web(env(PGAPPNAME=name))  # its connections carry this name

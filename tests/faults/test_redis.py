@@ -6,8 +6,6 @@ import time
 
 import pytest
 import redis
-from django.conf import settings
-from django.test import Client
 
 from accounts.services import api_token_create
 from correspondence.models import Letter
@@ -16,7 +14,7 @@ from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 from tests.notifications.daphne import free_port
 
-from .helpers import env, redis_server, request, stop, wait_for, web
+from .helpers import env, redis_server, request, session_cookie, stop, wait_for, web
 
 pytestmark = [
     pytest.mark.faults,
@@ -26,12 +24,6 @@ pytestmark = [
 ]
 
 PAGE_SECONDS = 2.0  # what a page may take with Redis gone (a cache miss, not a timeout)
-
-
-def _session_cookie(user) -> str:
-    client = Client(HTTP_HOST=host_of(user))
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 async def _socket_outcome(port: int, host: str, cookie: str) -> str:
@@ -63,7 +55,7 @@ async def _socket(port: int, host: str, cookie: str) -> str:
 
 def test_the_site_works_while_redis_is_down_and_recovers_when_it_returns(world):
     host = host_of(world.drafter)
-    cookie = _session_cookie(world.drafter)
+    cookie = session_cookie(world.drafter)
     token = api_token_create(user=world.drafter, name="fault", scope="write")
     auth = {"Authorization": f"Token {token}"}
     letter = Letter.objects.filter(drafter=world.drafter).first()

@@ -7,15 +7,13 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from accounts.services import api_token_create
 from naskah.bodylimit import BodyLimitMiddleware, body_limit
 from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 
-from .helpers import env, request, rss_kb, web
+from .helpers import env, request, rss_kb, session_cookie, web
 
 pytestmark = [
     pytest.mark.faults,
@@ -91,9 +89,7 @@ def _page(port, host, cookie):
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared-length", "chunked"])
 def test_an_oversized_body_is_refused_without_filling_memory(world, chunked, media):
-    client = Client(HTTP_HOST=host_of(world.drafter))
-    client.force_login(world.drafter)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    cookie = session_cookie(world.drafter)
     host = host_of(world.drafter)
     port, server = web(env(NASKAH_MEDIA_ROOT=str(media)))
     with server as proc:
@@ -113,9 +109,7 @@ def test_an_oversized_body_is_refused_without_filling_memory(world, chunked, med
 def test_a_body_within_the_limit_is_read_without_filling_memory(world, media):
     """40 MB (under the 45 MB limit) of a malformed multipart body: read to the end, spooled,
     refused by Django's parser; the process stays within the same bound."""
-    client = Client(HTTP_HOST=host_of(world.drafter))
-    client.force_login(world.drafter)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    cookie = session_cookie(world.drafter)
     host = host_of(world.drafter)
     port, server = web(env(NASKAH_MEDIA_ROOT=str(media)))
     with server as proc:
