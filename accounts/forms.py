@@ -6,9 +6,11 @@ from .models import TokenScope
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code from your authenticator app"), max_length=8, min_length=6,
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        min_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )  # fmt: skip
+    )
 
 
 class TokenForm(forms.Form):

@@ -5,8 +5,15 @@ from django.urls import reverse
 from .permissions import has_second_factor, needs_second_factor
 
 # Paths a signed-in user may reach before the second step.
-OPEN_PREFIXES = ("/account/two-step/", "/accounts/logout/", "/static/", "/i18n/", "/healthz",
-                 "/readyz", "/v/")  # fmt: skip
+OPEN_PREFIXES = (
+    "/account/two-step/",
+    "/accounts/logout/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+    "/readyz",
+    "/v/",
+)
 
 
 class SecondFactorMiddleware:
@@ -26,10 +33,12 @@ class SecondFactorMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"error": "second_factor_required",
-                     "detail": "Verify your second factor in the web app first."},
+                    {
+                        "error": "second_factor_required",
+                        "detail": "Verify your second factor in the web app first.",
+                    },
                     status=403,
-                )  # fmt: skip
+                )
             from django_otp.plugins.otp_totp.models import TOTPDevice
 
             enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -25,11 +25,20 @@ def api_token_create(*, user, name: str, scope: str = TokenScope.READ, expires_a
         raise ValidationError({"scope": _("Unknown scope.")})
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(
-        tenant_id=user.tenant_id, user=user, name=name[:100] or "API", prefix=key[:8],
-        key_hash=ApiToken.hash(key), scope=scope, expires_at=expires_at,
-    )  # fmt: skip
-    security_event_record(kind="token.created", tenant_id=user.tenant_id, user=user,
-                          detail={"name": name, "scope": scope})  # fmt: skip
+        tenant_id=user.tenant_id,
+        user=user,
+        name=name[:100] or "API",
+        prefix=key[:8],
+        key_hash=ApiToken.hash(key),
+        scope=scope,
+        expires_at=expires_at,
+    )
+    security_event_record(
+        kind="token.created",
+        tenant_id=user.tenant_id,
+        user=user,
+        detail={"name": name, "scope": scope},
+    )
     return key
 
 
@@ -39,8 +48,12 @@ def api_token_revoke(*, token: ApiToken, by) -> None:
     if token.user_id != by.pk and not can_admin_tenant(by, token.tenant):
         raise PermissionDenied
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    security_event_record(kind="token.revoked", tenant_id=token.tenant_id, user=by,
-                          detail={"token": token.prefix, "owner": token.user_id})  # fmt: skip
+    security_event_record(
+        kind="token.revoked",
+        tenant_id=token.tenant_id,
+        user=by,
+        detail={"token": token.prefix, "owner": token.user_id},
+    )
 
 
 @transaction.atomic
@@ -56,8 +69,13 @@ def user_deactivate(*, user, by) -> int:
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             session.delete()
             ended += 1
-    security_event_record(kind="user.deactivated", tenant_id=user.tenant_id, user=by,
-                          target=user, detail={"sessions_ended": ended})  # fmt: skip
+    security_event_record(
+        kind="user.deactivated",
+        tenant_id=user.tenant_id,
+        user=by,
+        target=user,
+        detail={"sessions_ended": ended},
+    )
     return ended
 
 
@@ -76,8 +94,9 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
     otp_login(request, device)
-    security_event_record(kind="second_factor.enrolled", tenant_id=request.user.tenant_id,
-                          user=request.user)  # fmt: skip
+    security_event_record(
+        kind="second_factor.enrolled", tenant_id=request.user.tenant_id, user=request.user
+    )
     return True
 
 
@@ -85,8 +104,9 @@ def totp_verify(*, request, token: str) -> bool:
     """Verify this session with a code from the user's confirmed authenticator."""
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None or not device.verify_token(token):
-        security_event_record(kind="second_factor.failed", tenant_id=request.user.tenant_id,
-                              user=request.user)  # fmt: skip
+        security_event_record(
+            kind="second_factor.failed", tenant_id=request.user.tenant_id, user=request.user
+        )
         return False
     otp_login(request, device)
     return True

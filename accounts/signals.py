@@ -29,8 +29,9 @@ def _logged_in(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        security_event_record(kind="logout", tenant_id=user.tenant_id, user=user,
-                              **_client(request))  # fmt: skip
+        security_event_record(
+            kind="logout", tenant_id=user.tenant_id, user=user, **_client(request)
+        )
 
 
 @receiver(user_login_failed)
@@ -47,24 +48,32 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 @receiver(post_save, sender=UnitRole)
 def _role_saved(sender, instance, created, **kwargs):
     security_event_record(
-        kind="role.granted" if created else "role.changed", tenant_id=instance.tenant_id,
+        kind="role.granted" if created else "role.changed",
+        tenant_id=instance.tenant_id,
         target=instance.user,
         detail={"role": instance.kind, "unit": instance.unit_id},
-    )  # fmt: skip
+    )
 
 
 @receiver(post_delete, sender=UnitRole)
 def _role_deleted(sender, instance, **kwargs):
-    security_event_record(kind="role.revoked", tenant_id=instance.tenant_id,
-                          detail={"user": instance.user_id, "role": instance.kind,
-                                  "unit": instance.unit_id})  # fmt: skip
+    security_event_record(
+        kind="role.revoked",
+        tenant_id=instance.tenant_id,
+        detail={"user": instance.user_id, "role": instance.kind, "unit": instance.unit_id},
+    )
 
 
 @receiver(post_save, sender=Assignment)
 def _assignment_saved(sender, instance, created, **kwargs):
     security_event_record(
         kind="assignment.created" if created else "assignment.changed",
-        tenant_id=instance.tenant_id, target=instance.user,
-        detail={"position": instance.position_id, "kind": instance.kind,
-                "start": str(instance.start_date), "end": str(instance.end_date or "")},
-    )  # fmt: skip
+        tenant_id=instance.tenant_id,
+        target=instance.user,
+        detail={
+            "position": instance.position_id,
+            "kind": instance.kind,
+            "start": str(instance.start_date),
+            "end": str(instance.end_date or ""),
+        },
+    )

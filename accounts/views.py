@@ -51,9 +51,16 @@ def two_step_enrol(request):
             messages.success(request, _("Two-step verification is on."))
             return redirect(_next(request))
         form.add_error("code", _("That code is not right. Check the time on your phone."))
-    return render(request, "accounts/two_step_enrol.html", {
-        "form": form, "qr": _qr_data_uri(device.config_url), "secret": base64.b32encode(
-            device.bin_key).decode(), "next": _next(request)})  # fmt: skip
+    return render(
+        request,
+        "accounts/two_step_enrol.html",
+        {
+            "form": form,
+            "qr": _qr_data_uri(device.config_url),
+            "secret": base64.b32encode(device.bin_key).decode(),
+            "next": _next(request),
+        },
+    )
 
 
 @login_required
@@ -71,17 +78,24 @@ def account(request):
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"],
-                                            scope=form.cleaned_data["scope"])  # fmt: skip
+        new_key = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
+        )
         form = TokenForm()
     history = Paginator(selectors.login_history_for(request.user), 20).get_page(
         request.GET.get("page")
     )
-    return render(request, "accounts/account.html", {
-        "form": form, "new_key": new_key, "history": history,
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-id"),
-        "two_step": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
-    })  # fmt: skip
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "history": history,
+            "tokens": ApiToken.objects.filter(user=request.user).order_by("-id"),
+            "two_step": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        },
+    )
 
 
 @login_required

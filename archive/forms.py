@@ -37,16 +37,17 @@ class RecordFilterForm(forms.Form):
     q = forms.CharField(label=_("Title or number"), required=False, max_length=200)
     classification = forms.CharField(label=_("Classification"), required=False, max_length=30)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    medium = forms.ChoiceField(label=_("Medium"), required=False,
-                               choices=_blank(Medium.choices))  # fmt: skip
-    security = forms.ChoiceField(label=_("Security"), required=False,
-                                 choices=_blank(SecurityLevel.choices))  # fmt: skip
-    state = forms.ChoiceField(label=_("State"), required=False,
-                              choices=_blank(RecordState.choices))  # fmt: skip
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    medium = forms.ChoiceField(label=_("Medium"), required=False, choices=_blank(Medium.choices))
+    security = forms.ChoiceField(
+        label=_("Security"), required=False, choices=_blank(SecurityLevel.choices)
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=_blank(RecordState.choices))
     vital = forms.BooleanField(label=_("Vital records only"), required=False)
 
     def __init__(self, *args, tenant, **kwargs):
@@ -58,10 +59,16 @@ class RecordFilterForm(forms.Form):
         if not self.is_valid():
             return RecordFilters()
         d = self.cleaned_data
-        return RecordFilters(classification=d["classification"].strip(), unit=d["unit"],
-                             date_from=d["date_from"], date_to=d["date_to"],
-                             medium=d["medium"], security=d["security"], state=d["state"],
-                             vital=d["vital"])  # fmt: skip
+        return RecordFilters(
+            classification=d["classification"].strip(),
+            unit=d["unit"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            medium=d["medium"],
+            security=d["security"],
+            state=d["state"],
+            vital=d["vital"],
+        )
 
 
 class RecordForm(forms.Form):
@@ -71,10 +78,12 @@ class RecordForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
     number = forms.CharField(label=_("Number"), required=False, max_length=120)
     sender = forms.CharField(label=_("Sender"), required=False, max_length=300)
-    document_date = forms.DateField(label=_("Date of the document"),
-                                    widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    security = forms.ChoiceField(label=_("Security"), required=False,
-                                 choices=_blank(SecurityLevel.choices))  # fmt: skip
+    document_date = forms.DateField(
+        label=_("Date of the document"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    security = forms.ChoiceField(
+        label=_("Security"), required=False, choices=_blank(SecurityLevel.choices)
+    )
     medium = forms.ChoiceField(label=_("Medium"), choices=Medium.choices)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
     building = forms.CharField(label=_("Building"), required=False, max_length=120)
@@ -137,8 +146,10 @@ class HoldForm(forms.Form):
     def clean_records(self):
         found, missing = records_by_reference(self.tenant_id, self.cleaned_data["records"])
         if missing:
-            raise ValidationError(_("No record of this tenant has the reference: %(refs)s.")
-                                  % {"refs": ", ".join(missing[:20])})  # fmt: skip
+            raise ValidationError(
+                _("No record of this tenant has the reference: %(refs)s.")
+                % {"refs": ", ".join(missing[:20])}
+            )
         if not found:
             raise ValidationError(_("Name at least one record."))
         return found
@@ -158,14 +169,16 @@ MAX_CANDIDATES = 500  # records offered on a transfer form; narrow by code beyon
 class TransferForm(forms.Form):
     """A new list: its kind, the creating unit, the chosen records (`record`, repeated)."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=TransferKind.choices,
-                             initial=TransferKind.TRANSFER)  # fmt: skip
-    unit = forms.TypedChoiceField(label=_("Creating unit"), coerce=int,
-                                  required=False, empty_value=None)  # fmt: skip
-    classification = forms.CharField(label=_("Classification"), required=False,
-                                     max_length=30)  # fmt: skip
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=TransferKind.choices, initial=TransferKind.TRANSFER
+    )
+    unit = forms.TypedChoiceField(
+        label=_("Creating unit"), coerce=int, required=False, empty_value=None
+    )
+    classification = forms.CharField(label=_("Classification"), required=False, max_length=30)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, units, can_hand_over: bool, **kwargs):
         super().__init__(*args, **kwargs)

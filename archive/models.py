@@ -89,8 +89,9 @@ class Classification(models.Model):
     depth = models.PositiveSmallIntegerField(default=1)
     active_years = models.PositiveSmallIntegerField(_("years active"), default=2)
     inactive_years = models.PositiveSmallIntegerField(_("years inactive"), default=3)
-    fate = models.CharField(_("final fate"), max_length=12, choices=Fate.choices,
-                            default=Fate.DESTROY)  # fmt: skip
+    fate = models.CharField(
+        _("final fate"), max_length=12, choices=Fate.choices, default=Fate.DESTROY
+    )
     default_security = models.CharField(
         _("default security"),
         max_length=16,
@@ -182,8 +183,9 @@ class Record(models.Model):
         verbose_name=_("creating unit"),
     )
     document_date = models.DateField(_("date of the document"))
-    medium = models.CharField(_("medium"), max_length=10, choices=Medium.choices,
-                              default=Medium.DIGITAL)  # fmt: skip
+    medium = models.CharField(
+        _("medium"), max_length=10, choices=Medium.choices, default=Medium.DIGITAL
+    )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     building = models.CharField(_("building"), max_length=120, blank=True)
     room = models.CharField(_("room"), max_length=60, blank=True)
@@ -194,8 +196,9 @@ class Record(models.Model):
         _("security"), max_length=16, choices=SecurityLevel.choices, default=SecurityLevel.BIASA
     )
     is_vital = models.BooleanField(_("vital record"), default=False)
-    state = FSMField(_("state"), default=RecordState.ACTIVE, choices=RecordState.choices,
-                     protected=True)  # fmt: skip
+    state = FSMField(
+        _("state"), default=RecordState.ACTIVE, choices=RecordState.choices, protected=True
+    )
     fate = models.CharField(_("final fate"), max_length=12, choices=Fate.choices)
     active_until = models.DateField(_("active until"))
     inactive_until = models.DateField(_("inactive until"))
@@ -294,8 +297,9 @@ class RecordFile(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     text = models.TextField(blank=True)
-    text_state = models.CharField(max_length=10, choices=TextState.choices,
-                                  default=TextState.PENDING)  # fmt: skip
+    text_state = models.CharField(
+        max_length=10, choices=TextState.choices, default=TextState.PENDING
+    )
     text_error = models.CharField(max_length=300, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -321,9 +325,12 @@ class LegalHold(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
     released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     release_reason = models.TextField(_("reason for release"), blank=True)
 
     class Meta:
@@ -345,19 +352,26 @@ class DisposalProposal(models.Model):
 
     tenant = models.ForeignKey("organizations.Tenant", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField(_("number"))
-    state = FSMField(_("state"), default=ProposalState.DRAFT, choices=ProposalState.choices,
-                     protected=True)  # fmt: skip
+    state = FSMField(
+        _("state"), default=ProposalState.DRAFT, choices=ProposalState.choices, protected=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(_("created"))
     executed_at = models.DateTimeField(_("executed"), null=True, blank=True)
     executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     # The berita acara pemusnahan, itself filed as a permanent record.
     report = models.ForeignKey(
         Record, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -391,8 +405,11 @@ class DisposalProposal(models.Model):
         self.executed_at = at
         self.executed_by = by
 
-    @transition(field=state, source=[ProposalState.DRAFT, ProposalState.PENDING],
-                target=ProposalState.CANCELLED)  # fmt: skip
+    @transition(
+        field=state,
+        source=[ProposalState.DRAFT, ProposalState.PENDING],
+        target=ProposalState.CANCELLED,
+    )
     def cancel(self) -> None:
         pass
 
@@ -419,13 +436,17 @@ class DisposalApproval(models.Model):
         DisposalProposal, on_delete=models.CASCADE, related_name="approvals"
     )
     step = models.PositiveSmallIntegerField()
-    position = models.ForeignKey("organizations.Position", on_delete=models.PROTECT,
-                                 related_name="+")  # fmt: skip
+    position = models.ForeignKey(
+        "organizations.Position", on_delete=models.PROTECT, related_name="+"
+    )
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -446,14 +467,20 @@ class Transfer(models.Model):
     tenant = models.ForeignKey("organizations.Tenant", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=TransferKind.choices)
     number = models.PositiveIntegerField(_("number"))
-    state = FSMField(_("state"), default=TransferState.DRAFT, choices=TransferState.choices,
-                     protected=True)  # fmt: skip
-    from_unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("from"))  # fmt: skip
+    state = FSMField(
+        _("state"), default=TransferState.DRAFT, choices=TransferState.choices, protected=True
+    )
+    from_unit = models.ForeignKey(
+        "organizations.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
     to_unit = models.ForeignKey(
-        "organizations.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "organizations.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("to"),
-    )  # fmt: skip
+    )
     receiver = models.CharField(_("receiver"), max_length=200, blank=True)
     records = models.ManyToManyField(Record, related_name="transfers", blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -464,9 +491,12 @@ class Transfer(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     report = models.ForeignKey(
         Record, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -493,8 +523,11 @@ class Transfer(models.Model):
         self.received_at = at
         self.received_by = by
 
-    @transition(field=state, source=[TransferState.DRAFT, TransferState.SENT],
-                target=TransferState.CANCELLED)  # fmt: skip
+    @transition(
+        field=state,
+        source=[TransferState.DRAFT, TransferState.SENT],
+        target=TransferState.CANCELLED,
+    )
     def cancel(self) -> None:
         pass
 
@@ -505,26 +538,35 @@ class Loan(models.Model):
     tenant = models.ForeignKey("organizations.Tenant", on_delete=models.PROTECT, related_name="+")
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="loans")
     borrower = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("borrower"),
-    )  # fmt: skip
+    )
     purpose = models.TextField(_("purpose"))
-    state = FSMField(_("state"), default=LoanState.REQUESTED, choices=LoanState.choices,
-                     protected=True)  # fmt: skip
+    state = FSMField(
+        _("state"), default=LoanState.REQUESTED, choices=LoanState.choices, protected=True
+    )
     requested_at = models.DateTimeField(_("requested"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
     lent_at = models.DateTimeField(_("lent"), null=True, blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("loan")
@@ -566,8 +608,9 @@ class Loan(models.Model):
     def give_back(self, *, at, by) -> None:
         self.returned_at, self.received_by = at, by
 
-    @transition(field=state, source=[LoanState.REQUESTED, LoanState.APPROVED],
-                target=LoanState.CANCELLED)  # fmt: skip
+    @transition(
+        field=state, source=[LoanState.REQUESTED, LoanState.APPROVED], target=LoanState.CANCELLED
+    )
     def cancel(self) -> None:
         pass
 

@@ -329,8 +329,9 @@ class SqliteFtsSearchBackend:
         rank = RecordSQL(
             f"COALESCE((SELECT -{self.BM25} FROM archive_record_fts WHERE archive_record_fts "
             "MATCH %s AND rowid = {r}.id), 0)",
-            [query], FloatField(),
-        )  # fmt: skip
+            [query],
+            FloatField(),
+        )
         return qs.filter(RecordSQL(cond, params)).annotate(search_rank=rank)
 
     def fuzzy(self, qs: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
@@ -342,7 +343,7 @@ class SqliteFtsSearchBackend:
         cond = RecordSQL(
             "{r}.id IN (SELECT rowid FROM archive_record_fts WHERE archive_record_fts MATCH %s)",
             ["{sender title} : (" + query + ")"],
-        )  # fmt: skip
+        )
         return qs.filter(cond).annotate(search_rank=RecordSQL("0", [], FloatField()))
 
     def snippets(self, ids: list[int], text: str) -> dict[int, str]:
@@ -397,8 +398,11 @@ def record_search_filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
     """Narrow a record query by the search page's filters."""
     f = filters
     if f.classification:
-        code = (Classification.objects.filter(pk=f.classification)
-                .values_list("code", flat=True).first())  # fmt: skip
+        code = (
+            Classification.objects.filter(pk=f.classification)
+            .values_list("code", flat=True)
+            .first()
+        )
         if code is None:
             return qs.none()
         qs = qs.filter(
@@ -416,8 +420,9 @@ def record_search_filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
     return qs
 
 
-def record_search_queryset(*, user, text: str, filters: SearchFilters | None = None,
-                           backend: SearchBackend | None = None) -> QuerySet:  # fmt: skip
+def record_search_queryset(
+    *, user, text: str, filters: SearchFilters | None = None, backend: SearchBackend | None = None
+) -> QuerySet:
     """The records the user may open that match the text and filters, best first (newest
     first without words). Never filters in Python."""
     backend = backend or search_backend()
@@ -433,8 +438,15 @@ def record_search_queryset(*, user, text: str, filters: SearchFilters | None = N
     return request_memo(("archive_search", user.pk, backend.name, text, filters), matched).all()
 
 
-def record_search(*, user, text: str, filters: SearchFilters | None = None, page: int = 1,
-                  per_page: int = 20, backend: SearchBackend | None = None) -> SearchResult:  # fmt: skip
+def record_search(
+    *,
+    user,
+    text: str,
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    backend: SearchBackend | None = None,
+) -> SearchResult:
     """One page of search results with their highlighted snippets and the total. When no
     record matches the words, records with a nearly matching title or sender (a misspelt
     name) are returned instead, marked `fuzzy`."""
@@ -457,12 +469,16 @@ def record_search(*, user, text: str, filters: SearchFilters | None = None, page
         fuzzy = bool(rows)
     snippets = backend.snippets([r.pk for r in rows], text) if text and not fuzzy else {}
     hits = [
-        SearchHit(record=r, rank=float(getattr(r, "search_rank", 0) or 0),
-                  snippet=_highlight(snippets.get(r.pk) or _lead(r)))
+        SearchHit(
+            record=r,
+            rank=float(getattr(r, "search_rank", 0) or 0),
+            snippet=_highlight(snippets.get(r.pk) or _lead(r)),
+        )
         for r in rows
-    ]  # fmt: skip
-    return SearchResult(hits=hits, total=total, page=page, per_page=per_page, fuzzy=fuzzy,
-                        more=more)  # fmt: skip
+    ]
+    return SearchResult(
+        hits=hits, total=total, page=page, per_page=per_page, fuzzy=fuzzy, more=more
+    )
 
 
 def _total(qs: QuerySet, got: int, start: int, per_page: int) -> tuple[int, bool]:
@@ -482,12 +498,14 @@ def _lead(record: Record) -> str:
 FACETS = ("security", "medium", "state")
 
 
-def record_search_facets(*, user, text: str, filters: SearchFilters | None = None,
-                         backend: SearchBackend | None = None) -> dict[str, list[dict]]:  # fmt: skip
+def record_search_facets(
+    *, user, text: str, filters: SearchFilters | None = None, backend: SearchBackend | None = None
+) -> dict[str, list[dict]]:
     """Counts of the matching records by security, medium, state, unit and classification
     (top ten of the last two), for the filters of the search page."""
-    qs = record_search_queryset(user=user, text=text.strip()[:MAX_QUERY], filters=filters,
-                                backend=backend).order_by()  # fmt: skip
+    qs = record_search_queryset(
+        user=user, text=text.strip()[:MAX_QUERY], filters=filters, backend=backend
+    ).order_by()
     out: dict[str, list[dict]] = {}
     for field in FACETS:
         out[field] = list(qs.values(field).annotate(n=Count("id")).order_by("-n"))
@@ -502,8 +520,9 @@ def record_search_facets(*, user, text: str, filters: SearchFilters | None = Non
     return out
 
 
-def classification_suggest(*, tenant, text: str, limit: int = 5,
-                           backend: SearchBackend | None = None) -> list[Classification]:  # fmt: skip
+def classification_suggest(
+    *, tenant, text: str, limit: int = 5, backend: SearchBackend | None = None
+) -> list[Classification]:
     """The tenant's active classification codes most likely for a letter with this subject
     and summary: ranked by how well records already filed under each code match the text.
     Each returned code carries `score` (0–1, relative to the best)."""

@@ -38,9 +38,19 @@ def _load_file_plan(tenant, entries: list[CodeEntry], base_dir: Path) -> dict[st
     from .models import Classification
     from .services.fileplan import Code, default_codes, file_plan_load
 
-    own = [Code(code=e.code, title=e.title, description=e.description, active=e.active,
-                inactive=e.inactive, fate=e.fate, security=e.security, units=e.units)
-           for e in entries]  # fmt: skip
+    own = [
+        Code(
+            code=e.code,
+            title=e.title,
+            description=e.description,
+            active=e.active,
+            inactive=e.inactive,
+            fate=e.fate,
+            security=e.security,
+            units=e.units,
+        )
+        for e in entries
+    ]
     # The tenant's codes go on top of the default scheme (which a first load brings in); a
     # code the file names replaces the default one with the same code.
     fresh = not Classification.objects.filter(tenant=tenant).exists()
@@ -70,13 +80,19 @@ def _load_archive(tenant, entries: list[ArchiveEntry], base_dir: Path) -> dict[s
         approvers = []
         for ref in e.disposal_approvers:
             unit_code, _sep, pos_code = ref.partition(":")
-            pos = Position.objects.filter(tenant=tenant, unit__code=unit_code,
-                                          code=pos_code).first()  # fmt: skip
+            pos = Position.objects.filter(
+                tenant=tenant, unit__code=unit_code, code=pos_code
+            ).first()
             if pos is None:
                 raise TenantFileError(f"archive: unknown disposal approver {ref!r}.")
             approvers.append(pos)
-        archive_settings_set(tenant=tenant, records_unit=unit, static_archive=e.static_archive,
-                             disposal_approvers=approvers, loan_days=e.loan_days)  # fmt: skip
+        archive_settings_set(
+            tenant=tenant,
+            records_unit=unit,
+            static_archive=e.static_archive,
+            disposal_approvers=approvers,
+            loan_days=e.loan_days,
+        )
     return {}
 
 

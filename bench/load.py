@@ -50,13 +50,17 @@ def personas(n: int) -> list[dict]:
 
     rng = random.Random(7)
     heads = list(
-        Assignment.objects.filter(end_date__isnull=True, position__is_head=True,
-                                  position__can_sign=True)
+        Assignment.objects.filter(
+            end_date__isnull=True, position__is_head=True, position__can_sign=True
+        )
         .select_related("user__tenant", "position__unit")
         .order_by("pk")
-    )  # fmt: skip
-    clerks = list(UnitRole.objects.filter(kind=RoleKind.REGISTRY_CLERK).select_related(
-        "user__tenant", "unit").order_by("pk"))  # fmt: skip
+    )
+    clerks = list(
+        UnitRole.objects.filter(kind=RoleKind.REGISTRY_CLERK)
+        .select_related("user__tenant", "unit")
+        .order_by("pk")
+    )
     staff = list(
         Assignment.objects.filter(end_date__isnull=True, position__code__startswith="PELAKSANA")
         .select_related("user__tenant", "position__unit")
@@ -71,9 +75,11 @@ def personas(n: int) -> list[dict]:
     signer_of = {p.unit_id: p.pk for p in Position.objects.filter(is_head=True, can_sign=True)}
 
     def children(unit) -> list[int]:
-        return [head_of[u.pk] for u in units.values()
-                if u.path.startswith(unit.path) and u.depth == unit.depth + 1
-                and u.pk in head_of]  # fmt: skip
+        return [
+            head_of[u.pk]
+            for u in units.values()
+            if u.path.startswith(unit.path) and u.depth == unit.depth + 1 and u.pk in head_of
+        ]
 
     def signer_above(unit) -> int | None:
         while unit is not None:
@@ -125,15 +131,21 @@ def personas(n: int) -> list[dict]:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
         pool = [u for u in signing_units[user.tenant_id] if u != unit.pk]
-        out.append({
-            "username": user.username, "kind": kind, "host": client.defaults["HTTP_HOST"],
-            "session": client.cookies["sessionid"].value,
-            "password": passwords[user.pk],
-            "unit": unit.pk if kind in ("head", "clerk") else None,
-            "position": position, "below": children(unit) if kind == "head" else [],
-            "signer": signer_above(unit), "instruction": instruction[user.tenant_id],
-            "recipients": rng.sample(pool, min(3, len(pool))),
-        })  # fmt: skip
+        out.append(
+            {
+                "username": user.username,
+                "kind": kind,
+                "host": client.defaults["HTTP_HOST"],
+                "session": client.cookies["sessionid"].value,
+                "password": passwords[user.pk],
+                "unit": unit.pk if kind in ("head", "clerk") else None,
+                "position": position,
+                "below": children(unit) if kind == "head" else [],
+                "signer": signer_above(unit),
+                "instruction": instruction[user.tenant_id],
+                "recipients": rng.sample(pool, min(3, len(pool))),
+            }
+        )
     return [p for p in out if p["signer"] or p["kind"] == "head"]
 
 
@@ -172,34 +184,86 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     people = personas(args.users)
     (work / "personas.json").write_text(json.dumps(people))
-    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": args.database_url, "REDIS_URL": REDIS,
-           "NASKAH_DEBUG": "false", "NASKAH_API_RATE_USER": "6000/min",
-           "NASKAH_PERSONAS": str(work / "personas.json"), "NASKAH_THINK": args.think}  # fmt: skip
+    env = {
+        **os.environ,
+        **BENCH_ENV,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": REDIS,
+        "NASKAH_DEBUG": "false",
+        "NASKAH_API_RATE_USER": "6000/min",
+        "NASKAH_PERSONAS": str(work / "personas.json"),
+        "NASKAH_THINK": args.think,
+    }
     procs = []
     ports = [8801 + i for i in range(args.webs)]
     try:
         for port in ports:
             log = (work / f"daphne-{port}.log").open("wb")  # errors land here, never block
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "naskah.server", "-b", "127.0.0.1", "-p", str(port),
-                 "naskah.asgi:application"], cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=log,
-            ))  # fmt: skip
-        procs.append(subprocess.Popen(
-            [sys.executable, "manage.py", "worker", "--queue-name", "default", "--interval",
-             "0.5"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))  # fmt: skip
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "naskah.server",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "naskah.asgi:application",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+            )
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "worker",
+                    "--queue-name",
+                    "default",
+                    "--interval",
+                    "0.5",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         for port, proc in zip(ports, procs, strict=False):
             wait_http(port, proc)
         env["NASKAH_SERVERS"] = ",".join(f"http://127.0.0.1:{p}" for p in ports)
         prefix = work / "locust"
         subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"),
-             "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
-             "-t", f"{int(args.minutes * 60)}s", "--csv", str(prefix), "--only-summary",
-             "--stop-timeout", "30", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, check=False,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.spawn_rate),
+                "-t",
+                f"{int(args.minutes * 60)}s",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "30",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
     finally:
         for proc in procs:
             proc.terminate()
@@ -225,20 +289,32 @@ def report(prefix: Path, args, personas_n: int) -> None:
     print(f"{personas_n} users, {args.minutes} min, {args.webs} daphne processes")
     print(f"{'request':<30}{'count':>8}{'fail':>6}{'median':>9}{'p95':>9}")
     for name, r in sorted(by_name.items()):
-        print(f"{name:<30}{r['requests']:>8}{r['failures']:>6}{r['median_ms']:>7.0f}ms"
-              f"{r['p95_ms']:>7.0f}ms")  # fmt: skip
-    print(f"{'all':<30}{total['requests']:>8}{total['failures']:>6}{total['median_ms']:>7.0f}ms"
-          f"{total['p95_ms']:>7.0f}ms  {total['rps']} req/s")  # fmt: skip
+        print(
+            f"{name:<30}{r['requests']:>8}{r['failures']:>6}{r['median_ms']:>7.0f}ms"
+            f"{r['p95_ms']:>7.0f}ms"
+        )
+    print(
+        f"{'all':<30}{total['requests']:>8}{total['failures']:>6}{total['median_ms']:>7.0f}ms"
+        f"{total['p95_ms']:>7.0f}ms  {total['rps']} req/s"
+    )
     for f in failures:
         print(f"FAIL {f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}")
-    path = write_result("load" + (f"-{args.label}" if args.label else ""), {
-        "users": personas_n, "minutes": args.minutes, "webs": args.webs,
-        "think_time_s": [float(x) for x in args.think.split(",")], "total": total, "requests": by_name,
-        "failures": [{k: f[k] for k in ("Method", "Name", "Error", "Occurrences")}
-                     for f in failures],
-        "target": "300 users: zero errors and p95 under 500 ms",
-        "met": total["failures"] == 0 and total["p95_ms"] < 500,
-    })  # fmt: skip
+    path = write_result(
+        "load" + (f"-{args.label}" if args.label else ""),
+        {
+            "users": personas_n,
+            "minutes": args.minutes,
+            "webs": args.webs,
+            "think_time_s": [float(x) for x in args.think.split(",")],
+            "total": total,
+            "requests": by_name,
+            "failures": [
+                {k: f[k] for k in ("Method", "Name", "Error", "Occurrences")} for f in failures
+            ],
+            "target": "300 users: zero errors and p95 under 500 ms",
+            "met": total["failures"] == 0 and total["p95_ms"] < 500,
+        },
+    )
     print(f"wrote {path}")
 
 

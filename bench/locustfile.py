@@ -49,8 +49,12 @@ class CivilServant(HttpUser):
         )
         if response.ok:
             rows = response.json().get("results", [])
-            self.letters = [r["letter"]["id"] if "letter" in r and isinstance(r["letter"], dict)
-                            else r["letter"] for r in rows] or self.letters  # fmt: skip
+            self.letters = [
+                r["letter"]["id"]
+                if "letter" in r and isinstance(r["letter"], dict)
+                else r["letter"]
+                for r in rows
+            ] or self.letters
             self.deliveries = [r for r in rows if isinstance(r.get("letter"), dict)]
 
     @task(4)
@@ -68,8 +72,11 @@ class CivilServant(HttpUser):
     def disposition(self):
         if self.me["kind"] != "head" or not self.me["below"]:
             return
-        waiting = [d for d in getattr(self, "deliveries", [])
-                   if d["kind"] == "to" and d["state"] in ("delivered", "read")]  # fmt: skip
+        waiting = [
+            d
+            for d in getattr(self, "deliveries", [])
+            if d["kind"] == "to" and d["state"] in ("delivered", "read")
+        ]
         if not waiting:
             return self.read_inbox()
         delivery = random.choice(waiting)
@@ -96,8 +103,9 @@ class CivilServant(HttpUser):
         url = f"/api/v1/letters/{letter}/"
         if not self.client.post(url + "submit/", json={"route": []}, name="submit").ok:
             return
-        signed = self.client.post(url + "sign/", json={"password": self.me["password"]},
-                                  name="sign (request)")  # fmt: skip
+        signed = self.client.post(
+            url + "sign/", json={"password": self.me["password"]}, name="sign (request)"
+        )
         if not signed.ok:
             return
         deadline = time.monotonic() + 30  # the worker signs in the background
@@ -108,16 +116,19 @@ class CivilServant(HttpUser):
                 return
             time.sleep(1)
         self.environment.events.request.fire(
-            request_type="TASK", name="signature within 30 s", response_time=30000,
-            response_length=0, exception=TimeoutError("not signed within 30 s"), context={},
-        )  # fmt: skip
+            request_type="TASK",
+            name="signature within 30 s",
+            response_time=30000,
+            response_length=0,
+            exception=TimeoutError("not signed within 30 s"),
+            context={},
+        )
 
     # --- staff ---------------------------------------------------------------------------
     def compose_draft(self):
         letter = self._compose(self.me["signer"])
         if letter is not None:
-            self.client.post(f"/api/v1/letters/{letter}/submit/", json={"route": []},
-                             name="submit")  # fmt: skip
+            self.client.post(f"/api/v1/letters/{letter}/submit/", json={"route": []}, name="submit")
 
     def _compose(self, signer: int) -> int | None:
         response = self.client.post(

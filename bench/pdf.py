@@ -33,9 +33,12 @@ def main() -> None:
     from organizations.models import Tenant, User
 
     tenant = Tenant.objects.create(
-        slug="bench", name="Pemerintah Kota Bench", app_name="Bench", city="Medan",
+        slug="bench",
+        name="Pemerintah Kota Bench",
+        app_name="Bench",
+        city="Medan",
         letterhead_government="Pemerintah Kota Bench",
-    )  # fmt: skip
+    )
     user = User.objects.create(username="bench.signer", name="Ir. Budi Hasibuan", tenant=tenant)
     certificate_issue(user)
     doc = samples.sample_doc("surat_dinas", "Surat Dinas", long=False)
@@ -57,12 +60,16 @@ def main() -> None:
     result = {
         "pages": 1,
         "bytes": len(pdf),
-        "render": {**summary_ms(render_times),
-                   "per_second": round(1 / statistics.median(render_times), 1)},
-        "sign": {**summary_ms(sign_times),
-                 "per_second": round(1 / statistics.median(sign_times), 1)},
+        "render": {
+            **summary_ms(render_times),
+            "per_second": round(1 / statistics.median(render_times), 1),
+        },
+        "sign": {
+            **summary_ms(sign_times),
+            "per_second": round(1 / statistics.median(sign_times), 1),
+        },
         "targets": {"render_median_ms": 50, "sign_median_ms": 150},
-    }  # fmt: skip
+    }
     path = write_result("pdf", result)
     print(f"{'step':<8} {'median ms':>10} {'p95 ms':>8} {'per s':>8}")
     for step in ("render", "sign"):

@@ -26,15 +26,42 @@ from _setup import django_setup, summary_ms, write_result
 # affixed forms that only the stemmer joins, letter-number fragments, misspelt names, and
 # words with filters; plus word-less filtering.
 WORDS = [
-    "undangan rapat koordinasi", "undangan", "sosialisasi", "permohonan data",
-    "laporan realisasi anggaran", "hasil monitoring", "jadwal", "narasumber", "usulan kegiatan",
-    "tindak lanjut temuan", "laporan kinerja", "surat edaran", "keputusan wali kota",
-    "nota dinas", "serah terima", "rekomendasi perizinan", "peminjaman gedung",
-    "pelayanan publik", "penanganan banjir", "stunting", "pengadaan barang dan jasa",
-    "transformasi digital", "kebersihan pasar", "pajak daerah", "musrenbang",
-]  # fmt: skip
-STEMS = ["mengundang", "pelaporan", "dilaporkan", "memohon", "penyampaian hasil",
-         "kesiapsiagaan", "perbaikan jalan", "vaksinasi"]  # fmt: skip
+    "undangan rapat koordinasi",
+    "undangan",
+    "sosialisasi",
+    "permohonan data",
+    "laporan realisasi anggaran",
+    "hasil monitoring",
+    "jadwal",
+    "narasumber",
+    "usulan kegiatan",
+    "tindak lanjut temuan",
+    "laporan kinerja",
+    "surat edaran",
+    "keputusan wali kota",
+    "nota dinas",
+    "serah terima",
+    "rekomendasi perizinan",
+    "peminjaman gedung",
+    "pelayanan publik",
+    "penanganan banjir",
+    "stunting",
+    "pengadaan barang dan jasa",
+    "transformasi digital",
+    "kebersihan pasar",
+    "pajak daerah",
+    "musrenbang",
+]
+STEMS = [
+    "mengundang",
+    "pelaporan",
+    "dilaporkan",
+    "memohon",
+    "penyampaian hasil",
+    "kesiapsiagaan",
+    "perbaikan jalan",
+    "vaksinasi",
+]
 NUMBERS = ["800/12", "005/1234", "900/7", "1234/", "400/55", "000/3"]
 NAMES = ["Simanjutak", "Nasutiom", "Sembirng", "Hutape Agus"]
 FILTERED = [
@@ -59,8 +86,10 @@ assert len(SEARCHES) == 50
 # filter, no ORM): the same plan the service follows, written by hand. The newest matches
 # row by row in the newest WINDOW rows of the table, through the GIN index below them when
 # those were too few; the best 20 of them by rank; their highlighted passages.
-TSQUERY = ("(websearch_to_tsquery('indonesian'::regconfig, %(text)s) "
-           "|| to_tsquery('simple'::regconfig, %(simple)s))")  # fmt: skip
+TSQUERY = (
+    "(websearch_to_tsquery('indonesian'::regconfig, %(text)s) "
+    "|| to_tsquery('simple'::regconfig, %(simple)s))"
+)
 BARE_WINDOW = f"""
     SELECT id FROM archive_record WHERE tenant_id = %(tenant)s AND id > %(floor)s
       AND ts_match_vq(search_vector, {TSQUERY}) ORDER BY id DESC LIMIT %(k)s
@@ -186,24 +215,30 @@ def main() -> None:
     staff = (
         User.objects.filter(
             pk__in=Assignment.objects.filter(
-                tenant=tenant, position__unit_id=busiest_unit, position__is_head=False,
+                tenant=tenant,
+                position__unit_id=busiest_unit,
+                position__is_head=False,
                 end_date__isnull=True,
             ).values("user_id")
         )
         .exclude(pk__in=UnitRole.objects.filter(kind=RoleKind.RECORDS_OFFICER).values("user_id"))
         .order_by("pk")
         .first()
-    )  # fmt: skip
+    )
     records = Record.objects.count()
     tenant_records = Record.objects.filter(tenant=tenant).count()
     staff_visible = Record.objects.visible_to(staff).count()
-    print(f"{records:,} records, {tenant_records:,} in {tenant.slug}; "
-          f"archivist {archivist.username}, staff {staff.username} ({staff_visible:,} visible)")  # fmt: skip
+    print(
+        f"{records:,} records, {tenant_records:,} in {tenant.slug}; "
+        f"archivist {archivist.username}, staff {staff.username} ({staff_visible:,} visible)"
+    )
 
     rows, pooled = {}, {"archivist": [], "staff": []}
     twin_app, twin_bare, twin_naive = [], [], []
-    print(f"{'search':<44}{'hits':>7}{'archivist p95':>15}{'staff p95':>11}{'bare p95':>10}"
-          f"{'naive p95':>11}")  # fmt: skip
+    print(
+        f"{'search':<44}{'hits':>7}{'archivist p95':>15}{'staff p95':>11}{'bare p95':>10}"
+        f"{'naive p95':>11}"
+    )
     for name, text, raw in SEARCHES:
         filters = _filters(raw, tenant)
         row = {"text": text, "filters": {k: str(v) for k, v in raw.items()}}
@@ -211,8 +246,12 @@ def main() -> None:
             result = record_search(user=user, text=text, filters=filters)
             times = _time(partial(record_search, user=user, text=text, filters=filters), args.n)
             pooled[who] += times
-            row[who] = {"total": result.total, "more": result.more, "fuzzy": result.fuzzy,
-                        **summary_ms(times)}  # fmt: skip
+            row[who] = {
+                "total": result.total,
+                "more": result.more,
+                "fuzzy": result.fuzzy,
+                **summary_ms(times),
+            }
             if who == "archivist":
                 app_times = times
         # Bare SQL twins for word searches without filters, found by their words (a number
@@ -227,9 +266,11 @@ def main() -> None:
         rows[name] = row
         b = row.get("bare_sql", {}).get("p95_ms")
         nv = row.get("naive_sql", {}).get("p95_ms")
-        print(f"{name[:43]:<44}{row['archivist']['total']:>7,}{row['archivist']['p95_ms']:>13.0f}ms"
-              f"{row['staff']['p95_ms']:>9.0f}ms{(f'{b:.0f}ms' if b else '—'):>10}"
-              f"{(f'{nv:.0f}ms' if nv else '—'):>11}")  # fmt: skip
+        print(
+            f"{name[:43]:<44}{row['archivist']['total']:>7,}{row['archivist']['p95_ms']:>13.0f}ms"
+            f"{row['staff']['p95_ms']:>9.0f}ms{(f'{b:.0f}ms' if b else '—'):>10}"
+            f"{(f'{nv:.0f}ms' if nv else '—'):>11}"
+        )
 
     overall = {who: summary_ms(times) for who, times in pooled.items()}
     twins = [n for n, r in rows.items() if "bare_sql" in r]
@@ -242,19 +283,33 @@ def main() -> None:
         max(rows[n]["archivist"]["p95_ms"] / rows[n]["bare_sql"]["p95_ms"] for n in twins), 2
     )
     worst = max(o["p95_ms"] for o in overall.values())
-    print(f"overall p95: archivist {overall['archivist']['p95_ms']} ms, staff "
-          f"{overall['staff']['p95_ms']} ms; on the {len(twins)} word searches: service "
-          f"{app_on_twins['p95_ms']} ms, bare SQL {bare_overall['p95_ms']} ms (ratio {ratio}, "
-          f"worst single search {worst_ratio}), naive SQL {naive_overall['p95_ms']} ms")  # fmt: skip
-    path = write_result("search", {
-        "records": records, "tenant_records": tenant_records, "staff_visible": staff_visible,
-        "n": args.n, "searches": rows, "overall": overall,
-        "word_searches": {"names": twins, "service": app_on_twins, "bare_sql": bare_overall,
-                          "naive_sql": naive_overall},
-        "ratio_to_bare_sql": ratio, "worst_single_ratio": worst_ratio,
-        "target": "p95 < 150 ms and ≤ 1.5 × bare SQL",
-        "met": worst < 150 and ratio <= 1.5,
-    })  # fmt: skip
+    print(
+        f"overall p95: archivist {overall['archivist']['p95_ms']} ms, staff "
+        f"{overall['staff']['p95_ms']} ms; on the {len(twins)} word searches: service "
+        f"{app_on_twins['p95_ms']} ms, bare SQL {bare_overall['p95_ms']} ms (ratio {ratio}, "
+        f"worst single search {worst_ratio}), naive SQL {naive_overall['p95_ms']} ms"
+    )
+    path = write_result(
+        "search",
+        {
+            "records": records,
+            "tenant_records": tenant_records,
+            "staff_visible": staff_visible,
+            "n": args.n,
+            "searches": rows,
+            "overall": overall,
+            "word_searches": {
+                "names": twins,
+                "service": app_on_twins,
+                "bare_sql": bare_overall,
+                "naive_sql": naive_overall,
+            },
+            "ratio_to_bare_sql": ratio,
+            "worst_single_ratio": worst_ratio,
+            "target": "p95 < 150 ms and ≤ 1.5 × bare SQL",
+            "met": worst < 150 and ratio <= 1.5,
+        },
+    )
     print(f"wrote {path}")
 
 

@@ -49,10 +49,21 @@ def main() -> None:
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": args.database, "REDIS_URL": args.redis}
     log = (RESULTS / "ws-daphne.log").open("w")
     daphne = subprocess.Popen(
-        [sys.executable, "-m", "naskah.server", "-b", "127.0.0.1", "-p", str(port),
-         "naskah.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "naskah.server",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "naskah.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     try:
         _wait_port(port)
         result = _run(args, port, users, world, cookies)
@@ -68,10 +79,14 @@ def main() -> None:
         f"{'clients':>10} {'connected':>10} {'pushes':>8} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}"
     )
     d = result["delay"]
-    print(f"{args.clients:>10} {result['connected']:>10} {d['n']:>8} {d['median_ms']:>10} "
-          f"{d['p99_ms']:>8} {d['max_ms']:>8}")  # fmt: skip
-    print(f"letters sent: {result['letters_sent']}, notices: {result['notices']}, "
-          f"missing pushes: {result['missing']}; written {path.relative_to(ROOT)}")  # fmt: skip
+    print(
+        f"{args.clients:>10} {result['connected']:>10} {d['n']:>8} {d['median_ms']:>10} "
+        f"{d['p99_ms']:>8} {d['max_ms']:>8}"
+    )
+    print(
+        f"letters sent: {result['letters_sent']}, notices: {result['notices']}, "
+        f"missing pushes: {result['missing']}; written {path.relative_to(ROOT)}"
+    )
 
 
 def _people(n: int):
@@ -117,10 +132,21 @@ def _run(args, port, users, world, cookies) -> dict:
     host = world.tenant.domains.get(is_primary=True).host
     worker = subprocess.Popen(
         [sys.executable, __file__, "--clients-worker"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    worker.stdin.write(json.dumps({"host": host, "port": port, "cookies": list(cookies.values()),
-                                   "rate": args.connect_rate}) + "\n")  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    worker.stdin.write(
+        json.dumps(
+            {
+                "host": host,
+                "port": port,
+                "cookies": list(cookies.values()),
+                "rate": args.connect_rate,
+            }
+        )
+        + "\n"
+    )
     worker.stdin.flush()
     connected = int(worker.stdout.readline().split()[1])  # "READY <n>"
     committed: dict[int, float] = {}

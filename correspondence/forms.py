@@ -43,14 +43,15 @@ def _check_upload(f, allowed=None):
 class LetterForm(forms.Form):
     letter_type = forms.ModelChoiceField(queryset=None, label=_("Type"))
     subject = forms.CharField(label=_("Subject (hal)"), max_length=300)
-    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}),
-                              required=False)  # fmt: skip
-    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 10}),
-                           required=False)  # fmt: skip
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    body = forms.CharField(
+        label=_("Body"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+    )
     security = forms.ChoiceField(label=_("Security"), choices=SecurityLevel.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
-    classification_code = forms.CharField(label=_("Classification"), max_length=30,
-                                          required=False)  # fmt: skip
+    classification_code = forms.CharField(label=_("Classification"), max_length=30, required=False)
     signer_position = PositionChoice(queryset=None, label=_("Signer"), required=False)
     to_units = UnitChoice(queryset=None, label=_("To (units)"), required=False)
     to_positions = PositionsChoice(queryset=None, label=_("To (positions)"), required=False)
@@ -92,17 +93,29 @@ class LetterForm(forms.Form):
     def recipients(self) -> list[RecipientInput]:
         d = self.cleaned_data
         rows = [RecipientInput(kind=RecipientKind.TO, unit=u) for u in d["to_units"]]
-        rows += [RecipientInput(kind=RecipientKind.TO, unit=p.unit, position=p)
-                 for p in d["to_positions"]]  # fmt: skip
+        rows += [
+            RecipientInput(kind=RecipientKind.TO, unit=p.unit, position=p)
+            for p in d["to_positions"]
+        ]
         rows += [RecipientInput(kind=RecipientKind.TO, address=a) for a in d["to_addresses"]]
         rows += [RecipientInput(kind=RecipientKind.CC, unit=u) for u in d["cc_units"]]
         return rows
 
     def letter_fields(self) -> dict:
         d = self.cleaned_data
-        keys = ["letter_type", "subject", "summary", "body", "security", "urgency",
-                "classification_code", "signer_position", "event_start", "event_end",
-                "event_location"]  # fmt: skip
+        keys = [
+            "letter_type",
+            "subject",
+            "summary",
+            "body",
+            "security",
+            "urgency",
+            "classification_code",
+            "signer_position",
+            "event_start",
+            "event_end",
+            "event_location",
+        ]
         return {k: d[k] for k in keys}
 
     @staticmethod
@@ -117,8 +130,9 @@ class LetterForm(forms.Form):
             "urgency": letter.urgency,
             "classification_code": letter.classification_code,
             "signer_position": letter.signer_position_id,
-            "to_units": [r.unit_id for r in recipients
-                         if r.kind == "to" and r.unit_id and not r.position_id],
+            "to_units": [
+                r.unit_id for r in recipients if r.kind == "to" and r.unit_id and not r.position_id
+            ],
             "to_positions": [r.position_id for r in recipients if r.position_id],
             "cc_units": [r.unit_id for r in recipients if r.kind == "cc" and r.unit_id],
             "to_addresses": [r.address_id for r in recipients if r.address_id],
@@ -126,17 +140,19 @@ class LetterForm(forms.Form):
             "event_end": letter.event_end,
             "event_location": letter.event_location,
             "version": letter.version,
-        }  # fmt: skip
+        }
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
-                           required=False)  # fmt: skip
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class SignForm(forms.Form):
-    mode = forms.ChoiceField(label=_("How"), choices=SigningMode.choices,
-                             initial=SigningMode.ELECTRONIC)  # fmt: skip
+    mode = forms.ChoiceField(
+        label=_("How"), choices=SigningMode.choices, initial=SigningMode.ELECTRONIC
+    )
     note = forms.CharField(required=False, widget=forms.HiddenInput)
     password = forms.CharField(
         label=_("Your password"),
@@ -161,19 +177,24 @@ class AttachmentForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=4000)  # fmt: skip
+    text = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+    )
 
 
 class DispositionForm(forms.Form):
-    to_positions = PositionsChoice(queryset=None, label=_("To"),
-                                   widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    instructions = forms.MultipleChoiceField(label=_("Instructions"), choices=(),
-                                             widget=forms.CheckboxSelectMultiple)  # fmt: skip
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}),
-                           required=False)  # fmt: skip
-    due_date = forms.DateField(label=_("Due"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    to_positions = PositionsChoice(
+        queryset=None, label=_("To"), widget=forms.CheckboxSelectMultiple
+    )
+    instructions = forms.MultipleChoiceField(
+        label=_("Instructions"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    due_date = forms.DateField(
+        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
 
     def __init__(self, *args, positions, instructions, **kwargs):
@@ -196,13 +217,14 @@ class IncomingForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=None, label=_("Received by"))
     sender_name = forms.CharField(label=_("Sender"), max_length=200)
     sender_number = forms.CharField(label=_("Their number"), max_length=120, required=False)
-    sender_date = forms.DateField(label=_("Their date"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    received_date = forms.DateField(label=_("Received"),
-                                    widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    sender_date = forms.DateField(
+        label=_("Their date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_date = forms.DateField(
+        label=_("Received"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     subject = forms.CharField(label=_("Subject (hal)"), max_length=300)
-    classification_code = forms.CharField(label=_("Classification"), max_length=30,
-                                          required=False)  # fmt: skip
+    classification_code = forms.CharField(label=_("Classification"), max_length=30, required=False)
     security = forms.ChoiceField(label=_("Security"), choices=SecurityLevel.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     addressed_position = PositionChoice(queryset=None, label=_("Addressed to"), required=False)
@@ -220,20 +242,26 @@ class IncomingForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("State"), required=False,
-                              choices=[("", "—"), *DeliveryState.choices])  # fmt: skip
-    urgency = forms.ChoiceField(label=_("Urgency"), required=False,
-                                choices=[("", "—"), *Urgency.choices])  # fmt: skip
-    security = forms.ChoiceField(label=_("Security"), required=False,
-                                 choices=[("", "—"), *SecurityLevel.choices])  # fmt: skip
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    date_to = forms.DateField(label=_("Until"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", "—"), *DeliveryState.choices]
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", "—"), *Urgency.choices]
+    )
+    security = forms.ChoiceField(
+        label=_("Security"), required=False, choices=[("", "—"), *SecurityLevel.choices]
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     sender = forms.CharField(label=_("Sender"), required=False, max_length=100)
     q = forms.CharField(label=_("Subject or number"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("As"), required=False,
-                             choices=[("", "—"), *RecipientKind.choices])  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("As"), required=False, choices=[("", "—"), *RecipientKind.choices]
+    )
 
     def controls(self) -> list[dict]:
         """The fields as plain values for a light template: the inbox is the busiest page, and
@@ -244,12 +272,16 @@ class InboxFilterForm(forms.Form):
             value = self.data.get(name, "") if self.is_bound else ""
             choices = getattr(field, "choices", None)
             kind = getattr(field.widget, "input_type", "text")
-            out.append({
-                "name": name, "label": field.label, "value": value,
-                "type": "date" if field.widget.attrs.get("type") == "date" else kind,
-                "options": [(str(k), v) for k, v in choices] if choices is not None else None,
-                "errors": self.errors.get(name, []) if self.is_bound else [],
-            })  # fmt: skip
+            out.append(
+                {
+                    "name": name,
+                    "label": field.label,
+                    "value": value,
+                    "type": "date" if field.widget.attrs.get("type") == "date" else kind,
+                    "options": [(str(k), v) for k, v in choices] if choices is not None else None,
+                    "errors": self.errors.get(name, []) if self.is_bound else [],
+                }
+            )
         return out
 
     def to_filter(self) -> selectors.InboxFilter:

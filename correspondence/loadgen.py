@@ -291,8 +291,9 @@ class LoadGenerator:
                 "position_id", flat=True
             )
         )
-        vacant = [p for p in Position.objects.filter(tenant=tenant, is_active=True)
-                  if p.pk not in held]  # fmt: skip
+        vacant = [
+            p for p in Position.objects.filter(tenant=tenant, is_active=True) if p.pk not in held
+        ]
         users = []
         for n in range(want):
             first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
@@ -340,9 +341,12 @@ class LoadGenerator:
             unit = units[self.rng.choice(unit_ids)]
             roles.append(UnitRole(tenant=tenant, user=user, kind=RoleKind.STAFF, unit=unit))
             post = Position(
-                tenant=tenant, unit=unit, code=f"PELAKSANA-{n + 1:04d}", sort_order=500,
+                tenant=tenant,
+                unit=unit,
+                code=f"PELAKSANA-{n + 1:04d}",
+                sort_order=500,
                 title=f"Pelaksana {unit.short_name or unit.name}",
-            )  # fmt: skip
+            )
             staff_posts.append(post)
             assignments.append(
                 Assignment(
@@ -417,9 +421,20 @@ class LoadGenerator:
         with transaction.atomic():
             self._counters()
         _reset_sequences(
-            [Letter, Recipient, Delivery, Disposition, ReviewStep, LetterVersion, Attachment,
-             LetterUserObjectPermission, TransitionLog, NumberCounter, User]
-        )  # fmt: skip
+            [
+                Letter,
+                Recipient,
+                Delivery,
+                Disposition,
+                ReviewStep,
+                LetterVersion,
+                Attachment,
+                LetterUserObjectPermission,
+                TransitionLog,
+                NumberCounter,
+                User,
+            ]
+        )
         if connection.vendor == "postgresql":  # what autovacuum would do on a live system
             with connection.cursor() as cursor:
                 # VACUUM cannot run inside a transaction (the tests run the generator in one).
@@ -446,45 +461,166 @@ class LoadGenerator:
 
     def _writers(self) -> dict[str, CopyWriter]:
         return {
-            "letter": CopyWriter(Letter, [
-                "id", "tenant", "letter_type", "subject", "summary", "body", "drafter", "unit",
-                "signer_position", "classification_code", "security", "urgency", "state",
-                "version", "review_round", "number", "number_seq", "number_unit", "number_year",
-                "signing_mode", "signed_at", "signed_by", "signed_as", "sent_at", "retracted_at",
-                "retract_reason", "pdf", "pdf_sha256", "sign_error", "event_location",
-                "is_incoming", "sender_name", "sender_number", "created_at", "updated_at",
-            ]),
+            "letter": CopyWriter(
+                Letter,
+                [
+                    "id",
+                    "tenant",
+                    "letter_type",
+                    "subject",
+                    "summary",
+                    "body",
+                    "drafter",
+                    "unit",
+                    "signer_position",
+                    "classification_code",
+                    "security",
+                    "urgency",
+                    "state",
+                    "version",
+                    "review_round",
+                    "number",
+                    "number_seq",
+                    "number_unit",
+                    "number_year",
+                    "signing_mode",
+                    "signed_at",
+                    "signed_by",
+                    "signed_as",
+                    "sent_at",
+                    "retracted_at",
+                    "retract_reason",
+                    "pdf",
+                    "pdf_sha256",
+                    "sign_error",
+                    "event_location",
+                    "is_incoming",
+                    "sender_name",
+                    "sender_number",
+                    "created_at",
+                    "updated_at",
+                ],
+            ),
             "recipient": CopyWriter(Recipient, ["id", "letter", "kind", "scope", "unit", "order"]),
-            "delivery": CopyWriter(Delivery, [
-                "id", "tenant", "letter", "recipient", "unit", "position", "kind", "security",
-                "urgency", "state", "agenda_year", "agenda_seq", "agenda_number",
-                "delivered_at", "first_read_at", "first_read_by", "done_at",
-            ]),
-            "disposition": CopyWriter(Disposition, [
-                "id", "tenant", "delivery", "letter", "parent", "issued_by", "issued_as",
-                "to_position", "instructions", "note", "due_date", "urgency", "security",
-                "state", "created_at", "issued_at", "read_at", "read_by", "reported_at",
-                "reported_by", "report_text", "report_file", "report_file_name",
-            ]),
-            "step": CopyWriter(ReviewStep, [
-                "letter", "round", "order", "kind", "position", "state", "reached_at",
-                "acted_at", "acted_by", "note", "seen_version",
-            ]),
-            "version": CopyWriter(LetterVersion, [
-                "letter", "number", "subject", "summary", "body", "created_by", "created_at",
-            ]),
-            "attachment": CopyWriter(Attachment, [
-                "letter", "kind", "file", "original_name", "content_type", "size", "sha256",
-                "uploaded_by", "created_at",
-            ]),
-            "grant": CopyWriter(LetterUserObjectPermission, [
-                "user", "permission", "content_object",
-            ]),
-            "log": CopyWriter(TransitionLog, [
-                "tenant", "content_type", "object_id", "action", "source", "target", "actor",
-                "acting_position", "on_behalf_of", "note", "created_at", "prev_hash", "hash",
-            ]),
-        }  # fmt: skip
+            "delivery": CopyWriter(
+                Delivery,
+                [
+                    "id",
+                    "tenant",
+                    "letter",
+                    "recipient",
+                    "unit",
+                    "position",
+                    "kind",
+                    "security",
+                    "urgency",
+                    "state",
+                    "agenda_year",
+                    "agenda_seq",
+                    "agenda_number",
+                    "delivered_at",
+                    "first_read_at",
+                    "first_read_by",
+                    "done_at",
+                ],
+            ),
+            "disposition": CopyWriter(
+                Disposition,
+                [
+                    "id",
+                    "tenant",
+                    "delivery",
+                    "letter",
+                    "parent",
+                    "issued_by",
+                    "issued_as",
+                    "to_position",
+                    "instructions",
+                    "note",
+                    "due_date",
+                    "urgency",
+                    "security",
+                    "state",
+                    "created_at",
+                    "issued_at",
+                    "read_at",
+                    "read_by",
+                    "reported_at",
+                    "reported_by",
+                    "report_text",
+                    "report_file",
+                    "report_file_name",
+                ],
+            ),
+            "step": CopyWriter(
+                ReviewStep,
+                [
+                    "letter",
+                    "round",
+                    "order",
+                    "kind",
+                    "position",
+                    "state",
+                    "reached_at",
+                    "acted_at",
+                    "acted_by",
+                    "note",
+                    "seen_version",
+                ],
+            ),
+            "version": CopyWriter(
+                LetterVersion,
+                [
+                    "letter",
+                    "number",
+                    "subject",
+                    "summary",
+                    "body",
+                    "created_by",
+                    "created_at",
+                ],
+            ),
+            "attachment": CopyWriter(
+                Attachment,
+                [
+                    "letter",
+                    "kind",
+                    "file",
+                    "original_name",
+                    "content_type",
+                    "size",
+                    "sha256",
+                    "uploaded_by",
+                    "created_at",
+                ],
+            ),
+            "grant": CopyWriter(
+                LetterUserObjectPermission,
+                [
+                    "user",
+                    "permission",
+                    "content_object",
+                ],
+            ),
+            "log": CopyWriter(
+                TransitionLog,
+                [
+                    "tenant",
+                    "content_type",
+                    "object_id",
+                    "action",
+                    "source",
+                    "target",
+                    "actor",
+                    "acting_position",
+                    "on_behalf_of",
+                    "note",
+                    "created_at",
+                    "prev_hash",
+                    "hash",
+                ],
+            ),
+        }
 
     def _attachment_pool(self, size: int = 20) -> list[tuple[str, int, str]]:
         """A few small real PDFs in storage that attachment rows point at."""
@@ -553,44 +689,106 @@ class LoadGenerator:
             )
             seq = self._count(tenant_id, key)
             number = numbering.number_format(
-                ltype.number_pattern or world.pattern, seq=seq, classification=classification,
-                unit_code=world.units[unit_id].code, type_code=ltype.code, on=local,
-            )  # fmt: skip
+                ltype.number_pattern or world.pattern,
+                seq=seq,
+                classification=classification,
+                unit_code=world.units[unit_id].code,
+                type_code=ltype.code,
+                on=local,
+            )
         review_round = 0 if state == LetterState.DRAFT else 1
         retracted_at = sent_at + dt.timedelta(days=1) if state == LetterState.RETRACTED else None
         retracted_at = min(retracted_at, self.now) if retracted_at else None
         updated = retracted_at or sent_at or signed_at or created
-        rows["letter"].append((
-            lid, tenant_id, ltype.pk, subject, "", body, drafter, unit_id, head.pk,
-            classification, security, urgency, state, 1, review_round, number, seq,
-            unit_id if signed else None, year, SigningMode.ELECTRONIC if signed else "",
-            signed_at, signer if signed else None, head.pk if signed else None, sent_at,
-            retracted_at, "Salah alamat" if retracted_at else "", "", "", "", "",
-            False, "", "", created, updated,
-        ))  # fmt: skip
+        rows["letter"].append(
+            (
+                lid,
+                tenant_id,
+                ltype.pk,
+                subject,
+                "",
+                body,
+                drafter,
+                unit_id,
+                head.pk,
+                classification,
+                security,
+                urgency,
+                state,
+                1,
+                review_round,
+                number,
+                seq,
+                unit_id if signed else None,
+                year,
+                SigningMode.ELECTRONIC if signed else "",
+                signed_at,
+                signer if signed else None,
+                head.pk if signed else None,
+                sent_at,
+                retracted_at,
+                "Salah alamat" if retracted_at else "",
+                "",
+                "",
+                "",
+                "",
+                False,
+                "",
+                "",
+                created,
+                updated,
+            )
+        )
         rows["version"].append((lid, 1, subject, "", body, drafter, created))
         rows["grant"].append((drafter, self.view_letter, lid))
         if lid % self.plan.attachment_every == 0:
             name, size, sha = rng.choice(pdfs)
-            rows["attachment"].append((
-                lid, AttachmentKind.ATTACHMENT, name, "lampiran.pdf", "application/pdf", size,
-                sha, drafter, created,
-            ))  # fmt: skip
+            rows["attachment"].append(
+                (
+                    lid,
+                    AttachmentKind.ATTACHMENT,
+                    name,
+                    "lampiran.pdf",
+                    "application/pdf",
+                    size,
+                    sha,
+                    drafter,
+                    created,
+                )
+            )
         self._steps(world, rows, lid, unit_id, head, state, created, signed_at, signer)
         log = self._chain(rows, tenant_id, Letter, lid)
         log("letter.created", "", LetterState.DRAFT, drafter, None, created)
         if state != LetterState.DRAFT:
-            log("letter.submitted", LetterState.DRAFT, LetterState.IN_REVIEW, drafter, None,
-                created + dt.timedelta(minutes=5))  # fmt: skip
+            log(
+                "letter.submitted",
+                LetterState.DRAFT,
+                LetterState.IN_REVIEW,
+                drafter,
+                None,
+                created + dt.timedelta(minutes=5),
+            )
         if signed:
-            log("letter.signed", LetterState.APPROVED, LetterState.SIGNED, signer, head.pk,
-                signed_at)  # fmt: skip
+            log(
+                "letter.signed",
+                LetterState.APPROVED,
+                LetterState.SIGNED,
+                signer,
+                head.pk,
+                signed_at,
+            )
         if sent:
             log("letter.sent", LetterState.SIGNED, LetterState.SENT, signer, head.pk, sent_at)
             self._deliveries(world, rows, lid, unit_id, security, urgency, sent_at, signer)
         if retracted_at:
-            log("letter.retracted", LetterState.SENT, LetterState.RETRACTED, signer, head.pk,
-                retracted_at)  # fmt: skip
+            log(
+                "letter.retracted",
+                LetterState.SENT,
+                LetterState.RETRACTED,
+                signer,
+                head.pk,
+                retracted_at,
+            )
         self.stats["letters"] += 1
 
     def _chain(self, rows: dict, tenant_id: int, model, object_id: int):
@@ -600,16 +798,36 @@ class LoadGenerator:
 
         def log(action, source, target, actor, position, when, note=""):
             fields = {
-                "tenant": tenant_id, "content_type": ct, "object_id": object_id,
-                "action": action, "source": str(source), "target": str(target), "actor": actor,
-                "acting_position": position, "on_behalf_of": None, "note": note,
+                "tenant": tenant_id,
+                "content_type": ct,
+                "object_id": object_id,
+                "action": action,
+                "source": str(source),
+                "target": str(target),
+                "actor": actor,
+                "acting_position": position,
+                "on_behalf_of": None,
+                "note": note,
                 "created_at": when.isoformat(),
-            }  # fmt: skip
+            }
             digest = row_hash(prev[0], fields)
-            rows["log"].append((
-                tenant_id, ct, object_id, action, str(source), str(target), actor, position,
-                None, note, when, prev[0], digest,
-            ))  # fmt: skip
+            rows["log"].append(
+                (
+                    tenant_id,
+                    ct,
+                    object_id,
+                    action,
+                    str(source),
+                    str(target),
+                    actor,
+                    position,
+                    None,
+                    note,
+                    when,
+                    prev[0],
+                    digest,
+                )
+            )
             prev[0] = digest
 
         return log
@@ -626,20 +844,61 @@ class LoadGenerator:
                 break
         reached = created + dt.timedelta(minutes=5)
         if state == LetterState.IN_REVIEW:
-            rows["step"].append((lid, 1, 1, StepKind.REVIEW, reviewer.pk, StepState.PENDING,
-                                 reached, None, None, "", 0))  # fmt: skip
-            rows["step"].append((lid, 1, 2, StepKind.SIGN, head.pk, StepState.WAITING,
-                                 None, None, None, "", 0))  # fmt: skip
+            rows["step"].append(
+                (
+                    lid,
+                    1,
+                    1,
+                    StepKind.REVIEW,
+                    reviewer.pk,
+                    StepState.PENDING,
+                    reached,
+                    None,
+                    None,
+                    "",
+                    0,
+                )
+            )
+            rows["step"].append(
+                (lid, 1, 2, StepKind.SIGN, head.pk, StepState.WAITING, None, None, None, "", 0)
+            )
             return
         acted = reached + dt.timedelta(minutes=30)
-        rows["step"].append((lid, 1, 1, StepKind.REVIEW, reviewer.pk, StepState.APPROVED,
-                             reached, acted, world.position_user.get(reviewer.pk), "", 1))  # fmt: skip
+        rows["step"].append(
+            (
+                lid,
+                1,
+                1,
+                StepKind.REVIEW,
+                reviewer.pk,
+                StepState.APPROVED,
+                reached,
+                acted,
+                world.position_user.get(reviewer.pk),
+                "",
+                1,
+            )
+        )
         if state == LetterState.APPROVED:
-            rows["step"].append((lid, 1, 2, StepKind.SIGN, head.pk, StepState.PENDING,
-                                 acted, None, None, "", 0))  # fmt: skip
+            rows["step"].append(
+                (lid, 1, 2, StepKind.SIGN, head.pk, StepState.PENDING, acted, None, None, "", 0)
+            )
         else:
-            rows["step"].append((lid, 1, 2, StepKind.SIGN, head.pk, StepState.APPROVED,
-                                 acted, signed_at, signer, "", 1))  # fmt: skip
+            rows["step"].append(
+                (
+                    lid,
+                    1,
+                    2,
+                    StepKind.SIGN,
+                    head.pk,
+                    StepState.APPROVED,
+                    acted,
+                    signed_at,
+                    signer,
+                    "",
+                    1,
+                )
+            )
 
     def _recipient_units(self, world: TenantWorld, sender: int) -> list[int]:
         rng = self.rng
@@ -679,13 +938,25 @@ class LoadGenerator:
             seq = self._count(tenant_id, numbering.agenda_key(unit_id=unit_id, year=local.year))
             roll = rng.random()
             if age > 30:
-                state = (DeliveryState.DONE if roll < 0.7 else DeliveryState.IN_PROGRESS
-                         if roll < 0.8 else DeliveryState.READ if roll < 0.95
-                         else DeliveryState.DELIVERED)  # fmt: skip
+                state = (
+                    DeliveryState.DONE
+                    if roll < 0.7
+                    else DeliveryState.IN_PROGRESS
+                    if roll < 0.8
+                    else DeliveryState.READ
+                    if roll < 0.95
+                    else DeliveryState.DELIVERED
+                )
             else:
-                state = (DeliveryState.DONE if roll < 0.25 else DeliveryState.IN_PROGRESS
-                         if roll < 0.45 else DeliveryState.READ if roll < 0.75
-                         else DeliveryState.DELIVERED)  # fmt: skip
+                state = (
+                    DeliveryState.DONE
+                    if roll < 0.25
+                    else DeliveryState.IN_PROGRESS
+                    if roll < 0.45
+                    else DeliveryState.READ
+                    if roll < 0.75
+                    else DeliveryState.DELIVERED
+                )
             if kind == RecipientKind.CC and state in (
                 DeliveryState.IN_PROGRESS,
                 DeliveryState.DONE,
@@ -697,29 +968,70 @@ class LoadGenerator:
             if state == DeliveryState.DONE:
                 done_at = min(read_at + dt.timedelta(hours=rng.randint(1, 24 * 10)), self.now)
             did = self._take(Delivery)
-            rows["delivery"].append((
-                did, tenant_id, lid, rid, unit_id, head.pk if confidential else None, kind,
-                security, urgency, state, local.year, seq,
-                f"{seq}/{world.units[unit_id].code}/{local.year}", sent_at, read_at,
-                holder if read_at else None, done_at,
-            ))  # fmt: skip
+            rows["delivery"].append(
+                (
+                    did,
+                    tenant_id,
+                    lid,
+                    rid,
+                    unit_id,
+                    head.pk if confidential else None,
+                    kind,
+                    security,
+                    urgency,
+                    state,
+                    local.year,
+                    seq,
+                    f"{seq}/{world.units[unit_id].code}/{local.year}",
+                    sent_at,
+                    read_at,
+                    holder if read_at else None,
+                    done_at,
+                )
+            )
             self.stats["deliveries"] += 1
             if unit_id == world.busy_unit:
                 self.stats["busy_deliveries"] += 1
             log = self._chain(rows, tenant_id, Delivery, did)
             log("delivery.delivered", "", DeliveryState.DELIVERED, signer, None, sent_at)
             if read_at:
-                log("delivery.read", DeliveryState.DELIVERED, DeliveryState.READ, holder, head.pk,
-                    read_at)  # fmt: skip
+                log(
+                    "delivery.read",
+                    DeliveryState.DELIVERED,
+                    DeliveryState.READ,
+                    holder,
+                    head.pk,
+                    read_at,
+                )
             if state in (DeliveryState.IN_PROGRESS, DeliveryState.DONE):
-                self._dispositions(world, rows, did, lid, unit_id, security, urgency, read_at,
-                                   done_at, holder)  # fmt: skip
+                self._dispositions(
+                    world, rows, did, lid, unit_id, security, urgency, read_at, done_at, holder
+                )
             if done_at:
-                log("delivery.done", DeliveryState.IN_PROGRESS, DeliveryState.DONE, holder,
-                    head.pk, done_at)  # fmt: skip
+                log(
+                    "delivery.done",
+                    DeliveryState.IN_PROGRESS,
+                    DeliveryState.DONE,
+                    holder,
+                    head.pk,
+                    done_at,
+                )
 
-    def _dispositions(self, world, rows, did, lid, unit_id, security, urgency, read_at, done_at,
-                      holder, parent=None, depth=1):  # fmt: skip
+    def _dispositions(
+        self,
+        world,
+        rows,
+        did,
+        lid,
+        unit_id,
+        security,
+        urgency,
+        read_at,
+        done_at,
+        holder,
+        parent=None,
+        depth=1,
+    ):
         """Head → heads of 1–2 child units; half of those pass it one level further down."""
         rng = self.rng
         kids = world.children.get(unit_id, [])
@@ -740,29 +1052,76 @@ class LoadGenerator:
                 state = DispositionState.READ if roll < 0.5 else DispositionState.ISSUED
                 d_read, reported = (issued if state == DispositionState.READ else None), None
             xid = self._take(Disposition)
-            rows["disposition"].append((
-                xid, tenant_id, did, lid, parent, holder, issuer.pk, to.pk,
-                '["tindak_lanjuti"]', "Mohon ditindaklanjuti.", due, urgency, security, state,
-                issued, issued, d_read, assignee if d_read else None, reported,
-                assignee if reported else None, "Sudah dilaksanakan." if reported else "", "", "",
-            ))  # fmt: skip
+            rows["disposition"].append(
+                (
+                    xid,
+                    tenant_id,
+                    did,
+                    lid,
+                    parent,
+                    holder,
+                    issuer.pk,
+                    to.pk,
+                    '["tindak_lanjuti"]',
+                    "Mohon ditindaklanjuti.",
+                    due,
+                    urgency,
+                    security,
+                    state,
+                    issued,
+                    issued,
+                    d_read,
+                    assignee if d_read else None,
+                    reported,
+                    assignee if reported else None,
+                    "Sudah dilaksanakan." if reported else "",
+                    "",
+                    "",
+                )
+            )
             self.stats["dispositions"] += 1
             log = self._chain(rows, tenant_id, Disposition, xid)
             log("disposition.issued", "", DispositionState.ISSUED, holder, issuer.pk, issued)
             if reported:
-                log("disposition.reported", DispositionState.ISSUED, DispositionState.DONE,
-                    assignee, to.pk, reported)  # fmt: skip
+                log(
+                    "disposition.reported",
+                    DispositionState.ISSUED,
+                    DispositionState.DONE,
+                    assignee,
+                    to.pk,
+                    reported,
+                )
             if depth < 2 and rng.random() < 0.5:
-                self._dispositions(world, rows, did, lid, kid, security, urgency, issued,
-                                   done_at, assignee, parent=xid, depth=depth + 1)  # fmt: skip
+                self._dispositions(
+                    world,
+                    rows,
+                    did,
+                    lid,
+                    kid,
+                    security,
+                    urgency,
+                    issued,
+                    done_at,
+                    assignee,
+                    parent=xid,
+                    depth=depth + 1,
+                )
 
     def verify_references(self) -> dict[str, int]:
         """Rows whose foreign keys point nowhere, per table and column (all zero expected)."""
         if connection.vendor != "postgresql":
             return {}
         orphans = {}
-        tables = [Letter, Recipient, Delivery, Disposition, ReviewStep, LetterVersion,
-                  Attachment, LetterUserObjectPermission]  # fmt: skip
+        tables = [
+            Letter,
+            Recipient,
+            Delivery,
+            Disposition,
+            ReviewStep,
+            LetterVersion,
+            Attachment,
+            LetterUserObjectPermission,
+        ]
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
             for model in tables:

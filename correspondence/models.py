@@ -595,9 +595,11 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
         return self.kind == RecipientKind.TO
 
     @transition(
-        field=state, source=DeliveryState.DELIVERED, target=DeliveryState.READ,
+        field=state,
+        source=DeliveryState.DELIVERED,
+        target=DeliveryState.READ,
         permission=_policy("can_view_delivery"),
-    )  # fmt: skip
+    )
     def open(self, *, by):
         self.first_read_at = timezone.now()
         self.first_read_by = by

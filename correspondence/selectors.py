@@ -64,8 +64,16 @@ def _get_or_404(qs: QuerySet, pk):
 
 def letter_get_for_user(user: User, pk) -> Letter:
     """A letter the user may see, or 404 (the same for missing, hidden and foreign)."""
-    related = ("letter_type", "unit", "drafter", "signer_position", "signed_by", "signed_as",
-               "tenant", "reply_to")  # fmt: skip
+    related = (
+        "letter_type",
+        "unit",
+        "drafter",
+        "signer_position",
+        "signed_by",
+        "signed_as",
+        "tenant",
+        "reply_to",
+    )
     # The drafter of an outgoing letter keeps the view grant made at creation (only the change
     # grant is ever taken back), so their own letters skip the full test. Incoming letters
     # are registered by a clerk without a grant and go through it.
@@ -456,8 +464,9 @@ def letter_tenant(rows: list[Disposition]) -> int | None:
 
 def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
     """Per-recipient status: the sender side sees every delivery, a recipient only theirs."""
-    qs = Delivery.objects.filter(letter=letter).select_related("unit__tenant", "position",
-                                                               "first_read_by")  # fmt: skip
+    qs = Delivery.objects.filter(letter=letter).select_related(
+        "unit__tenant", "position", "first_read_by"
+    )
     # The sender's side: as the sender's archive record has it (drafter, route, signer, the
     # outbox as far as the letter's level reaches), and whoever signed it.
     sender_side = letter.tenant_id == user.tenant_id and (

@@ -393,9 +393,11 @@ def _recipients_check(letter: Letter, recipients: list[RecipientInput]) -> list[
             raise ValidationError({"recipients": _("A recipient needs a unit or an addressee.")})
         if scope != RecipientScope.INTERNAL and letter.letter_type.scope == LetterScope.INTERNAL:
             raise ValidationError(
-                {"recipients": _("%(type)s goes only to units of this government.")
-                 % {"type": letter.letter_type.name}}
-            )  # fmt: skip
+                {
+                    "recipients": _("%(type)s goes only to units of this government.")
+                    % {"type": letter.letter_type.name}
+                }
+            )
         if scope == RecipientScope.EXTERNAL and letter.security == SecurityLevel.SANGAT_RAHASIA:
             raise ValidationError(
                 {"recipients": _("A top secret letter cannot go to addressees off the platform.")}
@@ -425,9 +427,11 @@ def _fields_check(letter: Letter) -> None:
         letter.letter_type, letter.signer_position
     ):
         raise ValidationError(
-            {"signer_position": _("%(pos)s may not sign a %(type)s.")
-             % {"pos": letter.signer_position, "type": letter.letter_type.name}}
-        )  # fmt: skip
+            {
+                "signer_position": _("%(pos)s may not sign a %(type)s.")
+                % {"pos": letter.signer_position, "type": letter.letter_type.name}
+            }
+        )
     if letter.reply_to_id and not Letter.objects.visible_to(letter.drafter).filter(
         pk=letter.reply_to_id
     ):
@@ -512,9 +516,19 @@ def letter_create(
 
 
 EDITABLE = (
-    "letter_type", "subject", "summary", "body", "security", "urgency", "classification_code",
-    "signer_position", "reply_to", "event_start", "event_end", "event_location",
-)  # fmt: skip
+    "letter_type",
+    "subject",
+    "summary",
+    "body",
+    "security",
+    "urgency",
+    "classification_code",
+    "signer_position",
+    "reply_to",
+    "event_start",
+    "event_end",
+    "event_location",
+)
 
 
 @transaction.atomic
@@ -1028,9 +1042,12 @@ def letter_send(*, letter: Letter, by: User) -> Letter:
         by_tenant[d.tenant_id].append(d)
     for tenant_id, rows in by_tenant.items():
         transition_log_many(
-            rows, tenant_id=tenant_id, action="delivery.delivered",
-            target=DeliveryState.DELIVERED, actor=by,
-        )  # fmt: skip
+            rows,
+            tenant_id=tenant_id,
+            action="delivery.delivered",
+            target=DeliveryState.DELIVERED,
+            actor=by,
+        )
     _log(letter, tenant_id=letter.tenant_id, action="letter.sent", source=source, by=by)
     subject = notice_subject(letter)
     text = _("New letter from %(unit)s: %(s)s") % {"unit": letter.unit.label, "s": subject}
@@ -1139,8 +1156,14 @@ def letter_reschedule(
     }
     letter.event_start, letter.event_end, letter.event_location = event_start, event_end, location
     letter.save(update_fields=["event_start", "event_end", "event_location", "updated_at"])
-    _log(letter, tenant_id=letter.tenant_id, action="letter.rescheduled", source=letter.state,
-         by=by, note=note)  # fmt: skip
+    _log(
+        letter,
+        tenant_id=letter.tenant_id,
+        action="letter.rescheduled",
+        source=letter.state,
+        by=by,
+        note=note,
+    )
     hooks.letter_rescheduled(letter, by=by)
     return letter
 
@@ -1155,8 +1178,14 @@ def recipient_mark_dispatched(*, recipient: Recipient, by: User) -> Recipient:
     if recipient.dispatched_at is None:
         recipient.dispatched_at, recipient.dispatched_by = timezone.now(), by
         recipient.save(update_fields=["dispatched_at", "dispatched_by"])
-        _log(letter, tenant_id=letter.tenant_id, action="letter.dispatched", source="", by=by,
-             note=str(recipient))  # fmt: skip
+        _log(
+            letter,
+            tenant_id=letter.tenant_id,
+            action="letter.dispatched",
+            source="",
+            by=by,
+            note=str(recipient),
+        )
     return recipient
 
 
@@ -1170,8 +1199,9 @@ def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str
     with transaction.atomic():  # receipts and the audited open together, or neither
         if unread.exists():
             _deliveries_read(letter, by)
-        _confidential_access(letter, by, "letter.opened", ip, agent,
-                             security=letter.security, at=now.isoformat())  # fmt: skip
+        _confidential_access(
+            letter, by, "letter.opened", ip, agent, security=letter.security, at=now.isoformat()
+        )
 
 
 def _deliveries_read(letter: Letter, by: User) -> None:
@@ -1187,16 +1217,30 @@ def _deliveries_read(letter: Letter, by: User) -> None:
 def _confidential_access(letter: Letter, by: User, kind: str, ip, agent, **detail) -> None:
     # Opening or downloading a Rahasia or Sangat Rahasia letter is itself a security event.
     if letter.is_confidential:
-        security_event_record(kind=kind, tenant_id=by.tenant_id, user=by, target=letter,
-                              detail=detail, ip_address=ip, user_agent=agent)  # fmt: skip
+        security_event_record(
+            kind=kind,
+            tenant_id=by.tenant_id,
+            user=by,
+            target=letter,
+            detail=detail,
+            ip_address=ip,
+            user_agent=agent,
+        )
 
 
 def attachment_downloaded(
     *, attachment: Attachment, by: User, ip: str | None = None, agent: str = ""
 ) -> None:
     """Audit the download of a confidential letter's file."""
-    _confidential_access(attachment.letter, by, "attachment.downloaded", ip, agent,
-                         attachment=attachment.pk, name=attachment.original_name)  # fmt: skip
+    _confidential_access(
+        attachment.letter,
+        by,
+        "attachment.downloaded",
+        ip,
+        agent,
+        attachment=attachment.pk,
+        name=attachment.original_name,
+    )
 
 
 def letter_pdf_downloaded(*, letter: Letter, by: User, ip: str | None = None, agent: str = ""):
@@ -1324,8 +1368,14 @@ def _delivery_start(delivery: Delivery, by: User, position: Position) -> None:
         if delivery.first_read_at is None:
             delivery.first_read_at, delivery.first_read_by = timezone.now(), by
         delivery.save()
-        _log(delivery, tenant_id=delivery.tenant_id, action="delivery.started", source=source,
-             by=by, position=position)  # fmt: skip
+        _log(
+            delivery,
+            tenant_id=delivery.tenant_id,
+            action="delivery.started",
+            source=source,
+            by=by,
+            position=position,
+        )
 
 
 def _disposition_issued(d: Disposition, by: User) -> None:
@@ -1346,8 +1396,14 @@ def disposition_confirm(*, disposition: Disposition, by: User) -> Disposition:
     disposition = _lock(Disposition, disposition.pk)
     source, _state = _fire(disposition, "confirm", by, by=by)
     disposition.save()
-    _log(disposition, tenant_id=disposition.tenant_id, action="disposition.confirmed",
-         source=source, by=by, position=disposition.issued_as)  # fmt: skip
+    _log(
+        disposition,
+        tenant_id=disposition.tenant_id,
+        action="disposition.confirmed",
+        source=source,
+        by=by,
+        position=disposition.issued_as,
+    )
     _delivery_start(_lock(Delivery, disposition.delivery_id), by, disposition.issued_as)
     _disposition_issued(disposition, by)
     return disposition
@@ -1361,8 +1417,14 @@ def disposition_open(*, disposition: Disposition, by: User) -> Disposition:
         return disposition
     source, _state = _fire(disposition, "open", by, by=by)
     disposition.save()
-    _log(disposition, tenant_id=disposition.tenant_id, action="disposition.read",
-         source=source, by=by, position=disposition.to_position)  # fmt: skip
+    _log(
+        disposition,
+        tenant_id=disposition.tenant_id,
+        action="disposition.read",
+        source=source,
+        by=by,
+        position=disposition.to_position,
+    )
     return disposition
 
 
@@ -1381,8 +1443,15 @@ def disposition_report(
         disposition.report_file.save(stored_name(info), upload, save=False)
         disposition.report_file_name = info.original_name
     disposition.save()
-    _log(disposition, tenant_id=disposition.tenant_id, action="disposition.reported",
-         source=source, by=by, position=disposition.to_position, note=text)  # fmt: skip
+    _log(
+        disposition,
+        tenant_id=disposition.tenant_id,
+        action="disposition.reported",
+        source=source,
+        by=by,
+        position=disposition.to_position,
+        note=text,
+    )
     issuer = [disposition.issued_by] if disposition.issued_by else []
     notify(
         issuer
@@ -1405,8 +1474,14 @@ def disposition_cancel(*, disposition: Disposition, by: User) -> Disposition:
     disposition = _lock(Disposition, disposition.pk)
     source, _state = _fire(disposition, "cancel", by)
     disposition.save()
-    _log(disposition, tenant_id=disposition.tenant_id, action="disposition.cancelled",
-         source=source, by=by, position=disposition.issued_as)  # fmt: skip
+    _log(
+        disposition,
+        tenant_id=disposition.tenant_id,
+        action="disposition.cancelled",
+        source=source,
+        by=by,
+        position=disposition.issued_as,
+    )
     return disposition
 
 

@@ -99,9 +99,11 @@ def _key_load(pem: str, label: str):
     except ValueError:
         raise SigningError(
             "key_unreadable",
-            _("The signing key cannot be opened on this server (was the secret key changed?). "
-              "Ask the administrator to issue you a new certificate."),
-        ) from None  # fmt: skip
+            _(
+                "The signing key cannot be opened on this server (was the secret key changed?). "
+                "Ask the administrator to issue you a new certificate."
+            ),
+        ) from None
 
 
 def _name(common: str, org: str) -> x509.Name:
@@ -291,17 +293,21 @@ class RemoteSigningAdapter(SigningAdapter):
         if not user.nip:
             raise SigningError(
                 "not_registered",
-                _("Your account has no NIP, so the signing service cannot find your "
-                  "certificate. Ask the administrator to fill in your NIP."),
-            )  # fmt: skip
+                _(
+                    "Your account has no NIP, so the signing service cannot find your "
+                    "certificate. Ask the administrator to fill in your NIP."
+                ),
+            )
 
     def sign(self, pdf: bytes, *, user, field_name: str, reason: str, location: str) -> bytes:
         if not getattr(settings, "NASKAH_SIGNING_URL", ""):
             raise SigningError(
                 "service_unconfigured",
-                _("The remote signing service is not configured on this server. Tell the "
-                  "administrator (NASKAH_SIGNING_URL); the letter stays approved."),
-            )  # fmt: skip
+                _(
+                    "The remote signing service is not configured on this server. Tell the "
+                    "administrator (NASKAH_SIGNING_URL); the letter stays approved."
+                ),
+            )
         raise SigningError(
             "service_down",
             _(
@@ -364,11 +370,15 @@ def pdf_validate(data: bytes, *, tenant) -> PdfCheck:
     for sig in embedded:
         context = ValidationContext(trust_roots=roots, allow_fetching=False)
         try:
-            status = _run_async(lambda sig=sig, context=context: async_validate_pdf_signature(
-                sig, context))  # fmt: skip
+            status = _run_async(
+                lambda sig=sig, context=context: async_validate_pdf_signature(sig, context)
+            )
         except Exception:  # noqa: BLE001
-            checks.append(SignatureCheck("", intact=False, trusted=False, changes_allowed=False,
-                                         signed_at=None))  # fmt: skip
+            checks.append(
+                SignatureCheck(
+                    "", intact=False, trusted=False, changes_allowed=False, signed_at=None
+                )
+            )
             continue
         checks.append(
             SignatureCheck(

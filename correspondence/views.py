@@ -430,9 +430,14 @@ def verify(request, token):
     return render(
         request,
         "correspondence/verify.html",
-        {"letter": letter, "check": check, "uploaded": uploaded, "form": form,
-         "show_subject": not letter.is_confidential},
-    )  # fmt: skip
+        {
+            "letter": letter,
+            "check": check,
+            "uploaded": uploaded,
+            "form": form,
+            "show_subject": not letter.is_confidential,
+        },
+    )
 
 
 @acts
@@ -500,9 +505,14 @@ def disposition_new(request, pk):
     return render(
         request,
         "correspondence/disposition_form.html",
-        {"form": form, "delivery": delivery, "parent": parent, "prepare": prepare,
-         "clashes": clashes},
-    )  # fmt: skip
+        {
+            "form": form,
+            "delivery": delivery,
+            "parent": parent,
+            "prepare": prepare,
+            "clashes": clashes,
+        },
+    )
 
 
 @acts

@@ -11,9 +11,13 @@ ACCEL_PREFIX = "/protected/"  # an `internal` location in docker/nginx/naskah.co
 
 
 def protected_file_response(
-    fieldfile, *, filename: str, content_type: str, as_attachment: bool = True,
+    fieldfile,
+    *,
+    filename: str,
+    content_type: str,
+    as_attachment: bool = True,
     confidential: bool = False,
-) -> HttpResponse:  # fmt: skip
+) -> HttpResponse:
     """Behind nginx (NASKAH_ACCEL_REDIRECT=true and files on local disk) nginx sends the bytes
     from its internal location; otherwise the app streams them. Either way the response is
     private, never cached when confidential, and named with the given filename."""
@@ -24,9 +28,11 @@ def protected_file_response(
         response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
     else:
         response = FileResponse(
-            fieldfile.open("rb"), as_attachment=as_attachment, filename=filename,
+            fieldfile.open("rb"),
+            as_attachment=as_attachment,
+            filename=filename,
             content_type=content_type,
-        )  # fmt: skip
+        )
     response["Cache-Control"] = "private, no-store" if confidential else "private"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -28,9 +28,13 @@ def pdf_check(data: bytes, *, timeout: float = 20) -> str | None:
     """None when the PDF opens and has pages; otherwise a short reason."""
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "naskah.pdfcheck"], input=data, capture_output=True,
-            timeout=timeout, preexec_fn=_limit, check=False,
-        )  # fmt: skip
+            [sys.executable, "-m", "naskah.pdfcheck"],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=_limit,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return "timeout"
     if result.returncode == 0:

@@ -16,11 +16,18 @@ def fonts_register() -> str:
     """Register the serif family (regular, bold, italic, bold italic); returns its name."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return FONT
-    for suffix, name in (("", FONT), ("-Bold", f"{FONT}-Bold"), ("-Italic", f"{FONT}-Italic"),
-                         ("-BoldItalic", f"{FONT}-BoldItalic")):  # fmt: skip
+    for suffix, name in (
+        ("", FONT),
+        ("-Bold", f"{FONT}-Bold"),
+        ("-Italic", f"{FONT}-Italic"),
+        ("-BoldItalic", f"{FONT}-BoldItalic"),
+    ):
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / f"DejaVuSerif{suffix}.ttf")))
     pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Italic",
+        FONT,
+        normal=FONT,
+        bold=f"{FONT}-Bold",
+        italic=f"{FONT}-Italic",
         boldItalic=f"{FONT}-BoldItalic",
-    )  # fmt: skip
+    )
     return FONT

@@ -111,10 +111,13 @@ def upload_inspect(upload: UploadedFile, *, allowed: frozenset[str] | None = Non
         upload.seek(0)
         if reason is not None:
             raise ValidationError(
-                _("%(name)s is a damaged or unsafe PDF and cannot be opened (%(why)s). Save it "
-                  "again as PDF and upload the new file.") % {"name": name, "why": reason},
+                _(
+                    "%(name)s is a damaged or unsafe PDF and cannot be opened (%(why)s). Save it "
+                    "again as PDF and upload the new file."
+                )
+                % {"name": name, "why": reason},
                 code="damaged",
-            )  # fmt: skip
+            )
     if settings.NASKAH_CLAMD_URL:
         verdict = clamd_scan(upload, settings.NASKAH_CLAMD_URL)
         upload.seek(0)

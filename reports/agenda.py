@@ -15,8 +15,16 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from correspondence.pdf import render
 from workflows.choices import SecurityLevel
 
-INCOMING = ["No. agenda", "Tanggal diterima", "Pengirim", "Nomor surat", "Tanggal surat",
-            "Perihal", "Klasifikasi", "Disposisi kepada"]  # fmt: skip
+INCOMING = [
+    "No. agenda",
+    "Tanggal diterima",
+    "Pengirim",
+    "Nomor surat",
+    "Tanggal surat",
+    "Perihal",
+    "Klasifikasi",
+    "Disposisi kepada",
+]
 OUTGOING = ["Nomor surat", "Tanggal", "Jenis", "Tujuan", "Perihal", "Klasifikasi", "Sifat"]
 
 
@@ -37,17 +45,22 @@ def incoming_rows(deliveries, tz: ZoneInfo) -> list[list[str]]:
             their_date = (
                 timezone.localtime(letter.signed_at, tz).date() if letter.signed_at else None
             )
-        rows.append([
-            d.agenda_number,
-            timezone.localtime(d.delivered_at, tz).strftime("%d-%m-%Y %H:%M"),
-            sender,
-            their_number,
-            their_date.strftime("%d-%m-%Y") if their_date else "",
-            _subject(letter, d.security),
-            letter.classification_code,
-            "; ".join(x.to_position.title for x in d.dispositions.all()
-                      if x.state not in ("prepared", "cancelled")),
-        ])  # fmt: skip
+        rows.append(
+            [
+                d.agenda_number,
+                timezone.localtime(d.delivered_at, tz).strftime("%d-%m-%Y %H:%M"),
+                sender,
+                their_number,
+                their_date.strftime("%d-%m-%Y") if their_date else "",
+                _subject(letter, d.security),
+                letter.classification_code,
+                "; ".join(
+                    x.to_position.title
+                    for x in d.dispositions.all()
+                    if x.state not in ("prepared", "cancelled")
+                ),
+            ]
+        )
     return rows
 
 
@@ -108,16 +121,33 @@ def as_pdf(title: str, subtitle: str, header, rows) -> bytes:
         data.append([Paragraph("-", cell)] * len(header))
     width = landscape(A4)[0] - 30 * mm
     table = Table(data, colWidths=[width / len(header)] * len(header), repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), render.FONT),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-    ]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), render.FONT),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ]
+        )
+    )
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
-                      topMargin=15 * mm, bottomMargin=15 * mm, title=title,
-                      creator="Naskah").build(
-        [Paragraph(render._e(title), st["title"]), Paragraph(render._e(subtitle), st["small"]),
-         Spacer(1, 4 * mm), table], canvasmaker=render.canvas_maker)  # fmt: skip
+    SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        creator="Naskah",
+    ).build(
+        [
+            Paragraph(render._e(title), st["title"]),
+            Paragraph(render._e(subtitle), st["small"]),
+            Spacer(1, 4 * mm),
+            table,
+        ],
+        canvasmaker=render.canvas_maker,
+    )
     return buffer.getvalue()

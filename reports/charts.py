@@ -27,7 +27,9 @@ def bar_chart(rows: list[dict], series: list[tuple[str, str, str]], *, height: i
                 f'fill="{escape(colour)}"><title>{escape(label)}: {row[key]}</title></rect>'
             )
         month = row["month"]
-        parts.append(f'<text x="{round(x0 + group / 2 - 3, 1)}" y="{height + 13}" font-size="10" '
-                     f'text-anchor="middle">{MONTHS[month.month - 1]}</text>')  # fmt: skip
+        parts.append(
+            f'<text x="{round(x0 + group / 2 - 3, 1)}" y="{height + 13}" font-size="10" '
+            f'text-anchor="middle">{MONTHS[month.month - 1]}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -18,13 +18,16 @@ class EventForm(forms.Form):
     room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
     location = forms.CharField(label=_("Or another place"), max_length=200, required=False)
     online_url = forms.URLField(label=_("Online link"), required=False)
-    agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 3}),
-                             required=False)  # fmt: skip
+    agenda = forms.CharField(
+        label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     security = forms.ChoiceField(label=_("Security"), choices=SecurityLevel.choices)
     invite_positions = forms.ModelMultipleChoiceField(
-        label=_("Invite"), queryset=Position.objects.none(), required=False,
+        label=_("Invite"),
+        queryset=Position.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, user, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,8 +52,9 @@ class RescheduleForm(forms.Form):
 
 
 class RsvpForm(forms.Form):
-    answer = forms.ChoiceField(choices=[(Rsvp.ATTENDING, _("I attend")),
-                                        (Rsvp.DECLINED, _("I decline"))])  # fmt: skip
+    answer = forms.ChoiceField(
+        choices=[(Rsvp.ATTENDING, _("I attend")), (Rsvp.DECLINED, _("I decline"))]
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 

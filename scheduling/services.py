@@ -267,9 +267,11 @@ def event_sync_from_source(
             )
             if position is not None:
                 _attendees_add(
-                    event, {position.pk: holders.get(position.pk, [])},
-                    unit=invite.unit, role=AttendeeRole.INVITED,
-                )  # fmt: skip
+                    event,
+                    {position.pk: holders.get(position.pk, [])},
+                    unit=invite.unit,
+                    role=AttendeeRole.INVITED,
+                )
         events.append(event)
     return events
 
@@ -331,8 +333,11 @@ def _move(
     event: Event, *, starts_at: dt.datetime, ends_at: dt.datetime, location: str, room: Room | None
 ) -> None:
     if (event.starts_at, event.ends_at, event.location, event.room_id) == (
-        starts_at, ends_at, location[:200], room.pk if room else None,
-    ):  # fmt: skip
+        starts_at,
+        ends_at,
+        location[:200],
+        room.pk if room else None,
+    ):
         return
     event.starts_at, event.ends_at, event.location = starts_at, ends_at, location[:200]
     event.sequence += 1
@@ -345,9 +350,14 @@ def _move(
         booking.save(update_fields=["state"])
     elif room is not None:
         room_booking_create(
-            room=room, by=event.created_by, starts_at=starts_at, ends_at=ends_at,
-            title=event.title, event=event, check_access=False,
-        )  # fmt: skip
+            room=room,
+            by=event.created_by,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            title=event.title,
+            event=event,
+            check_access=False,
+        )
     event.room = room
     event.save(update_fields=["room"])
     Reminder.objects.filter(attendee__event=event, sent_at__isnull=True).delete()
@@ -370,12 +380,14 @@ def _notify_changed(events: list[Event], *, cancelled: bool) -> None:
         zone = event.tenant.time_zone
         if cancelled:
             text = _("Cancelled: %(t)s (%(when)s)") % {
-                "t": event_notice_title(event), "when": local_label(event.starts_at, zone),
-            }  # fmt: skip
+                "t": event_notice_title(event),
+                "when": local_label(event.starts_at, zone),
+            }
         else:
             text = _("Moved: %(t)s, now %(when)s") % {
-                "t": event_notice_title(event), "when": local_label(event.starts_at, zone),
-            }  # fmt: skip
+                "t": event_notice_title(event),
+                "when": local_label(event.starts_at, zone),
+            }
         notices.append(Notice(_audience(event), event, text, event_url(event)))
     notify_many(Kind.EVENT_CHANGED, notices)
 
@@ -434,18 +446,23 @@ def event_create(
     event.save()
     if room is not None:
         room_booking_create(
-            room=room, by=by, starts_at=starts_at, ends_at=ends_at, title=event.title,
-            event=event, check_access=False,
-        )  # fmt: skip
+            room=room,
+            by=by,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            title=event.title,
+            event=event,
+            check_access=False,
+        )
     holders = _holders([p.pk for p in positions])
     for p in positions:
         EventUnit.objects.get_or_create(event=event, unit=p.unit, defaults={"position": p})
-        _attendees_add(event, {p.pk: holders.get(p.pk, [])}, unit=p.unit,
-                       role=AttendeeRole.INVITED)  # fmt: skip
+        _attendees_add(event, {p.pk: holders.get(p.pk, [])}, unit=p.unit, role=AttendeeRole.INVITED)
     invited = [a.user for a in event.attendees.select_related("user") if a.user_id != by.pk]
     text = _("Invitation: %(t)s, %(when)s") % {
-        "t": event_notice_title(event), "when": local_label(starts_at, by.tenant.time_zone),
-    }  # fmt: skip
+        "t": event_notice_title(event),
+        "when": local_label(starts_at, by.tenant.time_zone),
+    }
     notify_many(Kind.EVENT_INVITATION, [Notice(invited, event, text, event_url(event))])
     return event
 
@@ -560,20 +577,26 @@ def attendee_delegate(*, attendee: Attendee, by: User, to_user: User) -> Attende
     if attendee.rsvp == Rsvp.DELEGATED and attendee.delegated_to_id:
         _withdraw(attendee.delegated_to_id)
     made = _attendees_add(
-        event, {post.pk: [to_user]}, unit=attendee.unit or post.unit,
-        role=AttendeeRole.DELEGATE, rsvp=Rsvp.PENDING, sent_by=attendee,
-    )  # fmt: skip
+        event,
+        {post.pk: [to_user]},
+        unit=attendee.unit or post.unit,
+        role=AttendeeRole.DELEGATE,
+        rsvp=Rsvp.PENDING,
+        sent_by=attendee,
+    )
     if not made:
-        raise ValidationError({"to_user": _("%(name)s is already on this event.")
-                               % {"name": to_user.display_name}})  # fmt: skip
+        raise ValidationError(
+            {"to_user": _("%(name)s is already on this event.") % {"name": to_user.display_name}}
+        )
     attendee.rsvp, attendee.delegated_to = Rsvp.DELEGATED, made[0]
     attendee.responded_at, attendee.decline_reason = timezone.now(), ""
     attendee.save()
     Reminder.objects.filter(attendee=attendee, sent_at__isnull=True).delete()
     text = _("%(name)s asks you to attend in their place: %(t)s, %(when)s") % {
-        "name": by.display_name, "t": event_notice_title(event),
+        "name": by.display_name,
+        "t": event_notice_title(event),
         "when": local_label(event.starts_at, event.tenant.time_zone),
-    }  # fmt: skip
+    }
     notify_many(Kind.EVENT_INVITATION, [Notice([to_user], event, text, event_url(event))])
     return made[0]
 
@@ -655,9 +678,14 @@ def room_booking_create(
     if clash is not None:
         raise RoomClash(clash)
     booking = RoomBooking(
-        tenant_id=room.tenant_id, room=room, event=event, title=title.strip()[:300],
-        starts_at=starts_at, ends_at=ends_at, booked_by=by,
-    )  # fmt: skip
+        tenant_id=room.tenant_id,
+        room=room,
+        event=event,
+        title=title.strip()[:300],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        booked_by=by,
+    )
     try:
         with transaction.atomic():  # a savepoint, so the caller's transaction survives
             booking.save()

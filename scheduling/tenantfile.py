@@ -35,9 +35,14 @@ def _load_rooms(tenant, entries: list[RoomEntry], base_dir: Path) -> dict[str, i
         _, created = Room.objects.update_or_create(
             tenant=tenant,
             code=e.code,
-            defaults={"name": e.name, "building": e.building, "capacity": e.capacity,
-                      "unit": unit, "is_active": e.active},
-        )  # fmt: skip
+            defaults={
+                "name": e.name,
+                "building": e.building,
+                "capacity": e.capacity,
+                "unit": unit,
+                "is_active": e.active,
+            },
+        )
         made += created
     return {"rooms": made} if made else {}
 

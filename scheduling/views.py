@@ -139,11 +139,16 @@ def event_detail(request, pk):
         ),
         "reschedule_form": RescheduleForm(
             user=request.user,
-            initial={"starts_at": timezone.localtime(event.starts_at),
-                     "ends_at": timezone.localtime(event.ends_at),
-                     "room": event.room_id, "location": event.location},
-        ) if manage and event.source_id is None else None,
-    }  # fmt: skip
+            initial={
+                "starts_at": timezone.localtime(event.starts_at),
+                "ends_at": timezone.localtime(event.ends_at),
+                "room": event.room_id,
+                "location": event.location,
+            },
+        )
+        if manage and event.source_id is None
+        else None,
+    }
     return render(request, "scheduling/event.html", context)
 
 
@@ -163,9 +168,11 @@ def minutes_download(request, pk):
     if not event.minutes_file:
         raise Http404
     return protected_file_response(
-        event.minutes_file, filename=event.minutes_name or "notulen",
-        content_type="application/octet-stream", confidential=event.is_confidential,
-    )  # fmt: skip
+        event.minutes_file,
+        filename=event.minutes_name or "notulen",
+        content_type="application/octet-stream",
+        confidential=event.is_confidential,
+    )
 
 
 def _back(request, pk=None, **kwargs) -> str:
@@ -195,11 +202,13 @@ def event_action(request, pk, action):
         if not to_user:
             raise ValidationError(_("Choose someone who works under you."))
         stand_in = svc.attendee_delegate(attendee=me, by=request.user, to_user=to_user[0])
-        messages.success(request, _("%(name)s attends in your place.")
-                         % {"name": stand_in.user.display_name})  # fmt: skip
+        messages.success(
+            request, _("%(name)s attends in your place.") % {"name": stand_in.user.display_name}
+        )
     elif action == "attendance":
-        svc.attendance_record(event=event, by=request.user,
-                              present=[_int(v) for v in post.getlist("present")])  # fmt: skip
+        svc.attendance_record(
+            event=event, by=request.user, present=[_int(v) for v in post.getlist("present")]
+        )
         messages.success(request, _("Attendance saved."))
     elif action == "minutes":
         link = {}

@@ -30,8 +30,12 @@ def test_memo_computes_once_in_a_scope_and_every_time_outside():
 @pytest.mark.django_db
 def test_services_outside_a_request_see_a_new_post_at_once(world):
     before = effective_id_list(world.colleague)
-    assignment_create(user=world.colleague, position=world.positions["kasi_aptika"],
-                      start_date=dt.date(2020, 1, 1), kind="plt")  # fmt: skip
+    assignment_create(
+        user=world.colleague,
+        position=world.positions["kasi_aptika"],
+        start_date=dt.date(2020, 1, 1),
+        kind="plt",
+    )
     assert world.positions["kasi_aptika"].pk in effective_id_list(world.colleague)
     assert world.positions["kasi_aptika"].pk not in before
 

@@ -76,11 +76,26 @@ DOCX = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:docu
     [
         ("Surat Undangan.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "content", "does not contain"),
         ("laporan.pdf", b"<html><script>alert(1)</script></html>", "content", "does not contain"),
-        ("rusak.pdf", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj <</Type/Catalog>>\ngarbage", "damaged", "damaged"),
-        ("bom.docx", _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"0" * (210 * 1024 * 1024)}), "zip_bomb", "zip bomb"),
+        (
+            "rusak.pdf",
+            b"%PDF-1.7\n%\xe2\xe3\n1 0 obj <</Type/Catalog>>\ngarbage",
+            "damaged",
+            "damaged",
+        ),
+        (
+            "bom.docx",
+            _docx(
+                {
+                    "[Content_Types].xml": b"<Types/>",
+                    "word/document.xml": b"0" * (210 * 1024 * 1024),
+                }
+            ),
+            "zip_bomb",
+            "zip bomb",
+        ),
         ("bukan.docx", _docx({"readme.txt": b"hello"}), "damaged", "Office"),
     ],
-)  # fmt: skip
+)
 def test_hostile_files_are_refused_with_a_clear_message(name, content, code, says):
     with pytest.raises(ValidationError) as exc:
         upload_inspect(SimpleUploadedFile(name, content))

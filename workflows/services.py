@@ -73,11 +73,17 @@ def transition_log_many(
     rows = []
     for document in documents:
         row = TransitionLog(
-            tenant_id=tenant_id, content_type=ct, object_id=document.pk, action=action,
-            source=str(source or ""), target=str(target or ""), actor=actor,
-            acting_position=acting_position, created_at=now,
+            tenant_id=tenant_id,
+            content_type=ct,
+            object_id=document.pk,
+            action=action,
+            source=str(source or ""),
+            target=str(target or ""),
+            actor=actor,
+            acting_position=acting_position,
+            created_at=now,
             prev_hash=heads.get(document.pk, ""),
-        )  # fmt: skip
+        )
         row.hash = row_hash(row.prev_hash, transition_fields(row))
         rows.append(row)
     return TransitionLog.objects.bulk_create(rows)

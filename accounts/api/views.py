@@ -30,6 +30,7 @@ class SecurityEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise PermissionDenied
         user = self.request.query_params.get("user", "")
         return selectors.security_event_list(
-            tenant, kind=self.request.query_params.get("kind", ""),
+            tenant,
+            kind=self.request.query_params.get("kind", ""),
             user_id=int(user) if user.isdigit() else None,
-        )  # fmt: skip
+        )

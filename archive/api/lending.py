@@ -40,9 +40,21 @@ class LoanOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Loan
-        fields = ["id", "record", "borrower", "purpose", "state", "requested_at", "decided_by",
-                  "decided_at", "decision_note", "lent_at", "due_date", "returned_at",
-                  "is_overdue"]  # fmt: skip
+        fields = [
+            "id",
+            "record",
+            "borrower",
+            "purpose",
+            "state",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "lent_at",
+            "due_date",
+            "returned_at",
+            "is_overdue",
+        ]
 
     def get_is_overdue(self, loan: Loan) -> bool:
         return loan.is_overdue(self.context["today"])
@@ -107,8 +119,7 @@ class LoanViewSet(viewsets.GenericViewSet):
         if record is None:
             raise ValidationError({"record": "Unknown id."})
         loan = svc.loan_request(record=record, by=request.user, purpose=data["purpose"])
-        return self._out(sel.loan_get_for_user(request.user, loan.pk),
-                         code=status.HTTP_201_CREATED)  # fmt: skip
+        return self._out(sel.loan_get_for_user(request.user, loan.pk), code=status.HTTP_201_CREATED)
 
     @extend_schema(request=LoanNoteInSerializer, responses=LoanOutSerializer)
     @action(detail=True, methods=["post"])

@@ -52,9 +52,27 @@ class RecordOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Record
-        fields = ["id", "title", "number", "sender", "classification", "unit", "case_file",
-                  "document_date", "medium", "quantity", "location", "security", "is_vital",
-                  "state", "fate", "active_until", "inactive_until", "filed_at", "source_url"]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "number",
+            "sender",
+            "classification",
+            "unit",
+            "case_file",
+            "document_date",
+            "medium",
+            "quantity",
+            "location",
+            "security",
+            "is_vital",
+            "state",
+            "fate",
+            "active_until",
+            "inactive_until",
+            "filed_at",
+            "source_url",
+        ]
 
 
 class RecordFileOutSerializer(serializers.ModelSerializer):
@@ -112,8 +130,9 @@ class RecordCreateInSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     number = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     sender = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    security = serializers.ChoiceField(choices=SecurityLevel.choices, required=False,
-                                       allow_blank=True, default="")  # fmt: skip
+    security = serializers.ChoiceField(
+        choices=SecurityLevel.choices, required=False, allow_blank=True, default=""
+    )
     medium = serializers.ChoiceField(choices=Medium.choices, default=Medium.DIGITAL)
     quantity = serializers.IntegerField(min_value=1, max_value=100000, default=1)
     building = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
@@ -123,8 +142,9 @@ class RecordCreateInSerializer(serializers.Serializer):
     folder = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     is_vital = serializers.BooleanField(default=False)
     case_file = IdField(required=False, allow_null=True, default=None)
-    files = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                  max_length=20)  # fmt: skip
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=20
+    )
 
 
 class RecordClassificationTreeOutSerializer(serializers.ModelSerializer):
@@ -133,8 +153,19 @@ class RecordClassificationTreeOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Classification
-        fields = ["id", "code", "title", "description", "parent", "depth", "active_years",
-                  "inactive_years", "fate", "default_security", "is_active"]  # fmt: skip
+        fields = [
+            "id",
+            "code",
+            "title",
+            "description",
+            "parent",
+            "depth",
+            "active_years",
+            "inactive_years",
+            "fate",
+            "default_security",
+            "is_active",
+        ]
 
 
 class CaseFileOutSerializer(serializers.ModelSerializer):
@@ -144,8 +175,17 @@ class CaseFileOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseFile
-        fields = ["id", "number", "title", "description", "classification", "unit",
-                  "is_closed", "created_at", "records"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "classification",
+            "unit",
+            "is_closed",
+            "created_at",
+            "records",
+        ]
 
 
 class CaseFileCreateInSerializer(serializers.Serializer):
@@ -153,8 +193,7 @@ class CaseFileCreateInSerializer(serializers.Serializer):
     unit = IdField()
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    records = serializers.ListField(child=IdField(), required=False, default=list,
-                                    max_length=500)  # fmt: skip
+    records = serializers.ListField(child=IdField(), required=False, default=list, max_length=500)
 
 
 class CaseFileAddInSerializer(serializers.Serializer):
@@ -179,8 +218,9 @@ def _tenant_row(request, queryset, pk, field):
 
 def _visible_records(request, ids: list[int]) -> list[Record]:
     ids = list(dict.fromkeys(ids))
-    found = list(Record.objects.visible_to(request.user).filter(pk__in=ids)
-                 .select_related("classification"))  # fmt: skip
+    found = list(
+        Record.objects.visible_to(request.user).filter(pk__in=ids).select_related("classification")
+    )
     if len(found) != len(ids):
         raise ValidationError({"records": "Unknown id."})
     return found
@@ -218,8 +258,11 @@ def _filtered(request, qs):
     tenant_id = request.user.tenant_id
     cls_id = _int_param(request, "classification")
     if cls_id is not None:
-        code = (Classification.objects.filter(tenant_id=tenant_id, pk=cls_id)
-                .values_list("code", flat=True).first())  # fmt: skip
+        code = (
+            Classification.objects.filter(tenant_id=tenant_id, pk=cls_id)
+            .values_list("code", flat=True)
+            .first()
+        )
         if code is None:
             return qs.none()
         # A code covers its sub-codes (000 covers 000.1 and 000.1.2).
@@ -286,22 +329,32 @@ class RecordViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = _valid(RecordCreateInSerializer, request.data)
         tenant = request.user.tenant
-        classification = _tenant_row(request, Classification.objects.filter(is_active=True),
-                                     data.pop("classification"), "classification")  # fmt: skip
+        classification = _tenant_row(
+            request,
+            Classification.objects.filter(is_active=True),
+            data.pop("classification"),
+            "classification",
+        )
         unit = _tenant_row(request, Unit.objects.all(), data.pop("unit"), "unit")
-        case_file = _tenant_row(request, CaseFile.objects.all(), data.pop("case_file"),
-                                "case_file")  # fmt: skip
+        case_file = _tenant_row(request, CaseFile.objects.all(), data.pop("case_file"), "case_file")
         location = {k: data.pop(k) for k in ("building", "room", "shelf", "box", "folder")}
         record = svc.record_create(
-            tenant=tenant, classification=classification, unit=unit, by=request.user,
-            uploads=data.pop("files"), location=location, case_file=case_file, **data,
-        )  # fmt: skip
+            tenant=tenant,
+            classification=classification,
+            unit=unit,
+            by=request.user,
+            uploads=data.pop("files"),
+            location=location,
+            case_file=case_file,
+            **data,
+        )
         record = self.get_queryset().get(pk=record.pk)
         return Response(RecordDetailOutSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            viewsets.GenericViewSet):  # fmt: skip
+class ClassificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The tenant's file plan, by code; each code names its parent (the tree) and carries its
     retention rule (years active and inactive, final fate)."""
 
@@ -355,17 +408,26 @@ class CaseFileViewSet(viewsets.GenericViewSet):
     @extend_schema(request=CaseFileCreateInSerializer, responses={201: CaseFileOutSerializer})
     def create(self, request):
         data = _valid(CaseFileCreateInSerializer, request.data)
-        classification = _tenant_row(request, Classification.objects.filter(is_active=True),
-                                     data["classification"], "classification")  # fmt: skip
+        classification = _tenant_row(
+            request,
+            Classification.objects.filter(is_active=True),
+            data["classification"],
+            "classification",
+        )
         unit = _tenant_row(request, Unit.objects.all(), data["unit"], "unit")
         records = _visible_records(request, data["records"]) if data["records"] else []
         case = svc.casefile_create(
-            tenant=request.user.tenant, classification=classification, unit=unit,
-            title=data["title"], description=data["description"], by=request.user,
+            tenant=request.user.tenant,
+            classification=classification,
+            unit=unit,
+            title=data["title"],
+            description=data["description"],
+            by=request.user,
             records=records,
-        )  # fmt: skip
-        return Response(CaseFileOutSerializer(self._get(case.pk)).data,
-                        status=status.HTTP_201_CREATED)  # fmt: skip
+        )
+        return Response(
+            CaseFileOutSerializer(self._get(case.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=CaseFileAddInSerializer, responses=CaseFileOutSerializer)
     @action(detail=True, methods=["post"])
@@ -379,8 +441,7 @@ class CaseFileViewSet(viewsets.GenericViewSet):
 
 router = SimpleRouter()
 router.register("archive/records", RecordViewSet, basename="archive-record")
-router.register("archive/classifications", ClassificationViewSet,
-                basename="archive-classification")  # fmt: skip
+router.register("archive/classifications", ClassificationViewSet, basename="archive-classification")
 router.register("archive/case-files", CaseFileViewSet, basename="archive-case-file")
 
 urlpatterns = [*router.urls]

@@ -34,8 +34,18 @@ class SearchRecordOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Record
-        fields = ["id", "title", "number", "sender", "classification", "unit", "document_date",
-                  "medium", "security", "state"]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "number",
+            "sender",
+            "classification",
+            "unit",
+            "document_date",
+            "medium",
+            "security",
+            "state",
+        ]
 
 
 class SearchHitOutSerializer(serializers.Serializer):
@@ -71,8 +81,9 @@ class SearchQueryInSerializer(serializers.Serializer):
     security = serializers.ChoiceField(choices=SecurityLevel.choices, required=False)
     state = serializers.ChoiceField(choices=RecordState.choices, required=False)
     page = serializers.IntegerField(required=False, min_value=1, max_value=10000, default=1)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE,
-                                         default=25)  # fmt: skip
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=25
+    )
 
 
 class SuggestQueryInSerializer(serializers.Serializer):
@@ -103,19 +114,31 @@ SEARCH_PARAMS = [
 class RecordSearchView(APIView):
     """Search the records the user may open, best match first, with highlighted snippets."""
 
-    @extend_schema(parameters=SEARCH_PARAMS, responses=SearchPageOutSerializer,
-                   operation_id="archive_search")  # fmt: skip
+    @extend_schema(
+        parameters=SEARCH_PARAMS, responses=SearchPageOutSerializer, operation_id="archive_search"
+    )
     def get(self, request):
         p = _valid(SearchQueryInSerializer, request.query_params)
         filters = SearchFilters(
-            classification=p.get("classification"), unit=p.get("unit"),
-            date_from=p.get("date_from"), date_to=p.get("date_to"), medium=p.get("medium", ""),
-            security=p.get("security", ""), state=p.get("state", ""),
-        )  # fmt: skip
-        result = record_search(user=request.user, text=p["q"], filters=filters,
-                               page=p["page"], per_page=p["page_size"])  # fmt: skip
-        data = {"count": result.total, "more": result.more, "page": result.page,
-                "pages": result.pages, "fuzzy": result.fuzzy, "hits": result.hits}  # fmt: skip
+            classification=p.get("classification"),
+            unit=p.get("unit"),
+            date_from=p.get("date_from"),
+            date_to=p.get("date_to"),
+            medium=p.get("medium", ""),
+            security=p.get("security", ""),
+            state=p.get("state", ""),
+        )
+        result = record_search(
+            user=request.user, text=p["q"], filters=filters, page=p["page"], per_page=p["page_size"]
+        )
+        data = {
+            "count": result.total,
+            "more": result.more,
+            "page": result.page,
+            "pages": result.pages,
+            "fuzzy": result.fuzzy,
+            "hits": result.hits,
+        }
         return Response(SearchPageOutSerializer(data).data)
 
 
@@ -123,11 +146,14 @@ class ClassificationSuggestView(APIView):
     """The five codes most likely for a letter with this subject and summary."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True,
-                                     description="Subject and summary")],
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, required=True, description="Subject and summary"
+            )
+        ],
         responses=ClassificationSuggestionOutSerializer(many=True),
         operation_id="archive_classifications_suggest",
-    )  # fmt: skip
+    )
     def get(self, request):
         p = _valid(SuggestQueryInSerializer, request.query_params)
         codes = classification_suggest(tenant=request.user.tenant, text=p["q"])
@@ -136,6 +162,9 @@ class ClassificationSuggestView(APIView):
 
 urlpatterns = [
     path("archive/search/", RecordSearchView.as_view(), name="archive-search"),
-    path("archive/classifications/suggest/", ClassificationSuggestView.as_view(),
-         name="archive-classification-suggest"),
-]  # fmt: skip
+    path(
+        "archive/classifications/suggest/",
+        ClassificationSuggestView.as_view(),
+        name="archive-classification-suggest",
+    ),
+]

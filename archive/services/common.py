@@ -10,11 +10,19 @@ from workflows.services import transition_log
 from ..models import ArchiveSettings
 
 
-def log(obj: models.Model, *, action: str, by=None, source: str = "", target: str = "",
-        note: str = "") -> None:  # fmt: skip
+def log(
+    obj: models.Model, *, action: str, by=None, source: str = "", target: str = "", note: str = ""
+) -> None:
     """Append to the object's audit chain (the same hash chain letters use)."""
-    transition_log(obj, tenant_id=obj.tenant_id, action=action, source=source, target=target,
-                   actor=by if by is not None and by.is_authenticated else None, note=note)  # fmt: skip
+    transition_log(
+        obj,
+        tenant_id=obj.tenant_id,
+        action=action,
+        source=source,
+        target=target,
+        actor=by if by is not None and by.is_authenticated else None,
+        note=note,
+    )
 
 
 def next_number(model: type[models.Model], tenant_id: int, **scope) -> int:

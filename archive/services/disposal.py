@@ -91,8 +91,12 @@ def _sweep_tenant(tenant_id: int, today: dt.date) -> dict:
     for record in due_active:
         record.deactivate(at=now)
         record.save(update_fields=["state", "closed_at", "updated_at"])
-        log(record, action="record.deactivated", source=RecordState.ACTIVE,
-            target=RecordState.INACTIVE)  # fmt: skip
+        log(
+            record,
+            action="record.deactivated",
+            source=RecordState.ACTIVE,
+            target=RecordState.INACTIVE,
+        )
         deactivated += 1
     due = Record.objects.filter(
         tenant_id=tenant_id, state=RecordState.INACTIVE, inactive_until__lte=today
@@ -101,20 +105,30 @@ def _sweep_tenant(tenant_id: int, today: dt.date) -> dict:
     ready = list(due.not_on_hold().order_by("classification__code", "document_date", "pk"))
     proposals = 0
     if ready:
-        proposal = _proposal_new(tenant_id, ready, by=None,
-                                 note=_("Proposed by the retention sweep of %(day)s.")
-                                 % {"day": today.isoformat()})  # fmt: skip
+        proposal = _proposal_new(
+            tenant_id,
+            ready,
+            by=None,
+            note=_("Proposed by the retention sweep of %(day)s.") % {"day": today.isoformat()},
+        )
         log(proposal, action="proposal.created", target=proposal.state, note="sweep")
         proposals = 1
-    return {"deactivated": deactivated, "proposed": len(ready), "proposals": proposals,
-            "held": held}  # fmt: skip
+    return {
+        "deactivated": deactivated,
+        "proposed": len(ready),
+        "proposals": proposals,
+        "held": held,
+    }
 
 
 def _proposal_new(tenant_id: int, records: list[Record], *, by, note: str) -> DisposalProposal:
     proposal = DisposalProposal.objects.create(
-        tenant_id=tenant_id, number=next_number(DisposalProposal, tenant_id), note=note,
-        created_by=by, created_at=timezone.now(),
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        number=next_number(DisposalProposal, tenant_id),
+        note=note,
+        created_by=by,
+        created_at=timezone.now(),
+    )
     DisposalItem.objects.bulk_create(
         [DisposalItem(proposal=proposal, record=r, action=r.fate) for r in records]
     )
@@ -150,8 +164,9 @@ def proposal_create(
     today = _today()
     for record in found:
         if record.state != RecordState.INACTIVE or not record.is_inactive_period_over(today):
-            raise ValidationError(_("%(record)s has not reached the end of its retention.")
-                                  % {"record": record})  # fmt: skip
+            raise ValidationError(
+                _("%(record)s has not reached the end of its retention.") % {"record": record}
+            )
     if Record.objects.filter(pk__in=ids).filter(pk__in=held_record_ids()).exists():
         raise ValidationError(_("Some of these records are under a legal hold."))
     if DisposalItem.objects.filter(record_id__in=ids, proposal__state__in=OPEN).exists():
@@ -180,8 +195,13 @@ def proposal_item_decide(
     if item.action != action:
         item.action = action
         item.save(update_fields=["action"])
-        log(proposal, action="proposal.item_decided", by=by, target=action,
-            note=f"record:{item.record_id}")  # fmt: skip
+        log(
+            proposal,
+            action="proposal.item_decided",
+            by=by,
+            target=action,
+            note=f"record:{item.record_id}",
+        )
     return item
 
 
@@ -212,19 +232,30 @@ def proposal_submit(*, proposal: DisposalProposal, by) -> DisposalProposal:
     if Record.objects.filter(disposal_items__proposal=proposal, pk__in=held).exists():
         raise ValidationError(_("Some records are under a legal hold: take them out first."))
     approver_ids = list(settings_for(proposal.tenant_id).disposal_approvers or [])
-    positions = {p.pk: p for p in Position.objects.filter(
-        pk__in=approver_ids, tenant_id=proposal.tenant_id, is_active=True)}  # fmt: skip
+    positions = {
+        p.pk: p
+        for p in Position.objects.filter(
+            pk__in=approver_ids, tenant_id=proposal.tenant_id, is_active=True
+        )
+    }
     if not approver_ids or any(pk not in positions for pk in approver_ids):
         raise ValidationError(_("Name the disposal approvers in the archive settings first."))
     proposal.submit()
     proposal.save(update_fields=["state"])
     proposal.approvals.all().delete()  # a draft has none; kept simple if resubmitted
-    DisposalApproval.objects.bulk_create([
-        DisposalApproval(proposal=proposal, step=i, position=positions[pk])
-        for i, pk in enumerate(approver_ids, start=1)
-    ])  # fmt: skip
-    log(proposal, action="proposal.submitted", by=by, source=ProposalState.DRAFT,
-        target=proposal.state)  # fmt: skip
+    DisposalApproval.objects.bulk_create(
+        [
+            DisposalApproval(proposal=proposal, step=i, position=positions[pk])
+            for i, pk in enumerate(approver_ids, start=1)
+        ]
+    )
+    log(
+        proposal,
+        action="proposal.submitted",
+        by=by,
+        source=ProposalState.DRAFT,
+        target=proposal.state,
+    )
     return proposal
 
 
@@ -242,8 +273,9 @@ def can_decide_proposal(user, proposal: DisposalProposal) -> bool:
 
 
 @transaction.atomic
-def proposal_decide(*, proposal: DisposalProposal, by, decision: str,
-                    note: str = "") -> DisposalProposal:  # fmt: skip
+def proposal_decide(
+    *, proposal: DisposalProposal, by, decision: str, note: str = ""
+) -> DisposalProposal:
     """The holder of the current step's position approves or rejects. The last approval
     approves the proposal; a rejection ends it and frees its records. Raises
     PermissionDenied (not the current approver), ValidationError or TransitionNotAllowed."""
@@ -266,13 +298,23 @@ def proposal_decide(*, proposal: DisposalProposal, by, decision: str,
     if decision == Decision.REJECTED:
         proposal.reject()
         proposal.save(update_fields=["state"])
-        log(proposal, action="proposal.rejected", by=by, source=ProposalState.PENDING,
-            target=proposal.state)  # fmt: skip
+        log(
+            proposal,
+            action="proposal.rejected",
+            by=by,
+            source=ProposalState.PENDING,
+            target=proposal.state,
+        )
     elif not proposal.approvals.filter(decision="").exists():
         proposal.approve()
         proposal.save(update_fields=["state"])
-        log(proposal, action="proposal.approved", by=by, source=ProposalState.PENDING,
-            target=proposal.state)  # fmt: skip
+        log(
+            proposal,
+            action="proposal.approved",
+            by=by,
+            source=ProposalState.PENDING,
+            target=proposal.state,
+        )
     return proposal
 
 
@@ -285,8 +327,14 @@ def proposal_cancel(*, proposal: DisposalProposal, by, note: str = "") -> Dispos
     before = proposal.state
     proposal.cancel()
     proposal.save(update_fields=["state"])
-    log(proposal, action="proposal.cancelled", by=by, source=before, target=proposal.state,
-        note=note)  # fmt: skip
+    log(
+        proposal,
+        action="proposal.cancelled",
+        by=by,
+        source=before,
+        target=proposal.state,
+        note=note,
+    )
     return proposal
 
 
@@ -337,8 +385,12 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
     # A subquery, not a list of ids: a city's first sweep can hold more records than the
     # 65,535 parameters one PostgreSQL statement may carry.
     ids = proposal.items.values("record_id")
-    locked = {r.pk: r for r in Record.objects.select_for_update().filter(pk__in=ids)
-              .select_related("classification", "unit")}  # fmt: skip
+    locked = {
+        r.pk: r
+        for r in Record.objects.select_for_update()
+        .filter(pk__in=ids)
+        .select_related("classification", "unit")
+    }
     held = set(
         Record.objects.filter(pk__in=ids)
         .filter(pk__in=held_record_ids())
@@ -356,22 +408,39 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
         if item.action == Fate.PERMANENT:
             record.make_permanent(at=now)
             record.save(update_fields=["state", "closed_at", "updated_at"])
-            log(record, action="record.made_permanent", by=by, source=RecordState.INACTIVE,
-                target=record.state, note=f"proposal:{proposal.number}")  # fmt: skip
+            log(
+                record,
+                action="record.made_permanent",
+                by=by,
+                source=RecordState.INACTIVE,
+                target=record.state,
+                note=f"proposal:{proposal.number}",
+            )
             result.made_permanent.append(record)
         else:
             _tombstone(record, now)
-            log(record, action="record.destroyed", by=by, source=RecordState.INACTIVE,
-                target=record.state, note=f"proposal:{proposal.number}")  # fmt: skip
+            log(
+                record,
+                action="record.destroyed",
+                by=by,
+                source=RecordState.INACTIVE,
+                target=record.state,
+                note=f"proposal:{proposal.number}",
+            )
             result.destroyed.append(record)
     proposal.execute(at=now, by=by)
     if result.destroyed or result.made_permanent:
         proposal.report = _file_report(proposal, result, by=by, now=now)
     proposal.save(update_fields=["state", "executed_at", "executed_by", "report"])
-    log(proposal, action="proposal.executed", by=by, source=ProposalState.APPROVED,
+    log(
+        proposal,
+        action="proposal.executed",
+        by=by,
+        source=ProposalState.APPROVED,
         target=proposal.state,
         note=f"destroyed={len(result.destroyed)} permanent={len(result.made_permanent)} "
-             f"skipped={len(result.skipped)}")  # fmt: skip
+        f"skipped={len(result.skipped)}",
+    )
     return result
 
 
@@ -381,8 +450,12 @@ def report_classification(tenant_id: int, code: str = REPORT_CODE) -> Classifica
     candidates = [code]
     while "." in candidates[-1]:
         candidates.append(candidates[-1].rsplit(".", 1)[0])
-    found = {c.code: c for c in Classification.objects.filter(
-        tenant_id=tenant_id, code__in=candidates, is_active=True)}  # fmt: skip
+    found = {
+        c.code: c
+        for c in Classification.objects.filter(
+            tenant_id=tenant_id, code__in=candidates, is_active=True
+        )
+    }
     for c in candidates:
         if c in found:
             return found[c]
@@ -392,8 +465,9 @@ def report_classification(tenant_id: int, code: str = REPORT_CODE) -> Classifica
     return first.first()
 
 
-def file_permanent_report(*, source, title: str, number: str, content: bytes, by, now,
-                          filename: str) -> Record:  # fmt: skip
+def file_permanent_report(
+    *, source, title: str, number: str, content: bytes, by, now, filename: str
+) -> Record:
     """File a generated report (berita acara) of the archive itself as a permanent record of
     the records unit."""
     from . import records as filing
@@ -407,12 +481,23 @@ def file_permanent_report(*, source, title: str, number: str, content: bytes, by
         unit = held.unit
     classification = report_classification(tenant_id)
     record = filing.record_file_from_source(
-        source=source, classification_code=classification.code, unit=unit, title=title,
-        document_date=timezone.localdate(now), security=classification.default_security,
-        files=[filing.FileSpec(name=filename, content=content, content_type="application/pdf",
-                               kind=FileKind.MINUTES)],
-        by=by, number=number,
-    )  # fmt: skip
+        source=source,
+        classification_code=classification.code,
+        unit=unit,
+        title=title,
+        document_date=timezone.localdate(now),
+        security=classification.default_security,
+        files=[
+            filing.FileSpec(
+                name=filename,
+                content=content,
+                content_type="application/pdf",
+                kind=FileKind.MINUTES,
+            )
+        ],
+        by=by,
+        number=number,
+    )
     record = Record.objects.select_for_update().get(pk=record.pk)
     if record.state == RecordState.ACTIVE:
         record.deactivate(at=now)
@@ -426,10 +511,15 @@ def file_permanent_report(*, source, title: str, number: str, content: bytes, by
 
 def _approver_signers(proposal: DisposalProposal) -> list[pdf.Signer]:
     rows = proposal.approvals.select_related("position", "decided_by").order_by("step")
-    return [pdf.Signer(role="Menyetujui,", name=a.decided_by.display_name if a.decided_by else "",
-                       title=a.position.title,
-                       date=timezone.localdate(a.decided_at) if a.decided_at else None)
-            for a in rows]  # fmt: skip
+    return [
+        pdf.Signer(
+            role="Menyetujui,",
+            name=a.decided_by.display_name if a.decided_by else "",
+            title=a.position.title,
+            date=timezone.localdate(a.decided_at) if a.decided_at else None,
+        )
+        for a in rows
+    ]
 
 
 def _file_report(proposal: DisposalProposal, result: Execution, *, by, now) -> Record:
@@ -438,17 +528,24 @@ def _file_report(proposal: DisposalProposal, result: Execution, *, by, now) -> R
     number = f"{REPORT_CODE}/BA-PMS/{proposal.number}/{day.year}"
     settings = settings_for(tenant.pk)
     content = pdf.disposal_report_pdf(
-        heading=pdf.heading_for(tenant, settings.records_unit), number=number, city=tenant.city,
-        day=day, destroyed=[pdf.row_for(r) for r in result.destroyed],
+        heading=pdf.heading_for(tenant, settings.records_unit),
+        number=number,
+        city=tenant.city,
+        day=day,
+        destroyed=[pdf.row_for(r) for r in result.destroyed],
         permanent=[pdf.row_for(r) for r in result.made_permanent],
         approvers=_approver_signers(proposal),
-        executor=pdf.Signer(role="Pelaksana,", name=by.display_name,
-                            title=_executor_title(by)),
-    )  # fmt: skip
+        executor=pdf.Signer(role="Pelaksana,", name=by.display_name, title=_executor_title(by)),
+    )
     return file_permanent_report(
-        source=proposal, title=f"Berita acara pemusnahan arsip {number}", number=number,
-        content=content, by=by, now=now, filename=f"berita-acara-pemusnahan-{proposal.number}.pdf",
-    )  # fmt: skip
+        source=proposal,
+        title=f"Berita acara pemusnahan arsip {number}",
+        number=number,
+        content=content,
+        by=by,
+        now=now,
+        filename=f"berita-acara-pemusnahan-{proposal.number}.pdf",
+    )
 
 
 def _executor_title(user) -> str:
@@ -458,8 +555,10 @@ def _executor_title(user) -> str:
 
 def proposal_holders(proposal: DisposalProposal) -> dict[int, list]:
     """Who holds each step's position today (step -> users), for pages."""
-    return {a.step: [x.user for x in position_holders(a.position)]
-            for a in proposal.approvals.select_related("position")}  # fmt: skip
+    return {
+        a.step: [x.user for x in position_holders(a.position)]
+        for a in proposal.approvals.select_related("position")
+    }
 
 
 def can_see_proposal(user, proposal: DisposalProposal) -> bool:
@@ -475,8 +574,9 @@ def record_review_extend(*, record: Record, years: int, by) -> Record:
     PermissionDenied, ValidationError or TransitionNotAllowed."""
     _manage(by, record.tenant_id)
     if not isinstance(years, int) or not 1 <= years <= MAX_EXTEND_YEARS:
-        raise ValidationError({"years": _("Keep it between 1 and %(n)s years more.")
-                               % {"n": MAX_EXTEND_YEARS}})  # fmt: skip
+        raise ValidationError(
+            {"years": _("Keep it between 1 and %(n)s years more.") % {"n": MAX_EXTEND_YEARS}}
+        )
     record = Record.objects.select_for_update().get(pk=record.pk)
     if DisposalItem.objects.filter(
         record=record, proposal__state__in=[ProposalState.PENDING, ProposalState.APPROVED]
@@ -486,8 +586,14 @@ def record_review_extend(*, record: Record, years: int, by) -> Record:
     record.extend(years=years)
     record.save(update_fields=["state", "inactive_until", "updated_at"])
     DisposalItem.objects.filter(record=record, proposal__state=ProposalState.DRAFT).delete()
-    log(record, action="record.retention_extended", by=by, source=before.isoformat(),
-        target=record.inactive_until.isoformat(), note=f"{years}")  # fmt: skip
+    log(
+        record,
+        action="record.retention_extended",
+        by=by,
+        source=before.isoformat(),
+        target=record.inactive_until.isoformat(),
+        note=f"{years}",
+    )
     return record
 
 
@@ -506,8 +612,7 @@ def _hold_records(tenant_id: int, records: list[Record]) -> list[Record]:
 
 
 @transaction.atomic
-def hold_place(*, tenant: Tenant, title: str, reason: str, records: list[Record],
-               by) -> LegalHold:  # fmt: skip
+def hold_place(*, tenant: Tenant, title: str, reason: str, records: list[Record], by) -> LegalHold:
     """Put records under a legal hold (a court case, an audit): none of them can be
     disposed of until it is released. Raises PermissionDenied or ValidationError."""
     _manage(by, tenant.pk)
@@ -516,8 +621,9 @@ def hold_place(*, tenant: Tenant, title: str, reason: str, records: list[Record]
     if not title.strip():
         raise ValidationError({"title": _("Give the hold a title.")})
     found = _hold_records(tenant.pk, records)
-    hold = LegalHold.objects.create(tenant=tenant, title=title.strip()[:200],
-                                    reason=reason.strip(), created_by=by)  # fmt: skip
+    hold = LegalHold.objects.create(
+        tenant=tenant, title=title.strip()[:200], reason=reason.strip(), created_by=by
+    )
     hold.records.add(*found)
     log(hold, action="hold.placed", by=by, note=reason.strip())
     for record in found:

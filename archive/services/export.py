@@ -22,20 +22,50 @@ from .common import log
 
 MAX_RECORDS = 500
 CHUNK = 1024 * 1024
-MANIFEST_COLUMNS = ["record_id", "code", "number", "title", "document_date", "unit", "medium",
-                    "quantity", "security", "state", "fate", "active_until", "inactive_until",
-                    "location", "file_kind", "file_name", "path", "size", "sha256", "deleted_at"]  # fmt: skip
+MANIFEST_COLUMNS = [
+    "record_id",
+    "code",
+    "number",
+    "title",
+    "document_date",
+    "unit",
+    "medium",
+    "quantity",
+    "security",
+    "state",
+    "fate",
+    "active_until",
+    "inactive_until",
+    "location",
+    "file_kind",
+    "file_name",
+    "path",
+    "size",
+    "sha256",
+    "deleted_at",
+]
 
 
 def _meta(r: Record) -> dict:
     return {
-        "record_id": r.pk, "code": r.classification.code, "number": r.number, "title": r.title,
-        "description": r.description, "document_date": r.document_date.isoformat(),
-        "unit": r.unit.name, "medium": r.medium, "quantity": r.quantity, "security": r.security,
-        "state": r.state, "fate": r.fate, "active_until": r.active_until.isoformat(),
-        "inactive_until": r.inactive_until.isoformat(), "location": r.location,
-        "sender": r.sender, "filed_at": r.filed_at.isoformat(),
-    }  # fmt: skip
+        "record_id": r.pk,
+        "code": r.classification.code,
+        "number": r.number,
+        "title": r.title,
+        "description": r.description,
+        "document_date": r.document_date.isoformat(),
+        "unit": r.unit.name,
+        "medium": r.medium,
+        "quantity": r.quantity,
+        "security": r.security,
+        "state": r.state,
+        "fate": r.fate,
+        "active_until": r.active_until.isoformat(),
+        "inactive_until": r.inactive_until.isoformat(),
+        "location": r.location,
+        "sender": r.sender,
+        "filed_at": r.filed_at.isoformat(),
+    }
 
 
 def _copy(zf: zipfile.ZipFile, f: RecordFile, path: str) -> str:
@@ -73,16 +103,23 @@ def records_export_zip(*, records: list[Record] | list[int], by) -> tempfile.Spo
         for r in chosen:
             meta = _meta(r) | {"files": []}
             for f in r.files.all():
-                entry = {"kind": f.kind, "name": f.name, "size": f.size, "sha256": f.sha256,
-                         "path": "", "deleted_at": f.deleted_at.isoformat() if f.deleted_at else ""}  # fmt: skip
+                entry = {
+                    "kind": f.kind,
+                    "name": f.name,
+                    "size": f.size,
+                    "sha256": f.sha256,
+                    "path": "",
+                    "deleted_at": f.deleted_at.isoformat() if f.deleted_at else "",
+                }
                 if f.deleted_at is None and f.file:
                     path = f"files/{r.pk}/{f.pk}-{get_valid_filename(f.name) or 'file'}"
                     entry["sha256"] = _copy(zf, f, path)
                     entry["path"] = path
                 meta["files"].append(entry)
-                rows.append([meta[c] for c in MANIFEST_COLUMNS[:14]]
-                            + [f.kind, f.name, entry["path"], f.size, entry["sha256"],
-                               entry["deleted_at"]])  # fmt: skip
+                rows.append(
+                    [meta[c] for c in MANIFEST_COLUMNS[:14]]
+                    + [f.kind, f.name, entry["path"], f.size, entry["sha256"], entry["deleted_at"]]
+                )
             if not meta["files"]:
                 rows.append([meta[c] for c in MANIFEST_COLUMNS[:14]] + [""] * 6)
             manifest.append(meta)
@@ -91,8 +128,11 @@ def records_export_zip(*, records: list[Record] | list[int], by) -> tempfile.Spo
         writer.writerow(MANIFEST_COLUMNS)
         writer.writerows(rows)
         zf.writestr("manifest.csv", text.getvalue())
-        body = {"exported_at": timezone.now().isoformat(), "exported_by": by.display_name,
-                "records": manifest}  # fmt: skip
+        body = {
+            "exported_at": timezone.now().isoformat(),
+            "exported_by": by.display_name,
+            "records": manifest,
+        }
         zf.writestr("manifest.json", json.dumps(body, ensure_ascii=False, indent=2))
     with transaction.atomic():
         for r in chosen:

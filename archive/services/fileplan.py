@@ -52,27 +52,37 @@ def file_plan_load(*, tenant, codes: list[Code]) -> int:
 
     existing = {c.code: c for c in Classification.objects.filter(tenant=tenant)}
     made = 0
-    for entry in sorted(codes, key=lambda c: [int(p) if p.isdigit() else p
-                                               for p in c.code.split(".")]):  # fmt: skip
+    for entry in sorted(
+        codes, key=lambda c: [int(p) if p.isdigit() else p for p in c.code.split(".")]
+    ):
         up = parent_code(entry.code)
         parent = existing.get(up) if up else None
         if up and parent is None:
-            raise ValidationError(_("%(code)s: its parent code %(parent)s is not in the file "
-                                    "plan.") % {"code": entry.code, "parent": up})  # fmt: skip
+            raise ValidationError(
+                _("%(code)s: its parent code %(parent)s is not in the file plan.")
+                % {"code": entry.code, "parent": up}
+            )
         fate = entry.fate or (parent.fate if parent else Fate.DESTROY)
         security = entry.security or (parent.default_security if parent else SecurityLevel.BIASA)
         if fate not in Fate.values or security not in SecurityLevel.values:
-            raise ValidationError(_("%(code)s: unknown fate or security level.")
-                                  % {"code": entry.code})  # fmt: skip
+            raise ValidationError(
+                _("%(code)s: unknown fate or security level.") % {"code": entry.code}
+            )
         values = {
-            "title": entry.title, "description": entry.description, "parent": parent,
+            "title": entry.title,
+            "description": entry.description,
+            "parent": parent,
             "depth": entry.code.count(".") + 1,
-            "active_years": entry.active if entry.active is not None
+            "active_years": entry.active
+            if entry.active is not None
             else (parent.active_years if parent else 2),
-            "inactive_years": entry.inactive if entry.inactive is not None
+            "inactive_years": entry.inactive
+            if entry.inactive is not None
             else (parent.inactive_years if parent else 3),
-            "fate": fate, "default_security": security, "is_active": True,
-        }  # fmt: skip
+            "fate": fate,
+            "default_security": security,
+            "is_active": True,
+        }
         obj = existing.get(entry.code)
         if obj is None:
             obj = Classification(tenant=tenant, code=entry.code, **values)
@@ -87,8 +97,10 @@ def file_plan_load(*, tenant, codes: list[Code]) -> int:
             units = list(Unit.objects.filter(tenant=tenant, code__in=entry.units))
             missing = set(entry.units) - {u.code for u in units}
             if missing:
-                raise ValidationError(_("%(code)s: unknown units %(units)s.")
-                                      % {"code": entry.code, "units": ", ".join(sorted(missing))})  # fmt: skip
+                raise ValidationError(
+                    _("%(code)s: unknown units %(units)s.")
+                    % {"code": entry.code, "units": ", ".join(sorted(missing))}
+                )
             obj.units.set(units)
     return made
 
@@ -108,8 +120,15 @@ def classification_update(*, classification: Classification, by, **changes) -> C
 
     if not can_manage_file_plan(by, classification.tenant):
         raise PermissionDenied
-    allowed = {"title", "description", "active_years", "inactive_years", "fate",
-               "default_security", "is_active"}  # fmt: skip
+    allowed = {
+        "title",
+        "description",
+        "active_years",
+        "inactive_years",
+        "fate",
+        "default_security",
+        "is_active",
+    }
     if set(changes) - allowed:
         raise ValidationError(_("These fields cannot be changed here."))
     obj = Classification.objects.select_for_update().get(pk=classification.pk)
@@ -123,9 +142,14 @@ def classification_update(*, classification: Classification, by, **changes) -> C
 
 
 @transaction.atomic
-def archive_settings_set(*, tenant, records_unit=None, static_archive: str = "",
-                         disposal_approvers: list | None = None,
-                         loan_days: int | None = None):  # fmt: skip
+def archive_settings_set(
+    *,
+    tenant,
+    records_unit=None,
+    static_archive: str = "",
+    disposal_approvers: list | None = None,
+    loan_days: int | None = None,
+):
     """Set the tenant's records unit, static archive, disposal approvers (positions, in order)
     and loan period. Raises ValidationError for a position or unit of another tenant."""
     obj = settings_lock(tenant.pk)

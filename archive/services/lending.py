@@ -56,8 +56,13 @@ def loan_request(*, record: Record, by, purpose: str) -> Loan:
         raise ValidationError({"purpose": _("The purpose is too long.")})
     if Loan.objects.filter(record=record, borrower=by, state__in=LoanState.open()).exists():
         raise ValidationError(_("You already have an open request for this record."))
-    loan = Loan(tenant_id=record.tenant_id, record=record, borrower=by, purpose=purpose,
-                requested_at=timezone.now())  # fmt: skip
+    loan = Loan(
+        tenant_id=record.tenant_id,
+        record=record,
+        borrower=by,
+        purpose=purpose,
+        requested_at=timezone.now(),
+    )
     loan.save()
     log(loan, action="loan.requested", by=by, target=loan.state, note=purpose[:200])
     return loan
@@ -73,8 +78,9 @@ def loan_approve(*, loan: Loan, by, note: str = "") -> Loan:
     Record.objects.select_for_update().filter(pk=loan.record_id).first()
     source = loan.state
     loan.approve(at=timezone.now(), by=by, note=(note or "").strip())
-    out = Loan.objects.filter(record_id=loan.record_id,
-                              state__in=[LoanState.APPROVED, LoanState.LENT]).exclude(pk=loan.pk)  # fmt: skip
+    out = Loan.objects.filter(
+        record_id=loan.record_id, state__in=[LoanState.APPROVED, LoanState.LENT]
+    ).exclude(pk=loan.pk)
     if out.exists():
         raise ValidationError(_("This record is already lent or promised to someone else."))
     try:
@@ -85,9 +91,12 @@ def loan_approve(*, loan: Loan, by, note: str = "") -> Loan:
             _("This record is already lent or promised to someone else.")
         ) from None
     log(loan, action="loan.approved", by=by, source=source, target=loan.state, note=note)
-    _notify_borrower(loan, "loan.approved",
-                     _("Your loan of %(record)s is approved; collect it at the records unit.")
-                     % {"record": loan.record})  # fmt: skip
+    _notify_borrower(
+        loan,
+        "loan.approved",
+        _("Your loan of %(record)s is approved; collect it at the records unit.")
+        % {"record": loan.record},
+    )
     return loan
 
 
@@ -105,8 +114,11 @@ def loan_reject(*, loan: Loan, by, note: str) -> Loan:
     loan.reject(at=timezone.now(), by=by, note=note)
     loan.save()
     log(loan, action="loan.rejected", by=by, source=source, target=loan.state, note=note)
-    _notify_borrower(loan, "loan.rejected", _("Your loan request for %(record)s was rejected.")
-                     % {"record": loan.record})  # fmt: skip
+    _notify_borrower(
+        loan,
+        "loan.rejected",
+        _("Your loan request for %(record)s was rejected.") % {"record": loan.record},
+    )
     return loan
 
 
@@ -128,11 +140,15 @@ def loan_lend(*, loan: Loan, by, due_date: dt.date | None = None) -> Loan:
     source = loan.state
     loan.lend(at=timezone.now(), due=due_date)
     loan.save()
-    log(loan, action="loan.lent", by=by, source=source, target=loan.state,
-        note=due_date.isoformat())  # fmt: skip
-    _notify_borrower(loan, "loan.lent",
-                     _("You borrowed %(record)s; return it by %(due)s.")
-                     % {"record": loan.record, "due": due_date.strftime("%d-%m-%Y")})  # fmt: skip
+    log(
+        loan, action="loan.lent", by=by, source=source, target=loan.state, note=due_date.isoformat()
+    )
+    _notify_borrower(
+        loan,
+        "loan.lent",
+        _("You borrowed %(record)s; return it by %(due)s.")
+        % {"record": loan.record, "due": due_date.strftime("%d-%m-%Y")},
+    )
     return loan
 
 
@@ -147,8 +163,11 @@ def loan_return(*, loan: Loan, by) -> Loan:
     loan.give_back(at=timezone.now(), by=by)
     loan.save()
     log(loan, action="loan.returned", by=by, source=source, target=loan.state)
-    _notify_borrower(loan, "loan.returned", _("%(record)s is back at the records unit. Thank you.")
-                     % {"record": loan.record})  # fmt: skip
+    _notify_borrower(
+        loan,
+        "loan.returned",
+        _("%(record)s is back at the records unit. Thank you.") % {"record": loan.record},
+    )
     return loan
 
 
@@ -162,9 +181,18 @@ def loan_cancel(*, loan: Loan, by, note: str = "") -> Loan:
     source = loan.state
     loan.cancel()
     loan.save()
-    log(loan, action="loan.cancelled", by=by, source=source, target=loan.state,
-        note=(note or "").strip())  # fmt: skip
+    log(
+        loan,
+        action="loan.cancelled",
+        by=by,
+        source=source,
+        target=loan.state,
+        note=(note or "").strip(),
+    )
     if by.pk != loan.borrower_id:
-        _notify_borrower(loan, "loan.cancelled", _("Your loan of %(record)s was called off.")
-                         % {"record": loan.record})  # fmt: skip
+        _notify_borrower(
+            loan,
+            "loan.cancelled",
+            _("Your loan of %(record)s was called off.") % {"record": loan.record},
+        )
     return loan

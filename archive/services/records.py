@@ -49,18 +49,21 @@ def retention_dates(classification: Classification, document_date: dt.date) -> t
 
 def classification_get(tenant_id: int, code: str) -> Classification:
     """The tenant's active classification with this code; raises ValidationError."""
-    found = Classification.objects.filter(tenant_id=tenant_id, code=code.strip(),
-                                          is_active=True).first()  # fmt: skip
+    found = Classification.objects.filter(
+        tenant_id=tenant_id, code=code.strip(), is_active=True
+    ).first()
     if found is None:
-        raise ValidationError({"classification": _("Unknown classification code %(code)s.")
-                               % {"code": code}})  # fmt: skip
+        raise ValidationError(
+            {"classification": _("Unknown classification code %(code)s.") % {"code": code}}
+        )
     return found
 
 
 def classification_exists(tenant_id: int, code: str) -> bool:
     """Whether the tenant's file plan has this active code."""
-    return Classification.objects.filter(tenant_id=tenant_id, code=code.strip(),
-                                         is_active=True).exists()  # fmt: skip
+    return Classification.objects.filter(
+        tenant_id=tenant_id, code=code.strip(), is_active=True
+    ).exists()
 
 
 def file_plan_in_use(tenant_id: int) -> bool:
@@ -73,8 +76,14 @@ def _add_files(record: Record, specs: list[FileSpec]) -> list[RecordFile]:
     for spec in specs:
         digest = sha256_of(spec.content)
         ext = spec.name.rsplit(".", 1)[-1].lower() if "." in spec.name else "bin"
-        row = RecordFile(record=record, kind=spec.kind, name=spec.name[-200:],
-                         content_type=spec.content_type, size=len(spec.content), sha256=digest)  # fmt: skip
+        row = RecordFile(
+            record=record,
+            kind=spec.kind,
+            name=spec.name[-200:],
+            content_type=spec.content_type,
+            size=len(spec.content),
+            sha256=digest,
+        )
         row.file.save(f"{digest[:32]}.{ext}", ContentFile(spec.content), save=False)
         row.save()
         made.append(row)
@@ -85,8 +94,14 @@ def _add_uploads(record: Record, uploads: list[UploadedFile], kind: str) -> list
     made = []
     for upload in uploads:
         info = upload_inspect(upload)  # by content, size limits, PDF check, virus scan
-        row = RecordFile(record=record, kind=kind, name=info.original_name,
-                         content_type=info.content_type, size=info.size, sha256=info.sha256)  # fmt: skip
+        row = RecordFile(
+            record=record,
+            kind=kind,
+            name=info.original_name,
+            content_type=info.content_type,
+            size=info.size,
+            sha256=info.sha256,
+        )
         row.file.save(stored_name(info), upload, save=False)
         row.save()
         made.append(row)
@@ -101,10 +116,18 @@ def _queue_text(files: list[RecordFile]) -> None:
 
 def _new_record(*, tenant_id, classification, unit, document_date, by, **fields) -> Record:
     active_until, inactive_until = retention_dates(classification, document_date)
-    record = Record(tenant_id=tenant_id, classification=classification, unit=unit,
-                    document_date=document_date, fate=classification.fate,
-                    active_until=active_until, inactive_until=inactive_until,
-                    filed_by=by, filed_at=timezone.now(), **fields)  # fmt: skip
+    record = Record(
+        tenant_id=tenant_id,
+        classification=classification,
+        unit=unit,
+        document_date=document_date,
+        fate=classification.fate,
+        active_until=active_until,
+        inactive_until=inactive_until,
+        filed_by=by,
+        filed_at=timezone.now(),
+        **fields,
+    )
     record.full_clean(exclude=["case_file", "filed_by", "state"])
     record.save()
     return record
@@ -131,8 +154,9 @@ def record_file_from_source(
     """File a finished document of another app (once: filing it again returns the record
     made the first time). Raises ValidationError for an unknown classification."""
     ct = ContentType.objects.get_for_model(source, for_concrete_model=False)
-    existing = Record.objects.filter(tenant_id=source.tenant_id, source_type=ct,
-                                     source_id=source.pk).first()  # fmt: skip
+    existing = Record.objects.filter(
+        tenant_id=source.tenant_id, source_type=ct, source_id=source.pk
+    ).first()
     if existing is not None:
         return existing
     classification = classification_get(source.tenant_id, classification_code)
@@ -140,17 +164,34 @@ def record_file_from_source(
     try:
         with transaction.atomic():  # a concurrent filing of the same source loses the race
             record = _new_record(
-                tenant_id=source.tenant_id, classification=classification, unit=unit,
-                document_date=document_date, by=by, title=title[:300], number=number,
-                sender=sender[:300], description=description, body=body, security=security,
-                medium=Medium.DIGITAL, source_type=ct, source_id=source.pk,
-                source_url=source_url, thread_key=thread_key, case_file=case,
-            )  # fmt: skip
+                tenant_id=source.tenant_id,
+                classification=classification,
+                unit=unit,
+                document_date=document_date,
+                by=by,
+                title=title[:300],
+                number=number,
+                sender=sender[:300],
+                description=description,
+                body=body,
+                security=security,
+                medium=Medium.DIGITAL,
+                source_type=ct,
+                source_id=source.pk,
+                source_url=source_url,
+                thread_key=thread_key,
+                case_file=case,
+            )
     except IntegrityError:
         return Record.objects.get(tenant_id=source.tenant_id, source_type=ct, source_id=source.pk)
     made = _add_files(record, files)
-    log(record, action="record.filed", by=by, target=record.state,
-        note=f"{ct.app_label}.{ct.model}:{source.pk}")  # fmt: skip
+    log(
+        record,
+        action="record.filed",
+        by=by,
+        target=record.state,
+        note=f"{ct.app_label}.{ct.model}:{source.pk}",
+    )
     transaction.on_commit(lambda: _queue_text(made))
     return record
 
@@ -235,20 +276,39 @@ def record_create(
     if medium == Medium.DIGITAL and not uploads:
         raise ValidationError({"files": _("A digital record needs at least one file.")})
     record = _new_record(
-        tenant_id=tenant.pk, classification=classification, unit=unit,
-        document_date=document_date, by=by, title=title, description=description,
-        number=number, sender=sender, security=security or classification.default_security,
-        medium=medium, quantity=quantity, is_vital=is_vital, case_file=case_file,
+        tenant_id=tenant.pk,
+        classification=classification,
+        unit=unit,
+        document_date=document_date,
+        by=by,
+        title=title,
+        description=description,
+        number=number,
+        sender=sender,
+        security=security or classification.default_security,
+        medium=medium,
+        quantity=quantity,
+        is_vital=is_vital,
+        case_file=case_file,
         **{k: (location or {}).get(k, "") for k in ("building", "room", "shelf", "box", "folder")},
-    )  # fmt: skip
+    )
     made = _add_uploads(record, uploads or [], FileKind.SCAN)
     log(record, action="record.filed", by=by, target=record.state)
     transaction.on_commit(lambda: _queue_text(made))
     return record
 
 
-EDITABLE = ("title", "description", "building", "room", "shelf", "box", "folder", "is_vital",
-            "quantity")  # fmt: skip
+EDITABLE = (
+    "title",
+    "description",
+    "building",
+    "room",
+    "shelf",
+    "box",
+    "folder",
+    "is_vital",
+    "quantity",
+)
 
 
 @transaction.atomic
@@ -298,9 +358,17 @@ def casefile_for_thread(tenant_id: int, thread_key: str, *, unit=None) -> CaseFi
 
 
 @transaction.atomic
-def casefile_create(*, tenant, classification: Classification, unit, title: str, by,
-                    description: str = "", thread_key: str = "",
-                    records: list[Record] = ()) -> CaseFile:  # fmt: skip
+def casefile_create(
+    *,
+    tenant,
+    classification: Classification,
+    unit,
+    title: str,
+    by,
+    description: str = "",
+    thread_key: str = "",
+    records: list[Record] = (),
+) -> CaseFile:
     """Open a case file (berkas) under a classification, optionally with its first records.
     Raises PermissionDenied or ValidationError."""
     if classification.tenant_id != tenant.pk or unit.tenant_id != tenant.pk:
@@ -308,9 +376,16 @@ def casefile_create(*, tenant, classification: Classification, unit, title: str,
     if not is_archivist(by, classification):
         raise PermissionDenied
     settings_lock(tenant.pk)
-    case = CaseFile(tenant=tenant, classification=classification, unit=unit, title=title,
-                    description=description, thread_key=thread_key, created_by=by,
-                    number=next_number(CaseFile, tenant.pk))  # fmt: skip
+    case = CaseFile(
+        tenant=tenant,
+        classification=classification,
+        unit=unit,
+        title=title,
+        description=description,
+        thread_key=thread_key,
+        created_by=by,
+        number=next_number(CaseFile, tenant.pk),
+    )
     case.full_clean()
     case.save()
     log(case, action="casefile.created", by=by)
@@ -334,9 +409,12 @@ def casefile_add(*, case_file: CaseFile, records: list[Record], by) -> int:
         if record.classification_id != case_file.classification_id:
             raise ValidationError(
                 _("%(record)s has classification %(code)s, the case file %(file)s.")
-                % {"record": record, "code": record.classification.code,
-                   "file": case_file.classification.code}
-            )  # fmt: skip
+                % {
+                    "record": record,
+                    "code": record.classification.code,
+                    "file": case_file.classification.code,
+                }
+            )
     ids = [r.pk for r in records]
     moved = Record.objects.filter(pk__in=ids).update(case_file=case_file)
     for record in records:
@@ -383,9 +461,25 @@ def record_reclassify(*, record: Record, classification: Classification, by) -> 
     return record
 
 
-CSV_COLUMNS = ("classification", "title", "date", "unit", "medium", "security", "number",
-               "sender", "description", "building", "room", "shelf", "box", "folder",
-               "quantity", "vital", "files")  # fmt: skip
+CSV_COLUMNS = (
+    "classification",
+    "title",
+    "date",
+    "unit",
+    "medium",
+    "security",
+    "number",
+    "sender",
+    "description",
+    "building",
+    "room",
+    "shelf",
+    "box",
+    "folder",
+    "quantity",
+    "vital",
+    "files",
+)
 MAX_IMPORT_ROWS = 5000
 
 
@@ -406,8 +500,9 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = {"classification", "title", "date", "unit"} - set(header)
     if missing:
-        raise ValidationError(_("The list lacks the columns: %(cols)s.")
-                              % {"cols": ", ".join(sorted(missing))})  # fmt: skip
+        raise ValidationError(
+            _("The list lacks the columns: %(cols)s.") % {"cols": ", ".join(sorted(missing))}
+        )
     rows = []
     for raw in reader:
         rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()})
@@ -419,8 +514,9 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
 
 
 @transaction.atomic
-def records_import_csv(*, tenant, csv_file: UploadedFile, uploads: list[UploadedFile],
-                       by) -> list[Record]:  # fmt: skip
+def records_import_csv(
+    *, tenant, csv_file: UploadedFile, uploads: list[UploadedFile], by
+) -> list[Record]:
     """File many records from a CSV list (one row per record; the `files` column names
     uploaded files, separated by ";"). All or nothing: any bad row refuses the whole list with
     every problem named by row. Raises PermissionDenied or ValidationError."""
@@ -479,14 +575,25 @@ def records_import_csv(*, tenant, csv_file: UploadedFile, uploads: list[Uploaded
         location = {k: row.get(k, "") for k in ("building", "room", "shelf", "box", "folder")}
         try:
             with transaction.atomic():
-                made.append(record_create(
-                    tenant=tenant, classification=c, unit=unit, title=row["title"][:300],
-                    document_date=day, by=by, uploads=[by_name[x] for x in names],
-                    description=row.get("description", ""), number=row.get("number", "")[:120],
-                    sender=row.get("sender", "")[:300], security=security, medium=medium,
-                    quantity=quantity, location=location,
-                    is_vital=row.get("vital", "").lower() in ("1", "ya", "yes", "true", "y"),
-                ))  # fmt: skip
+                made.append(
+                    record_create(
+                        tenant=tenant,
+                        classification=c,
+                        unit=unit,
+                        title=row["title"][:300],
+                        document_date=day,
+                        by=by,
+                        uploads=[by_name[x] for x in names],
+                        description=row.get("description", ""),
+                        number=row.get("number", "")[:120],
+                        sender=row.get("sender", "")[:300],
+                        security=security,
+                        medium=medium,
+                        quantity=quantity,
+                        location=location,
+                        is_vital=row.get("vital", "").lower() in ("1", "ya", "yes", "true", "y"),
+                    )
+                )
         except ValidationError as exc:
             errors.append(_("Row %(n)s: %(p)s.") % {"n": n, "p": "; ".join(exc.messages)})
     unused = set(by_name) - used

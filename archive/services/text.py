@@ -44,9 +44,13 @@ def pdf_text(data: bytes, *, timeout: float = TIMEOUT) -> tuple[str, str]:
     """(text, error) of a PDF read in a limited child process; error is "" on success."""
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "archive.services.text"], input=data, capture_output=True,
-            timeout=timeout, preexec_fn=_limit, check=False,
-        )  # fmt: skip
+            [sys.executable, "-m", "archive.services.text"],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=_limit,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return "", "timeout"
     if result.returncode != 0:

@@ -22,8 +22,19 @@ from .common import log, next_number, settings_for, settings_lock
 
 OPEN = [TransferState.DRAFT, TransferState.SENT]
 PLACE_FIELDS = ("building", "room", "shelf", "box", "folder")
-CSV_COLUMNS = ["no", "code", "number", "description", "date", "quantity", "medium", "box",
-               "folder", "location", "unit"]  # fmt: skip
+CSV_COLUMNS = [
+    "no",
+    "code",
+    "number",
+    "description",
+    "date",
+    "quantity",
+    "medium",
+    "box",
+    "folder",
+    "location",
+    "unit",
+]
 
 
 def _records(tenant_id: int, records: list[Record]) -> list[Record]:
@@ -47,8 +58,9 @@ def _not_in_open(kind: str, ids: list[int], *, received_too: bool = False) -> No
 
 
 @transaction.atomic
-def transfer_create(*, tenant: Tenant, from_unit, records: list[Record], by,
-                    note: str = "") -> Transfer:  # fmt: skip
+def transfer_create(
+    *, tenant: Tenant, from_unit, records: list[Record], by, note: str = ""
+) -> Transfer:
     """List a creating unit's inactive records for transfer to the records unit. Raises
     PermissionDenied (not an archivist of every record's code) or ValidationError."""
     settings = settings_lock(tenant.pk)
@@ -68,10 +80,15 @@ def transfer_create(*, tenant: Tenant, from_unit, records: list[Record], by,
             raise ValidationError(_("%(record)s was created by another unit.") % {"record": r})
     _not_in_open(TransferKind.TRANSFER, [r.pk for r in found], received_too=True)
     transfer = Transfer.objects.create(
-        tenant=tenant, kind=TransferKind.TRANSFER, from_unit=from_unit,
-        to_unit=settings.records_unit, receiver=settings.records_unit.name, note=note,
-        created_by=by, number=next_number(Transfer, tenant.pk, kind=TransferKind.TRANSFER),
-    )  # fmt: skip
+        tenant=tenant,
+        kind=TransferKind.TRANSFER,
+        from_unit=from_unit,
+        to_unit=settings.records_unit,
+        receiver=settings.records_unit.name,
+        note=note,
+        created_by=by,
+        number=next_number(Transfer, tenant.pk, kind=TransferKind.TRANSFER),
+    )
     transfer.records.add(*found)
     log(transfer, action="transfer.created", by=by, target=transfer.state)
     return transfer
@@ -94,10 +111,14 @@ def handover_create(*, tenant: Tenant, records: list[Record], by, note: str = ""
             raise ValidationError(_("%(record)s is not a permanent record.") % {"record": r})
     _not_in_open(TransferKind.HANDOVER, [r.pk for r in found], received_too=True)
     transfer = Transfer.objects.create(
-        tenant=tenant, kind=TransferKind.HANDOVER, from_unit=settings.records_unit,
-        receiver=settings.static_archive, note=note, created_by=by,
+        tenant=tenant,
+        kind=TransferKind.HANDOVER,
+        from_unit=settings.records_unit,
+        receiver=settings.static_archive,
+        note=note,
+        created_by=by,
         number=next_number(Transfer, tenant.pk, kind=TransferKind.HANDOVER),
-    )  # fmt: skip
+    )
     transfer.records.add(*found)
     log(transfer, action="handover.created", by=by, target=transfer.state)
     return transfer
@@ -136,8 +157,13 @@ def transfer_send(*, transfer: Transfer, by) -> Transfer:
         raise PermissionDenied
     transfer.send(at=timezone.now())
     transfer.save(update_fields=["state", "sent_at"])
-    log(transfer, action=f"{transfer.kind}.sent", by=by, source=TransferState.DRAFT,
-        target=transfer.state)  # fmt: skip
+    log(
+        transfer,
+        action=f"{transfer.kind}.sent",
+        by=by,
+        source=TransferState.DRAFT,
+        target=transfer.state,
+    )
     return transfer
 
 
@@ -151,26 +177,42 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
         raise PermissionDenied
     now = timezone.now()
     transfer.receive(at=now, by=by)
-    place = {k: (v or "").strip()[:30 if k != "building" else 120]
-             for k, v in (place or {}).items() if k in PLACE_FIELDS and (v or "").strip()}  # fmt: skip
+    place = {
+        k: (v or "").strip()[: 30 if k != "building" else 120]
+        for k, v in (place or {}).items()
+        if k in PLACE_FIELDS and (v or "").strip()
+    }
     records = list(transfer.records.select_for_update())
     if place and transfer.kind == TransferKind.TRANSFER:
         Record.objects.filter(pk__in=[r.pk for r in records]).update(**place, updated_at=now)
     for record in records:
-        log(record, action=f"record.{transfer.kind}_received", by=by,
-            note=f"{transfer.kind}:{transfer.number}")  # fmt: skip
+        log(
+            record,
+            action=f"record.{transfer.kind}_received",
+            by=by,
+            note=f"{transfer.kind}:{transfer.number}",
+        )
     if transfer.kind == TransferKind.HANDOVER:
         from .disposal import file_permanent_report
 
         number = handover_number(transfer)
         transfer.report = file_permanent_report(
-            source=transfer, title=f"Berita acara penyerahan arsip statis {number}",
-            number=number, content=handover_pdf(transfer, day=timezone.localdate(now)), by=by,
-            now=now, filename=f"berita-acara-penyerahan-{transfer.number}.pdf",
-        )  # fmt: skip
+            source=transfer,
+            title=f"Berita acara penyerahan arsip statis {number}",
+            number=number,
+            content=handover_pdf(transfer, day=timezone.localdate(now)),
+            by=by,
+            now=now,
+            filename=f"berita-acara-penyerahan-{transfer.number}.pdf",
+        )
     transfer.save(update_fields=["state", "received_at", "received_by", "report"])
-    log(transfer, action=f"{transfer.kind}.received", by=by, source=TransferState.SENT,
-        target=transfer.state)  # fmt: skip
+    log(
+        transfer,
+        action=f"{transfer.kind}.received",
+        by=by,
+        source=TransferState.SENT,
+        target=transfer.state,
+    )
     return transfer
 
 
@@ -183,8 +225,7 @@ def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
     before = transfer.state
     transfer.cancel()
     transfer.save(update_fields=["state"])
-    log(transfer, action=f"{transfer.kind}.cancelled", by=by, source=before,
-        target=transfer.state)  # fmt: skip
+    log(transfer, action=f"{transfer.kind}.cancelled", by=by, source=before, target=transfer.state)
     return transfer
 
 
@@ -216,8 +257,21 @@ def transfer_list_csv(transfer: Transfer) -> str:
     writer.writerow(CSV_COLUMNS)
     for i, r in enumerate(transfer_records(transfer), start=1):
         text = f"{r.title}. {r.description}".strip() if r.description else r.title
-        writer.writerow([i, r.classification.code, r.number, text, r.document_date.isoformat(),
-                         r.quantity, r.medium, r.box, r.folder, r.location, r.unit.name])  # fmt: skip
+        writer.writerow(
+            [
+                i,
+                r.classification.code,
+                r.number,
+                text,
+                r.document_date.isoformat(),
+                r.quantity,
+                r.medium,
+                r.box,
+                r.folder,
+                r.location,
+                r.unit.name,
+            ]
+        )
     return out.getvalue()
 
 
@@ -236,14 +290,20 @@ def _signers(transfer: Transfer) -> list[pdf.Signer]:
 def transfer_list_pdf(transfer: Transfer) -> bytes:
     """Daftar arsip inaktif yang dipindahkan, or daftar arsip statis yang diserahkan."""
     tenant = Tenant.objects.get(pk=transfer.tenant_id)
-    title = ("Daftar arsip inaktif yang dipindahkan" if transfer.kind == TransferKind.TRANSFER
-             else "Daftar arsip statis yang diserahkan")  # fmt: skip
+    title = (
+        "Daftar arsip inaktif yang dipindahkan"
+        if transfer.kind == TransferKind.TRANSFER
+        else "Daftar arsip statis yang diserahkan"
+    )
     day = timezone.localdate(transfer.sent_at or transfer.created_at)
     return pdf.records_list_pdf(
-        heading=pdf.heading_for(tenant, transfer.from_unit), title=title,
-        number=list_number(transfer), place_date=f"{tenant.city}, {pdf.date_long(day)}",
-        rows=[pdf.row_for(r) for r in transfer_records(transfer)], signers=_signers(transfer),
-    )  # fmt: skip
+        heading=pdf.heading_for(tenant, transfer.from_unit),
+        title=title,
+        number=list_number(transfer),
+        place_date=f"{tenant.city}, {pdf.date_long(day)}",
+        rows=[pdf.row_for(r) for r in transfer_records(transfer)],
+        signers=_signers(transfer),
+    )
 
 
 def handover_pdf(transfer: Transfer, *, day=None) -> bytes:
@@ -251,7 +311,11 @@ def handover_pdf(transfer: Transfer, *, day=None) -> bytes:
     tenant = Tenant.objects.get(pk=transfer.tenant_id)
     day = day or timezone.localdate(transfer.received_at or transfer.sent_at or timezone.now())
     return pdf.handover_report_pdf(
-        heading=pdf.heading_for(tenant, transfer.from_unit), number=handover_number(transfer),
-        city=tenant.city, day=day, receiver=transfer.receiver or settings_for(tenant.pk).static_archive,
-        rows=[pdf.row_for(r) for r in transfer_records(transfer)], signers=_signers(transfer),
-    )  # fmt: skip
+        heading=pdf.heading_for(tenant, transfer.from_unit),
+        number=handover_number(transfer),
+        city=tenant.city,
+        day=day,
+        receiver=transfer.receiver or settings_for(tenant.pk).static_archive,
+        rows=[pdf.row_for(r) for r in transfer_records(transfer)],
+        signers=_signers(transfer),
+    )

@@ -31,10 +31,14 @@ ALREADY = gettext_lazy("This proposal has already moved on; the page shows where
 @login_required
 def proposal_list(request):
     page = Paginator(sel.proposals_visible_to(request.user), PAGE).get_page(request.GET.get("page"))
-    return render(request, "archive/proposal_list.html", {
-        "page": page,
-        "manage": can_manage_disposal(request.user),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/proposal_list.html",
+        {
+            "page": page,
+            "manage": can_manage_disposal(request.user),
+        },
+    )
 
 
 @login_required
@@ -43,20 +47,24 @@ def proposal_detail(request, pk):
     proposal = sel.proposal_get_for_user(user, pk)
     manage = can_manage_disposal(user)
     holders = svc.proposal_holders(proposal)
-    return render(request, "archive/proposal.html", {
-        "proposal": proposal,
-        "items": sel.proposal_items(proposal),
-        "steps": [(step, holders.get(step.step, [])) for step in sel.proposal_steps(proposal)],
-        "history": transition_log_for(proposal),
-        "report_files": sel.proposal_report_files(user, proposal),
-        "manage": manage,
-        "draft": manage and proposal.state == ProposalState.DRAFT,
-        "cancel": manage and proposal.state in (ProposalState.DRAFT, ProposalState.PENDING),
-        "execute": manage and proposal.state == ProposalState.APPROVED,
-        "decide": svc.can_decide_proposal(user, proposal),
-        "fates": [(Fate.DESTROY, Fate.DESTROY.label), (Fate.PERMANENT, Fate.PERMANENT.label)],
-        "max_years": svc.MAX_EXTEND_YEARS,
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/proposal.html",
+        {
+            "proposal": proposal,
+            "items": sel.proposal_items(proposal),
+            "steps": [(step, holders.get(step.step, [])) for step in sel.proposal_steps(proposal)],
+            "history": transition_log_for(proposal),
+            "report_files": sel.proposal_report_files(user, proposal),
+            "manage": manage,
+            "draft": manage and proposal.state == ProposalState.DRAFT,
+            "cancel": manage and proposal.state in (ProposalState.DRAFT, ProposalState.PENDING),
+            "execute": manage and proposal.state == ProposalState.APPROVED,
+            "decide": svc.can_decide_proposal(user, proposal),
+            "fates": [(Fate.DESTROY, Fate.DESTROY.label), (Fate.PERMANENT, Fate.PERMANENT.label)],
+            "max_years": svc.MAX_EXTEND_YEARS,
+        },
+    )
 
 
 def _back(request, pk=None, **_kw) -> str:
@@ -81,8 +89,9 @@ def _decide(request, proposal, decision: str) -> None:
     user = request.user
     if not svc.can_decide_proposal(user, proposal) and sel.proposal_decided_by(proposal, user):
         raise TransitionNotAllowed  # their step is done: a second click
-    svc.proposal_decide(proposal=proposal, by=user, decision=decision,
-                        note=request.POST.get("note", ""))  # fmt: skip
+    svc.proposal_decide(
+        proposal=proposal, by=user, decision=decision, note=request.POST.get("note", "")
+    )
 
 
 def _item(proposal, request):
@@ -113,15 +122,15 @@ def proposal_action(request, pk, action):
         _still(proposal, ProposalState.APPROVED)
         _executed(request, svc.proposal_execute(proposal=proposal, by=by))
     elif action == "item-decide":
-        svc.proposal_item_decide(item=_item(proposal, request), action=post.get("fate", ""),
-                                 by=by)  # fmt: skip
+        svc.proposal_item_decide(item=_item(proposal, request), action=post.get("fate", ""), by=by)
         messages.success(request, _("The record's fate is set."))
     elif action == "item-keep":
         years = _years(post.get("years", ""))
-        svc.proposal_item_decide(item=_item(proposal, request), action="extend", years=years,
-                                 by=by)  # fmt: skip
-        messages.success(request, _("The record is kept %(n)s years more and leaves the proposal.")
-                         % {"n": years})  # fmt: skip
+        svc.proposal_item_decide(item=_item(proposal, request), action="extend", years=years, by=by)
+        messages.success(
+            request,
+            _("The record is kept %(n)s years more and leaves the proposal.") % {"n": years},
+        )
     elif action == "item-remove":
         svc.proposal_item_remove(item=_item(proposal, request), by=by)
         messages.success(request, _("The record is taken out of the proposal."))
@@ -131,9 +140,11 @@ def proposal_action(request, pk, action):
 
 
 def _executed(request, result: svc.Execution) -> None:
-    messages.success(request, _("The proposal is carried out: %(d)s destroyed, %(p)s made "
-                                "permanent.") % {"d": len(result.destroyed),
-                                                 "p": len(result.made_permanent)})  # fmt: skip
+    messages.success(
+        request,
+        _("The proposal is carried out: %(d)s destroyed, %(p)s made permanent.")
+        % {"d": len(result.destroyed), "p": len(result.made_permanent)},
+    )
     for record, why in result.skipped:
         messages.warning(
             request, _("Skipped %(record)s: %(why)s.") % {"record": record, "why": why}
@@ -145,10 +156,15 @@ def disposal_sweep(request):
     if not can_manage_disposal(request.user):
         raise Http404
     counts = svc.retention_sweep(tenant_id=request.user.tenant_id)
-    messages.success(request, _("Sweep done: %(deactivated)s records became inactive, "
-                                "%(proposed)s proposed for disposal in %(proposals)s new "
-                                "proposal(s), %(held)s kept back by a legal hold.")
-                     % counts)  # fmt: skip
+    messages.success(
+        request,
+        _(
+            "Sweep done: %(deactivated)s records became inactive, "
+            "%(proposed)s proposed for disposal in %(proposals)s new "
+            "proposal(s), %(held)s kept back by a legal hold."
+        )
+        % counts,
+    )
     return redirect("archive:proposals")
 
 
@@ -188,12 +204,16 @@ def hold_new(request):
             except ValidationError as exc:
                 _form_error(form, exc)
             else:
-                messages.success(request, _("The hold is placed on %(n)s records.")
-                                 % {"n": len(form.cleaned_data["records"])})  # fmt: skip
+                messages.success(
+                    request,
+                    _("The hold is placed on %(n)s records.")
+                    % {"n": len(form.cleaned_data["records"])},
+                )
                 return redirect("archive:hold", hold.pk)
     else:  # a link from a record page may name records: ?records=12,13
-        form = HoldForm(initial={"records": request.GET.get("records", "")[:2000]},
-                        tenant_id=user.tenant_id)  # fmt: skip
+        form = HoldForm(
+            initial={"records": request.GET.get("records", "")[:2000]}, tenant_id=user.tenant_id
+        )
     return render(request, "archive/hold.html", {"form": form, "hold": None})
 
 
@@ -210,12 +230,16 @@ def hold_detail(request, pk):
         else:
             messages.success(request, _("%(n)s records added to the hold.") % {"n": added})
             return redirect("archive:hold", hold.pk)
-    return render(request, "archive/hold.html", {
-        "hold": hold,
-        "records": sel.hold_records(hold),
-        "history": transition_log_for(hold),
-        "form": form if hold.is_active or form.errors else None,
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/hold.html",
+        {
+            "hold": hold,
+            "records": sel.hold_records(hold),
+            "history": transition_log_for(hold),
+            "form": form if hold.is_active or form.errors else None,
+        },
+    )
 
 
 @post_action(lambda request, pk, **_kw: reverse("archive:hold", args=[pk]))

@@ -46,12 +46,16 @@ def loan_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     counts = {key: fn(request.user).count() for key, (_label, fn) in TABS.items() if key != tab}
     counts[tab] = page.paginator.count
-    return render(request, "archive/loan_list.html", {
-        "tab": tab,
-        "tabs": [(key, str(label), counts[key]) for key, (label, _fn) in TABS.items()],
-        "page": page,
-        "today": sel.tenant_today(request.user.tenant),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/loan_list.html",
+        {
+            "tab": tab,
+            "tabs": [(key, str(label), counts[key]) for key, (label, _fn) in TABS.items()],
+            "page": page,
+            "today": sel.tenant_today(request.user.tenant),
+        },
+    )
 
 
 @login_required
@@ -60,14 +64,19 @@ def loan_detail(request, pk):
     from workflows.selectors import transition_log_for
 
     decide = can_decide_loan(request.user, loan)
-    return render(request, "archive/loan.html", {
-        "loan": loan,
-        "today": sel.tenant_today(request.user.tenant),
-        "decide": decide,
-        "cancel": can_cancel_loan(request.user, loan) and loan.state in (LoanState.REQUESTED, LoanState.APPROVED),
-        "history": transition_log_for(loan),
-        "record_url": _record_url(loan.record_id),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/loan.html",
+        {
+            "loan": loan,
+            "today": sel.tenant_today(request.user.tenant),
+            "decide": decide,
+            "cancel": can_cancel_loan(request.user, loan)
+            and loan.state in (LoanState.REQUESTED, LoanState.APPROVED),
+            "history": transition_log_for(loan),
+            "record_url": _record_url(loan.record_id),
+        },
+    )
 
 
 def _back(request, pk=None, **_kw) -> str:

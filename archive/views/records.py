@@ -33,11 +33,17 @@ def record_list(request):
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(number__icontains=q))
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
-    return render(request, "archive/records.html", {
-        "form": form, "page": page, "facets": selectors.record_facets(qs),
-        "can_file": policy.can_file_record(request.user),
-        "query": _without_page(request.GET),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/records.html",
+        {
+            "form": form,
+            "page": page,
+            "facets": selectors.record_facets(qs),
+            "can_file": policy.can_file_record(request.user),
+            "query": _without_page(request.GET),
+        },
+    )
 
 
 @login_required
@@ -45,9 +51,14 @@ def record_detail(request, pk):
     user = request.user
     record = selectors.record_get_for_user(user, pk)
     if record.is_confidential:
-        security_event_record(kind="record.opened", tenant_id=user.tenant_id, user=user,
-                              target=record, detail={"security": record.security},
-                              ip_address=request.META.get("REMOTE_ADDR"))  # fmt: skip
+        security_event_record(
+            kind="record.opened",
+            tenant_id=user.tenant_id,
+            user=user,
+            target=record,
+            detail={"security": record.security},
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
     can_edit = policy.can_edit_record(user, record)
     context = {
         "record": record,
@@ -74,13 +85,21 @@ def record_file(request, pk, file_pk):
     user = request.user
     f = selectors.record_file_get_for_user(user, pk, file_pk)
     if f.record.is_confidential:
-        security_event_record(kind="record.file_downloaded", tenant_id=user.tenant_id,
-                              user=user, target=f.record, detail={"file": f.pk, "name": f.name},
-                              ip_address=request.META.get("REMOTE_ADDR"))  # fmt: skip
+        security_event_record(
+            kind="record.file_downloaded",
+            tenant_id=user.tenant_id,
+            user=user,
+            target=f.record,
+            detail={"file": f.pk, "name": f.name},
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
     return protected_file_response(
-        f.file, filename=f.name, content_type=f.content_type,
-        as_attachment=request.GET.get("inline") != "1", confidential=f.record.is_confidential,
-    )  # fmt: skip
+        f.file,
+        filename=f.name,
+        content_type=f.content_type,
+        as_attachment=request.GET.get("inline") != "1",
+        confidential=f.record.is_confidential,
+    )
 
 
 def _back(request, pk=None, **kwargs) -> str:
@@ -102,15 +121,17 @@ def record_action(request, pk, action):
         svc.record_files_add(record=record, uploads=request.FILES.getlist("files"), by=user)
         messages.success(request, _("Files added; their text is being read for the search."))
     elif action == "reclassify":
-        code = Classification.objects.filter(tenant_id=record.tenant_id,
-                                             code=post.get("code", "").strip()).first()  # fmt: skip
+        code = Classification.objects.filter(
+            tenant_id=record.tenant_id, code=post.get("code", "").strip()
+        ).first()
         if code is None:
             raise ValidationError(_("Unknown classification code."))
         svc.record_reclassify(record=record, classification=code, by=user)
         messages.success(request, _("Classification corrected; retention dates follow it."))
     elif action == "case-file":
-        case = CaseFile.objects.filter(tenant_id=record.tenant_id,
-                                       pk=_int(post.get("case_file"))).first()  # fmt: skip
+        case = CaseFile.objects.filter(
+            tenant_id=record.tenant_id, pk=_int(post.get("case_file"))
+        ).first()
         if case is None:
             raise ValidationError(_("Choose a case file."))
         svc.casefile_add(case_file=case, records=[record], by=user)
@@ -119,9 +140,15 @@ def record_action(request, pk, action):
         form = CaseFileForm(post)
         if not form.is_valid():
             raise ValidationError(_("Give the case file a title."))
-        case = svc.casefile_create(tenant=request.tenant, classification=record.classification,
-                                   unit=record.unit, by=user, thread_key=record.thread_key,
-                                   records=[record], **form.cleaned_data)  # fmt: skip
+        case = svc.casefile_create(
+            tenant=request.tenant,
+            classification=record.classification,
+            unit=record.unit,
+            by=user,
+            thread_key=record.thread_key,
+            records=[record],
+            **form.cleaned_data,
+        )
         messages.success(request, _("Case file %(n)s opened.") % {"n": case})
     else:
         raise PermissionDenied
@@ -152,13 +179,22 @@ def record_new(request):
         d = form.cleaned_data
         try:
             record = svc.record_create(
-                tenant=request.tenant, classification=d["classification"], unit=d["unit"],
-                title=d["title"], document_date=d["document_date"], by=user,
-                uploads=d["files"], description=d["description"], number=d["number"],
-                sender=d["sender"], security=d["security"], medium=d["medium"],
-                quantity=d["quantity"], is_vital=d["is_vital"],
+                tenant=request.tenant,
+                classification=d["classification"],
+                unit=d["unit"],
+                title=d["title"],
+                document_date=d["document_date"],
+                by=user,
+                uploads=d["files"],
+                description=d["description"],
+                number=d["number"],
+                sender=d["sender"],
+                security=d["security"],
+                medium=d["medium"],
+                quantity=d["quantity"],
+                is_vital=d["is_vital"],
                 location={k: d[k] for k in ("building", "room", "shelf", "box", "folder")},
-            )  # fmt: skip
+            )
         except PermissionDenied:
             form.add_error("classification", _("You are not an archivist of this code."))
         except ValidationError as exc:
@@ -178,32 +214,41 @@ def record_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            made = svc.records_import_csv(tenant=request.tenant,
-                                          csv_file=form.cleaned_data["csv_file"],
-                                          uploads=form.cleaned_data["files"], by=user)  # fmt: skip
+            made = svc.records_import_csv(
+                tenant=request.tenant,
+                csv_file=form.cleaned_data["csv_file"],
+                uploads=form.cleaned_data["files"],
+                by=user,
+            )
         except ValidationError as exc:
             for m in exc.messages:
                 form.add_error(None, m)
         else:
             messages.success(request, _("%(n)s records filed.") % {"n": len(made)})
             return redirect("archive:records")
-    return render(request, "archive/record_import.html",
-                  {"form": form, "columns": svc.CSV_COLUMNS})  # fmt: skip
+    return render(request, "archive/record_import.html", {"form": form, "columns": svc.CSV_COLUMNS})
 
 
 @login_required
 def file_plan(request):
-    return render(request, "archive/file_plan.html", {
-        "codes": selectors.file_plan(request.tenant),
-        "can_manage": policy.can_manage_file_plan(request.user, request.tenant),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/file_plan.html",
+        {
+            "codes": selectors.file_plan(request.tenant),
+            "can_manage": policy.can_manage_file_plan(request.user, request.tenant),
+        },
+    )
 
 
 @login_required
 def case_files(request):
     qs = selectors.case_file_list(request.user, classification=request.GET.get("code", ""))
-    return render(request, "archive/case_files.html",
-                  {"page": Paginator(qs, PAGE).get_page(request.GET.get("page"))})  # fmt: skip
+    return render(
+        request,
+        "archive/case_files.html",
+        {"page": Paginator(qs, PAGE).get_page(request.GET.get("page"))},
+    )
 
 
 @login_required
@@ -214,10 +259,16 @@ def case_file(request, pk):
 
         raise Http404
     items = selectors.record_list(request.user).filter(case_file=case)
-    return render(request, "archive/case_file.html", {
-        "case": case, "items": items,
-        "can_close": not case.is_closed and policy.is_archivist(request.user, case.classification),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/case_file.html",
+        {
+            "case": case,
+            "items": items,
+            "can_close": not case.is_closed
+            and policy.is_archivist(request.user, case.classification),
+        },
+    )
 
 
 @post_action(lambda request, pk: reverse("archive:case-file", args=[pk]))

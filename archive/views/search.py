@@ -24,21 +24,33 @@ def _blank(choices) -> list:
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=200, required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "autofocus": True,
-                                                      "placeholder": _("Words, a number or a name")}))  # fmt: skip
-    classification = forms.ModelChoiceField(queryset=None, label=_("Classification"),
-                                            required=False)  # fmt: skip
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autofocus": True,
+                "placeholder": _("Words, a number or a name"),
+            }
+        ),
+    )
+    classification = forms.ModelChoiceField(
+        queryset=None, label=_("Classification"), required=False
+    )
     unit = forms.ModelChoiceField(queryset=None, label=_("Unit"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     medium = forms.ChoiceField(label=_("Medium"), choices=_blank(Medium.choices), required=False)
-    security = forms.ChoiceField(label=_("Security"), choices=_blank(SecurityLevel.choices),
-                                 required=False)  # fmt: skip
-    state = forms.ChoiceField(label=_("State"), choices=_blank(RecordState.choices),
-                              required=False)  # fmt: skip
+    security = forms.ChoiceField(
+        label=_("Security"), choices=_blank(SecurityLevel.choices), required=False
+    )
+    state = forms.ChoiceField(label=_("State"), choices=_blank(RecordState.choices), required=False)
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,9 +63,13 @@ class SearchForm(forms.Form):
         d = self.cleaned_data
         return SearchFilters(
             classification=d["classification"].pk if d["classification"] else None,
-            unit=d["unit"].pk if d["unit"] else None, date_from=d["date_from"],
-            date_to=d["date_to"], medium=d["medium"], security=d["security"], state=d["state"],
-        )  # fmt: skip
+            unit=d["unit"].pk if d["unit"] else None,
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            medium=d["medium"],
+            security=d["security"],
+            state=d["state"],
+        )
 
 
 def _page_number(request) -> int:
@@ -69,12 +85,20 @@ def search(request):
     searched = form.is_bound and form.is_valid() and any(form.cleaned_data.values())
     context = {"form": form, "searched": searched}
     if searched:
-        result = record_search(user=request.user, text=text, filters=filters,
-                               page=_page_number(request), per_page=PER_PAGE)  # fmt: skip
+        result = record_search(
+            user=request.user,
+            text=text,
+            filters=filters,
+            page=_page_number(request),
+            per_page=PER_PAGE,
+        )
         context["result"] = result
         facets = record_search_facets(user=request.user, text=text, filters=filters)
-        labels = {"security": dict(SecurityLevel.choices), "medium": dict(Medium.choices),
-                  "state": dict(RecordState.choices)}  # fmt: skip
+        labels = {
+            "security": dict(SecurityLevel.choices),
+            "medium": dict(Medium.choices),
+            "state": dict(RecordState.choices),
+        }
         for field, names in labels.items():
             for row in facets[field]:
                 row["label"] = names.get(row[field], row[field])
@@ -102,6 +126,5 @@ def classification_suggestions(request):
 
 urlpatterns = [
     path("search/", search, name="search"),
-    path("classifications/suggest/", classification_suggestions,
-         name="classification-suggest"),
-]  # fmt: skip
+    path("classifications/suggest/", classification_suggestions, name="classification-suggest"),
+]

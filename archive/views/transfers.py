@@ -49,13 +49,17 @@ def transfer_list(request):
     page = Paginator(sel.transfer_list(request.user, kind=kind), PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "archive/transfer_list.html", {
-        "kind": kind,
-        "kinds": [(key, str(label)) for key, label in KINDS.items()],
-        "page": page,
-        "rows": [(t, svc.list_number(t)) for t in page],
-        "can_create": is_archivist(request.user),
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/transfer_list.html",
+        {
+            "kind": kind,
+            "kinds": [(key, str(label)) for key, label in KINDS.items()],
+            "page": page,
+            "rows": [(t, svc.list_number(t)) for t in page],
+            "can_create": is_archivist(request.user),
+        },
+    )
 
 
 def _place(post) -> dict[str, str]:
@@ -68,16 +72,20 @@ def transfer_detail(request, pk):
     transfer = sel.transfer_get_for_user(user, pk)
     manage = svc.can_manage_transfer(user, transfer)
     state = transfer.state
-    return render(request, "archive/transfer.html", {
-        "transfer": transfer,
-        "number": svc.list_number(transfer),
-        "records": svc.transfer_records(transfer),
-        "history": transition_log_for(transfer),
-        "can_send": manage and state == TransferState.DRAFT,
-        "can_cancel": manage and state in (TransferState.DRAFT, TransferState.SENT),
-        "can_receive": state == TransferState.SENT and is_records_unit_archivist(user),
-        "is_handover": transfer.kind == TransferKind.HANDOVER,
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/transfer.html",
+        {
+            "transfer": transfer,
+            "number": svc.list_number(transfer),
+            "records": svc.transfer_records(transfer),
+            "history": transition_log_for(transfer),
+            "can_send": manage and state == TransferState.DRAFT,
+            "can_cancel": manage and state in (TransferState.DRAFT, TransferState.SENT),
+            "can_receive": state == TransferState.SENT and is_records_unit_archivist(user),
+            "is_handover": transfer.kind == TransferKind.HANDOVER,
+        },
+    )
 
 
 def _back(request, pk=None, **_kw) -> str:
@@ -124,22 +132,28 @@ def transfer_new(request):
     kind = filters.get("kind") or TransferKind.TRANSFER
     unit_id = filters.get("unit") or (units[0].pk if len(units) == 1 else None)
     candidates = sel.transfer_candidates(
-        user, kind=kind, unit_id=unit_id,
+        user,
+        kind=kind,
+        unit_id=unit_id,
         classification=(filters.get("classification") or "").strip(),
-    )  # fmt: skip
+    )
     offered = list(candidates[: MAX_CANDIDATES + 1])
-    return render(request, "archive/transfer_form.html", {
-        "form": form,
-        "posted": request.method == "POST",
-        "kind": kind,
-        "unit_id": unit_id,
-        "classification": filters.get("classification") or "",
-        "candidates": offered[:MAX_CANDIDATES],
-        "capped": len(offered) > MAX_CANDIDATES,
-        "max_candidates": MAX_CANDIDATES,
-        "chosen": chosen,
-        "units": units,
-    })  # fmt: skip
+    return render(
+        request,
+        "archive/transfer_form.html",
+        {
+            "form": form,
+            "posted": request.method == "POST",
+            "kind": kind,
+            "unit_id": unit_id,
+            "classification": filters.get("classification") or "",
+            "candidates": offered[:MAX_CANDIDATES],
+            "capped": len(offered) > MAX_CANDIDATES,
+            "max_candidates": MAX_CANDIDATES,
+            "chosen": chosen,
+            "units": units,
+        },
+    )
 
 
 def _create(request, form: TransferForm, units: list):
@@ -157,11 +171,13 @@ def _create(request, form: TransferForm, units: list):
         return None
     try:
         if d["kind"] == TransferKind.HANDOVER:
-            return svc.handover_create(tenant=request.tenant, records=records, by=user,
-                                       note=d["note"])  # fmt: skip
+            return svc.handover_create(
+                tenant=request.tenant, records=records, by=user, note=d["note"]
+            )
         unit = next(u for u in units if u.pk == d["unit"])
-        return svc.transfer_create(tenant=request.tenant, from_unit=unit, records=records,
-                                   by=user, note=d["note"])  # fmt: skip
+        return svc.transfer_create(
+            tenant=request.tenant, from_unit=unit, records=records, by=user, note=d["note"]
+        )
     except PermissionDenied:
         form.add_error(None, _("You are not an archivist of every chosen record's code."))
     except ValidationError as exc:
@@ -193,8 +209,9 @@ def transfer_pdf(request, pk):
 def transfer_csv(request, pk):
     transfer = sel.transfer_get_for_user(request.user, pk)
     content = ("\ufeff" + svc.transfer_list_csv(transfer)).encode()  # BOM: Excel reads UTF-8
-    return _attachment(content, "text/csv; charset=utf-8",
-                       _filename(svc.list_number(transfer), "csv"))  # fmt: skip
+    return _attachment(
+        content, "text/csv; charset=utf-8", _filename(svc.list_number(transfer), "csv")
+    )
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -232,8 +249,7 @@ def records_export(request):
         )
     archive = export.records_export_zip(records=sorted(_ids(raw)), by=request.user)
     name = f"arsip-{timezone.localdate():%Y%m%d}.zip"
-    return FileResponse(archive, as_attachment=True, filename=name,
-                        content_type="application/zip")  # fmt: skip
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
 
 urlpatterns = [

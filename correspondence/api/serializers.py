@@ -34,8 +34,9 @@ class LetterIn(serializers.Serializer):
     recipients = RecipientIn(many=True)
     event_start = serializers.DateTimeField(required=False, allow_null=True)
     event_end = serializers.DateTimeField(required=False, allow_null=True)
-    event_location = serializers.CharField(required=False, allow_blank=True, default="",
-                                           max_length=200)  # fmt: skip
+    event_location = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
 
 
 class LetterPatch(LetterIn):
@@ -75,11 +76,29 @@ class LetterOut(serializers.ModelSerializer):
     class Meta:
         model = Letter
         fields = [
-            "id", "letter_type", "subject", "summary", "state", "version", "number", "security",
-            "urgency", "classification_code", "unit", "unit_name", "drafter", "signer_position",
-            "reply_to", "signed_at", "sent_at", "is_incoming", "sender_name", "sender_number",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "letter_type",
+            "subject",
+            "summary",
+            "state",
+            "version",
+            "number",
+            "security",
+            "urgency",
+            "classification_code",
+            "unit",
+            "unit_name",
+            "drafter",
+            "signer_position",
+            "reply_to",
+            "signed_at",
+            "sent_at",
+            "is_incoming",
+            "sender_name",
+            "sender_number",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class LetterDetailOut(LetterOut):
@@ -90,9 +109,21 @@ class LetterDetailOut(LetterOut):
     signing = serializers.SerializerMethodField()
 
     class Meta(LetterOut.Meta):
-        fields = [*LetterOut.Meta.fields, "body", "recipients", "steps", "attachments",
-                  "event_start", "event_end", "event_location", "retract_reason", "pdf_url",
-                  "pdf_sha256", "signing", "sign_error"]  # fmt: skip
+        fields = [
+            *LetterOut.Meta.fields,
+            "body",
+            "recipients",
+            "steps",
+            "attachments",
+            "event_start",
+            "event_end",
+            "event_location",
+            "retract_reason",
+            "pdf_url",
+            "pdf_sha256",
+            "signing",
+            "sign_error",
+        ]
 
     def get_pdf_url(self, letter) -> str | None:
         return reverse("correspondence:letter-pdf", args=[letter.pk]) if letter.pdf else None
@@ -117,19 +148,42 @@ class DeliveryOut(serializers.ModelSerializer):
     class Meta:
         model = Delivery
         fields = [
-            "id", "letter", "unit", "position", "kind", "security", "urgency", "state",
-            "agenda_number", "delivered_at", "first_read_at", "done_at",
-        ]  # fmt: skip
+            "id",
+            "letter",
+            "unit",
+            "position",
+            "kind",
+            "security",
+            "urgency",
+            "state",
+            "agenda_number",
+            "delivered_at",
+            "first_read_at",
+            "done_at",
+        ]
 
 
 class DispositionOut(serializers.ModelSerializer):
     class Meta:
         model = Disposition
         fields = [
-            "id", "letter", "delivery", "parent", "issued_as", "issued_by", "to_position",
-            "instructions", "note", "due_date", "urgency", "state", "read_at", "reported_at",
-            "report_text", "created_at",
-        ]  # fmt: skip
+            "id",
+            "letter",
+            "delivery",
+            "parent",
+            "issued_as",
+            "issued_by",
+            "to_position",
+            "instructions",
+            "note",
+            "due_date",
+            "urgency",
+            "state",
+            "read_at",
+            "reported_at",
+            "report_text",
+            "created_at",
+        ]
 
 
 class NoteIn(serializers.Serializer):
@@ -143,28 +197,35 @@ class ReasonIn(serializers.Serializer):
 class RescheduleIn(serializers.Serializer):
     event_start = serializers.DateTimeField()
     event_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    event_location = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                           default="")  # fmt: skip
+    event_location = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
 
 
 class SignIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=SigningMode.choices, default=SigningMode.ELECTRONIC)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     password = serializers.CharField(
-        write_only=True, max_length=128, required=False, allow_blank=True, default="",
+        write_only=True,
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="The signer's login password, to confirm (a wrong or missing one is 400).",
-    )  # fmt: skip
+    )
     otp = serializers.CharField(
-        write_only=True, max_length=8, required=False, allow_blank=True, default="",
+        write_only=True,
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="A code from the signer's authenticator, when the session is not verified.",
-    )  # fmt: skip
+    )
 
 
 class SubmitIn(serializers.Serializer):
-    route = serializers.ListField(child=IdField(), required=False,
-                                  allow_null=True, default=None)  # fmt: skip
-    signers = serializers.ListField(child=IdField(), required=False,
-                                    allow_null=True, default=None)  # fmt: skip
+    route = serializers.ListField(child=IdField(), required=False, allow_null=True, default=None)
+    signers = serializers.ListField(child=IdField(), required=False, allow_null=True, default=None)
 
 
 class DispositionIn(serializers.Serializer):
@@ -190,13 +251,15 @@ class AttachmentIn(serializers.Serializer):
 class IncomingIn(serializers.Serializer):
     unit = IdField()
     sender_name = serializers.CharField(max_length=200)
-    sender_number = serializers.CharField(max_length=120, required=False, allow_blank=True,
-                                          default="")  # fmt: skip
+    sender_number = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
     sender_date = serializers.DateField(required=False, allow_null=True, default=None)
     received_date = serializers.DateField()
     subject = serializers.CharField(max_length=300)
-    classification_code = serializers.CharField(max_length=30, required=False, allow_blank=True,
-                                                default="")  # fmt: skip
+    classification_code = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default=""
+    )
     security = serializers.ChoiceField(choices=SecurityLevel.choices, default=SecurityLevel.BIASA)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.BIASA)
     addressed_position = IdField(required=False, allow_null=True, default=None)

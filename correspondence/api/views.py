@@ -60,8 +60,17 @@ def _recipients(user, rows: list[dict]) -> list[svc.RecipientInput]:
 
 def _letter_fields(user, data: dict) -> dict:
     out = {}
-    for key in ("subject", "summary", "body", "security", "urgency", "classification_code",
-                "event_start", "event_end", "event_location"):  # fmt: skip
+    for key in (
+        "subject",
+        "summary",
+        "body",
+        "security",
+        "urgency",
+        "classification_code",
+        "event_start",
+        "event_end",
+        "event_location",
+    ):
         if key in data:
             out[key] = data[key]
     if "letter_type" in data:
@@ -75,9 +84,10 @@ def _letter_fields(user, data: dict) -> dict:
         )
     if "signer_position" in data:
         out["signer_position"] = _one(
-            Position.objects.filter(tenant_id=user.tenant_id), data["signer_position"],
+            Position.objects.filter(tenant_id=user.tenant_id),
+            data["signer_position"],
             "signer_position",
-        )  # fmt: skip
+        )
     if "reply_to" in data:
         out["reply_to"] = _one(Letter.objects.visible_to(user), data["reply_to"], "reply_to")
     return out
@@ -339,8 +349,9 @@ class DispositionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.DispositionOut(self.get_object()).data)
 
     def _act(self, fn, **kwargs):
-        return Response(s.DispositionOut(fn(disposition=self.get_object(), by=self.request.user,
-                                            **kwargs)).data)  # fmt: skip
+        return Response(
+            s.DispositionOut(fn(disposition=self.get_object(), by=self.request.user, **kwargs)).data
+        )
 
     @extend_schema(request=None, responses=s.DispositionOut)
     @action(detail=True, methods=["post"])

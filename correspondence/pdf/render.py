@@ -33,8 +33,20 @@ from reportlab.platypus import (
 
 from naskah.pdffonts import FONT, fonts_register
 
-MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember"]  # fmt: skip
+MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 
@@ -104,19 +116,38 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName=FONT, fontSize=11, leading=15)
     return {
         "base": base,
-        "body": ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6,
-                               firstLineIndent=0),
-        "gov": ParagraphStyle("gov", parent=base, fontName=f"{FONT}-Bold", fontSize=14,
-                              leading=17, alignment=TA_CENTER),
-        "unit": ParagraphStyle("unit", parent=base, fontName=f"{FONT}-Bold", fontSize=15,
-                               leading=19, alignment=TA_CENTER),
+        "body": ParagraphStyle(
+            "body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6, firstLineIndent=0
+        ),
+        "gov": ParagraphStyle(
+            "gov",
+            parent=base,
+            fontName=f"{FONT}-Bold",
+            fontSize=14,
+            leading=17,
+            alignment=TA_CENTER,
+        ),
+        "unit": ParagraphStyle(
+            "unit",
+            parent=base,
+            fontName=f"{FONT}-Bold",
+            fontSize=15,
+            leading=19,
+            alignment=TA_CENTER,
+        ),
         "addr": ParagraphStyle("addr", parent=base, fontSize=9, leading=11, alignment=TA_CENTER),
-        "title": ParagraphStyle("title", parent=base, fontName=f"{FONT}-Bold", fontSize=13,
-                                alignment=TA_CENTER, spaceAfter=2),
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontName=f"{FONT}-Bold",
+            fontSize=13,
+            alignment=TA_CENTER,
+            spaceAfter=2,
+        ),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=13),
         "sign": ParagraphStyle("sign", parent=base, alignment=TA_LEFT),
-    }  # fmt: skip
+    }
 
 
 # --- sanitised HTML body -> flowables ---
@@ -199,15 +230,22 @@ class _BodyParser(HTMLParser):
             self.table = None
             if rows:
                 width = max(len(r) for r in rows)
-                data = [[Paragraph(c, self.styles["cell"]) for c in r + [""] * (width - len(r))]
-                        for r in rows]  # fmt: skip
-                table = Table(data, repeatRows=0, hAlign="LEFT",
-                              colWidths=[(160 * mm) / width] * width)  # fmt: skip
-                table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-                    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]))  # fmt: skip
+                data = [
+                    [Paragraph(c, self.styles["cell"]) for c in r + [""] * (width - len(r))]
+                    for r in rows
+                ]
+                table = Table(
+                    data, repeatRows=0, hAlign="LEFT", colWidths=[(160 * mm) / width] * width
+                )
+                table.setStyle(
+                    TableStyle(
+                        [
+                            ("FONTNAME", (0, 0), (-1, -1), FONT),
+                            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ]
+                    )
+                )
                 self.out.append(table)
                 self.out.append(Spacer(1, 4))
 
@@ -280,12 +318,16 @@ def _letterhead(doc: LetterDoc, st) -> list[Flowable]:
         except Exception:  # noqa: BLE001  (a broken logo must not stop a letter)
             logo = Spacer(22 * mm, 22 * mm)
     table = Table([[logo, text]], colWidths=[26 * mm, 134 * mm])
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LINEBELOW", (0, 0), (-1, 0), 2, colors.black),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LINEBELOW", (0, 0), (-1, 0), 2, colors.black),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return [table, Spacer(1, 1.2 * mm), _Rule(), Spacer(1, 5 * mm)]
 
 
@@ -302,16 +344,22 @@ class _Rule(Flowable):
 
 
 def _kv(rows: list[tuple[str, str]], st, widths=(28 * mm, 4 * mm, 128 * mm)) -> Table:
-    data = [[Paragraph(k, st["base"]), Paragraph(":", st["base"]), Paragraph(v, st["base"])]
-            for k, v in rows]  # fmt: skip
+    data = [
+        [Paragraph(k, st["base"]), Paragraph(":", st["base"]), Paragraph(v, st["base"])]
+        for k, v in rows
+    ]
     table = Table(data, colWidths=list(widths), hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-    ]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
     return table
 
 
@@ -336,8 +384,15 @@ def _signature(doc: LetterDoc, block: SignatureBlock, st, *, with_qr: bool) -> F
     if block.nip:
         lines.append(Paragraph(f"NIP. {_e(block.nip)}", st["sign"]))
     table = Table([[Spacer(1, 1), lines]], colWidths=[85 * mm, 75 * mm])
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return KeepTogether([table])
 
 
@@ -348,16 +403,21 @@ def letter_flowables(doc: LetterDoc) -> list[Flowable]:
     if doc.type_code == "nota_dinas":
         out.append(Paragraph("NOTA DINAS", st["title"]))
         out.append(Spacer(1, 3 * mm))
-        out.append(_kv([
-            ("Yth.", yth),
-            ("Dari", _e(doc.from_label)),
-            ("Tembusan", "<br/>".join(_e(c) for c in doc.cc) or "-"),
-            ("Tanggal", _e(doc.place_date.split(", ", 1)[-1])),
-            ("Nomor", _e(doc.number)),
-            ("Sifat", _e(doc.security)),
-            ("Lampiran", _e(doc.attachments_label)),
-            ("Hal", _e(doc.subject)),
-        ], st))  # fmt: skip
+        out.append(
+            _kv(
+                [
+                    ("Yth.", yth),
+                    ("Dari", _e(doc.from_label)),
+                    ("Tembusan", "<br/>".join(_e(c) for c in doc.cc) or "-"),
+                    ("Tanggal", _e(doc.place_date.split(", ", 1)[-1])),
+                    ("Nomor", _e(doc.number)),
+                    ("Sifat", _e(doc.security)),
+                    ("Lampiran", _e(doc.attachments_label)),
+                    ("Hal", _e(doc.subject)),
+                ],
+                st,
+            )
+        )
         table = Table([[Spacer(1, 1)]], colWidths=[160 * mm], rowHeights=[2])
         table.setStyle(
             TableStyle(
@@ -369,24 +429,46 @@ def letter_flowables(doc: LetterDoc) -> list[Flowable]:
         )
         out += [Spacer(1, 2 * mm), table, Spacer(1, 4 * mm)]
     else:
-        out.append(Paragraph(_e(doc.place_date), ParagraphStyle("pd", parent=st["base"],
-                                                                 leftIndent=95 * mm)))  # fmt: skip
+        out.append(
+            Paragraph(
+                _e(doc.place_date), ParagraphStyle("pd", parent=st["base"], leftIndent=95 * mm)
+            )
+        )
         out.append(Spacer(1, 3 * mm))
-        out.append(_kv([("Nomor", _e(doc.number)), ("Sifat", _e(doc.security)),
-                        ("Lampiran", _e(doc.attachments_label)), ("Hal", _e(doc.subject))], st,
-                       widths=(22 * mm, 4 * mm, 134 * mm)))  # fmt: skip
+        out.append(
+            _kv(
+                [
+                    ("Nomor", _e(doc.number)),
+                    ("Sifat", _e(doc.security)),
+                    ("Lampiran", _e(doc.attachments_label)),
+                    ("Hal", _e(doc.subject)),
+                ],
+                st,
+                widths=(22 * mm, 4 * mm, 134 * mm),
+            )
+        )
         out.append(Spacer(1, 5 * mm))
-        out.append(Paragraph(f"Yth. {yth}", ParagraphStyle("yth", parent=st["base"],
-                                                           leftIndent=95 * mm)))  # fmt: skip
-        out.append(Paragraph("di Tempat", ParagraphStyle("dt", parent=st["base"],
-                                                         leftIndent=95 * mm)))  # fmt: skip
+        out.append(
+            Paragraph(f"Yth. {yth}", ParagraphStyle("yth", parent=st["base"], leftIndent=95 * mm))
+        )
+        out.append(
+            Paragraph("di Tempat", ParagraphStyle("dt", parent=st["base"], leftIndent=95 * mm))
+        )
         out.append(Spacer(1, 6 * mm))
     out += body_flowables(doc.body_html, st)
     if doc.event is not None:
         out.append(Spacer(1, 2 * mm))
-        out.append(_kv([("Hari/Tanggal", _e(doc.event.day_date)), ("Waktu", _e(doc.event.time)),
-                        ("Tempat", _e(doc.event.place))], st,
-                       widths=(32 * mm, 4 * mm, 124 * mm)))  # fmt: skip
+        out.append(
+            _kv(
+                [
+                    ("Hari/Tanggal", _e(doc.event.day_date)),
+                    ("Waktu", _e(doc.event.time)),
+                    ("Tempat", _e(doc.event.place)),
+                ],
+                st,
+                widths=(32 * mm, 4 * mm, 124 * mm),
+            )
+        )
         out.append(Spacer(1, 2 * mm))
     out.append(Spacer(1, 6 * mm))
     for i, block in enumerate(doc.signatures):
@@ -394,17 +476,28 @@ def letter_flowables(doc: LetterDoc) -> list[Flowable]:
         out.append(Spacer(1, 4 * mm))
     if doc.cc and doc.type_code != "nota_dinas":
         out.append(Paragraph("Tembusan:", st["base"]))
-        out.append(ListFlowable(
-            [ListItem(Paragraph(_e(c), st["base"]), leftIndent=18) for c in doc.cc],
-            bulletType="1", bulletFontName=FONT, leftIndent=18,
-        ))  # fmt: skip
+        out.append(
+            ListFlowable(
+                [ListItem(Paragraph(_e(c), st["base"]), leftIndent=18) for c in doc.cc],
+                bulletType="1",
+                bulletFontName=FONT,
+                leftIndent=18,
+            )
+        )
     if doc.attachment_names:
         out.append(Spacer(1, 4 * mm))
         out.append(Paragraph("Lampiran:", st["base"]))
-        out.append(ListFlowable(
-            [ListItem(Paragraph(_e(n), st["base"]), leftIndent=18) for n in doc.attachment_names],
-            bulletType="1", bulletFontName=FONT, leftIndent=18,
-        ))  # fmt: skip
+        out.append(
+            ListFlowable(
+                [
+                    ListItem(Paragraph(_e(n), st["base"]), leftIndent=18)
+                    for n in doc.attachment_names
+                ],
+                bulletType="1",
+                bulletFontName=FONT,
+                leftIndent=18,
+            )
+        )
     return out
 
 

@@ -31,21 +31,33 @@ elektronik;</li>
 """
 
 TYPES = [
-    ("surat_dinas", "Surat Dinas"), ("nota_dinas", "Nota Dinas"),
-    ("undangan", "Surat Undangan"), ("surat_edaran", "Surat Edaran"),
-    ("surat_tugas", "Surat Tugas"), ("memo", "Memo"),
-    ("surat_keterangan", "Surat Keterangan"), ("surat_keputusan", "Surat Keputusan"),
-    ("berita_acara", "Berita Acara"), ("surat_kuasa", "Surat Kuasa"),
+    ("surat_dinas", "Surat Dinas"),
+    ("nota_dinas", "Nota Dinas"),
+    ("undangan", "Surat Undangan"),
+    ("surat_edaran", "Surat Edaran"),
+    ("surat_tugas", "Surat Tugas"),
+    ("memo", "Memo"),
+    ("surat_keterangan", "Surat Keterangan"),
+    ("surat_keputusan", "Surat Keputusan"),
+    ("berita_acara", "Berita Acara"),
+    ("surat_kuasa", "Surat Kuasa"),
     ("telaahan_staf", "Telaahan Staf"),
-]  # fmt: skip
+]
 
 CC = [
-    "Wali Kota Medan", "Wakil Wali Kota Medan", "Sekretaris Daerah Kota Medan",
-    "Inspektur Kota Medan", "Kepala Badan Perencanaan Pembangunan Daerah",
-    "Kepala Badan Pengelolaan Keuangan dan Aset Daerah", "Kepala Dinas Kesehatan",
-    "Kepala Dinas Pendidikan", "Kepala Dinas Perpustakaan dan Kearsipan",
-    "Camat Medan Baru", "Camat Medan Kota", "Arsip",
-]  # fmt: skip
+    "Wali Kota Medan",
+    "Wakil Wali Kota Medan",
+    "Sekretaris Daerah Kota Medan",
+    "Inspektur Kota Medan",
+    "Kepala Badan Perencanaan Pembangunan Daerah",
+    "Kepala Badan Pengelolaan Keuangan dan Aset Daerah",
+    "Kepala Dinas Kesehatan",
+    "Kepala Dinas Pendidikan",
+    "Kepala Dinas Perpustakaan dan Kearsipan",
+    "Camat Medan Baru",
+    "Camat Medan Kota",
+    "Arsip",
+]
 
 
 def sample_doc(
@@ -55,14 +67,24 @@ def sample_doc(
     body = BODY * (3 if long else 1)
     multiple = type_code == "berita_acara"
     signatures = [
-        render.SignatureBlock(prefix="", title="Kepala Dinas Komunikasi dan Informatika",
-                              name="Ir. Budi Hasibuan, M.M.", nip="197001011995031001",
-                              rank="Pembina Utama Muda"),
-    ]  # fmt: skip
+        render.SignatureBlock(
+            prefix="",
+            title="Kepala Dinas Komunikasi dan Informatika",
+            name="Ir. Budi Hasibuan, M.M.",
+            nip="197001011995031001",
+            rank="Pembina Utama Muda",
+        ),
+    ]
     if multiple:
-        signatures.insert(0, render.SignatureBlock(
-            prefix="Plt.", title="Kepala Bidang Teknologi Informasi dan Komunikasi",
-            name="Siti Rahmawati, S.Kom.", nip="198203152006042003"))  # fmt: skip
+        signatures.insert(
+            0,
+            render.SignatureBlock(
+                prefix="Plt.",
+                title="Kepala Bidang Teknologi Informasi dan Komunikasi",
+                name="Siti Rahmawati, S.Kom.",
+                nip="198203152006042003",
+            ),
+        )
     return render.LetterDoc(
         type_code=type_code,
         type_name=type_name,

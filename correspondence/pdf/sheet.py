@@ -33,10 +33,18 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
         address_lines=[delivery.tenant.letterhead_address],
     )
     doc = render.LetterDoc(
-        type_code="", type_name="", letterhead=head, number="", security="",
-        attachments_label="", subject="", place_date="", addressees=[], body_html="",
+        type_code="",
+        type_name="",
+        letterhead=head,
+        number="",
+        security="",
+        attachments_label="",
+        subject="",
+        place_date="",
+        addressees=[],
+        body_html="",
         signatures=[],
-    )  # fmt: skip
+    )
     out = render._letterhead(doc, st)
     out.append(Paragraph("LEMBAR DISPOSISI", st["title"]))
     out.append(Spacer(1, 4 * mm))
@@ -72,29 +80,41 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
         report = ""
         if d.reported_at:
             report = f"{_e(d.report_text)}<br/>({timezone.localtime(d.reported_at, tz):%d-%m-%Y})"
-        data.append([
-            Paragraph(("&nbsp;&nbsp;" * depth) + _e(d.issued_as), st["cell"]),
-            Paragraph(_e(d.to_position), st["cell"]),
-            Paragraph(instr or "-", st["cell"]),
-            Paragraph(d.due_date.strftime("%d-%m-%Y") if d.due_date else "-", st["cell"]),
-            Paragraph(report or "-", st["cell"]),
-        ])  # fmt: skip
+        data.append(
+            [
+                Paragraph(("&nbsp;&nbsp;" * depth) + _e(d.issued_as), st["cell"]),
+                Paragraph(_e(d.to_position), st["cell"]),
+                Paragraph(instr or "-", st["cell"]),
+                Paragraph(d.due_date.strftime("%d-%m-%Y") if d.due_date else "-", st["cell"]),
+                Paragraph(report or "-", st["cell"]),
+            ]
+        )
     if len(data) == 1:
         data.append([Paragraph("-", st["cell"])] * 5)
     table = Table(data, colWidths=[30 * mm, 30 * mm, 48 * mm, 26 * mm, 26 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), render.FONT),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-    ]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), render.FONT),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ]
+        )
+    )
     out.append(table)
     buffer = io.BytesIO()
     SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=20 * mm, topMargin=20 * mm,
-        bottomMargin=20 * mm, title=f"Lembar disposisi {delivery.agenda_number}",
-        author=delivery.tenant.name, creator="Naskah",
-    ).build(out, canvasmaker=render.canvas_maker)  # fmt: skip
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=f"Lembar disposisi {delivery.agenda_number}",
+        author=delivery.tenant.name,
+        creator="Naskah",
+    ).build(out, canvasmaker=render.canvas_maker)
     return buffer.getvalue()
 
 

@@ -16,9 +16,11 @@ class NotificationOut(serializers.ModelSerializer):
 
 class MarkReadIn(serializers.Serializer):
     ids = serializers.ListField(
-        child=IdField(), required=False, max_length=500,
+        child=IdField(),
+        required=False,
+        max_length=500,
         help_text="Omit to mark all read.",
-    )  # fmt: skip
+    )
 
 
 class MarkReadOut(serializers.Serializer):

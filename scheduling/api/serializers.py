@@ -15,8 +15,18 @@ class AttendeeOut(serializers.ModelSerializer):
 
     class Meta:
         model = Attendee
-        fields = ["id", "user", "name", "position", "represents", "role", "rsvp",
-                  "decline_reason", "delegated_to", "attended"]  # fmt: skip
+        fields = [
+            "id",
+            "user",
+            "name",
+            "position",
+            "represents",
+            "role",
+            "rsvp",
+            "decline_reason",
+            "delegated_to",
+            "attended",
+        ]
 
 
 class EventOut(serializers.ModelSerializer):
@@ -29,10 +39,28 @@ class EventOut(serializers.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["id", "uid", "title", "starts_at", "ends_at", "place", "room", "location",
-                  "online_url", "organiser", "agenda", "security", "state", "cancel_reason",
-                  "source_label", "source_url", "sequence", "reminder_minutes", "my_answer",
-                  "clash"]  # fmt: skip
+        fields = [
+            "id",
+            "uid",
+            "title",
+            "starts_at",
+            "ends_at",
+            "place",
+            "room",
+            "location",
+            "online_url",
+            "organiser",
+            "agenda",
+            "security",
+            "state",
+            "cancel_reason",
+            "source_label",
+            "source_url",
+            "sequence",
+            "reminder_minutes",
+            "my_answer",
+            "clash",
+        ]
 
     def get_my_answer(self, event) -> str | None:
         mine = getattr(event, "me", None)
@@ -62,12 +90,16 @@ class EventIn(serializers.Serializer):
     online_url = serializers.URLField(required=False, allow_blank=True, default="")
     agenda = serializers.CharField(required=False, allow_blank=True, default="")
     security = serializers.ChoiceField(SecurityLevel.choices, default=SecurityLevel.BIASA)
-    invite_positions = serializers.ListField(child=IdField(), required=False, default=list,
-                                             max_length=200)  # fmt: skip
+    invite_positions = serializers.ListField(
+        child=IdField(), required=False, default=list, max_length=200
+    )
     reminder_minutes = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, default=None,
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
         max_length=5,
-    )  # fmt: skip
+    )
 
 
 class RsvpIn(serializers.Serializer):

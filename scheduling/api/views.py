@@ -55,10 +55,13 @@ def _range(request) -> tuple[dt.datetime, dt.datetime]:
 
 def _clash_answer(clash: svc.RoomClash) -> Response:
     return Response(
-        {"error": "room_clash", "detail": clash.messages[0],
-         "conflict": s.BookingOut(clash.booking).data},
+        {
+            "error": "room_clash",
+            "detail": clash.messages[0],
+            "conflict": s.BookingOut(clash.booking).data,
+        },
         status=status.HTTP_409_CONFLICT,
-    )  # fmt: skip
+    )
 
 
 def _tenant_id(request, queryset, pk, field):
@@ -119,9 +122,11 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         data = _valid(s.EventIn, request.data)
         user = request.user
         data["organiser_unit"] = _tenant_id(
-            request, Unit.objects.filter(pk__in=unit_ids_of(user)), data["organiser_unit"],
+            request,
+            Unit.objects.filter(pk__in=unit_ids_of(user)),
+            data["organiser_unit"],
             "organiser_unit",
-        )  # fmt: skip
+        )
         data["room"] = _tenant_id(request, Room.objects.all(), data.get("room"), "room")
         data["invite_positions"] = [
             _tenant_id(request, Position.objects.select_related("unit"), pk, "invite_positions")

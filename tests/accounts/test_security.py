@@ -59,9 +59,15 @@ def test_a_successful_login_is_logged_with_the_address(world, password):
 # --- second factor ---
 @pytest.mark.parametrize(
     ("persona", "needs"),
-    [("head", True), ("reviewer2", True), ("tenant_admin", True), ("drafter", False),
-     ("clerk", False), ("bappeda_staff", False)],
-)  # fmt: skip
+    [
+        ("head", True),
+        ("reviewer2", True),
+        ("tenant_admin", True),
+        ("drafter", False),
+        ("clerk", False),
+        ("bappeda_staff", False),
+    ],
+)
 def test_who_needs_a_second_factor(world, persona, needs):
     assert needs_second_factor(world.users[persona]) is needs
 
@@ -76,8 +82,11 @@ def test_signing_is_refused_without_the_second_factor(world, password):
     unverified = client_for(world.head, verified=False)
     page = unverified.get(reverse("correspondence:letter", args=[letter.pk]))
     assert page.status_code == 302 and "/account/two-step/" in page["Location"]
-    api = unverified.post(reverse("api:letter-sign", args=[letter.pk]), {"password": password},
-                          content_type="application/json")  # fmt: skip
+    api = unverified.post(
+        reverse("api:letter-sign", args=[letter.pk]),
+        {"password": password},
+        content_type="application/json",
+    )
     assert api.status_code == 403 and api.json()["error"] == "second_factor_required"
 
 
@@ -94,8 +103,11 @@ def test_a_token_must_carry_a_code_to_sign(world, password, django_capture_on_co
     device.refresh_from_db()
     device.throttle_reset()  # a wrong code slows the next attempt down (django-otp throttling)
     with django_capture_on_commit_callbacks(execute=True):
-        ok = api.post(url, {"password": password, "otp": f"{totp(device.bin_key):06d}"},
-                      content_type="application/json")  # fmt: skip
+        ok = api.post(
+            url,
+            {"password": password, "otp": f"{totp(device.bin_key):06d}"},
+            content_type="application/json",
+        )
     assert ok.status_code == 200
     letter.refresh_from_db()
     assert letter.state == LetterState.SIGNED
@@ -110,8 +122,10 @@ def test_enrolment_and_verification_pages(world):
     assert bad.status_code == 200 and not TOTPDevice.objects.get(pk=device.pk).confirmed
     device.refresh_from_db()
     device.throttle_reset()
-    ok = client.post(reverse("accounts:two-step-enrol"),
-                     {"code": f"{totp(device.bin_key):06d}", "next": "https://evil.example/"})  # fmt: skip
+    ok = client.post(
+        reverse("accounts:two-step-enrol"),
+        {"code": f"{totp(device.bin_key):06d}", "next": "https://evil.example/"},
+    )
     assert ok.status_code == 302 and ok["Location"] == "/"  # never an open redirect
     assert client.get(reverse("home")).status_code == 200
     # a new session verifies with the confirmed device
@@ -124,8 +138,11 @@ def test_token_scopes_and_revocation(world):
     read = api_token_create(user=world.drafter, name="dashboard", scope="read")
     write = api_token_create(user=world.drafter, name="mobile", scope="write")
     url = reverse("api:letter-list")
-    body = {"letter_type": "surat_dinas", "subject": "Uji", "recipients": [
-        {"kind": "to", "unit": world.units["bappeda"].pk}]}  # fmt: skip
+    body = {
+        "letter_type": "surat_dinas",
+        "subject": "Uji",
+        "recipients": [{"kind": "to", "unit": world.units["bappeda"].pk}],
+    }
 
     def call(key, method="get"):
         client = Client(HTTP_HOST=host_of(world.drafter), HTTP_AUTHORIZATION=f"Token {key}")
@@ -191,8 +208,10 @@ def test_page_size_is_capped(world):
 
 
 # --- web ---
-XSS = ('<p>Halo</p><script>alert(1)</script><img src=x onerror="alert(2)">'
-       '<a href="javascript:alert(3)">klik</a><p onclick="alert(4)">x</p>')  # fmt: skip
+XSS = (
+    '<p>Halo</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+    '<a href="javascript:alert(3)">klik</a><p onclick="alert(4)">x</p>'
+)
 
 
 def test_stored_xss_renders_inert_in_page_and_pdf(world):
@@ -209,8 +228,12 @@ def test_stored_xss_renders_inert_in_page_and_pdf(world):
 
 def test_pages_have_csp_without_inline_scripts(world):
     client = client_for(world.drafter)
-    for url in (reverse("home"), reverse("correspondence:inbox"), reverse("accounts:account"),
-                reverse("notifications:centre")):  # fmt: skip
+    for url in (
+        reverse("home"),
+        reverse("correspondence:inbox"),
+        reverse("accounts:account"),
+        reverse("notifications:centre"),
+    ):
         response = client.get(url)
         csp = response["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -237,8 +260,11 @@ def test_no_open_redirects(world, target, password):
 
 def test_a_rejected_upload_keeps_the_rest_of_the_form(world):
     client = client_for(world.drafter)
-    form = {"letter_type": world.tenant.pk, "subject": "Subjek yang tidak boleh hilang",
-            "attachment": SimpleUploadedFile("laporan.pdf", b"<html></html>", "application/pdf")}  # fmt: skip
+    form = {
+        "letter_type": world.tenant.pk,
+        "subject": "Subjek yang tidak boleh hilang",
+        "attachment": SimpleUploadedFile("laporan.pdf", b"<html></html>", "application/pdf"),
+    }
     from correspondence.models import LetterType
 
     form["letter_type"] = LetterType.objects.get(tenant=world.tenant, code="surat_dinas").pk
@@ -258,8 +284,10 @@ def test_permission_changes_are_in_the_tamper_evident_log(world):
     assert audit_verify() != []
 
 
-@pytest.mark.parametrize(("persona", "status"), [("tenant_admin", 200), ("head", 403),
-                                                  ("drafter", 403), ("foreign_admin", 200)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("tenant_admin", 200), ("head", 403), ("drafter", 403), ("foreign_admin", 200)],
+)
 def test_only_tenant_admins_read_their_own_security_log(world, persona, status):
     role_grant(user=world.colleague, kind=RoleKind.REGISTRY_CLERK, unit=world.units["kominfo"])
     user = world.users[persona]

@@ -32,8 +32,9 @@ def proposed(world, *records: Record) -> DisposalProposal:
 
 def approved(world, proposal: DisposalProposal) -> DisposalProposal:
     disposal.proposal_submit(proposal=proposal, by=world.archivist)
-    disposal.proposal_decide(proposal=proposal, by=world.users["dispusip_head"],
-                             decision=Decision.APPROVED)  # fmt: skip
+    disposal.proposal_decide(
+        proposal=proposal, by=world.users["dispusip_head"], decision=Decision.APPROVED
+    )
     return disposal.proposal_decide(proposal=proposal, by=world.sekda, decision=Decision.APPROVED)
 
 

@@ -46,16 +46,34 @@ def code(world, value: str, tenant=None) -> Classification:
     return Classification.objects.get(tenant=tenant or world.tenant, code=value)
 
 
-def record(world, *, title="Laporan kegiatan", classification="000.1", unit="kominfo",
-           document_date=dt.date(2024, 3, 1), security="", medium=Medium.DIGITAL, by=None,
-           tenant=None, text: str = "Pindaian arsip", **kw) -> Record:  # fmt: skip
+def record(
+    world,
+    *,
+    title="Laporan kegiatan",
+    classification="000.1",
+    unit="kominfo",
+    document_date=dt.date(2024, 3, 1),
+    security="",
+    medium=Medium.DIGITAL,
+    by=None,
+    tenant=None,
+    text: str = "Pindaian arsip",
+    **kw,
+) -> Record:
     """A record filed directly by the archivist (a one-page scan unless it is paper)."""
     tenant = tenant or world.tenant
     uploads = [upload(content=pdf_with_text(text))] if medium != Medium.PAPER else []
     if medium != Medium.DIGITAL:
         kw.setdefault("location", {"building": "Gedung Arsip", "shelf": "R1", "box": "B-01"})
     return records.record_create(
-        tenant=tenant, classification=code(world, classification, tenant), unit=world.units[unit],
-        title=title, document_date=document_date, by=by or world.archivist, uploads=uploads,
-        security=security, medium=medium, **kw,
-    )  # fmt: skip
+        tenant=tenant,
+        classification=code(world, classification, tenant),
+        unit=world.units[unit],
+        title=title,
+        document_date=document_date,
+        by=by or world.archivist,
+        uploads=uploads,
+        security=security,
+        medium=medium,
+        **kw,
+    )

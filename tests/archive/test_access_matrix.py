@@ -149,9 +149,14 @@ def test_another_tenants_archive_rows_are_404s(matrix):
     from archive.models import CaseFile
     from archive.services import lending, records
 
-    case = records.casefile_create(tenant=w.tenant, classification=rec.classification,
-                                   unit=rec.unit, by=w.archivist, title="Berkas rapat",
-                                   records=[rec])  # fmt: skip
+    case = records.casefile_create(
+        tenant=w.tenant,
+        classification=rec.classification,
+        unit=rec.unit,
+        by=w.archivist,
+        title="Berkas rapat",
+        records=[rec],
+    )
     paper = record(w, title="Arsip kertas", medium="paper")
     loan = lending.loan_request(record=paper, by=w.clerk, purpose="Audit")
     client = client_for(w.users["foreign_admin"])

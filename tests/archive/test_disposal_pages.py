@@ -134,8 +134,12 @@ def test_sweep_submit_approve_in_order_execute(setup, django_capture_on_commit_c
     pdf = archivist.get(file_url)
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     # AND the history shows the whole way
-    actions = ["proposal.submitted", "proposal.step_approved", "proposal.approved",
-               "proposal.executed"]  # fmt: skip
+    actions = [
+        "proposal.submitted",
+        "proposal.step_approved",
+        "proposal.approved",
+        "proposal.executed",
+    ]
     assert all(a in html for a in actions)
 
 
@@ -170,7 +174,10 @@ def test_a_second_execute_is_a_conflict_and_changes_nothing(setup):
     assert "already moved on" in shown[0][1]
     after = DisposalProposal.objects.get(pk=proposal.pk)
     assert (after.state, after.executed_at, after.report_id) == (
-        done.state, done.executed_at, done.report_id)  # fmt: skip
+        done.state,
+        done.executed_at,
+        done.report_id,
+    )
     assert Record.objects.filter(classification__code="000.5").count() == reports
 
 
@@ -182,7 +189,9 @@ def test_a_second_approval_click_is_a_conflict(setup):
     assert levels(post(head, act(proposal.pk, "approve"))[1]) == ["success"]
     assert levels(post(head, act(proposal.pk, "approve"))[1]) == ["warning"]
     assert list(proposal.approvals.order_by("step").values_list("decision", flat=True)) == [
-        Decision.APPROVED, ""]  # fmt: skip
+        Decision.APPROVED,
+        "",
+    ]
 
 
 def test_draft_items_can_be_decided_kept_longer_or_taken_out(setup):
@@ -228,8 +237,10 @@ def test_a_hold_keeps_its_record_out_of_disposal_until_released(setup):
     free = record(w, title="Berkas biasa", document_date=OLD)
     archivist = page(w.archivist)
     # WHEN the archivist places a hold naming the record by its number
-    r = archivist.post(reverse("archive:hold-new"), {
-        "title": "Perkara PTUN 12/2026", "reason": "Gugatan", "records": "000.1/77/2015\n"})  # fmt: skip
+    r = archivist.post(
+        reverse("archive:hold-new"),
+        {"title": "Perkara PTUN 12/2026", "reason": "Gugatan", "records": "000.1/77/2015\n"},
+    )
     hold = LegalHold.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("archive:hold", args=[hold.pk])
     assert list(hold.records.all()) == [held]
@@ -270,8 +281,9 @@ def test_a_held_record_cannot_be_sent_for_approval(setup):
     w = setup
     r1 = inactive(w)
     proposal = proposed(w, r1)
-    disposal.hold_place(tenant=w.tenant, title="Audit BPK", reason="Audit", records=[r1],
-                        by=w.archivist)  # fmt: skip
+    disposal.hold_place(
+        tenant=w.tenant, title="Audit BPK", reason="Audit", records=[r1], by=w.archivist
+    )
     assert levels(post(page(w.archivist), act(proposal.pk, "submit"))[1]) == ["error"]
     assert state_of(proposal) == ProposalState.DRAFT
 
@@ -302,8 +314,9 @@ def test_a_destroyed_record_cannot_be_held(setup):
     w = setup
     gone = inactive(w)
     disposal.proposal_execute(proposal=approved(w, proposed(w, gone)), by=w.archivist)
-    r = page(w.archivist).post(reverse("archive:hold-new"),
-                               {"title": "Audit", "reason": "Audit", "records": str(gone.pk)})  # fmt: skip
+    r = page(w.archivist).post(
+        reverse("archive:hold-new"), {"title": "Audit", "reason": "Audit", "records": str(gone.pk)}
+    )
     assert r.status_code == 200 and r.context["form"].non_field_errors()
     assert not LegalHold.objects.exists()
 
@@ -311,8 +324,9 @@ def test_a_destroyed_record_cannot_be_held(setup):
 def test_a_released_hold_takes_no_more_records(setup):
     w = setup
     r1, r2 = record(w, title="Satu"), record(w, title="Dua")
-    hold = disposal.hold_place(tenant=w.tenant, title="Audit", reason="Audit", records=[r1],
-                               by=w.archivist)  # fmt: skip
+    hold = disposal.hold_place(
+        tenant=w.tenant, title="Audit", reason="Audit", records=[r1], by=w.archivist
+    )
     disposal.hold_release(hold=hold, reason="Selesai", by=w.archivist)
     r = page(w.archivist).post(reverse("archive:hold", args=[hold.pk]), {"records": str(r2.pk)})
     assert r.status_code == 200 and r.context["form"].non_field_errors()
@@ -322,12 +336,17 @@ def test_a_released_hold_takes_no_more_records(setup):
 def test_the_pages_render_in_indonesian_by_default(setup):
     w = setup
     proposal = approved(w, proposed(w, inactive(w)))
-    hold = disposal.hold_place(tenant=w.tenant, title="Audit", reason="Audit",
-                               records=[record(w)], by=w.archivist)  # fmt: skip
+    hold = disposal.hold_place(
+        tenant=w.tenant, title="Audit", reason="Audit", records=[record(w)], by=w.archivist
+    )
     archivist = client_for(w.archivist)
-    for url in (reverse("archive:proposals"), reverse("archive:proposal", args=[proposal.pk]),
-                reverse("archive:holds"), reverse("archive:hold", args=[hold.pk]),
-                reverse("archive:hold-new")):  # fmt: skip
+    for url in (
+        reverse("archive:proposals"),
+        reverse("archive:proposal", args=[proposal.pk]),
+        reverse("archive:holds"),
+        reverse("archive:hold", args=[hold.pk]),
+        reverse("archive:hold-new"),
+    ):
         r = archivist.get(url)
         assert r.status_code == 200 and r["Content-Language"] == "id"
 
@@ -363,8 +382,9 @@ def scene(setup):
     disposal.proposal_submit(proposal=w.proposal, by=w.archivist)
     w.item = w.proposal.items.get()
     w.held = record(w, title="Berkas perkara")
-    w.hold = disposal.hold_place(tenant=w.tenant, title="Perkara", reason="Gugatan",
-                                 records=[w.held], by=w.archivist)  # fmt: skip
+    w.hold = disposal.hold_place(
+        tenant=w.tenant, title="Perkara", reason="Gugatan", records=[w.held], by=w.archivist
+    )
     return w
 
 
@@ -404,28 +424,48 @@ def test_pages_answer_200_or_404(scene, role, route):
 
 
 POSTS = {
-    **{a: (lambda w, a=a: act(w.proposal.pk, a), {}, SEES_PROPOSAL)
-       for a in ["submit", "cancel", "approve", "execute"]},
+    **{
+        a: (lambda w, a=a: act(w.proposal.pk, a), {}, SEES_PROPOSAL)
+        for a in ["submit", "cancel", "approve", "execute"]
+    },
     "reject": (lambda w: act(w.proposal.pk, "reject"), {"note": "Tidak"}, SEES_PROPOSAL),
-    "item-decide": (lambda w: act(w.proposal.pk, "item-decide"),
-                    {"item": "{item}", "fate": "permanent"}, SEES_PROPOSAL),
-    "item-keep": (lambda w: act(w.proposal.pk, "item-keep"), {"item": "{item}", "years": "2"},
-                  SEES_PROPOSAL),
-    "item-remove": (lambda w: act(w.proposal.pk, "item-remove"), {"item": "{item}"},
-                    SEES_PROPOSAL),
+    "item-decide": (
+        lambda w: act(w.proposal.pk, "item-decide"),
+        {"item": "{item}", "fate": "permanent"},
+        SEES_PROPOSAL,
+    ),
+    "item-keep": (
+        lambda w: act(w.proposal.pk, "item-keep"),
+        {"item": "{item}", "years": "2"},
+        SEES_PROPOSAL,
+    ),
+    "item-remove": (lambda w: act(w.proposal.pk, "item-remove"), {"item": "{item}"}, SEES_PROPOSAL),
     "sweep": (lambda w: reverse("archive:disposal-sweep"), {}, MANAGES),
-    "hold-new": (lambda w: reverse("archive:hold-new"),
-                 {"title": "Audit", "reason": "Audit", "records": "{held}"}, MANAGES),
-    "hold-add": (lambda w: reverse("archive:hold", args=[w.hold.pk]), {"records": "{item_record}"},
-                 MANAGES),
-    "hold-release": (lambda w: reverse("archive:hold-release", args=[w.hold.pk]),
-                     {"reason": "Selesai"}, MANAGES),
-}  # fmt: skip
+    "hold-new": (
+        lambda w: reverse("archive:hold-new"),
+        {"title": "Audit", "reason": "Audit", "records": "{held}"},
+        MANAGES,
+    ),
+    "hold-add": (
+        lambda w: reverse("archive:hold", args=[w.hold.pk]),
+        {"records": "{item_record}"},
+        MANAGES,
+    ),
+    "hold-release": (
+        lambda w: reverse("archive:hold-release", args=[w.hold.pk]),
+        {"reason": "Selesai"},
+        MANAGES,
+    ),
+}
 # What each allowed persona's POST changes (everyone else: nothing, or a refusal message).
 CHANGES = {
-    ("approve", "approver"), ("reject", "approver"), ("cancel", "archivist"),
-    ("hold-new", "archivist"), ("hold-add", "archivist"), ("hold-release", "archivist"),
-}  # fmt: skip
+    ("approve", "approver"),
+    ("reject", "approver"),
+    ("cancel", "archivist"),
+    ("hold-new", "archivist"),
+    ("hold-add", "archivist"),
+    ("hold-release", "archivist"),
+}
 
 
 @pytest.mark.parametrize("route", list(POSTS))
@@ -433,8 +473,10 @@ CHANGES = {
 def test_actions_answer_302_or_404(scene, role, route):
     w = scene
     url, data, allowed = POSTS[route]
-    data = {k: v.format(item=w.item.pk, held=w.held.pk, item_record=w.item.record_id)
-            for k, v in data.items()}  # fmt: skip
+    data = {
+        k: v.format(item=w.item.pk, held=w.held.pk, item_record=w.item.record_id)
+        for k, v in data.items()
+    }
     before = _snapshot(w)
     r = page(persona(w, role)).post(url(w), data)
     assert r.status_code == (302 if role in allowed else 404)
@@ -448,8 +490,10 @@ def test_the_other_tenants_ids_are_404(setup):
     w = setup
     proposal = proposed(w, inactive(w))
     foreign_admin = w.users["foreign_admin"]
-    for url in (reverse("archive:proposal", args=[proposal.pk]),
-                reverse("archive:proposal", args=[proposal.pk + 1000])):  # fmt: skip
+    for url in (
+        reverse("archive:proposal", args=[proposal.pk]),
+        reverse("archive:proposal", args=[proposal.pk + 1000]),
+    ):
         assert page(foreign_admin).get(url).status_code == 404
         assert page(w.foreigner).get(url).status_code == 404
 
@@ -512,12 +556,14 @@ def test_hold_pages_queries_do_not_grow(setup, django_assert_max_num_queries):
     w = setup
     archivist = page(w.archivist)
     archivist.get(reverse("archive:holds"))
-    small = disposal.hold_place(tenant=w.tenant, title="A", reason="A", records=_records(w, 2),
-                                by=w.archivist)  # fmt: skip
+    small = disposal.hold_place(
+        tenant=w.tenant, title="A", reason="A", records=_records(w, 2), by=w.archivist
+    )
     with CaptureQueriesContext(connection) as two:
         archivist.get(reverse("archive:hold", args=[small.pk]))
-    large = disposal.hold_place(tenant=w.tenant, title="B", reason="B", records=_records(w, 20),
-                                by=w.archivist)  # fmt: skip
+    large = disposal.hold_place(
+        tenant=w.tenant, title="B", reason="B", records=_records(w, 20), by=w.archivist
+    )
     with django_assert_max_num_queries(len(two)):
         r = archivist.get(reverse("archive:hold", args=[large.pk]))
     assert r.content.decode().count('data-testid="hold-record"') == 20

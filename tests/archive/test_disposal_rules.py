@@ -48,8 +48,9 @@ def test_the_second_approver_waits_for_the_first(setup):
     p = disposal.proposal_decide(proposal=p, by=w.sekda, decision=Decision.APPROVED)
     assert p.state == ProposalState.APPROVED
     assert list(p.approvals.order_by("step").values_list("decided_by", flat=True)) == [
-        w.users["dispusip_head"].pk, w.sekda.pk,
-    ]  # fmt: skip
+        w.users["dispusip_head"].pk,
+        w.sekda.pk,
+    ]
 
 
 def test_a_rejection_needs_a_reason_and_frees_the_records(setup):
@@ -59,8 +60,9 @@ def test_a_rejection_needs_a_reason_and_frees_the_records(setup):
     head = w.users["dispusip_head"]
     with pytest.raises(ValidationError):
         disposal.proposal_decide(proposal=p, by=head, decision=Decision.REJECTED, note="  ")
-    p = disposal.proposal_decide(proposal=p, by=head, decision=Decision.REJECTED,
-                                 note="Masih dipakai untuk audit")  # fmt: skip
+    p = disposal.proposal_decide(
+        proposal=p, by=head, decision=Decision.REJECTED, note="Masih dipakai untuk audit"
+    )
     assert p.state == ProposalState.REJECTED
     # The record is free again: a new proposal may take it
     again = proposed(w, Record.objects.get(pk=w.old.pk))
@@ -76,8 +78,13 @@ def test_a_record_is_in_one_open_proposal_and_only_when_due(setup):
     with pytest.raises(ValidationError):
         proposed(w, young)
     role_grant(user=w.users["foreign_admin"], kind=RoleKind.RECORDS_OFFICER)
-    foreign = record(w, title="Arsip Tangerang", unit="t_kominfo", tenant=w.other_tenant,
-                     by=w.users["foreign_admin"])  # fmt: skip
+    foreign = record(
+        w,
+        title="Arsip Tangerang",
+        unit="t_kominfo",
+        tenant=w.other_tenant,
+        by=w.users["foreign_admin"],
+    )
     with pytest.raises(PermissionDenied):
         disposal.proposal_create(tenant=w.tenant, records=[foreign], by=w.archivist)
 
@@ -95,8 +102,9 @@ def test_review_keeps_the_record_more_years_and_takes_it_out_of_the_draft(setup)
     p = proposed(w, w.old)
     before = Record.objects.get(pk=w.old.pk).inactive_until
     item = p.items.get()
-    assert disposal.proposal_item_decide(item=item, action="extend", by=w.archivist,
-                                         years=5) is None  # fmt: skip
+    assert (
+        disposal.proposal_item_decide(item=item, action="extend", by=w.archivist, years=5) is None
+    )
     after = Record.objects.get(pk=w.old.pk)
     assert after.state == RecordState.INACTIVE
     assert after.inactive_until == before.replace(year=before.year + 5)
@@ -144,8 +152,13 @@ def test_execution_happens_once_and_files_one_berita_acara(setup):
 def test_a_hold_placed_after_approval_spares_the_record(setup):
     w = setup
     p = approved(w, proposed(w, w.old))
-    disposal.hold_place(tenant=w.tenant, title="Perkara PTUN", reason="Gugatan 12/2026",
-                        records=[w.old], by=w.archivist)  # fmt: skip
+    disposal.hold_place(
+        tenant=w.tenant,
+        title="Perkara PTUN",
+        reason="Gugatan 12/2026",
+        records=[w.old],
+        by=w.archivist,
+    )
     result = disposal.proposal_execute(proposal=p, by=w.archivist)
     assert not result.destroyed and [r.pk for r, _why in result.skipped] == [w.old.pk]
     assert Record.objects.get(pk=w.old.pk).state == RecordState.INACTIVE
@@ -167,8 +180,14 @@ def test_the_approvers_may_open_the_berita_acara_and_others_may_not(setup):
 def test_a_sweep_for_one_tenant_leaves_the_others(setup):
     w = setup
     role_grant(user=w.users["foreign_admin"], kind=RoleKind.RECORDS_OFFICER)
-    foreign = record(w, title="Arsip lama Tangerang", unit="t_kominfo", tenant=w.other_tenant,
-                     by=w.users["foreign_admin"], document_date=dt.date(2015, 1, 5))  # fmt: skip
+    foreign = record(
+        w,
+        title="Arsip lama Tangerang",
+        unit="t_kominfo",
+        tenant=w.other_tenant,
+        by=w.users["foreign_admin"],
+        document_date=dt.date(2015, 1, 5),
+    )
     counts = disposal.retention_sweep(tenant_id=w.tenant.pk)
     assert counts["deactivated"] == 0  # Medan's old record was made inactive by the fixture
     assert Record.objects.get(pk=foreign.pk).state == RecordState.ACTIVE

@@ -56,10 +56,14 @@ def test_paper_record_needs_its_place(setup):
     w = setup
     with pytest.raises(ValidationError):
         records.record_create(
-            tenant=w.tenant, classification=code(w, "000.1"), unit=w.units["kominfo"],
-            title="Arsip kertas", document_date=dt.date(2024, 1, 1), by=w.archivist,
+            tenant=w.tenant,
+            classification=code(w, "000.1"),
+            unit=w.units["kominfo"],
+            title="Arsip kertas",
+            document_date=dt.date(2024, 1, 1),
+            by=w.archivist,
             medium=Medium.PAPER,
-        )  # fmt: skip
+        )
     r = record(w, medium=Medium.PAPER)
     assert r.location == "Gedung Arsip / R1 / B-01" and not r.files.exists()
 
@@ -69,10 +73,14 @@ def test_a_refused_file_keeps_nothing(setup):
     before = (Record.objects.count(), RecordFile.objects.count())
     with pytest.raises(ValidationError):
         records.record_create(
-            tenant=w.tenant, classification=code(w, "000.1"), unit=w.units["kominfo"],
-            title="Rusak", document_date=dt.date(2024, 1, 1), by=w.archivist,
+            tenant=w.tenant,
+            classification=code(w, "000.1"),
+            unit=w.units["kominfo"],
+            title="Rusak",
+            document_date=dt.date(2024, 1, 1),
+            by=w.archivist,
             uploads=[upload("scan.pdf", b"not a pdf at all")],
-        )  # fmt: skip
+        )
     assert (Record.objects.count(), RecordFile.objects.count()) == before
 
 
@@ -87,10 +95,14 @@ def test_a_foreign_tenants_code_is_refused(setup):
     w = setup
     with pytest.raises(PermissionDenied):
         records.record_create(
-            tenant=w.tenant, classification=code(w, "000.1", w.other_tenant),
-            unit=w.units["kominfo"], title="x", document_date=dt.date(2024, 1, 1),
-            by=w.archivist, uploads=[upload()],
-        )  # fmt: skip
+            tenant=w.tenant,
+            classification=code(w, "000.1", w.other_tenant),
+            unit=w.units["kominfo"],
+            title="x",
+            document_date=dt.date(2024, 1, 1),
+            by=w.archivist,
+            uploads=[upload()],
+        )
 
 
 def test_case_file_groups_records_of_one_code(setup):
@@ -98,9 +110,14 @@ def test_case_file_groups_records_of_one_code(setup):
     a = record(w, title="Undangan rapat", classification="000.1")
     b = record(w, title="Surat tugas", classification="000.1")
     other = record(w, title="Pengadaan", classification="000.3")
-    case = records.casefile_create(tenant=w.tenant, classification=code(w, "000.1"),
-                                   unit=w.units["kominfo"], title="Rapat koordinasi",
-                                   by=w.archivist, records=[a, b])  # fmt: skip
+    case = records.casefile_create(
+        tenant=w.tenant,
+        classification=code(w, "000.1"),
+        unit=w.units["kominfo"],
+        title="Rapat koordinasi",
+        by=w.archivist,
+        records=[a, b],
+    )
     assert case.number == 1 and set(case.records.all()) == {a, b}
     with pytest.raises(ValidationError):
         records.casefile_add(case_file=case, records=[other], by=w.archivist)

@@ -129,9 +129,15 @@ def test_a_reply_is_proposed_into_the_thread_case_file(setup):
     w = setup
     first = sent(w, classification_code="000.1")
     record = letter_file(first)
-    case = records.casefile_create(tenant=w.tenant, classification=record.classification,
-                                   unit=record.unit, title="Permohonan data", by=w.archivist,
-                                   thread_key=record.thread_key, records=[record])  # fmt: skip
+    case = records.casefile_create(
+        tenant=w.tenant,
+        classification=record.classification,
+        unit=record.unit,
+        title="Permohonan data",
+        by=w.archivist,
+        thread_key=record.thread_key,
+        records=[record],
+    )
     reply = sent(w, classification_code="000.1", reply_to=first)
     filed = letter_file(reply)
     assert filed.case_file == case  # the thread's open case file took it
@@ -142,11 +148,19 @@ def test_a_reply_is_proposed_into_the_thread_case_file(setup):
 # delivery. Every archivist of the records unit opens both.
 @pytest.mark.parametrize(
     ("who", "sender", "receiver"),
-    [("drafter", True, False), ("head", True, False), ("reviewer", True, False),
-     ("bappeda_head", False, True), ("bappeda_clerk", False, True),
-     ("bappeda_staff", False, True), ("archivist", True, True),
-     ("outsider", False, False), ("dinkes_head", False, False), ("foreigner", False, False)],
-)  # fmt: skip
+    [
+        ("drafter", True, False),
+        ("head", True, False),
+        ("reviewer", True, False),
+        ("bappeda_head", False, True),
+        ("bappeda_clerk", False, True),
+        ("bappeda_staff", False, True),
+        ("archivist", True, True),
+        ("outsider", False, False),
+        ("dinkes_head", False, False),
+        ("foreigner", False, False),
+    ],
+)
 def test_record_access_follows_its_side(setup, who, sender, receiver):
     w = setup
     letter = sent(w, to=("bappeda", "dinkes"))

@@ -101,8 +101,11 @@ def test_request_approve_lend_overdue_return(setup, django_capture_on_commit_cal
         assert loan.state == LoanState.RETURNED and loan.received_by == w.archivist
         assert list(sel.loans_overdue(w.archivist)) == []
     assert [r.action for r in transition_log_for(loan)] == [
-        "loan.requested", "loan.approved", "loan.lent", "loan.returned",
-    ]  # fmt: skip
+        "loan.requested",
+        "loan.approved",
+        "loan.lent",
+        "loan.returned",
+    ]
     assert Notification.objects.filter(recipient=w.clerk, kind="loan.returned").exists()
 
 
@@ -156,9 +159,10 @@ def test_a_digital_only_record_cannot_be_borrowed(setup):
         lending.loan_request(record=digital, by=w.clerk, purpose="Baca")
     # Through the API it is a record the clerk sees but may not borrow: 403.
     r = client_for(w.clerk).post(
-        "/api/v1/archive/loans/", {"record": digital.pk, "purpose": "Baca"},
+        "/api/v1/archive/loans/",
+        {"record": digital.pk, "purpose": "Baca"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert r.status_code == 403
     assert not Loan.objects.exists()
 
@@ -271,18 +275,23 @@ def test_policy_matrix_http(setup, role, action):
     user = persona(w, role)
     api = client_for(user)
     if action == "request":
-        r = api.post("/api/v1/archive/loans/", {"record": w.paper.pk, "purpose": "Untuk rapat"},
-                     content_type="application/json")  # fmt: skip
+        r = api.post(
+            "/api/v1/archive/loans/",
+            {"record": w.paper.pk, "purpose": "Untuk rapat"},
+            content_type="application/json",
+        )
         # A record the user may not open is an unknown id (400), as elsewhere in the API.
         expected = 201 if role in allowed else 400
         assert r.status_code == expected, r.content
-        page = client_for(user).post(reverse("archive:loan-request", args=[w.paper.pk]),
-                                     {"purpose": "Lagi"})  # fmt: skip
+        page = client_for(user).post(
+            reverse("archive:loan-request", args=[w.paper.pk]), {"purpose": "Lagi"}
+        )
         assert page.status_code == (302 if role in allowed else 404)
         return
     body = {"note": "Tidak"} if action == "reject" else {}
-    r = api.post(f"/api/v1/archive/loans/{loan.pk}/{action}/", body,
-                 content_type="application/json")  # fmt: skip
+    r = api.post(
+        f"/api/v1/archive/loans/{loan.pk}/{action}/", body, content_type="application/json"
+    )
     if role in allowed:
         expected = 200
     elif role in SEES_LOAN:
@@ -315,8 +324,9 @@ def test_pages_request_list_and_act(setup):
     detail = archivist.get(reverse("archive:loan", args=[loan.pk])).content.decode()
     assert 'data-testid="approve"' in detail
     archivist.post(reverse("archive:loan-action", args=[loan.pk, "approve"]))
-    archivist.post(reverse("archive:loan-action", args=[loan.pk, "lend"]),
-                   {"due_date": "2999-01-01"})  # fmt: skip
+    archivist.post(
+        reverse("archive:loan-action", args=[loan.pk, "lend"]), {"due_date": "2999-01-01"}
+    )
     # THEN the borrower sees it lent with its due date, and has no buttons to decide
     mine = clerk.get(reverse("archive:loan", args=[loan.pk])).content.decode()
     assert 'data-testid="due"' in mine and 'data-testid="approve"' not in mine

@@ -30,11 +30,16 @@ INACTIVE_OVER = dt.datetime(2031, 12, 1, 9, tzinfo=dt.UTC)
 def _file_letter(w) -> Record:
     letter = sent(w)
     return filing.record_file_from_source(
-        source=letter, classification_code="000.1", unit=w.units["kominfo"],
-        title=letter.subject, document_date=dt.date(2026, 11, 2), security=letter.security,
-        number=letter.number, by=w.head,
+        source=letter,
+        classification_code="000.1",
+        unit=w.units["kominfo"],
+        title=letter.subject,
+        document_date=dt.date(2026, 11, 2),
+        security=letter.security,
+        number=letter.number,
+        by=w.head,
         files=[filing.FileSpec("surat.pdf", pdf_with_text("Surat dinas"), "application/pdf")],
-    )  # fmt: skip
+    )
 
 
 def _pdf_text(record: Record) -> str:
@@ -53,8 +58,10 @@ def test_a_letter_record_lives_to_its_destruction(world, django_capture_on_commi
     storage, name = stored.file.storage, stored.file.name
     assert storage.exists(name)
     assert (record.state, record.fate) == (RecordState.ACTIVE, Fate.DESTROY)
-    assert (record.active_until, record.inactive_until) == (dt.date(2028, 11, 2),
-                                                            dt.date(2031, 11, 2))  # fmt: skip
+    assert (record.active_until, record.inactive_until) == (
+        dt.date(2028, 11, 2),
+        dt.date(2031, 11, 2),
+    )
 
     # WHEN the daily sweep runs before the active period ends THEN nothing moves
     with time_machine.travel(dt.datetime(2028, 11, 1, 9, tzinfo=dt.UTC)):
@@ -63,8 +70,12 @@ def test_a_letter_record_lives_to_its_destruction(world, django_capture_on_commi
     with time_machine.travel(ACTIVE_OVER):
         counts = retention_sweep.call()
         assert counts["deactivated"] == 1 and counts["proposals"] == 0
-        assert retention_sweep.call() == {"deactivated": 0, "proposed": 0, "proposals": 0,
-                                          "held": 0}  # fmt: skip
+        assert retention_sweep.call() == {
+            "deactivated": 0,
+            "proposed": 0,
+            "proposals": 0,
+            "held": 0,
+        }
     assert Record.objects.get(pk=record.pk).state == RecordState.INACTIVE
 
     # WHEN the inactive period is over THEN one draft proposal holds the record, once
@@ -120,16 +131,22 @@ def test_a_hold_blocks_the_sweep_and_the_execution(world):
         disposal.retention_sweep()
     with time_machine.travel(INACTIVE_OVER):
         # AND the first is under a hold (an audit) before the sweep
-        hold = disposal.hold_place(tenant=w.tenant, title="Pemeriksaan BPK",
-                                   reason="Audit 2031", records=[first], by=w.archivist)  # fmt: skip
+        hold = disposal.hold_place(
+            tenant=w.tenant,
+            title="Pemeriksaan BPK",
+            reason="Audit 2031",
+            records=[first],
+            by=w.archivist,
+        )
         # WHEN the sweep runs THEN only the second is proposed and the held one is counted
         counts = disposal.retention_sweep()
         assert (counts["proposed"], counts["held"]) == (1, 1)
         proposal = DisposalProposal.objects.get(tenant=w.tenant)
         assert list(proposal.items.values_list("record_id", flat=True)) == [second.pk]
         disposal.proposal_submit(proposal=proposal, by=w.archivist)
-        disposal.proposal_decide(proposal=proposal, by=w.users["dispusip_head"],
-                                 decision=Decision.APPROVED)  # fmt: skip
+        disposal.proposal_decide(
+            proposal=proposal, by=w.users["dispusip_head"], decision=Decision.APPROVED
+        )
         disposal.proposal_decide(proposal=proposal, by=w.sekda, decision=Decision.APPROVED)
         # WHEN the second is put under the hold after approval
         disposal.hold_add_records(hold=hold, records=[second], by=w.archivist)

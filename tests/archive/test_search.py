@@ -42,22 +42,34 @@ def setup(world):
     role_grant(user=w.users["foreign_admin"], kind=RoleKind.RECORDS_OFFICER)
     w.rec = {
         "kominfo": record(
-            w, title="Undangan rapat koordinasi penanganan banjir", unit="kominfo",
-            number="005/1234/KOMINFO/2024", sender="Budi Nasution",
+            w,
+            title="Undangan rapat koordinasi penanganan banjir",
+            unit="kominfo",
+            number="005/1234/KOMINFO/2024",
+            sender="Budi Nasution",
             description="Mohon hadir <b>tepat waktu</b> pada undangan rapat di aula.",
             document_date=dt.date(2024, 3, 1),
         ),
         "dinkes": record(
-            w, title="Undangan rapat koordinasi vaksinasi", unit="dinkes", classification="400.7",
-            security="rahasia", number="400.7/77/DINKES/2023", sender="Sri Lubis",
+            w,
+            title="Undangan rapat koordinasi vaksinasi",
+            unit="dinkes",
+            classification="400.7",
+            security="rahasia",
+            number="400.7/77/DINKES/2023",
+            sender="Sri Lubis",
             document_date=dt.date(2023, 6, 1),
         ),
         "foreign": record(
-            w, title="Undangan rapat koordinasi penanganan banjir", unit="t_kominfo",
-            tenant=w.other_tenant, by=w.users["foreign_admin"], number="005/1234/KOMINFO/2024",
+            w,
+            title="Undangan rapat koordinasi penanganan banjir",
+            unit="t_kominfo",
+            tenant=w.other_tenant,
+            by=w.users["foreign_admin"],
+            number="005/1234/KOMINFO/2024",
             sender="Budi Nasution",
         ),
-    }  # fmt: skip
+    }
     return w
 
 
@@ -132,8 +144,10 @@ def test_postgres_finds_indonesian_words_by_their_stem(setup, query):
 @pytest.mark.postgres
 def test_postgres_stems_agree_for_mengundang_and_undangan():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_tsvector('indonesian', 'undangan')::text, "
-                       "to_tsquery('indonesian', 'mengundang')::text")  # fmt: skip
+        cursor.execute(
+            "SELECT to_tsvector('indonesian', 'undangan')::text, "
+            "to_tsquery('indonesian', 'mengundang')::text"
+        )
         vector, query = cursor.fetchone()
     assert vector == "'undang':1" and query == "'undang'"
 
@@ -168,8 +182,12 @@ def test_a_misspelt_name_never_reveals_a_hidden_record(setup):
 
 def test_title_matches_rank_above_text_matches(setup):
     w = setup
-    body_only = record(w, title="Laporan kegiatan", unit="kominfo",
-                       description="Lampiran memuat banjir di beberapa kecamatan.")  # fmt: skip
+    body_only = record(
+        w,
+        title="Laporan kegiatan",
+        unit="kominfo",
+        description="Lampiran memuat banjir di beberapa kecamatan.",
+    )
     result = record_search(user=w.archivist, text="banjir")
     order = [h.record.pk for h in result.hits]
     assert order.index(w.rec["kominfo"].pk) < order.index(body_only.pk)
@@ -308,8 +326,11 @@ def test_extraction_is_done_once(setup):
 @pytest.fixture
 def filed(setup):
     w = setup
-    for t in ["Usulan kenaikan pangkat pegawai", "Kenaikan pangkat reguler pegawai",
-              "Usulan mutasi pegawai"]:  # fmt: skip
+    for t in [
+        "Usulan kenaikan pangkat pegawai",
+        "Kenaikan pangkat reguler pegawai",
+        "Usulan mutasi pegawai",
+    ]:
         record(w, title=t, unit="kominfo", classification="800.1")
     for t in ["Laporan realisasi anggaran belanja", "Usulan perubahan anggaran"]:
         record(w, title=t, unit="kominfo", classification="900.1")
@@ -350,8 +371,9 @@ def test_compose_form_asks_for_suggestions_under_the_classification(filed):
 
 
 def test_suggest_api(filed):
-    response = client_for(filed.drafter).get("/api/v1/archive/classifications/suggest/",
-                                             {"q": "kenaikan pangkat pegawai"})  # fmt: skip
+    response = client_for(filed.drafter).get(
+        "/api/v1/archive/classifications/suggest/", {"q": "kenaikan pangkat pegawai"}
+    )
     assert response.status_code == 200
     assert response.json()[0]["code"] == "800.1"
 
@@ -418,8 +440,11 @@ def test_the_count_stops_at_the_cap_and_says_there_are_more(setup, monkeypatch):
     assert result.total == 3 and result.more and len(result.hits) == 2
     small = record_search(user=w.archivist, text="undangan", per_page=50)
     assert small.total == 6 and not small.more  # the last page counts itself
-    body = client_for(w.archivist).get("/api/v1/archive/search/", {"q": "undangan",
-                                                                    "page_size": 2}).json()  # fmt: skip
+    body = (
+        client_for(w.archivist)
+        .get("/api/v1/archive/search/", {"q": "undangan", "page_size": 2})
+        .json()
+    )
     assert body["count"] == 3 and body["more"] is True
 
 

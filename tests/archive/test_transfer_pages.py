@@ -41,11 +41,20 @@ def setup(world):
     archive_setup(world)
     w = world
     w.a = inactive(w, title="Laporan kegiatan 2015", number="000.1/12/2015")
-    w.b = inactive(w, title="Notulen rapat", medium="paper",
-                   location={"building": "Kantor Kominfo", "box": "B-07", "folder": "F-2"})  # fmt: skip
+    w.b = inactive(
+        w,
+        title="Notulen rapat",
+        medium="paper",
+        location={"building": "Kantor Kominfo", "box": "B-07", "folder": "F-2"},
+    )
     role_grant(user=w.users["foreign_admin"], kind=RoleKind.RECORDS_OFFICER)
-    w.foreign = record(w, title="Arsip Tangerang", unit="t_kominfo", tenant=w.other_tenant,
-                       by=w.users["foreign_admin"])  # fmt: skip
+    w.foreign = record(
+        w,
+        title="Arsip Tangerang",
+        unit="t_kominfo",
+        tenant=w.other_tenant,
+        by=w.users["foreign_admin"],
+    )
     return w
 
 
@@ -63,8 +72,12 @@ def new_url() -> str:
 
 
 def create_post(w, *records, **extra) -> dict:
-    return {"kind": TransferKind.TRANSFER, "unit": w.units["kominfo"].pk,
-            "record": [r.pk for r in records], **extra}  # fmt: skip
+    return {
+        "kind": TransferKind.TRANSFER,
+        "unit": w.units["kominfo"].pk,
+        "record": [r.pk for r in records],
+        **extra,
+    }
 
 
 def pdf_text(content: bytes) -> str:
@@ -120,8 +133,10 @@ def test_transfer_is_made_sent_and_received_through_the_pages(setup):
     assert pdf["Content-Disposition"] == f'attachment; filename="{number}.pdf"'
     assert "Laporan kegiatan 2015" in pdf_text(pdf.content)
     got = archivist.get(reverse("archive:transfer-csv", args=[t.pk]))
-    assert got["Content-Disposition"].startswith("attachment;") and ".csv" in got[
-        "Content-Disposition"]  # fmt: skip
+    assert (
+        got["Content-Disposition"].startswith("attachment;")
+        and ".csv" in got["Content-Disposition"]
+    )
     rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert list(rows[0]) == transfers.CSV_COLUMNS and len(rows) == 2
     assert {row["code"] for row in rows} == {"000.1"}
@@ -130,8 +145,10 @@ def test_transfer_is_made_sent_and_received_through_the_pages(setup):
     assert archivist.post(reverse(act, args=[t.pk, "send"])).status_code == 302
     page = archivist.get(reverse("archive:transfer", args=[t.pk])).content.decode()
     assert 'data-testid="receive-form"' in page and 'name="shelf"' in page
-    r = archivist.post(reverse(act, args=[t.pk, "receive"]),
-                       {"building": "Depo Arsip Dispusip", "room": "Ruang 2", "shelf": "R-3"})  # fmt: skip
+    r = archivist.post(
+        reverse(act, args=[t.pk, "receive"]),
+        {"building": "Depo Arsip Dispusip", "room": "Ruang 2", "shelf": "R-3"},
+    )
     assert r.status_code == 302
     # THEN the list is received and the records' place is the records centre's
     t = Transfer.objects.get(pk=t.pk)
@@ -207,8 +224,9 @@ def test_a_double_submit_makes_one_list(setup):
 
 def test_a_double_send_changes_nothing_the_second_time(setup):
     w = setup
-    t = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a],
-                                  by=w.archivist)  # fmt: skip
+    t = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a], by=w.archivist
+    )
     archivist = client_for(w.archivist)
     url = reverse("archive:transfer-action", args=[t.pk, "send"])
     archivist.post(url)
@@ -226,8 +244,9 @@ def test_a_double_send_changes_nothing_the_second_time(setup):
 
 def test_a_cancelled_list_frees_its_records(setup):
     w = setup
-    t = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a],
-                                  by=w.archivist)  # fmt: skip
+    t = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a], by=w.archivist
+    )
     archivist = client_for(w.archivist)
     url = reverse("archive:transfer-action", args=[t.pk, "cancel"])
     assert archivist.post(url).status_code == 302
@@ -240,12 +259,17 @@ def test_a_cancelled_list_frees_its_records(setup):
 
 def test_unknown_action_is_a_404(setup):
     w = setup
-    t = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a],
-                                  by=w.archivist)  # fmt: skip
+    t = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a], by=w.archivist
+    )
     url = reverse("archive:transfer-action", args=[t.pk, "destroy"])
     assert client_for(w.archivist).post(url).status_code == 404
-    assert client_for(w.archivist).get(reverse("archive:transfer-action",
-                                               args=[t.pk, "send"])).status_code == 405  # fmt: skip
+    assert (
+        client_for(w.archivist)
+        .get(reverse("archive:transfer-action", args=[t.pk, "send"]))
+        .status_code
+        == 405
+    )
 
 
 # --- bad input: an error on the form, nothing saved ---
@@ -292,8 +316,9 @@ def test_the_form_filters_by_classification(setup):
 
 def test_export_zip_holds_the_files_their_hashes_and_the_metadata(setup):
     w = setup
-    r = client_for(w.archivist).post(reverse("archive:export"),
-                                     {"record": [w.a.pk, w.b.pk, w.foreign.pk, "x"]})  # fmt: skip
+    r = client_for(w.archivist).post(
+        reverse("archive:export"), {"record": [w.a.pk, w.b.pk, w.foreign.pk, "x"]}
+    )
     assert r.status_code == 200 and r["Content-Type"] == "application/zip"
     assert r["Content-Disposition"].startswith("attachment;")
     zf = zipfile.ZipFile(io.BytesIO(b"".join(r.streaming_content)))
@@ -312,13 +337,15 @@ def test_export_zip_holds_the_files_their_hashes_and_the_metadata(setup):
 @pytest.mark.parametrize("case", ["foreign_only", "none", "too_many"])
 def test_export_refusals_are_messages(setup, case):
     w = setup
-    data = {"foreign_only": {"record": [w.foreign.pk]}, "none": {},
-            "too_many": {"record": [str(i) for i in range(1, 502)]}}[case]  # fmt: skip
+    data = {
+        "foreign_only": {"record": [w.foreign.pk]},
+        "none": {},
+        "too_many": {"record": [str(i) for i in range(1, 502)]},
+    }[case]
     back = reverse("archive:transfers")
     r = client_for(w.archivist).post(reverse("archive:export"), data | {"next": back})
     assert r.status_code == 302 and r["Location"] == back
-    r = client_for(w.archivist).post(reverse("archive:export"), data | {"next": back},
-                                     follow=True)  # fmt: skip
+    r = client_for(w.archivist).post(reverse("archive:export"), data | {"next": back}, follow=True)
     text = page_messages(r)
     expected = {
         "foreign_only": said("None of these records can be exported."),
@@ -337,8 +364,7 @@ def test_export_ignores_an_outside_next(setup):
 
 # --- who reaches what ---
 
-ROUTES = ["transfers", "transfer-new", "transfer", "transfer-pdf", "transfer-csv", "export",
-          "send"]  # fmt: skip
+ROUTES = ["transfers", "transfer-new", "transfer", "transfer-pdf", "transfer-csv", "export", "send"]
 EXPECTED = {
     # Kominfo's people may open Kominfo's records, so they may export them.
     "archivist": [200, 200, 200, 200, 200, 200, 302],
@@ -352,8 +378,9 @@ EXPECTED = {
 @pytest.mark.parametrize("persona", list(EXPECTED))
 def test_who_reaches_which_page(setup, persona):
     w = setup
-    t = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a],
-                                  by=w.archivist)  # fmt: skip
+    t = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a], by=w.archivist
+    )
     client = client_for(getattr(w, persona))
     got = {}
     for route in ROUTES:  # "send" last: it is the one that changes the list
@@ -373,8 +400,9 @@ def test_who_reaches_which_page(setup, persona):
 
 def test_the_list_shows_only_what_the_user_may_open(setup):
     w = setup
-    t = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a],
-                                  by=w.archivist)  # fmt: skip
+    t = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a], by=w.archivist
+    )
     number = transfers.list_number(t)
     assert number in client_for(w.archivist).get(reverse("archive:transfers")).content.decode()
     for user in (w.head, w.drafter, w.foreigner):
@@ -391,10 +419,12 @@ def test_an_archivist_of_some_codes_sees_the_lists_of_those_codes_only(setup):
     role_grant(user=w.clerk, kind=RoleKind.RECORDS_OFFICER, unit=w.units["kominfo"])
     code(w, "000.1").units.add(w.units["kominfo"])
     other = inactive(w, title="Arsip 000.7", classification="000.7")
-    mine = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"],
-                                     records=[w.a], by=w.archivist)  # fmt: skip
-    mixed = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"],
-                                      records=[w.b, other], by=w.archivist)  # fmt: skip
+    mine = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a], by=w.archivist
+    )
+    mixed = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.b, other], by=w.archivist
+    )
     officer = client_for(w.clerk)
     # THEN the list and the pages agree with can_view_transfer
     listed = officer.get(reverse("archive:transfers")).context["page"]
@@ -413,10 +443,12 @@ def test_an_archivist_of_some_codes_sees_the_lists_of_those_codes_only(setup):
 def test_transfer_page_queries_do_not_grow_with_its_records(setup):
     w = setup
     archivist = client_for(w.archivist)
-    small = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"],
-                                      records=[w.a, w.b], by=w.archivist)  # fmt: skip
-    big = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"],
-                                    records=inactive_many(w, 20), by=w.archivist)  # fmt: skip
+    small = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[w.a, w.b], by=w.archivist
+    )
+    big = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=inactive_many(w, 20), by=w.archivist
+    )
     counts = []
     for t in (small, big):
         url = reverse("archive:transfer", args=[t.pk])

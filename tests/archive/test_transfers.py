@@ -35,11 +35,16 @@ def test_transfer_lists_inactive_records_as_pdf_and_csv_and_receipt_moves_them(s
     w = setup
     # GIVEN two inactive records of Kominfo, one on paper in a box
     a = inactive(w, title="Laporan kegiatan 2015", number="000.1/12/2015")
-    b = inactive(w, title="Notulen rapat", medium="paper",
-                 location={"building": "Kantor Kominfo", "box": "B-07", "folder": "F-2"})  # fmt: skip
+    b = inactive(
+        w,
+        title="Notulen rapat",
+        medium="paper",
+        location={"building": "Kantor Kominfo", "box": "B-07", "folder": "F-2"},
+    )
     # WHEN the archivist lists them for transfer to the records unit
-    t = transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[a, b],
-                                  by=w.archivist)  # fmt: skip
+    t = transfers.transfer_create(
+        tenant=w.tenant, from_unit=w.units["kominfo"], records=[a, b], by=w.archivist
+    )
     assert (t.kind, t.to_unit, t.number) == (TransferKind.TRANSFER, w.units["dispusip"], 1)
     # THEN the PDF opens and lists the codes, titles and boxes
     text = _text(transfers.transfer_list_pdf(t))
@@ -54,27 +59,31 @@ def test_transfer_lists_inactive_records_as_pdf_and_csv_and_receipt_moves_them(s
     assert (paper["box"], paper["folder"], paper["code"]) == ("B-07", "F-2", "000.1")
     # WHEN it is sent and received with the new place THEN the records' place changes
     transfers.transfer_send(transfer=t, by=w.archivist)
-    transfers.transfer_receive(transfer=t, by=w.archivist,
-                               place={"building": "Depo Arsip Dispusip", "shelf": "R-3"})  # fmt: skip
+    transfers.transfer_receive(
+        transfer=t, by=w.archivist, place={"building": "Depo Arsip Dispusip", "shelf": "R-3"}
+    )
     t = Transfer.objects.get(pk=t.pk)
     assert t.state == TransferState.RECEIVED and t.received_by == w.archivist
     assert Record.objects.get(pk=b.pk).location == "Depo Arsip Dispusip / R-3 / B-07 / F-2"
     # AND the same records cannot be listed again
     with pytest.raises(ValidationError):
-        transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[a],
-                                  by=w.archivist)  # fmt: skip
+        transfers.transfer_create(
+            tenant=w.tenant, from_unit=w.units["kominfo"], records=[a], by=w.archivist
+        )
 
 
 def test_only_inactive_records_of_the_unit_can_be_transferred(setup):
     w = setup
     active = record(w)
     with pytest.raises(ValidationError, match="not inactive"):
-        transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"],
-                                  records=[active], by=w.archivist)  # fmt: skip
+        transfers.transfer_create(
+            tenant=w.tenant, from_unit=w.units["kominfo"], records=[active], by=w.archivist
+        )
     old = inactive(w, unit="bappeda")
     with pytest.raises(ValidationError, match="another unit"):
-        transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[old],
-                                  by=w.archivist)  # fmt: skip
+        transfers.transfer_create(
+            tenant=w.tenant, from_unit=w.units["kominfo"], records=[old], by=w.archivist
+        )
 
 
 @pytest.mark.parametrize("who", ["drafter", "head", "sekda", "foreigner"])
@@ -82,8 +91,9 @@ def test_others_may_not_list_records_for_transfer(setup, who):
     w = setup
     old = inactive(w)
     with pytest.raises(PermissionDenied):
-        transfers.transfer_create(tenant=w.tenant, from_unit=w.units["kominfo"], records=[old],
-                                  by=w.users[who])  # fmt: skip
+        transfers.transfer_create(
+            tenant=w.tenant, from_unit=w.units["kominfo"], records=[old], by=w.users[who]
+        )
 
 
 def test_handover_of_permanent_records_files_its_berita_acara(setup):

@@ -38,10 +38,13 @@ def test_leadership_view_fits_and_is_captured(live_server, page_factory, width):
         with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=21), tick=False):
             letter = sent(world, subject=f"Laporan kinerja {i}")
             delivery = delivery_to(letter, world, "bappeda")
-            svc.disposition_create(delivery=delivery, by=world.bappeda_head,
-                                   to_positions=[world.positions["perencana"]],
-                                   instructions=["tindak_lanjuti"],
-                                   due_date=today - dt.timedelta(days=i + 1))  # fmt: skip
+            svc.disposition_create(
+                delivery=delivery,
+                by=world.bappeda_head,
+                to_positions=[world.positions["perencana"]],
+                instructions=["tindak_lanjuti"],
+                due_date=today - dt.timedelta(days=i + 1),
+            )
     page = page_factory(width=width, height=900)
     log_in(page, live_server, "medan.localhost", world.sekda.username)
     _verified(page)

@@ -27,8 +27,17 @@ def letter_type(world, code="surat_dinas", tenant=None) -> LetterType:
     return LetterType.objects.get(tenant=tenant or world.tenant, code=code)
 
 
-def draft(world, *, to=("bappeda",), cc=(), security="biasa", by=None, code="surat_dinas",
-          to_positions=None, **fields) -> Letter:  # fmt: skip
+def draft(
+    world,
+    *,
+    to=("bappeda",),
+    cc=(),
+    security="biasa",
+    by=None,
+    code="surat_dinas",
+    to_positions=None,
+    **fields,
+) -> Letter:
     """A draft by the drafter (Seksi Aptika) signed by the head of Kominfo."""
     recipients = [RecipientInput(kind="to", unit=world.units[u]) for u in to]
     recipients += [

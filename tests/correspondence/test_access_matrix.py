@@ -162,8 +162,9 @@ def test_policy(world, role, state, level, cell):
 def test_http(world, role, state, level, cell):
     letter, disposition, people = _build(world, state, level)
     user = _user(world, role, people)
-    client = client_for(None if role == "anonymous" else user, tenant=getattr(user, "tenant", None)
-                        or world.tenant)  # fmt: skip
+    client = client_for(
+        None if role == "anonymous" else user, tenant=getattr(user, "tenant", None) or world.tenant
+    )
     att = letter.attachments.get()
     listed = client.get(reverse("api:letter-list"), {"page_size": 100})
     ids = [r["id"] for r in listed.json()["results"]] if listed.status_code == 200 else []
@@ -174,8 +175,10 @@ def test_http(world, role, state, level, cell):
     got += "A" if download.status_code == 200 else "-"
     if disposition is not None:
         # the head dispositions the delivery; the assignee passes theirs further down
-        body = {"to_positions": [world.positions["pengadm_bappeda"].pk],
-                "instructions": ["diketahui"]}  # fmt: skip
+        body = {
+            "to_positions": [world.positions["pengadm_bappeda"].pk],
+            "instructions": ["diketahui"],
+        }
         if role == "assignee":
             body["parent"] = disposition.pk
         r = client.post(

@@ -53,9 +53,10 @@ def test_story_through_the_api(world, password, django_capture_on_commit_callbac
     )
     assert patch.status_code == 200 and patch.json()["version"] == 2
     stale = api(w.drafter).patch(
-        reverse("api:letter-detail", args=[pk]), {"version": 1, "subject": "x"},
+        reverse("api:letter-detail", args=[pk]),
+        {"version": 1, "subject": "x"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert stale.status_code == 409  # edited meanwhile (not a draft any more, or stale)
     assert post(w.drafter, "api:letter-submit", pk).status_code == 200
     assert post(w.reviewer, "api:letter-approve", pk).status_code == 200
@@ -73,17 +74,24 @@ def test_story_through_the_api(world, password, django_capture_on_commit_callbac
     delivery = next(d for d in inbox["results"] if d["letter"]["id"] == pk)
     api(w.bappeda_head).get(reverse("api:letter-detail", args=[pk]))
     d1 = post(
-        w.bappeda_head, "api:delivery-dispositions", delivery["id"],
-        to_positions=[w.positions["perencana"].pk], instructions=["pelajari"],
+        w.bappeda_head,
+        "api:delivery-dispositions",
+        delivery["id"],
+        to_positions=[w.positions["perencana"].pk],
+        instructions=["pelajari"],
         due_date=str(dt.date.today() + dt.timedelta(days=3)),
-    )  # fmt: skip
+    )
     assert d1.status_code == 201, d1.json()
     first = d1.json()[0]["id"]
     analis = w.positions["pengadm_bappeda"].pk
     d2 = post(
-        w.bappeda_staff, "api:delivery-dispositions", delivery["id"],
-        to_positions=[analis], instructions=["siapkan_jawaban"], parent=first,
-    )  # fmt: skip
+        w.bappeda_staff,
+        "api:delivery-dispositions",
+        delivery["id"],
+        to_positions=[analis],
+        instructions=["siapkan_jawaban"],
+        parent=first,
+    )
     assert d2.status_code == 201
     second = d2.json()[0]["id"]
     assert post(w.bappeda_clerk, "api:disposition-report", second, text="Draf jawaban siap")
@@ -134,12 +142,20 @@ def test_bad_attachment_refused_draft_intact(world, name, content):
 
 def test_bad_recipients_refused(world):
     r = post(
-        world.drafter, "api:letter-list", letter_type="nota_dinas", subject="x",
+        world.drafter,
+        "api:letter-list",
+        letter_type="nota_dinas",
+        subject="x",
         recipients=[{"kind": "to", "unit": world.units["t_bappeda"].pk}],
-    )  # fmt: skip
+    )
     assert r.status_code == 400 and "recipients" in r.json()["fields"]
-    r = post(world.drafter, "api:letter-list", letter_type="surat_dinas", subject="x",
-             recipients=[{"kind": "to", "unit": 999999}])  # fmt: skip
+    r = post(
+        world.drafter,
+        "api:letter-list",
+        letter_type="surat_dinas",
+        subject="x",
+        recipients=[{"kind": "to", "unit": 999999}],
+    )
     assert r.status_code == 400
     assert not Letter.objects.exists()
 

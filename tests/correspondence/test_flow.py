@@ -46,8 +46,11 @@ def test_whole_story(world, django_capture_on_commit_callbacks):
     assert letter.state == LetterState.SENT
     deliveries = Delivery.objects.filter(letter=letter)
     assert sorted((d.unit.code, d.kind) for d in deliveries) == [
-        ("BAPPEDA", "to"), ("DINKES", "to"), ("DISPUSIP", "cc"), ("KEC_BARU", "to"),
-    ]  # fmt: skip
+        ("BAPPEDA", "to"),
+        ("DINKES", "to"),
+        ("DISPUSIP", "cc"),
+        ("KEC_BARU", "to"),
+    ]
     # head of Bappeda reads, dispositions to staff, who dispositions nothing further and reports
     d = delivery_to(letter, world, "bappeda")
     svc.letter_opened(letter=letter, by=world.bappeda_head)
@@ -67,9 +70,15 @@ def test_whole_story(world, django_capture_on_commit_callbacks):
     assert d.state == DeliveryState.DONE
     assert Notification.objects.filter(recipient=world.bappeda_head, kind="disposition.reported")
     assert [r.action for r in transition_log_for(letter)] == [
-        "letter.created", "letter.submitted", "letter.returned", "letter.submitted",
-        "letter.approved", "letter.approved", "letter.signed", "letter.sent",
-    ]  # fmt: skip
+        "letter.created",
+        "letter.submitted",
+        "letter.returned",
+        "letter.submitted",
+        "letter.approved",
+        "letter.approved",
+        "letter.signed",
+        "letter.sent",
+    ]
     assert audit_verify() == []
 
 
@@ -123,9 +132,11 @@ def test_cannot_disposition_upwards(world):
     d = delivery_to(letter, world, "bappeda")
     with pytest.raises(ValidationError):
         svc.disposition_create(
-            delivery=d, by=world.bappeda_head, to_positions=[world.positions["sekda"]],
+            delivery=d,
+            by=world.bappeda_head,
+            to_positions=[world.positions["sekda"]],
             instructions=["tindak_lanjuti"],
-        )  # fmt: skip
+        )
     assert not Disposition.objects.exists()
 
 
@@ -133,10 +144,11 @@ def test_cancel_only_while_unread(world):
     letter = sent(world)
     d = delivery_to(letter, world, "bappeda")
     (a, b) = svc.disposition_create(
-        delivery=d, by=world.bappeda_head,
+        delivery=d,
+        by=world.bappeda_head,
         to_positions=[world.positions["perencana"], world.positions["pengadm_bappeda"]],
         instructions=["diketahui"],
-    )  # fmt: skip
+    )
     svc.disposition_cancel(disposition=a, by=world.bappeda_head)
     svc.disposition_open(disposition=b, by=world.bappeda_clerk)
     with pytest.raises(TransitionNotAllowed):
@@ -162,6 +174,8 @@ def test_opening_a_read_letter_again_locks_and_writes_nothing(world):
     assert writes  # the first open records the receipt
     if connection.features.has_select_for_update:  # under a row lock
         assert any("FOR UPDATE" in q["sql"] for q in first.captured_queries)
-    assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith(("UPDATE", "INSERT"))
-                   for q in again.captured_queries)  # fmt: skip
+    assert not any(
+        "FOR UPDATE" in q["sql"] or q["sql"].startswith(("UPDATE", "INSERT"))
+        for q in again.captured_queries
+    )
     assert delivery_to(letter, world, "bappeda").state == DeliveryState.READ

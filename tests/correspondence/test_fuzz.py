@@ -17,8 +17,18 @@ from correspondence.models import Delivery, Disposition, Letter
 
 from .helpers import draft, through_review
 
-PERSONAS = ["drafter", "reviewer", "reviewer2", "head", "bappeda_head", "bappeda_staff",
-            "clerk", "outsider", "foreigner", "colleague"]  # fmt: skip
+PERSONAS = [
+    "drafter",
+    "reviewer",
+    "reviewer2",
+    "head",
+    "bappeda_head",
+    "bappeda_staff",
+    "clerk",
+    "outsider",
+    "foreigner",
+    "colleague",
+]
 
 
 def _delivery(letter):
@@ -29,8 +39,12 @@ def _dispose(letter, user, world):
     delivery = _delivery(letter)
     if delivery is None:
         raise TransitionNotAllowed("nothing delivered")
-    svc.disposition_create(delivery=delivery, by=user, instructions=["tindak_lanjuti"],
-                           to_positions=[world.positions["perencana"]])  # fmt: skip
+    svc.disposition_create(
+        delivery=delivery,
+        by=user,
+        instructions=["tindak_lanjuti"],
+        to_positions=[world.positions["perencana"]],
+    )
 
 
 def _finish(letter, user, world):
@@ -48,11 +62,13 @@ ACTIONS = {
     "cancel": lambda letter, user, world: svc.letter_cancel(letter=letter, by=user),
     "sign": lambda letter, user, world: svc.letter_sign(letter=letter, by=user),
     "send": lambda letter, user, world: svc.letter_send(letter=letter, by=user),
-    "retract": lambda letter, user, world: svc.letter_retract(letter=letter, by=user, reason="salah"),
+    "retract": lambda letter, user, world: svc.letter_retract(
+        letter=letter, by=user, reason="salah"
+    ),
     "open": lambda letter, user, world: svc.letter_opened(letter=letter, by=user),
     "dispose": _dispose,
     "finish": _finish,
-}  # fmt: skip
+}
 REFUSALS = (PermissionDenied, TransitionNotAllowed, ConcurrentTransition, ValidationError, Http404)
 
 steps = st.lists(
@@ -88,8 +104,12 @@ def _check_invariants(world, letter):
 
 
 @pytest.mark.filterwarnings("ignore")
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     start=st.sampled_from(["draft", "in_review", "approved", "sent"]),
     sequence=steps,

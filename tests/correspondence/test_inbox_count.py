@@ -100,8 +100,9 @@ def test_a_delegation_recounts_what_the_delegate_may_see(world):
     before = _kept(world.bappeda_clerk, bappeda)
     with timezone.override("Asia/Jakarta"):
         today = timezone.localdate()
-    svc.delegation_create(by=world.bappeda_head, delegate=world.bappeda_clerk,
-                          start_date=today, end_date=today)  # fmt: skip
+    svc.delegation_create(
+        by=world.bappeda_head, delegate=world.bappeda_clerk, start_date=today, end_date=today
+    )
     after = _live(world.bappeda_clerk, bappeda)
     assert after[0] == before[0] + 1  # the head's confidential letter, by the delegated post
     assert _kept(world.bappeda_clerk, bappeda) == after
@@ -189,9 +190,12 @@ def test_each_kind_of_write_raises_only_its_units_version(world):
     svc.letter_opened(letter=letter, by=world.bappeda_head)  # a delivery update
     step()
     instruction = DispositionInstruction.objects.filter(tenant=world.tenant).first()
-    svc.disposition_create(delivery=delivery, by=world.bappeda_head,
-                           to_positions=[world.positions["perencana"]],
-                           instructions=[instruction.code])  # fmt: skip
+    svc.disposition_create(
+        delivery=delivery,
+        by=world.bappeda_head,
+        to_positions=[world.positions["perencana"]],
+        instructions=[instruction.code],
+    )
     step()
     Disposition.objects.filter(delivery=delivery).delete()
     step()

@@ -31,18 +31,24 @@ def test_story_through_the_pages(world, password, django_capture_on_commit_callb
         "to_units": [w.units["bappeda"].pk, w.units["dinkes"].pk, w.units["kec_baru"].pk],
         "cc_units": [w.units["dispusip"].pk],
     }
-    bad = c.post(reverse("correspondence:compose"), {**form, "attachment": SimpleUploadedFile(
-        "x.pdf", b"not a pdf")})  # fmt: skip
+    bad = c.post(
+        reverse("correspondence:compose"),
+        {**form, "attachment": SimpleUploadedFile("x.pdf", b"not a pdf")},
+    )
     assert bad.status_code == 200 and b"Undangan rapat" in bad.content  # nothing lost
     assert not Letter.objects.exists()
-    r = c.post(reverse("correspondence:compose"), {**form, "attachment": SimpleUploadedFile(
-        "lampiran.pdf", PDF)})  # fmt: skip
+    r = c.post(
+        reverse("correspondence:compose"),
+        {**form, "attachment": SimpleUploadedFile("lampiran.pdf", PDF)},
+    )
     letter = Letter.objects.get()
     assert r.status_code == 302 and letter.attachments.count() == 1
     act(w.drafter, letter, "submit")
     act(w.reviewer, letter, "return", note="Tambahkan dasar hukum")
-    c.post(reverse("correspondence:edit", args=[letter.pk]), {**form, "version": 1,
-           "body": "<p>Isi</p><p>Dasar hukum</p>"})  # fmt: skip
+    c.post(
+        reverse("correspondence:edit", args=[letter.pk]),
+        {**form, "version": 1, "body": "<p>Isi</p><p>Dasar hukum</p>"},
+    )
     act(w.drafter, letter, "submit")
     page = client_for(w.reviewer).get(reverse("correspondence:letter", args=[letter.pk]))
     assert b"Dasar hukum" in page.content and b'data-testid="diff"' in page.content
@@ -64,17 +70,28 @@ def test_story_through_the_pages(world, password, django_capture_on_commit_callb
         hc.get(reverse("correspondence:letter", args=[letter.pk]))
         d = delivery_to(letter, w, unit)
         due = dt.date.today() + dt.timedelta(days=2)
-        r = hc.post(reverse("correspondence:disposition-new", args=[d.pk]), {
-            "to_positions": [w.positions[staff_pos].pk], "instructions": ["tindak_lanjuti"],
-            "urgency": "biasa", "due_date": due.isoformat()})  # fmt: skip
+        r = hc.post(
+            reverse("correspondence:disposition-new", args=[d.pk]),
+            {
+                "to_positions": [w.positions[staff_pos].pk],
+                "instructions": ["tindak_lanjuti"],
+                "urgency": "biasa",
+                "due_date": due.isoformat(),
+            },
+        )
         assert r.status_code == 302
     disp = Disposition.objects.get(to_position=w.positions["perencana"])
     sc = client_for(w.bappeda_staff)
     sc.get(reverse("correspondence:disposition-report", args=[disp.pk]))
-    r = sc.post(reverse("correspondence:disposition-new", args=[disp.delivery_id]) +
-                f"?parent={disp.pk}", {"parent": disp.pk,
-                "to_positions": [w.positions["pengadm_bappeda"].pk],
-                "instructions": ["siapkan_jawaban"], "urgency": "biasa"})  # fmt: skip
+    r = sc.post(
+        reverse("correspondence:disposition-new", args=[disp.delivery_id]) + f"?parent={disp.pk}",
+        {
+            "parent": disp.pk,
+            "to_positions": [w.positions["pengadm_bappeda"].pk],
+            "instructions": ["siapkan_jawaban"],
+            "urgency": "biasa",
+        },
+    )
     assert r.status_code == 302
     child = Disposition.objects.get(parent=disp)
     client_for(w.bappeda_clerk).post(
@@ -92,10 +109,19 @@ def test_story_through_the_pages(world, password, django_capture_on_commit_callb
 
 def test_register_incoming_paper(world):
     c = client_for(world.clerk)
-    r = c.post(reverse("correspondence:incoming"), {
-        "unit": world.units["kominfo"].pk, "sender_name": "PT Telkom", "sender_number": "12/X",
-        "received_date": dt.date.today().isoformat(), "subject": "Penawaran", "security": "biasa",
-        "urgency": "biasa", "scan": SimpleUploadedFile("scan.pdf", PDF)})  # fmt: skip
+    r = c.post(
+        reverse("correspondence:incoming"),
+        {
+            "unit": world.units["kominfo"].pk,
+            "sender_name": "PT Telkom",
+            "sender_number": "12/X",
+            "received_date": dt.date.today().isoformat(),
+            "subject": "Penawaran",
+            "security": "biasa",
+            "urgency": "biasa",
+            "scan": SimpleUploadedFile("scan.pdf", PDF),
+        },
+    )
     assert r.status_code == 302
     d = Delivery.objects.get()
     assert d.agenda_number == f"1/KOMINFO/{dt.date.today().year}" and d.letter.is_incoming
@@ -136,12 +162,32 @@ def _bulk(world, n):
     deliveries = list(Delivery.objects.filter(letter=proto))
     letters = []
     for i in range(1, n):
-        letters.append(Letter(**{f.attname: getattr(proto, f.attname) for f in Letter._meta.concrete_fields if f.attname not in ("id", "number_seq", "number", "verify_token")}, number_seq=i + 1, number=f"{i + 1}/x"))  # fmt: skip
+        letters.append(
+            Letter(
+                **{
+                    f.attname: getattr(proto, f.attname)
+                    for f in Letter._meta.concrete_fields
+                    if f.attname not in ("id", "number_seq", "number", "verify_token")
+                },
+                number_seq=i + 1,
+                number=f"{i + 1}/x",
+            )
+        )
     made = Letter.objects.bulk_create(letters)
     rows = []
     for i, letter in enumerate(made, start=1):
         for d in deliveries:
-            rows.append(Delivery(**{f.attname: getattr(d, f.attname) for f in Delivery._meta.concrete_fields if f.attname not in ("id", "letter_id", "agenda_seq")}, letter_id=letter.pk, agenda_seq=1000 + i))  # fmt: skip
+            rows.append(
+                Delivery(
+                    **{
+                        f.attname: getattr(d, f.attname)
+                        for f in Delivery._meta.concrete_fields
+                        if f.attname not in ("id", "letter_id", "agenda_seq")
+                    },
+                    letter_id=letter.pk,
+                    agenda_seq=1000 + i,
+                )
+            )
     Delivery.objects.bulk_create(rows)
     # the drafter is granted view on every letter only through the prototype; fine for lists
     svc.letter_types_ensure_defaults(world.tenant)

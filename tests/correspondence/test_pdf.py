@@ -49,8 +49,10 @@ def test_every_type_renders_reads_back_and_rasterises(code, name, tmp_path):
     if code == "nota_dinas":
         assert "NOTA DINAS" in text and "Dari" in text
     (tmp_path / "l.pdf").write_bytes(data)
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-singlefile", tmp_path / "l.pdf",
-                    tmp_path / "p"], check=True)  # fmt: skip
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-singlefile", tmp_path / "l.pdf", tmp_path / "p"],
+        check=True,
+    )
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "p.png").stat().st_size > 5000
 
@@ -109,18 +111,23 @@ def test_the_verification_page_shows_valid_and_flags_a_changed_copy(world):
     assert page.status_code == 200
     assert letter.number.encode() in page.content and b"Permintaan data SPBE" in page.content
     assert b'data-testid="verify-result" data-valid="yes"' in page.content
-    same = public.post(f"/v/{letter.verify_token}",
-                       {"file": SimpleUploadedFile("a.pdf", data, "application/pdf")})  # fmt: skip
+    same = public.post(
+        f"/v/{letter.verify_token}", {"file": SimpleUploadedFile("a.pdf", data, "application/pdf")}
+    )
     assert b'data-identical="yes" data-valid="yes"' in same.content
     # One letter of the signed title changed: still a PDF, no longer what was signed (a byte
     # picked at random may land in the signature's own padding, which no digest covers).
     changed = bytearray(data)
     changed[data.index(b"Permintaan data SPBE")] ^= 1
-    other = public.post(f"/v/{letter.verify_token}",
-                        {"file": SimpleUploadedFile("a.pdf", bytes(changed), "application/pdf")})  # fmt: skip
+    other = public.post(
+        f"/v/{letter.verify_token}",
+        {"file": SimpleUploadedFile("a.pdf", bytes(changed), "application/pdf")},
+    )
     assert b'data-identical="no" data-valid="no"' in other.content
-    junk = public.post(f"/v/{letter.verify_token}",
-                       {"file": SimpleUploadedFile("a.pdf", b"<html>x</html>", "application/pdf")})  # fmt: skip
+    junk = public.post(
+        f"/v/{letter.verify_token}",
+        {"file": SimpleUploadedFile("a.pdf", b"<html>x</html>", "application/pdf")},
+    )
     assert junk.status_code == 200 and b"upload-result" not in junk.content
     # on another tenant's host, and for an unknown token: nothing
     assert (
@@ -132,8 +139,13 @@ def test_the_verification_page_shows_valid_and_flags_a_changed_copy(world):
 
 @pytest.mark.parametrize("level", ["rahasia", "sangat_rahasia"])
 def test_the_verification_page_hides_a_confidential_subject(world, level):
-    letter = sent(world, security=level, subject="Rencana mutasi pejabat", to=(),
-                  to_positions=["kaban_bappeda"])  # fmt: skip
+    letter = sent(
+        world,
+        security=level,
+        subject="Rencana mutasi pejabat",
+        to=(),
+        to_positions=["kaban_bappeda"],
+    )
     page = Client(HTTP_HOST=host_of(world.tenant)).get(f"/v/{letter.verify_token}")
     assert page.status_code == 200 and b"mutasi" not in page.content
     assert letter.number.encode() in page.content
@@ -144,9 +156,11 @@ def test_a_letter_with_two_signers_carries_both_signatures_in_order(world):
     still valid after the second was added, both names in the signature blocks."""
     letter = draft(world, code="berita_acara", subject="Berita acara serah terima")
     letter = svc.letter_submit(
-        letter=letter, by=world.drafter, route=[world.positions["kasi_aptika"]],
+        letter=letter,
+        by=world.drafter,
+        route=[world.positions["kasi_aptika"]],
         signers=[world.positions["kabid_tik"], world.positions["kadis_kominfo"]],
-    )  # fmt: skip
+    )
     letter = svc.letter_approve(letter=letter, by=world.reviewer)
     letter = svc.letter_sign(letter=letter, by=world.reviewer2)
     assert letter.state == LetterState.APPROVED and not letter.pdf  # waits for the second
@@ -169,10 +183,16 @@ def test_attachments_are_appended_with_bookmarks(world):
     pdf_att = render.render_letter(samples.sample_doc("memo", "Memo", long=False))
     png = io.BytesIO()
     Image.new("RGB", (400, 300), "navy").save(png, "PNG")
-    svc.attachment_add(letter=letter, by=world.drafter,
-                       upload=SimpleUploadedFile("lampiran.pdf", pdf_att, "application/pdf"))  # fmt: skip
-    svc.attachment_add(letter=letter, by=world.drafter,
-                       upload=SimpleUploadedFile("foto.png", png.getvalue(), "image/png"))  # fmt: skip
+    svc.attachment_add(
+        letter=letter,
+        by=world.drafter,
+        upload=SimpleUploadedFile("lampiran.pdf", pdf_att, "application/pdf"),
+    )
+    svc.attachment_add(
+        letter=letter,
+        by=world.drafter,
+        upload=SimpleUploadedFile("foto.png", png.getvalue(), "image/png"),
+    )
     letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
     reader = PdfReader(io.BytesIO(letter.pdf.open("rb").read()))
     titles = [item.title for item in reader.outline]
@@ -286,9 +306,13 @@ def test_disposition_sheet(world):
     letter = sent(world, subject="Undangan rapat koordinasi")
     delivery = delivery_to(letter, world, "bappeda")
     svc.disposition_create(
-        delivery=delivery, by=world.bappeda_head, to_positions=[world.positions["perencana"]],
-        instructions=["hadiri"], note="Wakili saya", due_date=due,
-    )  # fmt: skip
+        delivery=delivery,
+        by=world.bappeda_head,
+        to_positions=[world.positions["perencana"]],
+        instructions=["hadiri"],
+        note="Wakili saya",
+        due_date=due,
+    )
     response = client_for(world.bappeda_head).get(
         reverse("correspondence:disposition-sheet", args=[delivery.pk])
     )
@@ -347,9 +371,10 @@ def test_the_qr_code_on_a_signed_letter_opens_its_verification_page(world, tmp_p
         ["pdftoppm", "-png", "-r", "150", tmp_path / "l.pdf", tmp_path / "p"], check=True
     )
     found = [
-        r.text for png in sorted(tmp_path.glob("p*.png"))
+        r.text
+        for png in sorted(tmp_path.glob("p*.png"))
         for r in zxingcpp.read_barcodes(Image.open(png))
-    ]  # fmt: skip
+    ]
     assert found == [verify_url(letter)]
     path = found[0].split(world.tenant.primary_domain, 1)[1]
     assert Client(HTTP_HOST=host_of(world.tenant)).get(path).status_code == 200

@@ -82,9 +82,11 @@ def test_access_moves_with_the_assignment(world):
     assignment_end(assignment=head_assignment, end_date=dt.date.today() - dt.timedelta(days=2))
     plt = world.bappeda_staff
     a = assignment_create(
-        user=plt, position=world.positions["kaban_bappeda"],
-        start_date=dt.date.today() - dt.timedelta(days=1), kind="plt",
-    )  # fmt: skip
+        user=plt,
+        position=world.positions["kaban_bappeda"],
+        start_date=dt.date.today() - dt.timedelta(days=1),
+        kind="plt",
+    )
     assert not policy.can_view_letter(world.bappeda_head, letter)
     assert policy.can_view_letter(plt, letter)
     assert policy.can_disposition_delivery(plt, delivery_to(letter, world, "bappeda"))
@@ -102,17 +104,22 @@ def test_delegation_grants_until_it_ends(world):
     assert not policy.can_view_letter(delegate, letter)
     today = svc.tenant_today(world.tenant)
     d = svc.delegation_create(
-        by=world.bappeda_head, delegate=delegate, start_date=today - dt.timedelta(days=1),
-        end_date=today + dt.timedelta(days=5), reason="cuti",
-    )  # fmt: skip
+        by=world.bappeda_head,
+        delegate=delegate,
+        start_date=today - dt.timedelta(days=1),
+        end_date=today + dt.timedelta(days=5),
+        reason="cuti",
+    )
     # Sangat Rahasia stays with the addressed post's holder (the default reach).
     assert not policy.can_view_letter(delegate, top_secret)
     delivery = delivery_to(letter, world, "bappeda")
     assert policy.can_view_letter(delegate, letter)
     (disp,) = svc.disposition_create(
-        delivery=delivery, by=delegate, to_positions=[world.positions["perencana"]],
+        delivery=delivery,
+        by=delegate,
+        to_positions=[world.positions["perencana"]],
         instructions=["diketahui"],
-    )  # fmt: skip
+    )
     from workflows.selectors import transition_log_for
 
     assert transition_log_for(disp).get().on_behalf_of == world.bappeda_head
@@ -125,13 +132,18 @@ def test_lists_return_exactly_what_detail_allows(world):
     levels = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
     units = ["bappeda", "dinkes", "kec_baru", "dispusip", "t_bappeda"]
     for i in range(60):
-        letter = sent(world, subject=f"S{i}", security=rng.choice(levels),
-                      to=tuple(rng.sample(units, 2)))  # fmt: skip
+        letter = sent(
+            world, subject=f"S{i}", security=rng.choice(levels), to=tuple(rng.sample(units, 2))
+        )
         if i % 3 == 0:
             d = Delivery.objects.filter(letter=letter, unit=world.units["bappeda"]).first()
             if d:
-                svc.disposition_create(delivery=d, by=world.bappeda_head, instructions=["diketahui"],
-                                       to_positions=[world.positions["perencana"]])  # fmt: skip
+                svc.disposition_create(
+                    delivery=d,
+                    by=world.bappeda_head,
+                    instructions=["diketahui"],
+                    to_positions=[world.positions["perencana"]],
+                )
     for i in range(5):
         draft(world, subject=f"D{i}")
     everyone = list(world.users.values())

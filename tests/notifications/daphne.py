@@ -39,13 +39,21 @@ def daphne(*, env: dict[str, str], port: int | None = None, timeout: float = 30)
     """Start daphne (naskah.server, as the project runs it) on 127.0.0.1 and yield its port."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "naskah.server", "-b", "127.0.0.1", "-p", str(port),
-         "naskah.asgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "naskah.server",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "naskah.asgi:application",
+        ],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         wait_port(port, proc, timeout=timeout)
         yield port

@@ -176,8 +176,11 @@ async def test_watching_a_letter_needs_access_and_pushes_its_changes(world):
     assert await foreigner.receive() == refused
     await run(svc.comment_add, letter=letter, by=world.bappeda_head, text="Mohon dipercepat")
     assert await viewer.receive() == {
-        "type": "changed", "object": "letter", "id": letter.pk, "action": "comment",
-    }  # fmt: skip
+        "type": "changed",
+        "object": "letter",
+        "id": letter.pk,
+        "action": "comment",
+    }
     assert await outsider.nothing() and await foreigner.nothing()
     for s in sockets:
         await s.close()

@@ -32,8 +32,14 @@ def _restore_in_subprocess(archive: Path, database_url: str, media: Path) -> str
         "NASKAH_LOG_FORMAT": "text",
     }
     env.pop("REDIS_URL", None)
-    result = subprocess.run([sys.executable, "manage.py", "restore", str(archive)], cwd=ROOT,
-                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(archive)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -91,9 +97,11 @@ def test_postgres_backup_restores_into_a_fresh_database(world, tmp_path):
         media = tmp_path / "media"
         _restore_in_subprocess(archive, url, media)
         with psycopg.connect(f"{conn_args} dbname={name}") as restored:
-            for label, table in [("correspondence.Letter", "correspondence_letter"),
-                                 ("organizations.User", "organizations_user"),
-                                 ("workflows.TransitionLog", "workflows_transitionlog")]:  # fmt: skip
+            for label, table in [
+                ("correspondence.Letter", "correspondence_letter"),
+                ("organizations.User", "organizations_user"),
+                ("workflows.TransitionLog", "workflows_transitionlog"),
+            ]:
                 n = restored.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 assert n == manifest["counts"][label] > 0
         for file_name, digest in manifest["files"].items():

@@ -104,8 +104,11 @@ def test_json_log_lines_carry_the_request_id():
 def test_files_go_out_through_nginx_after_the_access_check(world, settings):
     settings.NASKAH_ACCEL_REDIRECT = True
     letter = draft(world)
-    att = svc.attachment_add(letter=letter, by=world.drafter,
-                             upload=SimpleUploadedFile("nota.pdf", PDF, "application/pdf"))  # fmt: skip
+    att = svc.attachment_add(
+        letter=letter,
+        by=world.drafter,
+        upload=SimpleUploadedFile("nota.pdf", PDF, "application/pdf"),
+    )
     url = reverse("correspondence:attachment", args=[att.pk])
     response = client_for(world.drafter).get(url)
     assert response.status_code == 200

@@ -78,8 +78,9 @@ def test_a_new_city_onboards_from_its_tenant_file_and_sends_a_letter(tmp_path):
     client = Client(HTTP_HOST="bontang.localhost")
     page = client.get("/accounts/login/")
     assert page.status_code == 200 and b"Taman Naskah" in page.content
-    login = client.post("/accounts/login/",
-                        {"username": "bontang.admin", "password": "Bontang-Kota-Taman-2026"})  # fmt: skip
+    login = client.post(
+        "/accounts/login/", {"username": "bontang.admin", "password": "Bontang-Kota-Taman-2026"}
+    )
     assert login.status_code == 302
     # a tenant admin turns on two-step verification before anything else
     first = client.get("/")

@@ -41,14 +41,24 @@ LETTERS = 12
 def _env() -> dict[str, str]:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "naskah.settings_test", "DATABASE_URL": url,
-            "NASKAH_TEST_TASKS": "db", "NASKAH_BIND": "127.0.0.1"}  # fmt: skip
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "naskah.settings_test",
+        "DATABASE_URL": url,
+        "NASKAH_TEST_TASKS": "db",
+        "NASKAH_BIND": "127.0.0.1",
+    }
 
 
 @contextmanager
 def _process(*args):
-    proc = subprocess.Popen(["scripts/serve.sh", *args], cwd=ROOT, env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        ["scripts/serve.sh", *args],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         yield proc
     finally:
@@ -61,8 +71,9 @@ def _process(*args):
 
 def _post(port, host, path, auth: dict, body) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST", path, json.dumps(body),
-                 {"Host": host, "Content-Type": "application/json", **auth})  # fmt: skip
+    conn.request(
+        "POST", path, json.dumps(body), {"Host": host, "Content-Type": "application/json", **auth}
+    )
     return conn.getresponse().status
 
 
@@ -78,10 +89,13 @@ def test_two_webs_two_workers_two_schedulers(world, password):
     due = []
     for i in range(3):
         d = delivery_to(sent(world, subject=f"Undangan {i}"), world, "bappeda")
-        due += svc.disposition_create(delivery=d, by=world.bappeda_head,
-                                      to_positions=[world.positions["perencana"]],
-                                      instructions=["hadiri"],
-                                      due_date=dt.date.today() + dt.timedelta(days=1))  # fmt: skip
+        due += svc.disposition_create(
+            delivery=d,
+            by=world.bappeda_head,
+            to_positions=[world.positions["perencana"]],
+            instructions=["hadiri"],
+            due_date=dt.date.today() + dt.timedelta(days=1),
+        )
     Notification.objects.all().delete()
     # The head signs from a browser session verified with a second factor (CSRF included).
     head = Client(HTTP_HOST=host_of(world.head))
@@ -110,9 +124,13 @@ def test_two_webs_two_workers_two_schedulers(world, password):
         async def listen():
             from websockets.asyncio.client import connect
 
-            async with connect(f"ws://{host}:{ports[1]}/ws/notifications/", host="127.0.0.1",
-                               port=ports[1], origin=f"http://{host}",
-                               additional_headers={"Cookie": f"sessionid={drafter_session}"}) as ws:  # fmt: skip
+            async with connect(
+                f"ws://{host}:{ports[1]}/ws/notifications/",
+                host="127.0.0.1",
+                port=ports[1],
+                origin=f"http://{host}",
+                additional_headers={"Cookie": f"sessionid={drafter_session}"},
+            ) as ws:
                 await ws.recv()
                 ready.set()
                 while not done.is_set():
@@ -130,17 +148,25 @@ def test_two_webs_two_workers_two_schedulers(world, password):
             path = f"/api/v1/letters/{letter.pk}/sign/"
             statuses.append(_post(port, host, path, auth, {"password": password}))
 
-        threads = [threading.Thread(target=sign, args=(letter, ports[i % 2]))
-                   for i, letter in enumerate(letters)]  # fmt: skip
+        threads = [
+            threading.Thread(target=sign, args=(letter, ports[i % 2]))
+            for i, letter in enumerate(letters)
+        ]
         # a double submit of the first letter on the other web process
         threads.append(threading.Thread(target=sign, args=(letters[0], ports[1])))
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        schedulers = [subprocess.Popen([sys.executable, "manage.py", "run_periodic", "--once"],
-                                       cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL)
-                      for _ in range(2)]  # fmt: skip
+        schedulers = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "run_periodic", "--once"],
+                cwd=ROOT,
+                env=_env(),
+                stdout=subprocess.DEVNULL,
+            )
+            for _ in range(2)
+        ]
         for s in schedulers:
             assert s.wait(60) == 0
         deadline = time.monotonic() + 90
@@ -154,8 +180,9 @@ def test_two_webs_two_workers_two_schedulers(world, password):
         done.set()
         listener.join()
     assert sorted(statuses).count(200) == LETTERS and statuses.count(409) == 1
-    numbers = sorted(Letter.objects.filter(pk__in=[x.pk for x in letters])
-                     .values_list("number_seq", flat=True))  # fmt: skip
+    numbers = sorted(
+        Letter.objects.filter(pk__in=[x.pk for x in letters]).values_list("number_seq", flat=True)
+    )
     # the three invitations took 1-3 from the same register: the rest follow without a gap
     assert numbers == list(range(len(due) + 1, len(due) + 1 + LETTERS))
     for letter in letters:

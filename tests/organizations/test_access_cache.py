@@ -52,8 +52,9 @@ def test_outside_a_request_every_read_asks_the_database(world, django_assert_num
 def test_a_new_post_is_seen_by_the_next_request(world):
     kasi = world.positions["kasi_aptika"]
     before = _request(lambda: effective_id_list(world.colleague))
-    assignment_create(user=world.colleague, position=kasi, kind="plt",
-                      start_date=dt.date(2020, 1, 1))  # fmt: skip
+    assignment_create(
+        user=world.colleague, position=kasi, kind="plt", start_date=dt.date(2020, 1, 1)
+    )
     after = _request(lambda: _lists(world.colleague))
     assert kasi.pk not in before
     assert kasi.pk in after[0] and kasi.pk in after[1]
@@ -77,8 +78,12 @@ def test_a_delegation_and_its_end_are_seen_by_the_next_request(world):
     assert post.pk not in _request(lambda: effective_id_list(world.secretary))
     with timezone.override("Asia/Jakarta"):
         today = timezone.localdate()
-    delegation = delegation_create(by=world.head, delegate=world.secretary, start_date=today,
-                                   end_date=today + dt.timedelta(days=3))  # fmt: skip
+    delegation = delegation_create(
+        by=world.head,
+        delegate=world.secretary,
+        start_date=today,
+        end_date=today + dt.timedelta(days=3),
+    )
     assert post.pk in _request(lambda: effective_id_list(world.secretary))
     delegation_end(delegation=delegation, by=world.head)
     assert post.pk not in _request(lambda: effective_id_list(world.secretary))
@@ -119,8 +124,9 @@ def test_an_uncommitted_change_is_read_fresh_and_never_kept(world):
     kasi = world.positions["kasi_aptika"]
     _request(lambda: effective_id_list(world.colleague))  # kept
     with pytest.raises(_Undo), transaction.atomic():
-        assignment_create(user=world.colleague, position=kasi, kind="plt",
-                          start_date=dt.date(2020, 1, 1))  # fmt: skip
+        assignment_create(
+            user=world.colleague, position=kasi, kind="plt", start_date=dt.date(2020, 1, 1)
+        )
         assert kasi.pk in _request(lambda: effective_id_list(world.colleague))
         raise _Undo
     # Rolled back: the post was never held, and the read inside kept nothing for others.

@@ -92,8 +92,12 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     clean.update(env)
     return subprocess.run(  # noqa: PLW1510 - the exit code is asserted
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 SHOW_DEBUG = "from django.conf import settings; print('DEBUG', settings.DEBUG)"

@@ -51,27 +51,41 @@ ROUTES = {
 # dispositions by tests/correspondence/test_access_matrix.py (foreign_user rows) and
 # test_api.py; the logs, counters and notifications have no page or API of their own yet.
 COVERED_ELSEWHERE = {
-    "correspondence.letter", "correspondence.delivery", "correspondence.disposition",
-    "correspondence.lettertype", "correspondence.dispositioninstruction",
-    "correspondence.addressbookentry", "correspondence.numberreservation",
-    "correspondence.numbercounter", "correspondence.delegation", "workflows.transitionlog",
-    "workflows.securityevent", "notifications.notification",
+    "correspondence.letter",
+    "correspondence.delivery",
+    "correspondence.disposition",
+    "correspondence.lettertype",
+    "correspondence.dispositioninstruction",
+    "correspondence.addressbookentry",
+    "correspondence.numberreservation",
+    "correspondence.numbercounter",
+    "correspondence.delegation",
+    "workflows.transitionlog",
+    "workflows.securityevent",
+    "notifications.notification",
     # Signing keys: no page, API or admin exposes them by id; only the signing service reads
     # them, for the signer's own user (tests/correspondence/test_pdf.py).
-    "correspondence.signingauthority", "correspondence.signercertificate",
+    "correspondence.signingauthority",
+    "correspondence.signercertificate",
     # API tokens: listed only on the owner's account page; revoking a foreign one is a 404
     # (tests/accounts/test_security.py).
     "accounts.apitoken",
     # Events: the tenant admin reads none by role; the page, API and .ics of another tenant's
     # event are 404s in tests/scheduling/test_access_matrix.py ("other tenant"); bookings
     # have no page by id and cancelling a foreign one is a 404 (tests/scheduling/test_rooms.py).
-    "scheduling.event", "scheduling.roombooking",
+    "scheduling.event",
+    "scheduling.roombooking",
     # The archive: a tenant admin is not an archivist, so these rows are not hers to open;
     # every page and API of a record, code, case file, loan, hold, proposal and transfer of
     # another tenant is a 404 in tests/archive/test_access_matrix.py ("foreign" rows). The
     # settings row has no page: the tenant file sets it.
-    "archive.record", "archive.classification", "archive.casefile", "archive.loan",
-    "archive.legalhold", "archive.disposalproposal", "archive.transfer",
+    "archive.record",
+    "archive.classification",
+    "archive.casefile",
+    "archive.loan",
+    "archive.legalhold",
+    "archive.disposalproposal",
+    "archive.transfer",
     "archive.archivesettings",
     # The search vocabulary has no page, API or admin: only the search reads it, for the
     # searching user's tenant (tests/archive/test_search.py).
@@ -80,12 +94,15 @@ COVERED_ELSEWHERE = {
     # (tests/correspondence/test_reach.py). Every id-taking route is also probed generically
     # by tests/probes/test_tenancy.py.
     "workflows.securityreach",
-}  # fmt: skip
+}
 
 
 def test_every_tenant_model_has_a_sample_and_routes():
-    missing = {m for m in set(tenant_models()) - set(SAMPLES)
-               if m._meta.label_lower not in COVERED_ELSEWHERE}  # fmt: skip
+    missing = {
+        m
+        for m in set(tenant_models()) - set(SAMPLES)
+        if m._meta.label_lower not in COVERED_ELSEWHERE
+    }
     assert not missing, f"add these tenant models to SAMPLES and ROUTES: {missing}"
 
 

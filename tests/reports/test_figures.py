@@ -37,14 +37,22 @@ def known(world):
         with at(hours):
             svc.letter_opened(letter=letter, by=world.bappeda_head)
     with at(2):
-        svc.disposition_create(delivery=delivery_to(a, world, "bappeda"), by=world.bappeda_head,
-                               to_positions=[world.positions["perencana"]],
-                               instructions=["tindak_lanjuti"], due_date=dt.date(2026, 11, 5))  # fmt: skip
+        svc.disposition_create(
+            delivery=delivery_to(a, world, "bappeda"),
+            by=world.bappeda_head,
+            to_positions=[world.positions["perencana"]],
+            instructions=["tindak_lanjuti"],
+            due_date=dt.date(2026, 11, 5),
+        )
     with at(2.5):
         svc.letter_opened(letter=s, by=world.wita_head)
-        svc.disposition_create(delivery=delivery_to(s, world, "s_kominfo"), by=world.wita_head,
-                               to_positions=[world.positions["s_staf"]],
-                               instructions=["tindak_lanjuti"], due_date=dt.date(2026, 11, 5))  # fmt: skip
+        svc.disposition_create(
+            delivery=delivery_to(s, world, "s_kominfo"),
+            by=world.wita_head,
+            to_positions=[world.positions["s_staf"]],
+            instructions=["tindak_lanjuti"],
+            due_date=dt.date(2026, 11, 5),
+        )
     with at(24):
         svc.delivery_finish(delivery=delivery_to(a, world, "bappeda"), by=world.bappeda_head)
     return {"a": a, "b": b, "c": c, "s": s}
@@ -56,8 +64,9 @@ def _units(world, key):
 
 def test_turnaround_counts_and_groups(world, known):
     with at(30):
-        stats = selectors.statistics(world.tenant, _units(world, "bappeda"),
-                                     dt.date(2026, 11, 1), dt.date(2026, 11, 30))  # fmt: skip
+        stats = selectors.statistics(
+            world.tenant, _units(world, "bappeda"), dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+        )
     h = dt.timedelta(hours=1)
     assert (stats.to_first_read.n, stats.to_first_read.median, stats.to_first_read.p90) == (
         3,
@@ -68,16 +77,18 @@ def test_turnaround_counts_and_groups(world, known):
     assert (stats.to_done.n, stats.to_done.median, stats.to_done.p90) == (1, 24 * h, 24 * h)
     assert {r["key"]: r["n"] for r in stats.received_by_type} == {"Surat Dinas": 2, "Nota Dinas": 1}
     assert {r["key"]: r["n"] for r in stats.received_by_classification} == {"000.1": 2, "800": 1}
-    sender = selectors.statistics(world.tenant, _units(world, "kominfo"),
-                                  dt.date(2026, 11, 1), dt.date(2026, 11, 30))  # fmt: skip
+    sender = selectors.statistics(
+        world.tenant, _units(world, "kominfo"), dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    )
     assert {r["key"]: r["n"] for r in sender.sent_by_type} == {"Surat Dinas": 3, "Nota Dinas": 1}
     assert sender.signatures_by_signer == [{"key": world.head.name, "n": 4}]
     assert {r["key"]: r["n"] for r in sender.sent_by_security} == {"biasa": 4}
 
 
 def test_a_period_outside_the_letters_counts_nothing(world, known):
-    stats = selectors.statistics(world.tenant, _units(world, "bappeda"),
-                                 dt.date(2026, 10, 1), dt.date(2026, 10, 31))  # fmt: skip
+    stats = selectors.statistics(
+        world.tenant, _units(world, "bappeda"), dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+    )
     assert stats.to_first_read.n == 0 and stats.to_first_read.median is None
     assert stats.received_by_type == []
 
@@ -94,7 +105,8 @@ def test_overdue_across_the_wib_wita_boundary(world, known, utc, medan, samarind
     with time_machine.travel(utc, tick=False):
         in_medan = selectors.overdue_dispositions(world.tenant, _units(world, "bappeda")).count()
         in_samarinda = selectors.overdue_dispositions(
-            world.wita_tenant, Unit.objects.filter(tenant=world.wita_tenant)).count()  # fmt: skip
+            world.wita_tenant, Unit.objects.filter(tenant=world.wita_tenant)
+        ).count()
     assert (in_medan, in_samarinda) == (medan, samarinda)
 
 
@@ -124,17 +136,24 @@ def test_agenda_books_in_three_formats(world, known):
     assert sheet.max_row == 4 and sheet["F2"].value == "Surat A"
     text = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
     assert "Buku Agenda Surat Masuk" in text and "Surat C" in text
-    out = client_for(world.head).get(reverse("reports:agenda", args=["outgoing"]),
-                                     {**params, "format": "csv"})  # fmt: skip
+    out = client_for(world.head).get(
+        reverse("reports:agenda", args=["outgoing"]), {**params, "format": "csv"}
+    )
     assert len(out.content.decode("utf-8-sig").splitlines()) == 5
 
 
 @pytest.mark.parametrize(
     ("persona", "status", "sees_kominfo"),
-    [("bappeda_head", 200, False), ("head", 200, True), ("sekda", 200, True),
-     ("tenant_admin", 200, True), ("drafter", 403, None), ("clerk", 403, None),
-     ("foreign_head", 200, False)],
-)  # fmt: skip
+    [
+        ("bappeda_head", 200, False),
+        ("head", 200, True),
+        ("sekda", 200, True),
+        ("tenant_admin", 200, True),
+        ("drafter", 403, None),
+        ("clerk", 403, None),
+        ("foreign_head", 200, False),
+    ],
+)
 def test_who_sees_which_figures(world, known, persona, status, sees_kominfo):
     client = client_for(world.users[persona])
     with at(30):

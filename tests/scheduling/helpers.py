@@ -22,11 +22,16 @@ def invitation(world, *, to=("bappeda", "dinkes"), start=None, hours=2, security
     """An undangan from Kominfo, signed by its head and sent."""
     start = start or at(2026, 12, 3, 9)
     letter = draft(
-        world, to=to, code="undangan", security=security,
+        world,
+        to=to,
+        code="undangan",
+        security=security,
         subject=kw.pop("subject", "Rapat koordinasi Smart City"),
-        event_start=start, event_end=start + dt.timedelta(hours=hours),
-        event_location=kw.pop("location", "Aula Kominfo"), **kw,
-    )  # fmt: skip
+        event_start=start,
+        event_end=start + dt.timedelta(hours=hours),
+        event_location=kw.pop("location", "Aula Kominfo"),
+        **kw,
+    )
     letter = through_review(world, letter)
     letter = letters.letter_sign(letter=letter, by=world.head)
     return letters.letter_send(letter=letter, by=world.head)
@@ -44,6 +49,8 @@ def represent(world, letter, unit_key: str, head, to_position_key: str):
     """The unit head dispositions the invitation "Hadiri/wakili" to a post below."""
     delivery = Delivery.objects.get(letter=letter, unit=world.units[unit_key])
     return letters.disposition_create(
-        delivery=delivery, by=head, to_positions=[world.positions[to_position_key]],
+        delivery=delivery,
+        by=head,
+        to_positions=[world.positions[to_position_key]],
         instructions=["hadiri"],
-    )  # fmt: skip
+    )

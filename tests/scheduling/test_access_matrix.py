@@ -68,8 +68,9 @@ def test_event_access(world, role, level, action):
         if ROLES[role][0] in ("bappeda_clerk", "colleague"):
             # not on the event: it is in their unit's calendar, not their personal one
             unit = user.assignments.first().position.unit
-            listed = client.get("/api/v1/events/", {"from": "2026-12-01", "to": "2026-12-08",
-                                                    "unit": unit.pk})  # fmt: skip
+            listed = client.get(
+                "/api/v1/events/", {"from": "2026-12-01", "to": "2026-12-08", "unit": unit.pk}
+            )
             ids = [e["id"] for e in listed.json()]
         assert (event.pk in ids) is allowed
     elif action == "download":
@@ -81,8 +82,10 @@ def test_event_access(world, role, level, action):
         mine = Attendee.objects.filter(event=event, user=user).first()
         assert (mine is not None and policy.can_respond(user, mine)) is allowed
         with time_machine.travel(at(2026, 11, 24, 8), tick=False):
-            client_for(user).post(f"/calendar/events/{event.pk}/respond/",
-                                  {"answer": "declined", "reason": "Dinas luar"})  # fmt: skip
+            client_for(user).post(
+                f"/calendar/events/{event.pk}/respond/",
+                {"answer": "declined", "reason": "Dinas luar"},
+            )
         declined = Attendee.objects.filter(event=event, user=user, rsvp=Rsvp.DECLINED).exists()
         assert declined is allowed
     else:

@@ -54,8 +54,9 @@ def test_invitation_to_two_units_one_represented_one_attends(
     # WHEN the head of Bappeda dispositions it "Hadiri/wakili" to the planner
     represent(world, letter, "bappeda", world.bappeda_head, "perencana")
     # AND the head of Dinkes answers that he attends
-    svc.attendee_respond(attendee=attendee(event, world.dinkes_head), by=world.dinkes_head,
-                         answer=Rsvp.ATTENDING)  # fmt: skip
+    svc.attendee_respond(
+        attendee=attendee(event, world.dinkes_head), by=world.dinkes_head, answer=Rsvp.ATTENDING
+    )
     # THEN the answers say exactly that
     head = attendee(event, world.bappeda_head)
     planner = attendee(event, world.bappeda_staff)
@@ -68,14 +69,20 @@ def test_invitation_to_two_units_one_represented_one_attends(
     assert not Reminder.objects.filter(attendee=head).exists()
     # personal calendars
     start, end = at(2026, 12, 1, 0), at(2026, 12, 8, 0)
-    for user, answer in [(world.bappeda_staff, Rsvp.ATTENDING), (world.bappeda_head, Rsvp.DELEGATED),
-                         (world.dinkes_head, Rsvp.ATTENDING)]:  # fmt: skip
+    for user, answer in [
+        (world.bappeda_staff, Rsvp.ATTENDING),
+        (world.bappeda_head, Rsvp.DELEGATED),
+        (world.dinkes_head, Rsvp.ATTENDING),
+    ]:
         slots = selectors.calendar_events(viewer=user, start=start, end=end)
         assert [(s.event, s.mine.rsvp) for s in slots] == [(event, answer)]
     assert selectors.calendar_events(viewer=world.outsider, start=start, end=end) == []
     # unit calendars: both invited units, and the organiser's own
-    for viewer, unit in [(world.bappeda_clerk, "bappeda"), (world.outsider, "dinkes"),
-                         (world.drafter, "seksi_aptika")]:  # fmt: skip
+    for viewer, unit in [
+        (world.bappeda_clerk, "bappeda"),
+        (world.outsider, "dinkes"),
+        (world.drafter, "seksi_aptika"),
+    ]:
         slots = selectors.calendar_events(
             viewer=viewer, start=start, end=end, unit=world.units[unit]
         )
@@ -100,14 +107,19 @@ def test_invitation_to_two_units_one_represented_one_attends(
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         letters.letter_reschedule(
-            letter=letter, by=world.head, event_start=at(2026, 12, 4, 13),
-            event_end=at(2026, 12, 4, 15), event_location="Ruang Rapat II",
-        )  # fmt: skip
+            letter=letter,
+            by=world.head,
+            event_start=at(2026, 12, 4, 13),
+            event_end=at(2026, 12, 4, 15),
+            event_location="Ruang Rapat II",
+        )
     # THEN the event moves, reminders follow and every person on it is told exactly once
     event = Event.objects.get(pk=event.pk)
     assert (event.starts_at, event.location, event.sequence) == (
-        at(2026, 12, 4, 13), "Ruang Rapat II", 1,
-    )  # fmt: skip
+        at(2026, 12, 4, 13),
+        "Ruang Rapat II",
+        1,
+    )
     due = sorted(Reminder.objects.filter(attendee=planner).values_list("due_at", flat=True))
     assert due == [at(2026, 12, 3, 13), at(2026, 12, 4, 12)]
     told = Notification.objects.filter(kind="event.changed")

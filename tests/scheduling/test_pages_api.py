@@ -26,8 +26,13 @@ def busy_world(world):
         for i in range(12):
             invitation(world, to=("bappeda",), subject=f"Rapat {i}", start=at(2026, 12, 1 + i, 9))
     room = Room.objects.create(tenant=world.tenant, code="AULA", name="Aula", capacity=80)
-    svc.room_booking_create(room=room, by=world.drafter, starts_at=at(2026, 12, 2, 13),
-                            ends_at=at(2026, 12, 2, 15), title="Pelatihan")  # fmt: skip
+    svc.room_booking_create(
+        room=room,
+        by=world.drafter,
+        starts_at=at(2026, 12, 2, 13),
+        ends_at=at(2026, 12, 2, 15),
+        title="Pelatihan",
+    )
     world.room = room
     return world
 
@@ -38,8 +43,11 @@ def test_every_calendar_view_renders_with_bounded_queries(
     busy_world, view, which, django_assert_max_num_queries
 ):
     world = busy_world
-    url = {"personal": "/calendar/", "unit": f"/calendar/unit/{world.units['bappeda'].pk}/",
-           "room": f"/calendar/room/{world.room.pk}/"}[which]  # fmt: skip
+    url = {
+        "personal": "/calendar/",
+        "unit": f"/calendar/unit/{world.units['bappeda'].pk}/",
+        "room": f"/calendar/room/{world.room.pk}/",
+    }[which]
     client = client_for(world.bappeda_head)
     with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(20):
         response = client.get(url, {"view": view, "date": "2026-12-02"})
@@ -55,15 +63,22 @@ def test_every_calendar_view_renders_with_bounded_queries(
 
 def test_room_calendar_hides_events_the_viewer_may_not_see(world):
     room = Room.objects.create(tenant=world.tenant, code="R1", name="Ruang 1", capacity=10)
-    svc.event_create(by=world.bappeda_head, title="Rapat mutasi pegawai", starts_at=at(2026, 12, 2, 9),
-                     ends_at=at(2026, 12, 2, 10), organiser_unit=world.units["bappeda"],
-                     room=room, security="rahasia")  # fmt: skip
+    svc.event_create(
+        by=world.bappeda_head,
+        title="Rapat mutasi pegawai",
+        starts_at=at(2026, 12, 2, 9),
+        ends_at=at(2026, 12, 2, 10),
+        organiser_unit=world.units["bappeda"],
+        room=room,
+        security="rahasia",
+    )
     page = client_for(world.drafter).get(f"/calendar/room/{room.pk}/?view=day&date=2026-12-02")
     assert page.status_code == 200
     assert "mutasi" not in page.text
     assert "Busy" in page.text or "Sibuk" in page.text
-    api = client_for(world.drafter).get(f"/api/v1/rooms/{room.pk}/bookings/",
-                                        {"from": "2026-12-02", "to": "2026-12-03"})  # fmt: skip
+    api = client_for(world.drafter).get(
+        f"/api/v1/rooms/{room.pk}/bookings/", {"from": "2026-12-02", "to": "2026-12-03"}
+    )
     assert [b["title"] for b in api.json()] == [""]
 
 
@@ -72,17 +87,25 @@ def test_create_an_event_through_the_api_and_answer_and_delegate(
 ):
     room = Room.objects.create(tenant=world.tenant, code="R1", name="Ruang 1", capacity=10)
     client = client_for(world.reviewer2)  # head of Bidang TIK
-    body = {"title": "Rapat teknis", "starts_at": "2026-12-10T09:00:00+07:00",
-            "ends_at": "2026-12-10T11:00:00+07:00", "organiser_unit": world.positions["kabid_tik"].unit_id,
-            "room": room.pk, "invite_positions": [world.positions["kasi_aptika"].pk,
-                                                  world.positions["kaban_bappeda"].pk]}  # fmt: skip
+    body = {
+        "title": "Rapat teknis",
+        "starts_at": "2026-12-10T09:00:00+07:00",
+        "ends_at": "2026-12-10T11:00:00+07:00",
+        "organiser_unit": world.positions["kabid_tik"].unit_id,
+        "room": room.pk,
+        "invite_positions": [
+            world.positions["kasi_aptika"].pk,
+            world.positions["kaban_bappeda"].pk,
+        ],
+    }
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         created = client.post("/api/v1/events/", body, content_type="application/json")
     assert created.status_code == 201, created.content
     data = created.json()
     assert data["place"] == "Ruang 1" and {a["name"] for a in data["attendees"]} == {
-        world.reviewer.display_name, world.bappeda_head.display_name,
-    }  # fmt: skip
+        world.reviewer.display_name,
+        world.bappeda_head.display_name,
+    }
     event = Event.objects.get(pk=data["id"])
     assert event.bookings.count() == 1
     from notifications.models import Notification
@@ -112,15 +135,17 @@ def test_create_an_event_through_the_api_and_answer_and_delegate(
         assert refused.status_code == 400 and "to_user" in refused.json()["fields"]
         # declining needs a reason; attending twice is harmless
         no_reason = client_for(world.bappeda_head).post(
-            f"/api/v1/events/{event.pk}/rsvp/", {"answer": "declined"},
+            f"/api/v1/events/{event.pk}/rsvp/",
+            {"answer": "declined"},
             content_type="application/json",
-        )  # fmt: skip
+        )
         assert no_reason.status_code == 400
         for _ in range(2):
             ok = client_for(world.bappeda_head).post(
-                f"/api/v1/events/{event.pk}/rsvp/", {"answer": "attending"},
+                f"/api/v1/events/{event.pk}/rsvp/",
+                {"answer": "attending"},
                 content_type="application/json",
-            )  # fmt: skip
+            )
             assert ok.status_code == 200
     assert attendee(event, world.bappeda_head).rsvp == Rsvp.ATTENDING
     assert Attendee.objects.filter(event=event).count() == 3
@@ -143,8 +168,12 @@ def test_bad_ranges_are_400(world, params, field):
 def test_bad_event_input_changes_nothing(world):
     client = client_for(world.drafter)
     unit = world.positions["prakom_muda"].unit_id
-    base = {"title": "Rapat", "starts_at": "2026-12-10T09:00:00+07:00",
-            "ends_at": "2026-12-10T10:00:00+07:00", "organiser_unit": unit}  # fmt: skip
+    base = {
+        "title": "Rapat",
+        "starts_at": "2026-12-10T09:00:00+07:00",
+        "ends_at": "2026-12-10T10:00:00+07:00",
+        "organiser_unit": unit,
+    }
     foreign_room = Room.objects.create(tenant=world.other_tenant, code="X", name="X")
     cases = [
         {**base, "ends_at": "2026-12-10T08:00:00+07:00"},  # ends before it starts
@@ -204,11 +233,15 @@ def test_attendance_and_minutes_after_the_event(world):
         rows = dict(Attendee.objects.filter(event=event).values_list("user__username", "attended"))
         assert rows == {world.dinkes_head.username: True, world.bappeda_head.username: False}
         # a malformed upload is refused with its reason; a real PDF is kept with its hash
-        client.post(f"/calendar/events/{event.pk}/minutes/",
-                    {"file": SimpleUploadedFile("notulen.pdf", b"%PDF-1.4 broken")})  # fmt: skip
+        client.post(
+            f"/calendar/events/{event.pk}/minutes/",
+            {"file": SimpleUploadedFile("notulen.pdf", b"%PDF-1.4 broken")},
+        )
         assert not Event.objects.get(pk=event.pk).minutes_file
-        client.post(f"/calendar/events/{event.pk}/minutes/",
-                    {"file": SimpleUploadedFile("notulen.pdf", PDF)})  # fmt: skip
+        client.post(
+            f"/calendar/events/{event.pk}/minutes/",
+            {"file": SimpleUploadedFile("notulen.pdf", PDF)},
+        )
         event = Event.objects.get(pk=event.pk)
         assert event.minutes_name == "notulen.pdf" and len(event.minutes_sha256) == 64
         download = client_for(world.dinkes_head).get(f"/calendar/events/{event.pk}/minutes")
@@ -234,8 +267,11 @@ def test_letter_reschedule_needs_a_sent_invitation_and_its_signer(world):
     with time_machine.travel(NOW, tick=False):
         letter = invitation(world, to=("bappeda",))
         plain = sent(world)
-    new = {"event_start": at(2026, 12, 4, 9), "event_end": at(2026, 12, 4, 10),
-           "event_location": "Aula"}  # fmt: skip
+    new = {
+        "event_start": at(2026, 12, 4, 9),
+        "event_end": at(2026, 12, 4, 10),
+        "event_location": "Aula",
+    }
     with pytest.raises(PermissionDenied):
         letters.letter_reschedule(letter=letter, by=world.bappeda_head, **new)
     with pytest.raises(TransitionNotAllowed):
@@ -249,10 +285,13 @@ def test_letter_reschedule_needs_a_sent_invitation_and_its_signer(world):
     assert event_of(letter, world.tenant).starts_at == at(2026, 12, 3, 9)
     ok = client_for(world.head).post(
         f"/api/v1/letters/{letter.pk}/reschedule/",
-        {"event_start": "2026-12-04T09:00:00+07:00", "event_end": "2026-12-04T10:00:00+07:00",
-         "event_location": "Aula"},
+        {
+            "event_start": "2026-12-04T09:00:00+07:00",
+            "event_end": "2026-12-04T10:00:00+07:00",
+            "event_location": "Aula",
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert ok.status_code == 200
     assert event_of(letter, world.tenant).starts_at == at(2026, 12, 4, 9)
     assert event_of(letter, world.tenant).state == EventState.SCHEDULED
@@ -270,8 +309,9 @@ def test_minutes_linked_as_a_nota_dinas_the_organiser_may_open(world):
         client = client_for(world.drafter)
         client.post(f"/calendar/events/{event.pk}/minutes/", {"letter": "no-such-number"})
         assert not Event.objects.get(pk=event.pk).minutes_label
-        client_for(world.colleague).post(f"/calendar/events/{event.pk}/minutes/",
-                                         {"letter": str(hidden.pk)})  # fmt: skip
+        client_for(world.colleague).post(
+            f"/calendar/events/{event.pk}/minutes/", {"letter": str(hidden.pk)}
+        )
         assert not Event.objects.get(pk=event.pk).minutes_label  # the colleague cannot open it
         client.post(f"/calendar/events/{event.pk}/minutes/", {"letter": nota.number})
     event = Event.objects.get(pk=event.pk)
@@ -291,13 +331,22 @@ def test_who_may_be_sent_agrees_with_the_rule_and_the_page_is_one_query(
     post = user.assignments.first().position
     with time_machine.travel(NOW, tick=False):
         event = svc.event_create(
-            by=user, title="Rapat", starts_at=at(2026, 12, 9, 9), ends_at=at(2026, 12, 9, 10),
-            organiser_unit=post.unit, invite_positions=[post],
-        )  # fmt: skip
+            by=user,
+            title="Rapat",
+            starts_at=at(2026, 12, 9, 9),
+            ends_at=at(2026, 12, 9, 10),
+            organiser_unit=post.unit,
+            invite_positions=[post],
+        )
         me = attendee(event, user)
         listed = selectors.subordinates_of(me)
-        by_rule = [u for u in User.objects.filter(tenant=world.tenant).order_by("first_name",
-                   "last_name", "pk") if policy.subordinate_post(me, u) is not None]  # fmt: skip
+        by_rule = [
+            u
+            for u in User.objects.filter(tenant=world.tenant).order_by(
+                "first_name", "last_name", "pk"
+            )
+            if policy.subordinate_post(me, u) is not None
+        ]
         assert listed == by_rule
         client = client_for(user)
         with django_assert_max_num_queries(25):

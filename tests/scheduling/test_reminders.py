@@ -52,11 +52,14 @@ def test_wita_reminder_at_the_wita_hour(world, django_capture_on_commit_callback
     start = dt.datetime(2026, 12, 3, 9, tzinfo=WITA)  # 01.00 UTC, 08.00 WIB
     with time_machine.travel(at(2026, 11, 23, 8), tick=False):
         svc.event_create(
-            by=world.wita_head, title="Rapat pimpinan", starts_at=start,
-            ends_at=start + dt.timedelta(hours=1), organiser_unit=world.units["s_kominfo"],
+            by=world.wita_head,
+            title="Rapat pimpinan",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+            organiser_unit=world.units["s_kominfo"],
             invite_positions=[world.positions["s_kadis"], world.positions["s_staf"]],
             location="Ruang Kadis",
-        )  # fmt: skip
+        )
     run = lambda moment: _run(moment, django_capture_on_commit_callbacks)
     both = sorted([world.wita_head.username, world.wita_drafter.username])
     # the WITA clock decides: 09.00 WITA is 08.00 WIB
@@ -79,8 +82,9 @@ def test_after_an_outage_only_the_nearest_reminder_goes_out(
     assert [u for u, _t in sent] == [world.bappeda_head.username]
     rows = Reminder.objects.order_by("-minutes_before")
     assert [(r.minutes_before, r.skipped, r.sent_at is not None) for r in rows] == [
-        (1440, True, True), (60, False, True),
-    ]  # fmt: skip
+        (1440, True, True),
+        (60, False, True),
+    ]
     assert _run(at(2026, 12, 3, 8, 10), django_capture_on_commit_callbacks) == []
 
 
@@ -89,14 +93,19 @@ def test_no_reminder_for_a_cancelled_event_or_someone_who_declined(
 ):
     with time_machine.travel(at(2026, 11, 23, 8), tick=False):
         cancelled = invitation(world, to=("bappeda",), subject="Batal")
-        kept = invitation(world, to=("dinkes", "bappeda"), subject="Tetap",
-                          start=at(2026, 12, 5, 9))  # fmt: skip
+        kept = invitation(
+            world, to=("dinkes", "bappeda"), subject="Tetap", start=at(2026, 12, 5, 9)
+        )
         from correspondence import services as letters
 
         letters.letter_retract(letter=cancelled, by=world.head, reason="Ditunda")
         event = event_of(kept, world.tenant)
-        svc.attendee_respond(attendee=attendee(event, world.dinkes_head), by=world.dinkes_head,
-                             answer=Rsvp.DECLINED, reason="Dinas luar")  # fmt: skip
+        svc.attendee_respond(
+            attendee=attendee(event, world.dinkes_head),
+            by=world.dinkes_head,
+            answer=Rsvp.DECLINED,
+            reason="Dinas luar",
+        )
     for day in range(1, 6):
         for hour in range(24):
             sent = _run(at(2026, 12, day, hour), django_capture_on_commit_callbacks)

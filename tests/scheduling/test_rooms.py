@@ -24,8 +24,9 @@ def _room(world, code="AULA") -> Room:
 
 
 def _book(world, room, start, end, by=None, title="Rapat"):
-    return svc.room_booking_create(room=room, by=by or world.drafter, starts_at=start,
-                                   ends_at=end, title=title)  # fmt: skip
+    return svc.room_booking_create(
+        room=room, by=by or world.drafter, starts_at=start, ends_at=end, title=title
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,8 +58,13 @@ def test_the_database_itself_refuses_an_overlap(world):
     room = _room(world)
     _book(world, room, at(2026, 12, 3, 9), at(2026, 12, 3, 10))
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoomBooking.objects.create(tenant=world.tenant, room=room, title="x",
-                                   starts_at=at(2026, 12, 3, 9, 30), ends_at=at(2026, 12, 3, 11))  # fmt: skip
+        RoomBooking.objects.create(
+            tenant=world.tenant,
+            room=room,
+            title="x",
+            starts_at=at(2026, 12, 3, 9, 30),
+            ends_at=at(2026, 12, 3, 11),
+        )
     # a cancelled booking frees its time; another room is another matter
     RoomBooking.objects.filter(room=room).update(state=BookingState.CANCELLED)
     assert _book(world, room, at(2026, 12, 3, 9, 30), at(2026, 12, 3, 11)).pk
@@ -68,14 +74,23 @@ def test_the_database_itself_refuses_an_overlap(world):
 def test_an_event_with_a_room_books_it_and_moving_or_cancelling_frees_it(world):
     room = _room(world)
     event = svc.event_create(
-        by=world.drafter, title="Rapat tim", starts_at=at(2026, 12, 3, 9),
-        ends_at=at(2026, 12, 3, 10), organiser_unit=world.units["seksi_aptika"], room=room,
-    )  # fmt: skip
+        by=world.drafter,
+        title="Rapat tim",
+        starts_at=at(2026, 12, 3, 9),
+        ends_at=at(2026, 12, 3, 10),
+        organiser_unit=world.units["seksi_aptika"],
+        room=room,
+    )
     with pytest.raises(svc.RoomClash) as caught:
         _book(world, room, at(2026, 12, 3, 9), at(2026, 12, 3, 10), by=world.colleague)
     assert caught.value.booking.event == event
-    svc.event_reschedule(event=event, by=world.drafter, starts_at=at(2026, 12, 3, 13),
-                         ends_at=at(2026, 12, 3, 14), room=room)  # fmt: skip
+    svc.event_reschedule(
+        event=event,
+        by=world.drafter,
+        starts_at=at(2026, 12, 3, 13),
+        ends_at=at(2026, 12, 3, 14),
+        room=room,
+    )
     assert _book(world, room, at(2026, 12, 3, 9), at(2026, 12, 3, 10), by=world.colleague).pk
     svc.event_cancel(event=event, by=world.drafter, reason="Batal")
     assert _book(world, room, at(2026, 12, 3, 13), at(2026, 12, 3, 14), by=world.colleague).pk
@@ -88,10 +103,14 @@ def test_an_event_that_would_clash_is_not_created_at_all(world):
     _book(world, room, at(2026, 12, 3, 9), at(2026, 12, 3, 10))
     with pytest.raises(svc.RoomClash):
         svc.event_create(
-            by=world.drafter, title="Bentrok", starts_at=at(2026, 12, 3, 9, 30),
-            ends_at=at(2026, 12, 3, 11), organiser_unit=world.units["seksi_aptika"], room=room,
+            by=world.drafter,
+            title="Bentrok",
+            starts_at=at(2026, 12, 3, 9, 30),
+            ends_at=at(2026, 12, 3, 11),
+            organiser_unit=world.units["seksi_aptika"],
+            room=room,
             invite_positions=[world.positions["kasi_aptika"]],
-        )  # fmt: skip
+        )
     assert not Event.objects.filter(title="Bentrok").exists()
 
 
@@ -99,8 +118,11 @@ def test_api_clash_is_a_409_naming_the_booking_in_the_way(world):
     room = _room(world)
     client = client_for(world.drafter)
     url = f"/api/v1/rooms/{room.pk}/bookings/"
-    body = {"title": "Rapat", "starts_at": "2026-12-03T09:00:00+07:00",
-            "ends_at": "2026-12-03T10:00:00+07:00"}  # fmt: skip
+    body = {
+        "title": "Rapat",
+        "starts_at": "2026-12-03T09:00:00+07:00",
+        "ends_at": "2026-12-03T10:00:00+07:00",
+    }
     first = client.post(url, body, content_type="application/json")
     assert first.status_code == 201
     again = client.post(url, body, content_type="application/json")
@@ -113,8 +135,12 @@ def test_api_clash_is_a_409_naming_the_booking_in_the_way(world):
     reversed_ = {**body, "ends_at": "2026-12-03T08:00:00+07:00"}
     assert client.post(url, reversed_, content_type="application/json").status_code == 400
     foreign = Room.objects.create(tenant=world.other_tenant, code="X", name="X")
-    assert client.post(f"/api/v1/rooms/{foreign.pk}/bookings/", body,
-                       content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"/api/v1/rooms/{foreign.pk}/bookings/", body, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert client.post(url, {"title": "x"}, content_type="application/json").status_code == 400
     assert RoomBooking.objects.count() == 1
     # another tenant cannot cancel it (404 as for a missing id), its owner can, once
@@ -133,8 +159,16 @@ def test_parallel_requests_for_the_same_room_exactly_one_wins():
 
     world = build_world()
     room = Room.objects.create(tenant=world.tenant, code="AULA", name="Aula", capacity=100)
-    people = [world.drafter, world.colleague, world.reviewer, world.reviewer2, world.clerk,
-              world.secretary, world.head, world.tenant_admin]  # fmt: skip
+    people = [
+        world.drafter,
+        world.colleague,
+        world.reviewer,
+        world.reviewer2,
+        world.clerk,
+        world.secretary,
+        world.head,
+        world.tenant_admin,
+    ]
     clients = [client_for(u) for u in people]
     barrier = threading.Barrier(len(clients))
     answers: list[int] = []
@@ -144,11 +178,14 @@ def test_parallel_requests_for_the_same_room_exactly_one_wins():
         try:
             barrier.wait()
             # each asks for a different but overlapping slot around the same hour
-            body = {"title": f"Rapat {i}",
-                    "starts_at": (start + dt.timedelta(minutes=i)).isoformat(),
-                    "ends_at": (start + dt.timedelta(minutes=60 + i)).isoformat()}  # fmt: skip
-            r = client.post(f"/api/v1/rooms/{room.pk}/bookings/", body,
-                            content_type="application/json")  # fmt: skip
+            body = {
+                "title": f"Rapat {i}",
+                "starts_at": (start + dt.timedelta(minutes=i)).isoformat(),
+                "ends_at": (start + dt.timedelta(minutes=60 + i)).isoformat(),
+            }
+            r = client.post(
+                f"/api/v1/rooms/{room.pk}/bookings/", body, content_type="application/json"
+            )
             answers.append(r.status_code)
         finally:
             connection.close()

@@ -92,12 +92,55 @@ PLACES = [
     "Tahun Anggaran 2024",
     "Tahun Anggaran 2025",
 ]
-FIRST = ["Andi", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gita", "Hendra", "Indah", "Joko",
-         "Kurniawan", "Lestari", "Maimunah", "Nurhayati", "Oktaviani", "Putri", "Rahmat",
-         "Sri", "Taufik", "Utami", "Wahyudi", "Yusuf", "Zulkifli", "Agus", "Bambang"]  # fmt: skip
-LAST = ["Siregar", "Nasution", "Lubis", "Harahap", "Simanjuntak", "Pratama", "Saragih",
-        "Tarigan", "Ginting", "Sembiring", "Hutapea", "Pane", "Daulay", "Batubara", "Purba",
-        "Sitompul", "Wijaya", "Santoso", "Hidayat", "Rangkuti"]  # fmt: skip
+FIRST = [
+    "Andi",
+    "Budi",
+    "Citra",
+    "Dewi",
+    "Eko",
+    "Fitri",
+    "Gita",
+    "Hendra",
+    "Indah",
+    "Joko",
+    "Kurniawan",
+    "Lestari",
+    "Maimunah",
+    "Nurhayati",
+    "Oktaviani",
+    "Putri",
+    "Rahmat",
+    "Sri",
+    "Taufik",
+    "Utami",
+    "Wahyudi",
+    "Yusuf",
+    "Zulkifli",
+    "Agus",
+    "Bambang",
+]
+LAST = [
+    "Siregar",
+    "Nasution",
+    "Lubis",
+    "Harahap",
+    "Simanjuntak",
+    "Pratama",
+    "Saragih",
+    "Tarigan",
+    "Ginting",
+    "Sembiring",
+    "Hutapea",
+    "Pane",
+    "Daulay",
+    "Batubara",
+    "Purba",
+    "Sitompul",
+    "Wijaya",
+    "Santoso",
+    "Hidayat",
+    "Rangkuti",
+]
 # Words of the body text, most frequent first (drawn with Zipf-like weights, as real text is).
 VOCABULARY = [
     "dan",
@@ -350,16 +393,43 @@ ATTACHMENT = [
     "target",
     "sisa",
 ]
-SECURITY = [(SecurityLevel.BIASA, 70), (SecurityLevel.TERBATAS, 20),
-            (SecurityLevel.RAHASIA, 8), (SecurityLevel.SANGAT_RAHASIA, 2)]  # fmt: skip
+SECURITY = [
+    (SecurityLevel.BIASA, 70),
+    (SecurityLevel.TERBATAS, 20),
+    (SecurityLevel.RAHASIA, 8),
+    (SecurityLevel.SANGAT_RAHASIA, 2),
+]
 MEDIUM = [(Medium.DIGITAL, 70), (Medium.PAPER, 20), (Medium.BOTH, 10)]
 
 COLUMNS = [
-    "tenant_id", "title", "description", "number", "sender", "body", "attachment_text",
-    "classification_id", "unit_id", "document_date", "medium", "quantity", "building", "room",
-    "shelf", "box", "folder", "security", "is_vital", "state", "fate", "active_until",
-    "inactive_until", "source_url", "thread_key", "filed_at", "updated_at",
-]  # fmt: skip
+    "tenant_id",
+    "title",
+    "description",
+    "number",
+    "sender",
+    "body",
+    "attachment_text",
+    "classification_id",
+    "unit_id",
+    "document_date",
+    "medium",
+    "quantity",
+    "building",
+    "room",
+    "shelf",
+    "box",
+    "folder",
+    "security",
+    "is_vital",
+    "state",
+    "fate",
+    "active_until",
+    "inactive_until",
+    "source_url",
+    "thread_key",
+    "filed_at",
+    "updated_at",
+]
 INDEXES = {
     "archive_record_search": "USING gin (search_vector)",
     "archive_record_number_trgm": "USING gin (number gin_trgm_ops)",
@@ -402,8 +472,9 @@ class Command(BaseCommand):
         done = 0
         while done < o["records"]:
             n = min(o["batch"], o["records"] - done)
-            rows = [self._row(rng.choices(worlds, shares)[0], rng, today, vocab_w)
-                    for _ in range(n)]  # fmt: skip
+            rows = [
+                self._row(rng.choices(worlds, shares)[0], rng, today, vocab_w) for _ in range(n)
+            ]
             with transaction.atomic(), connection.cursor() as cursor:
                 cols = ", ".join(COLUMNS)
                 with cursor.cursor.copy(f"COPY archive_record ({cols}) FROM STDIN") as copy:
@@ -416,19 +487,26 @@ class Command(BaseCommand):
         self._create_indexes()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE archive_record")
-        self.stdout.write(self.style.SUCCESS(
-            f"generated {done:,} records in {time.monotonic() - started:,.0f}s"))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(f"generated {done:,} records in {time.monotonic() - started:,.0f}s")
+        )
 
     def _world(self, tenant: Tenant) -> dict:
         codes = list(Classification.objects.filter(tenant=tenant, is_active=True, depth__gte=2))
         units = list(Unit.objects.filter(tenant=tenant).values_list("pk", "code"))
-        if not UnitRole.objects.filter(tenant=tenant, kind=RoleKind.RECORDS_OFFICER,
-                                       unit__isnull=True).exists():  # fmt: skip
-            holder = (Assignment.objects.filter(tenant=tenant, end_date__isnull=True)
-                      .order_by("user_id").values_list("user_id", flat=True).first())  # fmt: skip
+        if not UnitRole.objects.filter(
+            tenant=tenant, kind=RoleKind.RECORDS_OFFICER, unit__isnull=True
+        ).exists():
+            holder = (
+                Assignment.objects.filter(tenant=tenant, end_date__isnull=True)
+                .order_by("user_id")
+                .values_list("user_id", flat=True)
+                .first()
+            )
             if holder is not None:
-                UnitRole.objects.create(tenant=tenant, user_id=holder,
-                                        kind=RoleKind.RECORDS_OFFICER, unit=None)  # fmt: skip
+                UnitRole.objects.create(
+                    tenant=tenant, user_id=holder, kind=RoleKind.RECORDS_OFFICER, unit=None
+                )
         return {"tenant": tenant, "codes": codes, "units": units, "seq": {}}
 
     def _row(self, world: dict, rng: random.Random, today: dt.date, vocab_w) -> tuple:
@@ -455,12 +533,34 @@ class Command(BaseCommand):
         state = RecordState.ACTIVE if active_until > today else RecordState.INACTIVE
         filed = dt.datetime.combine(day, dt.time(9), dt.UTC)
         return (
-            world["tenant"].pk, title[:300], "", number, sender, body, attachment, code.pk,
-            unit_id, day, medium, 1, "Gedung Arsip" if paper else "", "", 
-            f"R{rng.randint(1, 40)}" if paper else "", f"B-{rng.randint(1, 999):03d}" if paper else "",
-            "", security, rng.random() < 0.02, state, code.fate, active_until, inactive_until,
-            "", "", filed, filed,
-        )  # fmt: skip
+            world["tenant"].pk,
+            title[:300],
+            "",
+            number,
+            sender,
+            body,
+            attachment,
+            code.pk,
+            unit_id,
+            day,
+            medium,
+            1,
+            "Gedung Arsip" if paper else "",
+            "",
+            f"R{rng.randint(1, 40)}" if paper else "",
+            f"B-{rng.randint(1, 999):03d}" if paper else "",
+            "",
+            security,
+            rng.random() < 0.02,
+            state,
+            code.fate,
+            active_until,
+            inactive_until,
+            "",
+            "",
+            filed,
+            filed,
+        )
 
     def _drop_indexes(self) -> None:
         with connection.cursor() as cursor:

@@ -15,9 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--tenants", type=int, default=3)
         parser.add_argument("--users", type=int, default=2000, help="users per tenant")
         parser.add_argument(
-            "--busy-deliveries", type=int, default=100_000,
+            "--busy-deliveries",
+            type=int,
+            default=100_000,
             help="deliveries into the first tenant's busiest OPD (Diskominfo)",
-        )  # fmt: skip
+        )
         parser.add_argument("--years", type=int, default=2, help="spread letters over N years")
         parser.add_argument("--batch", type=int, default=10_000)
         parser.add_argument("--seed", type=int, default=20261122)
@@ -26,14 +28,19 @@ class Command(BaseCommand):
         if o["letters"] < 1 or o["tenants"] < 1 or o["users"] < 1:
             raise CommandError("--letters, --tenants and --users must be positive")
         plan = Plan(
-            letters=o["letters"], tenants=o["tenants"], users_per_tenant=o["users"],
-            busy_deliveries=o["busy_deliveries"], years=o["years"], batch=o["batch"],
+            letters=o["letters"],
+            tenants=o["tenants"],
+            users_per_tenant=o["users"],
+            busy_deliveries=o["busy_deliveries"],
+            years=o["years"],
+            batch=o["batch"],
             seed=o["seed"],
-        )  # fmt: skip
+        )
         try:
             stats = LoadGenerator(plan, log=self.stdout.write).run()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
-        summary = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}"
-                            for k, v in stats.items())  # fmt: skip
+        summary = ", ".join(
+            f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in stats.items()
+        )
         self.stdout.write(self.style.SUCCESS(f"generated: {summary}"))
