@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from naskah.memo import request_memo
+from core.memo import request_memo
 from organizations.choices import RoleKind
 from organizations.selectors import unit_roles_of
 from workflows.choices import SecurityLevel

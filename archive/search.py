@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from naskah.memo import request_memo
+from core.memo import request_memo
 
 from .models import Classification, Record
 

@@ -50,7 +50,7 @@ def django_setup(database_url: str, redis_url: str = "") -> None:
         from django.core.management import call_command
 
         call_command("collectstatic", interactive=False, verbosity=0)
-    from naskah.runtime import settle
+    from core.runtime import settle
 
     settle()  # as naskah/asgi.py does in the servers
     vacuum_if_no_autovacuum()

@@ -4,7 +4,7 @@ price of checking a pooled connection when it is taken.
     .venv/bin/python bench/faults.py [--database-url postgres://postgres@127.0.0.1:5432/postgres]
 
 1. A 200 MB body (declared length, then chunked) is sent to a web process started as the
-   project starts it (`python -m naskah.server`, daphne with the body limit) and to plain
+   project starts it (`python -m core.server`, daphne with the body limit) and to plain
    daphne, each on a fresh embedded (SQLite) database; the process's resident memory is
    sampled every 20 ms: its growth, the answer and the time are reported.
 2. `getconn` + `putconn` of a psycopg pool, 2,000 times, with and without
@@ -174,7 +174,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         memory = {
-            "naskah.server": _memory_run("naskah.server", env),
+            "core.server": _memory_run("core.server", env),
             "daphne": _memory_run("daphne", env),
         }
     result = {

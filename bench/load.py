@@ -204,7 +204,7 @@ def main() -> None:
                     [
                         sys.executable,
                         "-m",
-                        "naskah.server",
+                        "core.server",
                         "-b",
                         "127.0.0.1",
                         "-p",

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from naskah.uploads import SCAN_TYPES, upload_inspect
+from core.uploads import SCAN_TYPES, upload_inspect
 from organizations.models import Position, Unit
 from workflows.choices import SecurityLevel, Urgency
 

@@ -12,7 +12,7 @@ import re
 from django.urls import reverse
 
 from archive.services import records as archive_records
-from naskah.tasks import enqueue_with_transaction
+from core.tasks import enqueue_with_transaction
 from scheduling import selectors as calendar
 from scheduling import services as scheduling
 

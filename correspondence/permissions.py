@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from naskah.memo import request_memo
+from core.memo import request_memo
 from organizations.choices import RoleKind, UnitKind
 from organizations.models import Assignment, Position, User
 from workflows.reach import reach_of

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from naskah.memo import request_memo_put
+from core.memo import request_memo_put
 from notifications.kinds import Kind
 from organizations.access import access_remembered
 from organizations.models import Assignment, Position, Unit, User

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import SecondFactorRequired
-from naskah.tasks import enqueue_with_transaction
-from naskah.uploads import SCAN_TYPES, stored_name, upload_inspect
+from core.tasks import enqueue_with_transaction
+from core.uploads import SCAN_TYPES, stored_name, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import Notice, notify, notify_many, object_changed
 from organizations.choices import RoleKind

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
-from naskah.tasks import when_abandoned
+from core.tasks import when_abandoned
 from organizations.models import User
 
 from . import services

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.permissions import has_second_factor
-from naskah.actions import post_action
-from naskah.files import protected_file_response
+from core.actions import post_action
+from core.files import protected_file_response
 from organizations.models import Position, User
 
 from . import hooks, selectors, signing

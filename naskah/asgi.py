@@ -11,8 +11,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
-from naskah.bodylimit import BodyLimitMiddleware
-from naskah.runtime import settle
+from core.bodylimit import BodyLimitMiddleware
+from core.runtime import settle
 from notifications.routing import websocket_urlpatterns
 
 application = ProtocolTypeRouter(

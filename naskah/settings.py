@@ -103,12 +103,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "naskah.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "naskah.middleware.SessionRefreshMiddleware",
-    "naskah.middleware.LocaleMiddleware",
+    "core.middleware.SessionRefreshMiddleware",
+    "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,7 +120,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the "locked" page
-    "naskah.middleware.StorageFullMiddleware",  # a full disk: 507, "nothing was saved"
+    "core.middleware.StorageFullMiddleware",  # a full disk: 507, "nothing was saved"
 ]
 
 ROOT_URLCONF = "naskah.urls"
@@ -141,7 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.tenant",
             ],
-            "libraries": {"navigation": "naskah.navigation"},
+            "libraries": {"navigation": "core.navigation"},
         },
     },
 ]
@@ -222,11 +222,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Argon2id first, at OWASP's first setting (naskah/hashers.py): a check costs 0.05 s of CPU
+# Argon2id first, at OWASP's first setting (core/hashers.py): a check costs 0.05 s of CPU
 # and 46 MiB here, against 0.67 s for PBKDF2 at Django's 1,500,000 rounds, and signing asks
 # for the password every time. Older hashes still verify and are renewed at the next login.
 PASSWORD_HASHERS = [
-    "naskah.hashers.Argon2idHasher",
+    "core.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -265,14 +265,14 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            # A cache that is down answers as an empty one (naskah.cache): pages read the
+            # A cache that is down answers as an empty one (core.cache): pages read the
             # database and keep working while Redis is away.
-            "BACKEND": "naskah.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("NASKAH_REDIS_PREFIX", "naskah"),
             "OPTIONS": {
                 # One pool per process: under ASGI each request has its own cache object.
-                "pool_class": "naskah.cachepool.SharedConnectionPool",
+                "pool_class": "core.cachepool.SharedConnectionPool",
                 "socket_connect_timeout": _float("NASKAH_CACHE_CONNECT_TIMEOUT", default=0.5),
                 "socket_timeout": _float("NASKAH_CACHE_TIMEOUT", default=2.0),
                 "RETRY_AFTER": _float("NASKAH_CACHE_RETRY_AFTER", default=2.0),
@@ -346,7 +346,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 SESSION_COOKIE_AGE = _int("NASKAH_SESSION_AGE", default=8 * 3600)
 # The age counts from the last request (expiry after inactivity), to within SESSION_REFRESH
-# seconds: naskah.middleware.SessionRefreshMiddleware writes a session at most that often.
+# seconds: core.middleware.SessionRefreshMiddleware writes a session at most that often.
 SESSION_REFRESH = _int("NASKAH_SESSION_REFRESH", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -395,7 +395,7 @@ REST_FRAMEWORK = {
         "user": env.str("NASKAH_API_RATE_USER", default="600/min"),
         "anon": env.str("NASKAH_API_RATE_ANON", default="60/min"),
     },
-    "DEFAULT_PAGINATION_CLASS": "naskah.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     # OPTIONS answers 405 rather than describing forms (DRF's metadata builds objects it
     # should not, e.g. for list-level PUT actions).
     "DEFAULT_METADATA_CLASS": None,
@@ -403,7 +403,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "naskah.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Naskah API",
@@ -468,7 +468,7 @@ if NASKAH_EMAIL_URL:
 elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
-    MAILERS = {"default": {"BACKEND": "naskah.mail.DisabledEmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "core.mail.DisabledEmailBackend"}}
 # Electronic signatures: the built-in tenant CA, or a remote signing service (sketch).
 NASKAH_SIGNING_ADAPTER = env.str("NASKAH_SIGNING_ADAPTER", default="local")
 if NASKAH_SIGNING_ADAPTER not in {"local", "remote"}:
@@ -489,7 +489,7 @@ if NASKAH_LOG_FORMAT not in {"json", "text"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "naskah.middleware.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.middleware.RequestIdFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -509,14 +509,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Uploads: per-kind size limits in megabytes (see naskah/uploads.py for the allowed types).
+# Uploads: per-kind size limits in megabytes (see core/uploads.py for the allowed types).
 NASKAH_UPLOAD_MAX_MB = {
     "pdf": _int("NASKAH_UPLOAD_MAX_PDF_MB", default=20),
     "image": _int("NASKAH_UPLOAD_MAX_IMAGE_MB", default=10),
     "office": _int("NASKAH_UPLOAD_MAX_OFFICE_MB", default=10),
 }
 # A whole request body: refused by its declared length before it is read, or as soon as a
-# body without one passes it (naskah.server for daphne, naskah.bodylimit for any ASGI server).
+# body without one passes it (core.server for daphne, core.bodylimit for any ASGI server).
 # Two of the largest files and the form around them.
 NASKAH_REQUEST_MAX_MB = _int(
     "NASKAH_REQUEST_MAX_MB", default=2 * max(NASKAH_UPLOAD_MAX_MB.values()) + 5

@@ -2,10 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from core import health
 from correspondence.selectors import counters_for
 from organizations.selectors import positions_held, user_roles
-
-from . import health
 
 
 def healthz(request):

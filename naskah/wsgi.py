@@ -2,7 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from naskah.runtime import settle
+from core.runtime import settle
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naskah.settings")
 application = get_wsgi_application()

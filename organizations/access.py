@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
-from naskah.memo import in_request, request_memo, request_memo_clear
+from core.memo import in_request, request_memo, request_memo_clear
 
 log = logging.getLogger(__name__)
 

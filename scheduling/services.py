@@ -23,7 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
-from naskah.uploads import stored_name, upload_inspect
+from core.uploads import stored_name, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import Notice, notify_many
 from organizations.choices import TimeZone

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from naskah.actions import post_action
-from naskah.files import protected_file_response
+from core.actions import post_action
+from core.files import protected_file_response
 from organizations.choices import TimeZone
 from organizations.models import Unit, User
 

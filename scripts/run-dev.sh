@@ -43,6 +43,6 @@ trap 'exit 143' TERM
 echo
 echo "Task worker and periodic scheduler running (logs: $var/worker.log, $var/scheduler.log). Serving on http://$host:$port/ with daphne."
 echo "Open a tenant host, e.g. http://medan.localhost:$port/ or http://tangerang.localhost:$port/"
-$py -m naskah.server -b "$host" -p "$port" naskah.asgi:application &
+$py -m core.server -b "$host" -p "$port" naskah.asgi:application &
 web=$!
 wait "$web"

@@ -10,7 +10,7 @@ py=python
 
 case "${1:-}" in
   web)
-    exec "$py" -m naskah.server --bind "${NASKAH_BIND:-0.0.0.0}" --port "${2:-8000}" --proxy-headers \
+    exec "$py" -m core.server --bind "${NASKAH_BIND:-0.0.0.0}" --port "${2:-8000}" --proxy-headers \
       naskah.asgi:application ;;
   worker)
     exec "$py" manage.py worker --queue-name default --interval "${NASKAH_WORKER_INTERVAL:-1}" ;;

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
+from core.memo import request_memo, request_memo_clear, request_memo_scope
 from correspondence.forms import InboxFilterForm
 from correspondence.querysets import effective_id_list
-from naskah.memo import request_memo, request_memo_clear, request_memo_scope
 from organizations.services import assignment_create
 
 

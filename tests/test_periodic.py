@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.tasks import task
 
-from naskah.periodic import PeriodicJob, periodic_enqueue_due, periodic_jobs
+from core.periodic import PeriodicJob, periodic_enqueue_due, periodic_jobs
 
 RUNS: list[str] = []
 

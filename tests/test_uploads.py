@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from naskah.uploads import stored_name, upload_inspect
+from core.uploads import stored_name, upload_inspect
 from tests.correspondence.helpers import PDF
 
 

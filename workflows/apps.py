@@ -8,12 +8,12 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
     # The project's own periodic jobs live here (the naskah package is not an app).
     periodic = {
-        "heartbeat": ("naskah.tasks.heartbeat", 60),
+        "heartbeat": ("core.tasks.heartbeat", 60),
         "pending-files-sweep": ("workflows.tasks.pending_files_sweep", 600),
     }
 
     def ready(self) -> None:
-        import naskah.lookups  # noqa: F401  (registers `field__any`, used by every app)
+        import core.lookups  # noqa: F401  (registers `field__any`, used by every app)
         from organizations.access import access_signal_handler
         from organizations.tenantfile import register_section
 

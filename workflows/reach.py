@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from naskah.memo import request_memo
+from core.memo import request_memo
 from organizations.choices import RoleKind
 
 from .choices import SecurityLevel

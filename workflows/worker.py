@@ -33,7 +33,7 @@ from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from naskah.tasks import abandoned_handler
+from core.tasks import abandoned_handler
 
 from .models import WorkerLease
 

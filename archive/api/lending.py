@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from naskah.api import IdField
+from core.api import IdField
 
 from .. import lending_selectors as sel
 from ..choices import LoanState

@@ -18,7 +18,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from naskah.api import IdField
+from core.api import IdField
 from organizations.models import Unit
 from workflows.choices import SecurityLevel
 from workflows.selectors import transition_log_for

@@ -14,7 +14,7 @@ The column and the FTS5 table are not Django fields: nothing but `archive.search
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from naskah.db import VendorSQL
+from core.db import VendorSQL
 
 # Long texts are cut before indexing: a tsvector holds at most 1 MB and positions stop at
 # 16,383 anyway; the first 100,000 characters of a text are what a search needs.

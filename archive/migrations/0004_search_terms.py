@@ -12,7 +12,7 @@ SQLite: the table stays empty; its search corrects spellings its own way.
 import django.db.models.deletion
 from django.db import migrations, models
 
-from naskah.db import VendorSQL
+from core.db import VendorSQL
 
 WORDS = """
     SELECT w FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig,

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from naskah.uploads import stored_name, upload_inspect
+from core.uploads import stored_name, upload_inspect
 
 from ..choices import FileKind, Medium, RecordState, TextState
 from ..models import CaseFile, Classification, Record, RecordFile, add_years

@@ -3,7 +3,7 @@
     python -m archive.services.text < file.pdf     (the child: prints the text, exit 0)
 
 PDF text is read with pypdf in a child process under CPU, memory and wall-clock limits (like
-`naskah.pdfcheck`), so a hostile PDF can only exhaust that child, never a worker. Files over
+`core.pdfcheck`), so a hostile PDF can only exhaust that child, never a worker. Files over
 MAX_BYTES are not opened; text beyond MAX_CHARS is cut.
 """
 
@@ -24,7 +24,7 @@ PLAIN = ("text/plain", "text/csv")
 
 def files_text_queue(file_ids: list[int]) -> None:
     """Queue text extraction for new record files, with the filing transaction."""
-    from naskah.tasks import enqueue_with_transaction
+    from core.tasks import enqueue_with_transaction
 
     from ..tasks import files_text_extract
 

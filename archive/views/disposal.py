@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
-from naskah.actions import post_action
+from core.actions import post_action
 from workflows.selectors import transition_log_for
 
 from .. import disposal_selectors as sel

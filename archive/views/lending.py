@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
-from naskah.actions import post_action
+from core.actions import post_action
 
 from .. import lending_selectors as sel
 from ..choices import LoanState

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from naskah.actions import post_action
-from naskah.files import protected_file_response
+from core.actions import post_action
+from core.files import protected_file_response
 from workflows.services import security_event_record
 
 from .. import permissions as policy

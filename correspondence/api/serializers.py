@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from naskah.api import IdField
+from core.api import IdField
 from workflows.choices import SecurityLevel, Urgency
 
 from ..choices import RecipientKind, SigningMode

@@ -8,7 +8,7 @@ Writers only insert: no row is locked, so busy inboxes never serialise their sen
 
 from django.db import migrations, models
 
-from naskah.db import VendorSQL
+from core.db import VendorSQL
 
 CHANGE = "correspondence_inboxchange"
 # table, the column that names a unit (deliveries) or a delivery (the others), a short name

@@ -31,7 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from naskah.pdffonts import FONT, fonts_register
+from core.pdffonts import FONT, fonts_register
 
 MONTHS = [
     "Januari",

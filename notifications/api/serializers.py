@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from naskah.api import IdField
+from core.api import IdField
 
 from ..kinds import Kind
 from ..models import Notification

@@ -1,7 +1,7 @@
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
 
-from naskah.db import VendorSQL
+from core.db import VendorSQL
 
 NAME = "assignment_no_overlapping_definitive"
 OVERLAP = """

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from naskah.api import IdField
+from core.api import IdField
 from workflows.choices import SecurityLevel
 
 from ..choices import Rsvp

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from naskah.middleware import SESSION_SEEN_KEY
+from core.middleware import SESSION_SEEN_KEY
 from tests.conftest import client_for, host_of
 
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)

@@ -547,7 +547,7 @@ def test_postgres_numbers_by_prefix_first_then_from_the_middle(setup, monkeypatc
 
 
 def test_the_page_finds_its_matches_once_for_results_and_facets(setup, monkeypatch):
-    from naskah.memo import request_memo_scope
+    from core.memo import request_memo_scope
 
     w = setup
     backend = type(search_backend())

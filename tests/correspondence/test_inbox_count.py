@@ -18,11 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.memo import request_memo_scope
 from correspondence import services as svc
 from correspondence.inboxcount import FOLD_AT, inbox_version
 from correspondence.models import Delivery, Disposition, DispositionInstruction, InboxChange
 from correspondence.selectors import InboxFilter, inbox_counts, inbox_list
-from naskah.memo import request_memo_scope
 from tests.conftest import client_for
 from tests.correspondence.helpers import delivery_to, sent
 

@@ -8,8 +8,8 @@ import pytest
 import redis
 
 from accounts.services import api_token_create
+from core.cache import ResilientRedisCache, _Breaker
 from correspondence.models import Letter
-from naskah.cache import ResilientRedisCache, _Breaker
 from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 from tests.notifications.daphne import free_port

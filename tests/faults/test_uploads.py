@@ -9,7 +9,7 @@ import time
 import pytest
 
 from accounts.services import api_token_create
-from naskah.bodylimit import BodyLimitMiddleware, body_limit
+from core.bodylimit import BodyLimitMiddleware, body_limit
 from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of
 

@@ -36,13 +36,13 @@ def wait_port(port: int, proc: subprocess.Popen, *, timeout: float = 30) -> None
 
 @contextmanager
 def daphne(*, env: dict[str, str], port: int | None = None, timeout: float = 30):
-    """Start daphne (naskah.server, as the project runs it) on 127.0.0.1 and yield its port."""
+    """Start daphne (core.server, as the project runs it) on 127.0.0.1 and yield its port."""
     port = port or free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "naskah.server",
+            "core.server",
             "-b",
             "127.0.0.1",
             "-p",

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import health
+from core.middleware import REQUEST_ID, RequestIdFilter, RequestIdMiddleware
 from correspondence import services as svc
-from naskah import health
-from naskah.middleware import REQUEST_ID, RequestIdFilter, RequestIdMiddleware
 from tests.conftest import client_for
 from tests.correspondence.helpers import PDF, draft
 
@@ -44,7 +44,7 @@ def test_readyz_is_503_when_a_dependency_fails(db, monkeypatch):
 def test_worker_heartbeat_must_be_recent(db, settings):
     from django_tasks_db.models import DBTaskResult
 
-    from naskah.tasks import heartbeat
+    from core.tasks import heartbeat
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with pytest.raises(RuntimeError, match="no heartbeat"):

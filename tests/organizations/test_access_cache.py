@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.memo import request_memo_scope
 from correspondence.querysets import effective_id_list, held_id_list, inbox_unit_id_list
 from correspondence.services import delegation_create, delegation_end
-from naskah.memo import request_memo_scope
 from organizations.access import access_changed, access_forget_all
 from organizations.choices import RoleKind
 from organizations.models import Assignment, UnitRole

@@ -136,7 +136,7 @@ def test_bad_reminder_settings_are_refused(world, bad):
 
 
 def test_the_periodic_job_is_declared_and_runs(world, django_capture_on_commit_callbacks):
-    from naskah.periodic import periodic_jobs
+    from core.periodic import periodic_jobs
 
     job = {j.name: j for j in periodic_jobs()}["event-reminders"]
     assert job.every == 60 and job.task() is reminders_send

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from naskah.periodic import periodic_enqueue_due, periodic_jobs
+from core.periodic import periodic_enqueue_due, periodic_jobs
 
 
 class Command(BaseCommand):

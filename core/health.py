@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-HEARTBEAT_TASK = "naskah.tasks.heartbeat"
+HEARTBEAT_TASK = "core.tasks.heartbeat"
 HEARTBEAT_MAX_AGE = dt.timedelta(minutes=3)
 
 

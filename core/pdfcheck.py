@@ -1,6 +1,6 @@
 """Open an uploaded PDF in a child process under CPU and memory limits.
 
-    python -m naskah.pdfcheck < file.pdf     (exit 0: readable, 1: damaged, >1: killed)
+    python -m core.pdfcheck < file.pdf     (exit 0: readable, 1: damaged, >1: killed)
 
 A hostile PDF (decompression bombs, reference loops) can only exhaust this child, never the
 web process. The parent (`pdf_check`) gives it a wall-clock timeout as well.
@@ -28,7 +28,7 @@ def pdf_check(data: bytes, *, timeout: float = 20) -> str | None:
     """None when the PDF opens and has pages; otherwise a short reason."""
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "naskah.pdfcheck"],
+            [sys.executable, "-m", "core.pdfcheck"],
             input=data,
             capture_output=True,
             timeout=timeout,

@@ -2,7 +2,7 @@ import logging
 
 from django.core.mail.backends.base import BaseEmailBackend
 
-logger = logging.getLogger("naskah.mail")
+logger = logging.getLogger("core.mail")
 
 
 class DisabledEmailBackend(BaseEmailBackend):

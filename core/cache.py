@@ -16,7 +16,7 @@ change made during it. Past `DIRTY_MAX` keys the process says so at CRITICAL lev
 cache should be cleared by hand.
 
 Written here rather than taken from django-redis (whose IGNORE_EXCEPTIONS does the first
-half): it keeps Django's own backend, which the project already tunes (`naskah.cachepool`),
+half): it keeps Django's own backend, which the project already tunes (`core.cachepool`),
 and adds the pause that keeps pages fast while Redis is away.
 """
 
@@ -31,7 +31,7 @@ import time
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
-log = logging.getLogger("naskah.cache")
+log = logging.getLogger("core.cache")
 
 LOG_EVERY = 30.0  # seconds between two log lines about the same outage
 DIRTY_MAX = 10_000  # keys of dropped writes remembered per process

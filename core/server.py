@@ -1,4 +1,4 @@
-"""Start daphne (`python -m naskah.server`, daphne's own arguments) with a body limit at the
+"""Start daphne (`python -m core.server`, daphne's own arguments) with a body limit at the
 socket.
 
 Daphne hands a request to the application only after its whole body arrived, and then queues
@@ -18,7 +18,7 @@ import django
 from daphne import server as daphne_server
 from daphne.http_protocol import HTTPFactory, WebRequest
 
-from naskah.bodylimit import body_limit, too_large_body
+from core.bodylimit import body_limit, too_large_body
 
 
 class LimitedWebRequest(WebRequest):

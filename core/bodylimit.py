@@ -2,7 +2,7 @@
 
 Two layers apply the same limit:
 
-- `naskah.server` (the daphne the project starts) refuses at the socket, while the headers
+- `core.server` (the daphne the project starts) refuses at the socket, while the headers
   arrive or as a body without a declared length passes the limit, so the bytes are never
   stored; daphne otherwise reads a whole body, then queues all of it in memory, before the
   application sees the request (a 200 MB upload took a web process to 2.6 GB);
