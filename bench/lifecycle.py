@@ -83,7 +83,7 @@ def main() -> None:
     django_setup(args.database_url, args.redis_url)
     from django.core.management import call_command
 
-    from correspondence.loadgen import BENCH_PASSWORD
+    from bench.generators.letters import BENCH_PASSWORD
     from correspondence.models import Letter
     from organizations.models import Tenant, Unit
 

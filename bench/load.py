@@ -43,7 +43,7 @@ def personas(n: int) -> list[dict]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.permissions import needs_second_factor
-    from correspondence.loadgen import BENCH_PASSWORD
+    from bench.generators.letters import BENCH_PASSWORD
     from correspondence.models import DispositionInstruction
     from organizations.choices import RoleKind
     from organizations.models import Assignment, Position, Unit, UnitRole, User

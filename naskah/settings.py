@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "correspondence",
     "accounts",
     "reports",
+    "bench",  # the benchmark data generators (commands only, no models)
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,5 @@
-"""Fill the archive of a benchmark database with city-scale records (bulk COPY).
-
-    manage.py generate_archive_data --records 1000000
+"""City-scale archive records for benchmarks, written with bulk COPY (`manage.py
+generate_archive_data --records 1000000` runs it).
 
 Needs tenants with a file plan and units (e.g. `manage.py generate_load_data` first). Records
 are filed directly (no source document), spread over each tenant's classifications, units,
@@ -17,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -443,35 +442,43 @@ def _weights(n: int) -> list[float]:
     return [1 / (rank + 2) for rank in range(n)]
 
 
-class Command(BaseCommand):
-    help = __doc__.split("\n\n")[0]
+class ArchiveGenerator:
+    """Fills `archive_record` of an empty benchmark database; `run()` raises RuntimeError when
+    the database cannot take the load (not PostgreSQL, no tenant, no file plan)."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--records", type=int, default=1_000_000)
-        parser.add_argument("--batch", type=int, default=20_000)
-        parser.add_argument("--years", type=int, default=10)
-        parser.add_argument("--seed", type=int, default=20261123)
+    def __init__(
+        self,
+        *,
+        records: int,
+        batch: int = 20_000,
+        years: int = 10,
+        seed: int = 20261123,
+        log: Callable[[str], object] = print,
+    ) -> None:
+        self.records, self.batch, self.years = records, batch, years
+        self.seed, self.log = seed, log
 
-    def handle(self, *args, **o):
+    def run(self) -> int:
+        """Copy the records in batches, then build the search indexes; returns how many."""
         if connection.vendor != "postgresql":
-            raise CommandError("generate_archive_data writes with COPY: use PostgreSQL")
+            raise RuntimeError("generate_archive_data writes with COPY: use PostgreSQL")
         tenants = list(Tenant.objects.order_by("pk"))
         if not tenants:
-            raise CommandError("no tenants: run generate_load_data (or load a tenant file) first")
-        rng = random.Random(o["seed"])
+            raise RuntimeError("no tenants: run generate_load_data (or load a tenant file) first")
+        rng = random.Random(self.seed)
         today = timezone.localdate()
         worlds = [self._world(t) for t in tenants]
         worlds = [w for w in worlds if w["codes"] and w["units"]]
         if not worlds:
-            raise CommandError("no tenant has a file plan and units")
+            raise RuntimeError("no tenant has a file plan and units")
         # The first tenant holds most records (a big city next to a smaller one).
         shares = [3] + [1] * (len(worlds) - 1)
         vocab_w = _weights(len(VOCABULARY))
         started = time.monotonic()
         self._drop_indexes()
         done = 0
-        while done < o["records"]:
-            n = min(o["batch"], o["records"] - done)
+        while done < self.records:
+            n = min(self.batch, self.records - done)
             rows = [
                 self._row(rng.choices(worlds, shares)[0], rng, today, vocab_w) for _ in range(n)
             ]
@@ -482,14 +489,12 @@ class Command(BaseCommand):
                         copy.write_row(row)
             done += n
             rate = done / max(time.monotonic() - started, 1e-6)
-            self.stdout.write(f"  {done:>9,} records ({rate:,.0f}/s)")
-        self.stdout.write("building the search indexes…")
+            self.log(f"  {done:>9,} records ({rate:,.0f}/s)")
+        self.log("building the search indexes…")
         self._create_indexes()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE archive_record")
-        self.stdout.write(
-            self.style.SUCCESS(f"generated {done:,} records in {time.monotonic() - started:,.0f}s")
-        )
+        return done
 
     def _world(self, tenant: Tenant) -> dict:
         codes = list(Classification.objects.filter(tenant=tenant, is_active=True, depth__gte=2))
@@ -512,7 +517,7 @@ class Command(BaseCommand):
     def _row(self, world: dict, rng: random.Random, today: dt.date, vocab_w) -> tuple:
         code: Classification = rng.choice(world["codes"])
         unit_id, unit_code = rng.choice(world["units"])
-        day = today - dt.timedelta(days=rng.randrange(1, 365 * 10))
+        day = today - dt.timedelta(days=rng.randrange(1, 365 * self.years))
         key = (code.code.split(".")[0], day.year)
         seq = world["seq"][key] = world["seq"].get(key, 0) + 1
         number = f"{key[0]}/{seq}/{unit_code}/{day.year}"

@@ -33,17 +33,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from organizations.access import access_changed
-from organizations.choices import AssignmentKind, RoleKind, UnitKind
-from organizations.models import Assignment, Position, Tenant, Unit, UnitRole, User
-from organizations.services import tenant_load
-from organizations.tenantfile import parse
-from workflows.choices import SecurityLevel, Urgency
-from workflows.hashing import row_hash
-from workflows.models import TransitionLog
-
-from . import numbering
-from .choices import (
+from correspondence import numbering
+from correspondence.choices import (
     AttachmentKind,
     DeliveryState,
     DispositionState,
@@ -54,7 +45,7 @@ from .choices import (
     StepKind,
     StepState,
 )
-from .models import (
+from correspondence.models import (
     Attachment,
     Delivery,
     Disposition,
@@ -66,6 +57,14 @@ from .models import (
     Recipient,
     ReviewStep,
 )
+from organizations.access import access_changed
+from organizations.choices import AssignmentKind, RoleKind, UnitKind
+from organizations.models import Assignment, Position, Tenant, Unit, UnitRole, User
+from organizations.services import tenant_load
+from organizations.tenantfile import parse
+from workflows.choices import SecurityLevel, Urgency
+from workflows.hashing import row_hash
+from workflows.models import TransitionLog
 
 TENANT_FILES = ["medan.yaml", "tangerang.yaml", "samarinda.toml"]
 BENCH_PASSWORD = "Bench-Load-2026"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from correspondence.loadgen import LoadGenerator, Plan
+from bench.generators.letters import LoadGenerator, Plan
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from correspondence.loadgen import BENCH_PASSWORD, LoadGenerator, Plan, totp_key_for
+from bench.generators.letters import BENCH_PASSWORD, LoadGenerator, Plan, totp_key_for
 from correspondence.models import Delivery, Disposition, Letter, NumberCounter
 from organizations.models import Assignment, Position, User
 from workflows.selectors import audit_verify

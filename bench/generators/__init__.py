@@ -1,0 +1,1 @@
+"""City-scale benchmark data, written with COPY rather than through the services."""
