@@ -12,8 +12,8 @@ whole process, and its growth over the memory it had once Django was set up). Ch
 restored rows and every restored file's sha256, deletes the generated data (unless --keep)
 and writes bench/results/backup[-LABEL].json.
 
-`--module` runs another copy of workflows/backup.py instead, for comparison, e.g. the code
-before streaming: `git show <commit>:workflows/backup.py > /tmp/backup_old.py`.
+`--module` runs another copy of ops/backup.py instead, for comparison, e.g. the code
+before streaming: `git show <commit>:ops/backup.py > /tmp/backup_old.py`.
 The folder for the data (--work, default a temporary one) needs about three times
 --gigabytes: the files, the archive and the restored files.
 """
@@ -70,7 +70,7 @@ def child(action: str, target: str, *, module: str) -> None:
         backup = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(backup)
     else:
-        from workflows import backup
+        from ops import backup
     connection.ensure_connection()
     startup_peak = _status("VmHWM")
     try:
@@ -156,7 +156,7 @@ def main() -> None:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench_backup"
     )
     parser.add_argument("--work", help="folder for the files and the archive (default: a temp)")
-    parser.add_argument("--module", default="", help="another workflows/backup.py to measure")
+    parser.add_argument("--module", default="", help="another ops/backup.py to measure")
     parser.add_argument("--label", default="", help="suffix of the result's name")
     parser.add_argument("--results", help="folder for the JSON result (default bench/results)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
@@ -235,7 +235,7 @@ def main() -> None:
             "peak_growth_mib": _mib(r["peak"] - r["rss_before"]),
         }
     result = {
-        "code": module or "workflows/backup.py",
+        "code": module or "ops/backup.py",
         "media": {
             "bytes": media_bytes,
             "files": len(sizes),

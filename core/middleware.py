@@ -106,7 +106,7 @@ STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 class StorageFullMiddleware:
     """A disk (or quota) that is full answers 507 with a message saying nothing was saved,
     instead of a 500: the transaction of the request rolled back, and the half-written file
-    was removed by the storage (workflows.storage)."""
+    was removed by the storage (ops.storage)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

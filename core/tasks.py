@@ -14,7 +14,7 @@ _ABANDONED: dict[str, Callable[..., None]] = {}
 
 def when_abandoned(job: Task) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register what to do when `job` is given up because its worker died twice (called with
-    the task's own arguments, see workflows.worker): tell the people waiting for it."""
+    the task's own arguments, see ops.worker): tell the people waiting for it."""
 
     def register(handler: Callable[..., None]) -> Callable[..., None]:
         _ABANDONED[job.module_path] = handler

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "axes",
     "organizations",
     "workflows",
+    "ops",
     "notifications",
     "archive",
     "scheduling",
@@ -297,7 +298,7 @@ TASKS = {
     }
 }
 # A worker renews its lease this often / 5; the tasks of a worker silent for this long are run
-# once more by another (workflows.worker).
+# once more by another (ops.worker).
 NASKAH_WORKER_LEASE_SECONDS = _float("NASKAH_WORKER_LEASE_SECONDS", default=30.0)
 
 LANGUAGE_CODE = "id"
@@ -317,11 +318,11 @@ MEDIA_URL = "/media/"
 # NASKAH_S3_BUCKET is set. Files never get public URLs: they go out through views that check
 # access (and, behind nginx, X-Accel-Redirect when NASKAH_ACCEL_REDIRECT is on).
 NASKAH_S3_BUCKET = env.str("NASKAH_S3_BUCKET", default="")
-# Files written inside a transaction are published when it commits (workflows.storage).
-_default_storage = {"BACKEND": "workflows.storage.TransactionalFileSystemStorage"}
+# Files written inside a transaction are published when it commits (ops.storage).
+_default_storage = {"BACKEND": "ops.storage.TransactionalFileSystemStorage"}
 if NASKAH_S3_BUCKET:
     _default_storage = {
-        "BACKEND": "workflows.storage.TransactionalS3Storage",
+        "BACKEND": "ops.storage.TransactionalS3Storage",
         "OPTIONS": {
             "bucket_name": NASKAH_S3_BUCKET,
             "endpoint_url": env.str("NASKAH_S3_ENDPOINT_URL", default="") or None,

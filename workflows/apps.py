@@ -6,11 +6,6 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows")
-    # The project's own periodic jobs live here (the naskah package is not an app).
-    periodic = {
-        "heartbeat": ("core.tasks.heartbeat", 60),
-        "pending-files-sweep": ("workflows.tasks.pending_files_sweep", 600),
-    }
 
     def ready(self) -> None:
         import core.lookups  # noqa: F401  (registers `field__any`, used by every app)

@@ -5,7 +5,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from workflows.worker import workers_alive
+from ops.worker import workers_alive
 
 from .helpers import env, process, wait_for, worker_args
 from .tasks import slow_mark

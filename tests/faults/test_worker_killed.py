@@ -17,9 +17,10 @@ from correspondence.choices import LetterState
 from correspondence.models import Letter
 from correspondence.tasks import SIGN_CRASHED
 from notifications.models import Notification
+from ops.models import PendingFile
+from ops.storage import PENDING_DIR, TransactionalFileSystemStorage, pending_files_sweep
 from tests.correspondence.helpers import draft, through_review
-from workflows.models import PendingFile, TransitionLog
-from workflows.storage import PENDING_DIR, TransactionalFileSystemStorage, pending_files_sweep
+from workflows.models import TransitionLog
 
 from .helpers import env, process, python_args, stop, wait_for, worker_args
 

@@ -16,8 +16,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
 
+from ops.backup import BackupError, backup_create, backup_restore
 from tests.correspondence.helpers import sent
-from workflows.backup import BackupError, backup_create, backup_restore
 
 ROOT = Path(settings.BASE_DIR)
 

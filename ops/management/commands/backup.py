@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from workflows.backup import BackupError, backup_create, backup_prune
+from ops.backup import BackupError, backup_create, backup_prune
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from workflows.models import PendingFile
-from workflows.storage import PENDING_DIR, TransactionalFileSystemStorage, pending_files_sweep
+from ops.models import PendingFile
+from ops.storage import PENDING_DIR, TransactionalFileSystemStorage, pending_files_sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -45,7 +45,7 @@ import django
 django.setup()
 from django.db import connection
 
-from workflows.backup import backup_create, backup_restore
+from ops.backup import backup_create, backup_restore
 
 connection.ensure_connection()
 try:

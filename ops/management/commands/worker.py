@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from workflows.worker import LeasedWorker
+from ops.worker import LeasedWorker
 
 
 class Command(db_worker.Command):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ops.backup import BackupError, backup_restore
 from organizations.access import access_forget_all
-from workflows.backup import BackupError, backup_restore
 
 
 class Command(BaseCommand):

@@ -13,9 +13,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from ops import backup
+from ops.backup import BackupError, backup_create, backup_restore
 from organizations.models import Tenant
-from workflows import backup
-from workflows.backup import BackupError, backup_create, backup_restore
 
 
 def _sha(data: bytes) -> str:
