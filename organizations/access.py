@@ -27,6 +27,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -150,8 +151,6 @@ def access_changed(tenant_id: int | None) -> None:
 
 def access_forget_all() -> None:
     """Drop every tenant's kept facts (after rows were written without the models: a restore)."""
-    from django.apps import apps
-
     for tenant_id in apps.get_model("organizations", "Tenant").objects.values_list("pk", flat=True):
         _new_generation(tenant_id)
 

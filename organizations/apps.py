@@ -8,6 +8,8 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
+        # Imported here, not at the top: these load models, and apps.py runs before the app
+        # registry is ready (Django's load order, not a style choice).
         from .access import access_signal_handler
         from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole
         from .selectors import tenant_cache_clear

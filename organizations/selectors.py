@@ -13,6 +13,7 @@ from django.http import Http404
 from django.http.request import split_domain_port
 from django.utils import timezone
 
+from .access import access_remembered
 from .choices import RoleKind, UnitKind
 from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
 
@@ -194,7 +195,6 @@ def units_up_to_opd(tenant_id: int, paths: set[str]) -> dict[str, list[int]]:
 def unit_roles_of(user: User) -> list[tuple[int, str]]:
     """(unit id, role kind) of the user's roles for units of their own tenant, kept with who
     handles what across requests."""
-    from .access import access_remembered
 
     def compute() -> list[tuple[int, str]]:
         return list(

@@ -7,6 +7,8 @@ import io
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -88,9 +90,6 @@ def as_csv(header, rows) -> bytes:
 
 
 def as_xlsx(title: str, header, rows) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]

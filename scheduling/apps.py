@@ -8,6 +8,8 @@ class SchedulingConfig(AppConfig):
     periodic = {"event-reminders": ("scheduling.tasks.reminders_send", 60)}
 
     def ready(self) -> None:
+        # Imported here, not at the top: these load models, and apps.py runs before the app
+        # registry is ready (Django's load order, not a style choice).
         from organizations.tenantfile import register_section
 
         from .tenantfile import SECTIONS

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, vCalAddress, vText
@@ -75,8 +76,6 @@ def _vevent(event: Event, *, base_url: str, busy_only: bool) -> VEvent:
 
 
 def event_path(event: Event) -> str:
-    from django.urls import reverse
-
     return reverse("scheduling:event", args=[event.pk])
 
 

@@ -7,6 +7,7 @@ row per tenant, so every row stays inside one tenant and each viewer sees their 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -308,3 +309,8 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed of {self.user}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        """The stored form of a feed token: its SHA-256 (the token itself is shown once)."""
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -11,6 +11,8 @@ from django.utils import timezone
 from organizations.models import Assignment
 from workflows.choices import SecurityLevel
 
+from .choices import EventState, Rsvp
+
 
 def unit_ids_of(user) -> list[int]:
     """Units of the posts a user holds today, definitive or acting."""
@@ -31,7 +33,7 @@ class EventQuerySet(models.QuerySet):
         the people on it."""
         if not getattr(user, "is_authenticated", False) or not user.tenant_id:
             return self.none()
-        from .models import Attendee, EventUnit
+        from .models import Attendee, EventUnit  # cycle: models imports this module's querysets
 
         units = unit_ids_of(user)
         mine = Attendee.objects.filter(user_id=user.pk).values("event_id")
@@ -45,7 +47,7 @@ class EventQuerySet(models.QuerySet):
 
     def personal(self, user) -> EventQuerySet:
         """The user's own day: events they attend (or were invited to) and organised."""
-        from .models import Attendee
+        from .models import Attendee  # cycle: models imports this module's querysets
 
         mine = Attendee.objects.filter(user_id=user.pk).values("event_id")
         return self.filter(tenant_id=user.tenant_id).filter(
@@ -53,7 +55,7 @@ class EventQuerySet(models.QuerySet):
         )
 
     def for_unit(self, unit) -> EventQuerySet:
-        from .models import EventUnit
+        from .models import EventUnit  # cycle: models imports this module's querysets
 
         invited = EventUnit.objects.filter(unit_id=unit.pk).values("event_id")
         return self.filter(Q(pk__in=invited) | Q(organiser_unit_id=unit.pk))
@@ -65,6 +67,4 @@ class EventQuerySet(models.QuerySet):
 class AttendeeQuerySet(models.QuerySet):
     def going(self) -> AttendeeQuerySet:
         """Attendees still expected: not declined, not replaced, on an event not cancelled."""
-        from .choices import EventState, Rsvp
-
         return self.filter(rsvp__in=Rsvp.going(), event__state=EventState.SCHEDULED)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -15,7 +16,7 @@ from django.utils import timezone
 from organizations.models import Assignment, User
 from organizations.permissions import can_login_to_tenant
 
-from .choices import BookingState, EventState, Rsvp
+from .choices import BookingState, CalendarView, EventState, Rsvp
 from .models import Attendee, CalendarFeed, Event, Room, RoomBooking
 
 FEED_PAST = dt.timedelta(days=90)
@@ -208,21 +209,18 @@ def busy_positions(
     return dict(found)
 
 
-def feed_user(token: str, *, tenant) -> User | None:
-    """The user of a live feed token asked for on a host of the user's own tenant, or None
-    (a token works on its tenant's hosts only, as API tokens do)."""
-    from .services import feed_token_hash
-
+def feed_for_token(token: str, *, tenant) -> CalendarFeed | None:
+    """The live feed of a token asked for on a host of its user's own tenant, or None (a
+    token works on its tenant's hosts only, as API tokens do). Reads only: the caller notes
+    the use through `services.calendar_feed_touch`."""
     feed = (
-        CalendarFeed.objects.filter(token_hash=feed_token_hash(token), revoked_at__isnull=True)
+        CalendarFeed.objects.filter(token_hash=CalendarFeed.hash(token), revoked_at__isnull=True)
         .select_related("user__tenant")
         .first()
     )
     if feed is None or not can_login_to_tenant(feed.user, tenant):
         return None
-    if feed.last_used_at is None or timezone.now() - feed.last_used_at > dt.timedelta(hours=1):
-        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
-    return feed.user
+    return feed
 
 
 def feed_live(user) -> CalendarFeed | None:
@@ -265,10 +263,6 @@ class Window:
 
 def calendar_window(view: str, anchor: dt.date, zone: str) -> Window:
     """The local days and the UTC range a calendar view covers (month: whole weeks)."""
-    from zoneinfo import ZoneInfo
-
-    from .choices import CalendarView
-
     tz = ZoneInfo(zone)
     if view == CalendarView.DAY:
         first, count = anchor, 1
@@ -294,8 +288,6 @@ def calendar_window(view: str, anchor: dt.date, zone: str) -> Window:
 
 def slots_by_day(slots: list[Slot], days: list[dt.date], zone: str) -> list[tuple]:
     """[(day, [slots on that local day])] — an event over several days shows on each."""
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(zone)
     out = []
     for day in days:

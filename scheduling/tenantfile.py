@@ -6,9 +6,11 @@ from pathlib import Path
 
 from pydantic import Field
 
+from organizations.models import Unit
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError
 
 from .models import Room
+from .services import calendar_settings_set
 
 
 class RoomEntry(Strict):
@@ -25,8 +27,6 @@ class CalendarEntry(Strict):
 
 
 def _load_rooms(tenant, entries: list[RoomEntry], base_dir: Path) -> dict[str, int]:
-    from organizations.models import Unit
-
     made = 0
     for e in entries:
         unit = Unit.objects.filter(tenant=tenant, code=e.unit).first() if e.unit else None
@@ -48,8 +48,6 @@ def _load_rooms(tenant, entries: list[RoomEntry], base_dir: Path) -> dict[str, i
 
 
 def _load_calendar(tenant, entries: list[CalendarEntry], base_dir: Path) -> dict[str, int]:
-    from .services import calendar_settings_set
-
     for e in entries[-1:]:  # one entry is expected; the last one wins
         calendar_settings_set(tenant=tenant, reminder_minutes=e.reminder_minutes)
     return {}

@@ -184,55 +184,73 @@ acts = post_action(_back)
 
 @acts
 def event_action(request, pk, action):
+    """One POST action on an event page; the decisions live in the services and the policy."""
     event = selectors.event_get_for_user(request.user, pk)
-    me = selectors.attendee_of(event, request.user)
-    post = request.POST
-    if action == "respond":
-        if me is None:
-            raise PermissionDenied
-        form = RsvpForm(post)
-        if not form.is_valid():
-            raise ValidationError(_("Answer attend or decline."))
-        svc.attendee_respond(attendee=me, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Your answer is saved."))
-    elif action == "delegate":
-        if me is None:
-            raise PermissionDenied
-        to_user = User.objects.filter(pk=_int(post.get("to_user")), tenant=request.user.tenant)
-        if not to_user:
-            raise ValidationError(_("Choose someone who works under you."))
-        stand_in = svc.attendee_delegate(attendee=me, by=request.user, to_user=to_user[0])
-        messages.success(
-            request, _("%(name)s attends in your place.") % {"name": stand_in.user.display_name}
-        )
-    elif action == "attendance":
-        svc.attendance_record(
-            event=event, by=request.user, present=[_int(v) for v in post.getlist("present")]
-        )
-        messages.success(request, _("Attendance saved."))
-    elif action == "minutes":
-        link = {}
-        if post.get("letter"):
-            found = minutes_lookup(request.user, post["letter"][:120])
-            if found is None:
-                raise ValidationError(_("No letter with that number that you may open."))
-            link = {"label": found[0], "url": found[1]}
-        svc.event_minutes_attach(
-            event=event, by=request.user, upload=request.FILES.get("file"), **link
-        )
-        messages.success(request, _("Minutes attached."))
-    elif action == "cancel":
-        svc.event_cancel(event=event, by=request.user, reason=post.get("reason", ""))
-        messages.success(request, _("Event cancelled."))
-    elif action == "reschedule":
-        form = RescheduleForm(post, user=request.user)
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
-        svc.event_reschedule(event=event, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Event moved."))
-    else:
+    handler = _EVENT_ACTIONS.get(action)
+    if handler is None:
         raise Http404
+    handler(request, event)
     return redirect("scheduling:event", pk=event.pk)
+
+
+def _respond(request, event) -> None:
+    me = policy.attendee_access(request.user, event)
+    form = RsvpForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Answer attend or decline."))
+    svc.attendee_respond(attendee=me, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Your answer is saved."))
+
+
+def _delegate(request, event) -> None:
+    me = policy.attendee_access(request.user, event)
+    to_user = User.objects.filter(pk=_int(request.POST.get("to_user")), tenant=request.user.tenant)
+    if not to_user:
+        raise ValidationError(_("Choose someone who works under you."))
+    stand_in = svc.attendee_delegate(attendee=me, by=request.user, to_user=to_user[0])
+    messages.success(
+        request, _("%(name)s attends in your place.") % {"name": stand_in.user.display_name}
+    )
+
+
+def _attendance(request, event) -> None:
+    present = [_int(v) for v in request.POST.getlist("present")]
+    svc.attendance_record(event=event, by=request.user, present=present)
+    messages.success(request, _("Attendance saved."))
+
+
+def _minutes(request, event) -> None:
+    link = {}
+    if request.POST.get("letter"):
+        found = minutes_lookup(request.user, request.POST["letter"][:120])
+        if found is None:
+            raise ValidationError(_("No letter with that number that you may open."))
+        link = {"label": found[0], "url": found[1]}
+    svc.event_minutes_attach(event=event, by=request.user, upload=request.FILES.get("file"), **link)
+    messages.success(request, _("Minutes attached."))
+
+
+def _cancel(request, event) -> None:
+    svc.event_cancel(event=event, by=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("Event cancelled."))
+
+
+def _reschedule(request, event) -> None:
+    form = RescheduleForm(request.POST, user=request.user)
+    if not form.is_valid():
+        raise ValidationError([e for errs in form.errors.values() for e in errs])
+    svc.event_reschedule(event=event, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Event moved."))
+
+
+_EVENT_ACTIONS = {
+    "respond": _respond,
+    "delegate": _delegate,
+    "attendance": _attendance,
+    "minutes": _minutes,
+    "cancel": _cancel,
+    "reschedule": _reschedule,
+}
 
 
 def _int(value) -> int:
@@ -279,9 +297,11 @@ def feed_manage(request):
 @never_cache
 def feed(request, token):
     """The private subscription feed: the token is the credential, a revoked one is a 404."""
-    user = selectors.feed_user(token, tenant=getattr(request, "tenant", None))
-    if user is None:
+    feed_row = selectors.feed_for_token(token, tenant=getattr(request, "tenant", None))
+    if feed_row is None:
         raise Http404
+    svc.calendar_feed_touch(feed=feed_row)
+    user = feed_row.user
     body = ical.feed_ics(
         selectors.feed_events(user),
         name=f"Naskah — {user.display_name}",

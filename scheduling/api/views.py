@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from organizations.models import Position, Unit, User
 
+from .. import permissions as policy
 from .. import selectors
 from .. import services as svc
 from ..choices import BookingState, Rsvp
@@ -79,7 +80,7 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.EventOut
 
     def get_queryset(self):
-        return Event.objects.visible_to(self.request.user).select_related("room", "organiser_unit")
+        return policy.events_visible_to(self.request.user).select_related("room", "organiser_unit")
 
     @extend_schema(
         parameters=[
@@ -210,7 +211,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ).order_by("starts_at", "pk")
         )
         visible = set(
-            Event.objects.visible_to(request.user)
+            policy.events_visible_to(request.user)
             .filter(pk__in=[b.event_id for b in rows if b.event_id])
             .values_list("pk", flat=True)
         )

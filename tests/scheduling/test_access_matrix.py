@@ -90,6 +90,7 @@ def test_event_access(world, role, level, action):
         assert declined is allowed
     else:
         assert policy.can_manage_event(user, event) is allowed
+        assert policy.event_managers(event).filter(pk=user.pk).exists() is allowed
         with time_machine.travel(at(2026, 12, 3, 10), tick=False):
             client_for(user).post(f"/calendar/events/{event.pk}/attendance/", {"present": []})
         taken = Event.objects.get(pk=event.pk).attendance_taken_at is not None

@@ -143,6 +143,9 @@ def test_retracting_the_invitation_cancels_its_events(world, django_capture_on_c
         letters.letter_retract(letter=letter, by=world.head, reason="Acara ditunda")
     event = Event.objects.get(pk=event.pk)
     assert event.state == EventState.CANCELLED and event.cancel_reason == "Acara ditunda"
+    assert [(r.action, r.actor, r.note) for r in transition_log_for(event)] == [
+        ("event.cancelled", world.head, "Acara ditunda")
+    ]
     assert not Reminder.objects.filter(attendee__event=event, sent_at__isnull=True).exists()
     assert Notification.objects.filter(kind="event.changed").count() == 2
     (vevent,) = _vevents(_feed(world.dinkes_head))

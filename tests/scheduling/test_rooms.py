@@ -7,12 +7,15 @@ import datetime as dt
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext
 
 from scheduling import services as svc
 from scheduling.choices import BookingState
 from scheduling.models import Room, RoomBooking
 from tests.conftest import client_for
+from workflows.selectors import transition_log_for
 
 from .helpers import at
 
@@ -94,6 +97,14 @@ def test_an_event_with_a_room_books_it_and_moving_or_cancelling_frees_it(world):
     assert _book(world, room, at(2026, 12, 3, 9), at(2026, 12, 3, 10), by=world.colleague).pk
     svc.event_cancel(event=event, by=world.drafter, reason="Batal")
     assert _book(world, room, at(2026, 12, 3, 13), at(2026, 12, 3, 14), by=world.colleague).pk
+    # AND the cancellation is on the event's audit chain, once; a second one is refused
+    (row,) = transition_log_for(event)
+    assert (row.action, row.source, row.target) == ("event.cancelled", "scheduled", "cancelled")
+    assert row.actor == world.drafter and row.note == "Batal"
+    with pytest.raises(ValidationError) as again:
+        svc.event_cancel(event=event, by=world.drafter, reason="Lagi")
+    assert again.value.messages == [gettext("The event is already cancelled.")]
+    assert len(transition_log_for(event)) == 1
 
 
 def test_an_event_that_would_clash_is_not_created_at_all(world):
