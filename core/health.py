@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import redis
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 HEARTBEAT_TASK = "core.tasks.heartbeat"
 HEARTBEAT_MAX_AGE = dt.timedelta(minutes=3)
@@ -25,8 +27,6 @@ def check_database() -> str:
 def check_redis() -> str:
     if not settings.REDIS_URL:
         return "not configured"
-    import redis
-
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
         client.ping()
@@ -51,8 +51,6 @@ def check_worker() -> str:
     backend = settings.TASKS["default"]["BACKEND"]
     if not backend.startswith("django_tasks_db"):
         return f"not checked ({backend.rsplit('.', 1)[-1]})"
-    from django_tasks_db.models import DBTaskResult
-
     last = (
         DBTaskResult.objects.filter(task_path=HEARTBEAT_TASK, finished_at__isnull=False)
         .order_by("-finished_at")

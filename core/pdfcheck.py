@@ -9,8 +9,11 @@ web process. The parent (`pdf_check`) gives it a wall-clock timeout as well.
 from __future__ import annotations
 
 import io
+import resource
 import subprocess
 import sys
+
+from pypdf import PdfReader
 
 MAX_PAGES = 5000
 CPU_SECONDS = 10
@@ -18,8 +21,6 @@ MEMORY_BYTES = 768 * 1024 * 1024
 
 
 def _limit() -> None:
-    import resource
-
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
@@ -43,8 +44,6 @@ def pdf_check(data: bytes, *, timeout: float = 20) -> str | None:
 
 
 def main() -> int:
-    from pypdf import PdfReader
-
     data = sys.stdin.buffer.read()
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)

@@ -11,11 +11,13 @@ Twisted (not parsed by it) and passed to Django, which spools uploads to disk.
 
 from __future__ import annotations
 
+import os
 import sys
 from io import BytesIO
 
 import django
 from daphne import server as daphne_server
+from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 
 from core.bodylimit import body_limit, too_large_body
@@ -70,7 +72,9 @@ class LimitedWebRequest(WebRequest):
         # through the channel, which first lets go of its producer. A client that never reads
         # the answer is cut off after ABORT_SECONDS.
         self.channel.loseConnection()
-        from twisted.internet import reactor  # the one daphne installed (asyncio's)
+        # Imported here, not at the top: importing the reactor before daphne has installed
+        # asyncio's would install Twisted's default one.
+        from twisted.internet import reactor
 
         reactor.callLater(ABORT_SECONDS, _abort, transport)
 
@@ -91,14 +95,10 @@ class LimitedHTTPFactory(HTTPFactory):
 
 
 def main(argv: list[str] | None = None) -> None:
-    import os
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naskah.settings")
     django.setup(set_prefix=False)
     # daphne's Server builds its factory by this module-level name.
     daphne_server.HTTPFactory = LimitedHTTPFactory
-    from daphne.cli import CommandLineInterface
-
     CommandLineInterface().run(sys.argv[1:] if argv is None else argv)
 
 

@@ -38,6 +38,8 @@ def enqueue_with_transaction(job: Task, *args, **kwargs) -> None:
     a crash after the commit cannot lose it, a rollback takes it away); with any other
     backend the task is enqueued after the commit.
     """
+    # Imported here: the backend imports its models, and this module is imported by apps'
+    # task modules while the app registry is still loading.
     from django_tasks_db import DatabaseBackend
 
     if isinstance(task_backends[job.backend], DatabaseBackend):

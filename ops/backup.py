@@ -34,6 +34,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
+from organizations.models import Tenant
+
 FORMAT = 1
 CHUNK = 1 << 20  # bytes read, hashed and written at a time
 MANIFEST = "manifest.json"
@@ -278,8 +280,6 @@ def _verify(tar: tarfile.TarFile) -> tuple[dict, dict[str, tarfile.TarInfo]]:
 
 def _is_empty() -> bool:
     tables = set(connection.introspection.table_names())
-    from organizations.models import Tenant
-
     return Tenant._meta.db_table not in tables or not Tenant.objects.exists()
 
 

@@ -23,8 +23,10 @@ from datetime import timedelta
 
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
+
+from .models import PendingFile
 
 log = logging.getLogger("naskah.storage")
 
@@ -35,8 +37,6 @@ GRACE = timedelta(hours=1)  # longer than any transaction that writes files
 
 class TransactionalStorageMixin:
     def _save(self, name: str, content) -> str:
-        from .models import PendingFile
-
         if not transaction.get_connection().in_atomic_block:
             return super()._save(name, content)
         temporary = f"{PENDING_DIR}/{secrets.token_hex(16)}"
@@ -53,8 +53,6 @@ class TransactionalStorageMixin:
         return name
 
     def _publish(self, row_id: int, temporary: str, name: str) -> None:
-        from .models import PendingFile
-
         if not PendingFile.objects.filter(pk=row_id).exists():
             return  # deleted in its own transaction, or published by the sweep meanwhile
         try:
@@ -77,8 +75,6 @@ class TransactionalStorageMixin:
     def _pending_for(self, name: str) -> str | None:
         """The temporary name of `name` when its file waits for a transaction this
         connection can see (its own, or one that committed but was not published yet)."""
-        from .models import PendingFile
-
         return (
             PendingFile.objects.filter(name=name)
             .order_by("-pk")
@@ -104,8 +100,6 @@ class TransactionalStorageMixin:
         return super().size(name)
 
     def delete(self, name: str) -> None:
-        from .models import PendingFile
-
         for row in PendingFile.objects.filter(name=name):
             super().delete(row.pending)
             row.delete()
@@ -146,9 +140,6 @@ class TransactionalFileSystemStorage(TransactionalStorageMixin, FileSystemStorag
 def pending_files_sweep(storage=None, *, grace: timedelta = GRACE) -> dict[str, int]:
     """Publish files whose transaction committed; delete temporary files older than `grace`
     that no committed row claims (their transaction rolled back or died)."""
-    from django.core.files.storage import default_storage
-
-    from .models import PendingFile
 
     storage = storage or default_storage
     if not isinstance(storage, TransactionalStorageMixin):
@@ -181,6 +172,7 @@ def pending_files_sweep(storage=None, *, grace: timedelta = GRACE) -> dict[str, 
 
 @functools.cache
 def _s3_class():
+    # django-storages is needed only by deployments that keep files in S3.
     from storages.backends.s3 import S3Storage
 
     class TransactionalS3Storage(TransactionalStorageMixin, S3Storage):

@@ -24,9 +24,12 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from core.memo import request_memo
+from organizations.access import access_remembered
 from organizations.choices import RoleKind
+from organizations.selectors import units_up_to_opd
 
 from .choices import SecurityLevel
+from .models import SecurityReach
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,6 @@ def reach_for(tenant_id: int | None) -> dict[str, Reach]:
         return _cumulative(dict(DEFAULT_REACH))
 
     def compute() -> dict[str, Reach]:
-        from .models import SecurityReach
-
         reach = dict(DEFAULT_REACH)
         for row in SecurityReach.objects.filter(tenant_id=tenant_id):
             reach[row.level] = Reach(
@@ -138,8 +139,6 @@ def named_post_units(tenant_id: int, reach: dict[str, Reach], posts) -> dict[str
     theirs that a level names (`posts`: (unit path, code, echelon)), that post's unit and the
     units above it up to its OPD, never beyond (a Kepala Bidang reads their dinas's mail, not
     the Wali Kota's)."""
-    from organizations.selectors import units_up_to_opd
-
     named = {
         level: {path for path, code, echelon in posts if r.post_matches(code, echelon)}
         for level, r in reach.items()
@@ -155,8 +154,6 @@ def named_post_units(tenant_id: int, reach: dict[str, Reach], posts) -> dict[str
 def reach_of(user) -> dict[str, Reach]:
     """`reach_for` the user's tenant, kept with who handles what across requests (a change of
     a level's reach starts a new generation of those facts)."""
-    from organizations.access import access_remembered
-
     tenant_id = getattr(user, "tenant_id", None)
     if tenant_id is None or not getattr(user, "pk", None):
         return reach_for(tenant_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .hashing import row_hash, security_fields, transition_fields
@@ -103,8 +103,6 @@ def security_event_record(
     """Append one audited event to the tenant's security chain."""
     # The per-tenant chain is serialised by the unique (tenant, prev_hash) constraint; on
     # PostgreSQL a transaction-scoped advisory lock keeps concurrent writers from colliding.
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, tenant_id or 0])
