@@ -5,6 +5,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from organizations.permissions import can_login_to_tenant
 
 from .models import ApiToken
+from .services import api_token_touch
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -35,8 +36,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("The account is deactivated.")
         if not can_login_to_tenant(token.user, getattr(request._request, "tenant", None)):
             raise exceptions.AuthenticationFailed("This token is not valid on this host.")
-        if not token.last_used_at or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        api_token_touch(token=token, now=now)
         return token.user, token
 
     def authenticate_header(self, request):

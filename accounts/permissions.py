@@ -1,18 +1,21 @@
-"""Who must use a second factor, and the API's scope rule."""
+"""Who must use a second factor, who may revoke a token or switch an account off, who reads the
+security log, and the API's scope rule."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from organizations.access import access_remembered
 from organizations.choices import RoleKind
-from organizations.models import UnitRole
+from organizations.models import Tenant, UnitRole, User
+from organizations.permissions import can_admin_tenant
 
-from .models import TokenScope
+from .models import ApiToken, TokenScope
 
 # Rules of other apps that make a user's session need a second factor (correspondence: holds a
 # post its signing rule accepts). Registered at start-up, so accounts imports none of them.
@@ -53,7 +56,35 @@ def has_second_factor(user) -> bool:
     return bool(getattr(user, "is_verified", lambda: False)())
 
 
+def can_revoke_token(user, token: ApiToken) -> bool:
+    """One's own tokens, and for a tenant administrator every token of the tenant."""
+    return token.user_id == user.pk or can_admin_tenant(user, token.tenant)
+
+
+def tokens_revocable_by(user) -> QuerySet[ApiToken]:
+    """The API tokens a user may revoke (`can_revoke_token` as SQL): their own, and for a
+    tenant administrator every token of their tenant."""
+    qs = ApiToken.objects.filter(tenant_id=user.tenant_id)
+    if user.tenant is not None and can_admin_tenant(user, user.tenant):
+        return qs
+    return qs.filter(user_id=user.pk)
+
+
+def can_deactivate_user(user, account: User) -> bool:
+    """A tenant administrator switches off accounts of the tenant, never their own."""
+    return user.pk != account.pk and can_admin_tenant(user, account.tenant)
+
+
+def accounts_deactivatable_by(user, tenant: Tenant | None) -> QuerySet[User]:
+    """The accounts a user may find to switch off: for a tenant administrator those of the
+    tenant (their own included: the service then refuses it), for anyone else none."""
+    if tenant is None or not can_admin_tenant(user, tenant):
+        return User.objects.none()
+    return User.objects.filter(tenant=tenant)
+
+
 def can_view_security_events(user, tenant) -> bool:
+    """The tenant's administrators read its security log."""
     return (
         user.is_authenticated
         and user.tenant_id == tenant.pk

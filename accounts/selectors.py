@@ -1,13 +1,10 @@
-"""Reads of the security log."""
+"""Reads of the security log (the tokens a user may revoke: `permissions.tokens_revocable_by`)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from organizations.permissions import can_admin_tenant
 from workflows.models import SecurityEvent
-
-from .models import ApiToken
 
 LOGIN_KINDS = ["login", "logout", "login.failed", "second_factor.failed"]
 
@@ -29,12 +26,3 @@ def security_event_list(tenant, *, kind: str = "", user_id: int | None = None):
     if user_id:
         qs = qs.filter(user_id=user_id)
     return qs
-
-
-def tokens_revocable_by(user) -> QuerySet[ApiToken]:
-    """The API tokens a user may revoke: their own, and for a tenant administrator every
-    token of their tenant."""
-    qs = ApiToken.objects.filter(tenant_id=user.tenant_id)
-    if user.tenant is not None and can_admin_tenant(user, user.tenant):
-        return qs
-    return qs.filter(user_id=user.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.contrib.sessions.models import Session
@@ -12,10 +13,10 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from organizations.permissions import can_admin_tenant
 from workflows.services import security_event_record
 
 from .models import ApiToken, TokenScope
+from .permissions import can_deactivate_user, can_revoke_token
 
 
 @transaction.atomic
@@ -42,10 +43,18 @@ def api_token_create(*, user, name: str, scope: str = TokenScope.READ, expires_a
     return key
 
 
+def api_token_touch(*, token: ApiToken, now: dt.datetime) -> None:
+    """Note that a token was used: at most once a minute, so a busy client does not write a
+    row on every request."""
+    if not token.last_used_at or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, by) -> None:
-    """Revoke one of one's own tokens (or, for a tenant admin, any token of the tenant)."""
-    if token.user_id != by.pk and not can_admin_tenant(by, token.tenant):
+    """Revoke one of one's own tokens (or, for a tenant admin, any token of the tenant).
+    Raises PermissionDenied."""
+    if not can_revoke_token(by, token):
         raise PermissionDenied
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     security_event_record(
@@ -60,7 +69,7 @@ def api_token_revoke(*, token: ApiToken, by) -> None:
 def user_deactivate(*, user, by) -> int:
     """A tenant admin switches an account off: every session and token of it ends now.
     Returns how many sessions were ended. Raises PermissionDenied."""
-    if by.pk == user.pk or not can_admin_tenant(by, user.tenant):
+    if not can_deactivate_user(by, user):
         raise PermissionDenied
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

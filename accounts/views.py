@@ -17,13 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from organizations.models import User
-from organizations.permissions import can_admin_tenant
-
 from . import selectors, services
 from .forms import CodeForm, TokenForm
 from .models import ApiToken
-from .permissions import can_view_security_events
+from .permissions import accounts_deactivatable_by, can_view_security_events, tokens_revocable_by
 
 
 def _next(request) -> str:
@@ -103,7 +100,7 @@ def account(request):
 def token_revoke(request, pk: int):
     # Only a token the user may revoke is found: another person's token answers as an
     # unknown one does, whether it is of this tenant or another.
-    token = selectors.tokens_revocable_by(request.user).filter(pk=pk).first()
+    token = tokens_revocable_by(request.user).filter(pk=pk).first()
     if token is None:
         raise Http404
     services.api_token_revoke(token=token, by=request.user)
@@ -116,8 +113,8 @@ def token_revoke(request, pk: int):
 def user_deactivate(request, pk: int):
     # Only a tenant administrator finds the account (of their own tenant); anyone else gets
     # the same 404 for every id.
-    user = User.objects.filter(pk=pk, tenant=request.tenant).first()
-    if user is None or not can_admin_tenant(request.user, request.tenant):
+    user = accounts_deactivatable_by(request.user, request.tenant).filter(pk=pk).first()
+    if user is None:
         raise Http404
     services.user_deactivate(user=user, by=request.user)
     messages.success(request, _("%(name)s can no longer log in.") % {"name": user.display_name})

@@ -4,18 +4,15 @@ objects it watches (after the owning app's access check)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.permissions import needs_second_factor
-from organizations.permissions import can_login_to_tenant
 from organizations.selectors import tenant_by_slug, tenant_for_host
 
 from .models import Notification
+from .permissions import can_connect
 from .registry import watch_check
 from .services import user_group
 
@@ -45,15 +42,8 @@ def _admit(user, host: str, origin: str, session) -> int | None:
     page (Origin) must be of the same tenant as the socket's host: another tenant's page,
     though on a host this deployment serves, is refused."""
     tenant = _tenant_of(host)
-    if tenant is None or not can_login_to_tenant(user, tenant):
+    if not can_connect(user, tenant=tenant, host=host, origin=origin, session=session):
         return None
-    origin_host = urlsplit(origin).netloc.lower() if origin else ""
-    # The page is the socket's own host, or a host the same tenant claims by name (never a
-    # host that only falls back to the default tenant).
-    if not origin_host or (origin_host != host.lower() and tenant_for_host(origin_host) != tenant):
-        return None
-    if needs_second_factor(user) and not (session and session.get(DEVICE_ID_SESSION_KEY)):
-        return None  # a signer's or admin's session is not verified yet
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 

@@ -6,22 +6,24 @@ from django.db.models import QuerySet
 
 from .kinds import EMAIL_ONLY, Kind
 from .models import Notification, NotificationPreference
+from .permissions import notifications_visible_to
 
 
 def notification_list(user, *, unread_only: bool = False) -> QuerySet[Notification]:
     """A user's notifications, newest first."""
-    qs = Notification.objects.for_user(user)
+    qs = notifications_visible_to(user)
     return qs.unread() if unread_only else qs
 
 
 def notification_unread_count(user) -> int:
-    return Notification.objects.for_user(user).unread().count()
+    """How many of the user's notifications are unread."""
+    return notifications_visible_to(user).unread().count()
 
 
 def notification_get_for_user(user, pk) -> Notification | None:
     """One of the user's own notifications, or None (another user's is the same as missing)."""
     try:
-        return Notification.objects.for_user(user).get(pk=int(pk))
+        return notifications_visible_to(user).get(pk=int(pk))
     except (Notification.DoesNotExist, TypeError, ValueError):
         return None
 

@@ -23,6 +23,7 @@ from organizations.selectors import user_list_active_with_email
 
 from .kinds import EMAIL_ONLY, Kind
 from .models import DigestLog, Notification, NotificationPreference
+from .permissions import notifications_visible_to
 from .registry import digest_sections, object_group
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ def object_changed(label: str, pk: int, *, action: str) -> None:
 @transaction.atomic
 def notification_mark_read(*, user, ids: list[int] | None = None) -> int:
     """Mark a user's notifications read (all when ids is None); returns how many changed."""
-    qs = Notification.objects.for_user(user).unread()
+    qs = notifications_visible_to(user).unread()
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
-from .permissions import can_admin_tenant
+from .permissions import can_admin_platform, can_admin_tenant
 from .services import unit_create, unit_move
 
 
@@ -76,7 +76,7 @@ class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(pk=request.tenant.pk)
+        return qs if can_admin_platform(request.user) else qs.filter(pk=request.tenant.pk)
 
     def has_module_permission(self, request):
         return _tenant_admin(request)
@@ -88,7 +88,7 @@ class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
         return _tenant_admin(request)
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return can_admin_platform(request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -191,24 +191,24 @@ class PlatformOnlyMixin:
     exists and redirected for one that does not)."""
 
     def get_object(self, request, object_id, from_field=None):
-        if not request.user.is_superuser:
+        if not can_admin_platform(request.user):
             raise Http404
         return super().get_object(request, object_id, from_field)
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return can_admin_platform(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return can_admin_platform(request.user)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_superuser
+        return can_admin_platform(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return can_admin_platform(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return can_admin_platform(request.user)
 
 
 def admin_lock_platform_models(site: admin.AdminSite = admin.site) -> None:

@@ -22,6 +22,12 @@ def can_view_organization(user: User, tenant: Tenant) -> bool:
     return user.is_authenticated and user.is_active and user.tenant_id == tenant.pk
 
 
+def can_admin_platform(user: User) -> bool:
+    """Platform operators (superusers) alone manage what no tenant owns: tenants themselves,
+    devices, lockout logs, task results, groups."""
+    return user.is_superuser
+
+
 def can_admin_tenant(user: User, tenant: Tenant) -> bool:
     """Tenant administrators (and platform operators) manage units, positions and users."""
     if not user.is_authenticated or not user.is_active:

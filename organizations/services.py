@@ -114,23 +114,35 @@ def _load_tenant(parsed: ParsedTenantFile, counts: _Counts) -> Tenant:
         tenant.save()
         counts.bump("tenants updated")
     if t.logo:
-        logo_path = (parsed.base_dir / t.logo).resolve()
+        _load_logo(parsed, tenant, where, counts)
+    _load_domains(parsed, tenant, where, counts)
+    return tenant
+
+
+def _load_logo(parsed: ParsedTenantFile, tenant: Tenant, where: str, counts: _Counts) -> None:
+    """Store the tenant file's logo when it differs from the stored one."""
+    t = parsed.core.tenant
+    logo_path = (parsed.base_dir / t.logo).resolve()
+    try:
+        content = logo_path.read_bytes()
+    except OSError as exc:
+        raise TenantFileError(f"{where} > logo: cannot read {logo_path} ({exc.strerror}).") from exc
+    current = b""
+    if tenant.logo:
         try:
-            content = logo_path.read_bytes()
-        except OSError as exc:
-            raise TenantFileError(
-                f"{where} > logo: cannot read {logo_path} ({exc.strerror})."
-            ) from exc
-        current = b""
-        if tenant.logo:
-            try:
-                with tenant.logo.open("rb") as fh:
-                    current = fh.read()
-            except OSError:
-                current = b""
-        if hashlib.sha256(current).digest() != hashlib.sha256(content).digest():
-            tenant.logo.save(f"{t.slug}{logo_path.suffix.lower()}", ContentFile(content), save=True)
-            counts.bump("logos stored")
+            with tenant.logo.open("rb") as fh:
+                current = fh.read()
+        except OSError:
+            current = b""
+    if hashlib.sha256(current).digest() != hashlib.sha256(content).digest():
+        tenant.logo.save(f"{t.slug}{logo_path.suffix.lower()}", ContentFile(content), save=True)
+        counts.bump("logos stored")
+
+
+def _load_domains(parsed: ParsedTenantFile, tenant: Tenant, where: str, counts: _Counts) -> None:
+    """The tenant's hosts as the file lists them, the first one primary; a host another tenant
+    holds raises TenantFileError."""
+    t = parsed.core.tenant
     hosts = [h.strip().lower() for h in t.domains]
     for i, host in enumerate(hosts):
         clash = TenantDomain.objects.filter(host=host).exclude(tenant=tenant).first()
@@ -146,7 +158,6 @@ def _load_tenant(parsed: ParsedTenantFile, counts: _Counts) -> Tenant:
         )
         if created:
             counts.bump("domains created")
-    return tenant
 
 
 def _positions_for(parsed: ParsedTenantFile, entry: UnitEntry) -> list[PositionEntry]:

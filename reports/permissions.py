@@ -33,4 +33,5 @@ def report_units(user, tenant) -> QuerySet[Unit] | None:
 
 
 def can_view_reports(user, tenant) -> bool:
+    """The user may see some unit's figures (see `report_units`)."""
     return report_units(user, tenant) is not None

@@ -166,17 +166,23 @@ def event_create(
     event.full_clean(exclude=["state", "source_type", "created_by", "tenant", "organiser_unit"])
     event.save()
     if room is not None:
-        room_booking_create(
-            room=room,
-            by=by,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            title=event.title,
-            event=event,
-            check_access=False,
-        )
+        _event_room_hold(event, by=by)
     _event_invite(event, positions, by=by)
     return event
+
+
+def _event_room_hold(event: Event, *, by: User) -> None:
+    """Book a new event's room for its time (a clash raises RoomClash); the organiser's
+    right to the room comes with the event, so the booking rule is not asked again."""
+    room_booking_create(
+        room=event.room,
+        by=by,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        title=event.title,
+        event=event,
+        check_access=False,
+    )
 
 
 def _event_input_check(

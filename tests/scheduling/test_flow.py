@@ -46,6 +46,8 @@ def _partstats(vevent) -> dict[str, str]:
 def test_invitation_to_two_units_one_represented_one_attends(
     world, django_capture_on_commit_callbacks
 ):
+    """One story end to end (longer than 60 lines on purpose): each step acts on the state the
+    one before left, so split tests would each have to replay the whole invitation."""
     # GIVEN an undangan from Kominfo to Bappeda and Dinkes for 3 December 09.00–11.00 WIB
     letter = invitation(world)
     event = event_of(letter, world.tenant)

@@ -85,6 +85,8 @@ def test_room_calendar_hides_events_the_viewer_may_not_see(world):
 def test_create_an_event_through_the_api_and_answer_and_delegate(
     world, django_capture_on_commit_callbacks
 ):
+    """One API story end to end (longer than 60 lines on purpose): create, answer, delegate,
+    each on the state the step before left."""
     room = Room.objects.create(tenant=world.tenant, code="R1", name="Ruang 1", capacity=10)
     client = client_for(world.reviewer2)  # head of Bidang TIK
     body = {
