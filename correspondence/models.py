@@ -333,12 +333,12 @@ class Letter(ConcurrentTransitionMixin, models.Model):
         target=RETURN_VALUE(LetterState.APPROVED, LetterState.SIGNED),
         permission=_policy("can_sign_letter"),
     )
-    def sign(self, *, last: bool, mode: str, by, position):
+    def sign(self, *, last: bool, mode: str, signer, position):
         if not last:
             return LetterState.APPROVED
         self.signing_mode = mode
         self.signed_at = timezone.now()
-        self.signed_by = by
+        self.signed_by = signer
         self.signed_as = position
         return LetterState.SIGNED
 
@@ -600,9 +600,9 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
         target=DeliveryState.READ,
         permission=_policy("can_view_delivery"),
     )
-    def open(self, *, by):
+    def open(self, *, reader):
         self.first_read_at = timezone.now()
-        self.first_read_by = by
+        self.first_read_by = reader
 
     @transition(
         field=state,
@@ -705,8 +705,8 @@ class Disposition(ConcurrentTransitionMixin, models.Model):
         target=DispositionState.ISSUED,
         permission=_policy("can_confirm_disposition"),
     )
-    def confirm(self, *, by):
-        self.issued_by = by
+    def confirm(self, *, issuer):
+        self.issued_by = issuer
         self.issued_at = timezone.now()
 
     @transition(
@@ -715,9 +715,9 @@ class Disposition(ConcurrentTransitionMixin, models.Model):
         target=DispositionState.READ,
         permission=_policy("can_act_on_disposition"),
     )
-    def open(self, *, by):
+    def open(self, *, reader):
         self.read_at = timezone.now()
-        self.read_by = by
+        self.read_by = reader
 
     @transition(
         field=state,
@@ -725,12 +725,12 @@ class Disposition(ConcurrentTransitionMixin, models.Model):
         target=DispositionState.DONE,
         permission=_policy("can_act_on_disposition"),
     )
-    def report(self, *, by, text: str):
+    def report(self, *, reporter, text: str):
         self.reported_at = timezone.now()
-        self.reported_by = by
+        self.reported_by = reporter
         self.report_text = text
         if self.read_at is None:
-            self.read_at, self.read_by = self.reported_at, by
+            self.read_at, self.read_by = self.reported_at, reporter
 
     @transition(
         field=state,

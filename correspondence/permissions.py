@@ -1,19 +1,27 @@
 """The one place that decides who may do what with letters, deliveries and dispositions.
 
-Every view, API view, consumer, download and search calls these; `visible_to` querysets are
-the SQL form of the `can_view_*` answers, so lists and detail pages can never disagree.
+Three kinds of answer, all here: "may X do Y to Z" (`can_*`), "which Z may X see" (the
+`visible_to` querysets are the SQL form of the `can_view_*` answers, so lists and detail pages
+can never disagree; `letter_visible_get`), and "who may do Y to Z" (who signs, who handles a
+delivery and is told of it, who issues its disposition). Every service, selector, view, API
+view, consumer, download and search asks these.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from core.memo import request_memo
+from core.memo import request_memo, request_memo_put
 from organizations.choices import RoleKind, UnitKind
-from organizations.models import Assignment, Position, User
-from workflows.reach import reach_of
+from organizations.models import Assignment, Position, Unit, UnitRole, User
+from workflows.reach import Reach, reach_for, reach_of
 
 from .choices import (
     DeliveryState,
@@ -23,8 +31,8 @@ from .choices import (
     StepKind,
     StepState,
 )
-from .models import Delivery, Disposition, Letter, LetterType, ReviewStep
-from .querysets import effective_id_list, held_id_list
+from .models import Delegation, Delivery, Disposition, Letter, LetterType, ReviewStep
+from .querysets import effective_id_list, held_id_list, inbox_unit_id_list
 
 
 def _member(user) -> bool:
@@ -103,6 +111,23 @@ def can_view_letter(user, letter: Letter) -> bool:
         view_letter_key(user, letter),
         lambda: Letter.objects.visible_to(user).filter(pk=letter.pk).exists(),
     )
+
+
+def letter_visible_get(user, pk: int, *, related: tuple[str, ...] = ()) -> Letter | None:
+    """The letter `pk` if the user may open it, else None (missing, hidden and foreign alike).
+    The drafter of an outgoing letter keeps the view grant made at creation (only the change
+    grant is ever taken back), so their own letters are answered without the full test;
+    incoming letters are registered by a clerk without a grant and go through it."""
+    letter = None
+    if _member(user):
+        own = Letter.objects.filter(drafter_id=user.pk, tenant_id=user.tenant_id, is_incoming=False)
+        letter = own.select_related(*related).filter(pk=pk).first()
+    if letter is None:
+        letter = Letter.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
+    if letter is not None:
+        # The page asks again (may this user comment?): the answer is known for this request.
+        request_memo_put(view_letter_key(user, letter), value=True)
+    return letter
 
 
 def view_letter_key(user, letter: Letter) -> tuple:
@@ -231,6 +256,26 @@ def can_comment_letter(user, letter: Letter) -> bool:
     return can_view_letter(user, letter)
 
 
+def letter_actions(user, letter: Letter) -> dict[str, bool]:
+    """What the user may do with the letter now, by the names its page uses."""
+    return {
+        "edit": can_edit_letter(user, letter),
+        "submit": can_submit_letter(user, letter),
+        "review": can_review_letter(user, letter),
+        "sign": can_sign_letter(user, letter),
+        "return": can_return_letter(user, letter),
+        "withdraw": can_withdraw_letter(user, letter),
+        "send": can_send_letter(user, letter),
+        "scan": can_upload_scan(user, letter),
+        "retract": can_retract_letter(user, letter),
+        "reschedule": can_reschedule_letter(user, letter),
+        "close": can_close_letter(user, letter),
+        "comment": can_comment_letter(user, letter),
+        "access_log": can_view_access_log(user, letter) and letter.is_confidential,
+        "dispatch": can_dispatch_external(user, letter),
+    }
+
+
 def can_view_access_log(user, letter: Letter) -> bool:
     """The signer (and drafter) see who opened a confidential letter."""
     return _member(user) and (
@@ -252,7 +297,18 @@ def can_register_incoming(user, unit) -> bool:
 
 
 def can_reserve_numbers(user, unit) -> bool:
+    """The same clerk or TU reserves numbers for letters made by hand."""
     return can_register_incoming(user, unit)
+
+
+def register_units(user):
+    """Units whose incoming register and reserved numbers the user keeps: inbox units where
+    they are the agenda clerk or the TU (the units `can_register_incoming` says yes to)."""
+    return (
+        Unit.objects.filter(pk__any=inbox_unit_id_list(user))
+        .order_by("path")
+        .filter(roles__user=user, roles__kind__in=[RoleKind.REGISTRY_CLERK, RoleKind.SECRETARY])
+    )
 
 
 def can_dispatch_external(user, letter: Letter) -> bool:
@@ -300,6 +356,110 @@ def can_prepare_disposition(user, delivery: Delivery) -> bool:
 
 def can_finish_delivery(user, delivery: Delivery) -> bool:
     return _handles_delivery(user, delivery)
+
+
+# --- who handles a delivery, who is told ---
+def position_users(
+    position_ids: Iterable[int], *, level: str | None = None, tenant_id: int | None = None
+) -> list[User]:
+    """Current holders of positions and those the positions' inboxes are delegated to (at a
+    security `level` of `tenant_id` whose reach leaves delegates out: the holders only)."""
+    ids = list(position_ids)
+    if not ids:
+        return []
+    today = timezone.localdate()
+    holders = Assignment.objects.current(today).filter(position_id__in=ids).values("user_id")
+    people = Q(pk__in=holders)
+    if level is None or reach_for(tenant_id)[level].delegates:
+        delegates = Delegation.objects.filter(
+            position_id__in=ids, start_date__lte=today, end_date__gte=today
+        ).values("delegate_id")
+        people |= Q(pk__in=delegates)
+    return list(User.objects.filter(people, is_active=True))
+
+
+def delivery_handlers(delivery: Delivery) -> list[User]:
+    """Who is told of one delivery (see `delivery_handlers_many`)."""
+    return delivery_handlers_many([delivery])[delivery.pk]
+
+
+def delivery_handlers_many(deliveries: list[Delivery]) -> dict[int, list[User]]:
+    """Who is told of each delivery: the addressed post's holders (and delegates), or else the
+    unit head's and the unit's registry clerks, as far as the delivery's level reaches
+    (`workflows.reach`); four queries however many deliveries."""
+    today = timezone.localdate()
+    reach = {tenant_id: reach_for(tenant_id) for tenant_id in {d.tenant_id for d in deliveries}}
+    open_units = {d.unit_id for d in deliveries if not d.position_id}
+    heads: dict[int, list[int]] = defaultdict(list)
+    for unit_id, pk in Position.objects.filter(
+        unit_id__in=open_units, is_head=True, is_active=True
+    ).values_list("unit_id", "pk"):
+        heads[unit_id].append(pk)
+
+    def reaches(d: Delivery) -> Reach:
+        return reach[d.tenant_id][d.security]
+
+    positions = {
+        d.pk: [d.position_id]
+        if d.position_id
+        else (heads.get(d.unit_id, []) if reaches(d).unit_head else [])
+        for d in deliveries
+    }
+    wanted = {p for ids in positions.values() for p in ids}
+    holders: dict[int, set[int]] = defaultdict(set)
+    for position_id, user_id in (
+        Assignment.objects.current(today)
+        .filter(position_id__in=wanted)
+        .values_list("position_id", "user_id")
+    ):
+        holders[position_id].add(user_id)
+    delegates: dict[int, set[int]] = defaultdict(set)
+    for position_id, user_id in Delegation.objects.filter(
+        position_id__in=wanted, start_date__lte=today, end_date__gte=today
+    ).values_list("position_id", "delegate_id"):
+        delegates[position_id].add(user_id)
+    clerks: dict[int, set[int]] = defaultdict(set)
+    for unit_id, user_id in UnitRole.objects.filter(
+        unit_id__in=open_units, kind=RoleKind.REGISTRY_CLERK
+    ).values_list("unit_id", "user_id"):
+        clerks[unit_id].add(user_id)
+    ids: dict[int, set[int]] = {}
+    for d in deliveries:
+        r = reaches(d)
+        people = set().union(*(holders[p] for p in positions[d.pk]))
+        if r.delegates:
+            people |= set().union(*(delegates[p] for p in positions[d.pk]))
+        if not d.position_id and RoleKind.REGISTRY_CLERK in r.roles:
+            people |= clerks[d.unit_id]
+        ids[d.pk] = people
+    users = User.objects.filter(is_active=True).in_bulk({u for v in ids.values() for u in v})
+    return {pk: [users[u] for u in sorted(v) if u in users] for pk, v in ids.items()}
+
+
+def unit_heads(unit_ids: Iterable[int]) -> dict[int, Position]:
+    """The head's post of each unit that has one: its first active head post in the default
+    order. A confidential letter to a unit goes to this post, never to the unit's inbox; a
+    disposition of the unit's own mail is issued as it."""
+    heads: dict[int, Position] = {}
+    for p in Position.objects.filter(unit_id__in=set(unit_ids), is_head=True, is_active=True):
+        heads.setdefault(p.unit_id, p)
+    return heads
+
+
+def disposition_issuer(delivery: Delivery, *, parent: Disposition | None = None) -> Position:
+    """The post a disposition of this delivery is issued as: the assignee's post when passing
+    a disposition further down, else the addressed post, else the receiving unit's active
+    head. Raises ValidationError when the unit has no head to issue it."""
+    if parent is not None:
+        return parent.to_position
+    if delivery.position is not None:
+        return delivery.position
+    head = unit_heads([delivery.unit_id]).get(delivery.unit_id)
+    if head is None:
+        raise ValidationError(
+            {"to_positions": _("This unit has no head to issue the disposition.")}
+        )
+    return head
 
 
 # --- dispositions ---

@@ -12,10 +12,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from core.memo import request_memo_put
 from notifications.kinds import Kind
 from organizations.access import access_remembered
 from organizations.models import Assignment, Position, Unit, User
+from workflows.models import SecurityEvent
 from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
@@ -32,7 +32,7 @@ from .models import (
     Recipient,
     ReviewStep,
 )
-from .permissions import can_reserve_numbers, signer_positions, view_letter_key
+from .permissions import can_reserve_numbers, letter_visible_get, signer_positions
 from .querysets import (
     held_id_list,
     held_position_ids,
@@ -74,17 +74,9 @@ def letter_get_for_user(user: User, pk) -> Letter:
         "tenant",
         "reply_to",
     )
-    # The drafter of an outgoing letter keeps the view grant made at creation (only the change
-    # grant is ever taken back), so their own letters skip the full test. Incoming letters
-    # are registered by a clerk without a grant and go through it.
-    letter = None
-    if user.is_authenticated and user.tenant_id and user.is_active:
-        own = Letter.objects.filter(drafter_id=user.pk, tenant_id=user.tenant_id, is_incoming=False)
-        letter = own.select_related(*related).filter(pk=_pk_or_404(pk)).first()
+    letter = letter_visible_get(user, _pk_or_404(pk), related=related)
     if letter is None:
-        letter = _get_or_404(Letter.objects.visible_to(user).select_related(*related), pk)
-    # The page asks again (may this user comment?): the answer is known for this request.
-    request_memo_put(view_letter_key(user, letter), value=True)
+        raise Http404
     return letter
 
 
@@ -497,6 +489,18 @@ def letter_page(user: User, letter: Letter) -> dict:
     }
 
 
+def letter_access_log(user: User, letter: Letter) -> QuerySet[SecurityEvent]:
+    """Who opened or downloaded a confidential letter (the last 100), for its signer and
+    drafter (`permissions.can_view_access_log`)."""
+    return (
+        SecurityEvent.objects.filter(
+            content_type__model="letter", object_id=letter.pk, tenant_id=user.tenant_id
+        )
+        .select_related("user")
+        .order_by("-id")[:100]
+    )
+
+
 def handled_deliveries_of(user: User, letter: Letter) -> list[Delivery]:
     return list(Delivery.objects.handled_by(user).filter(letter=letter).select_related("unit"))
 
@@ -507,6 +511,17 @@ def letter_types_for(user: User) -> QuerySet[LetterType]:
 
 def instructions_for(tenant_id: int) -> QuerySet[DispositionInstruction]:
     return DispositionInstruction.objects.filter(tenant_id=tenant_id, is_active=True)
+
+
+def delegation_for_user(user: User, pk) -> Delegation | None:
+    """A delegation of the user's tenant (whether the user may end it is the service's
+    question), or None."""
+    return Delegation.objects.filter(tenant_id=user.tenant_id, pk=pk).first()
+
+
+def delegate_choices(user: User) -> QuerySet[User]:
+    """Whom the user may name as delegate: the active people of their tenant but themselves."""
+    return User.objects.filter(tenant_id=user.tenant_id, is_active=True).exclude(pk=user.pk)
 
 
 def delegations_of(user: User) -> QuerySet[Delegation]:
@@ -561,6 +576,11 @@ def letter_as_minutes(user, ref: str) -> tuple[str, str] | None:
     letter = found[0]
     label = f"{letter.letter_type.name} {letter.number}: {letter.subject}".strip()
     return label[:200], reverse("correspondence:letter", args=[letter.pk])
+
+
+def reservations_of_units(units: QuerySet[Unit]) -> QuerySet[NumberReservation]:
+    """The numbers reserved in the given units (those whose register the user keeps)."""
+    return NumberReservation.objects.filter(unit__in=units).select_related("letter_type", "unit")
 
 
 def reservation_for_user(user: User, pk) -> NumberReservation | None:

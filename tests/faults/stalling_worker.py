@@ -18,9 +18,9 @@ django.setup()
 
 from django.core.management import call_command
 
-from correspondence import services
+from correspondence.services import signatures  # letter_sign reads `_seal` there
 
-_seal = services._seal
+_seal = signatures._seal
 
 
 def stalling_seal(letter):
@@ -29,5 +29,5 @@ def stalling_seal(letter):
     time.sleep(float(os.environ.get("NASKAH_FAULT_STALL", "120")))
 
 
-services._seal = stalling_seal
+signatures._seal = stalling_seal
 call_command("worker", "--queue-name", "default", "--interval", "0.2", "--no-startup-delay")

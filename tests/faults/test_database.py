@@ -11,6 +11,7 @@ from django.db.utils import InterfaceError
 
 from correspondence import services as svc
 from correspondence.models import Delivery
+from correspondence.services import sending
 from tests.conftest import host_of
 from tests.correspondence.helpers import signed
 
@@ -58,7 +59,7 @@ def test_a_send_whose_connection_dies_mid_transaction_writes_nothing_and_retries
 ):
     letter = signed(world)
     inside, release = threading.Event(), threading.Event()
-    original = svc._agenda_many
+    original = sending._agenda_many
     outcome = {}
 
     def paused(deliveries):
@@ -69,7 +70,7 @@ def test_a_send_whose_connection_dies_mid_transaction_writes_nothing_and_retries
         inside.set()
         release.wait(30)
 
-    monkeypatch.setattr(svc, "_agenda_many", paused)
+    monkeypatch.setattr(sending, "_agenda_many", paused)  # where letter_send reads it
 
     def send():
         try:
@@ -91,7 +92,7 @@ def test_a_send_whose_connection_dies_mid_transaction_writes_nothing_and_retries
     letter.refresh_from_db()
     assert letter.state == "signed"
     assert not Delivery.objects.filter(letter=letter).exists()
-    monkeypatch.setattr(svc, "_agenda_many", original)
+    monkeypatch.setattr(sending, "_agenda_many", original)
     svc.letter_send(letter=letter, by=world.head)  # tried again: it goes through, once
     deliveries = Delivery.objects.filter(letter=letter)
     assert deliveries.count() == letter.recipients.filter(unit__isnull=False).count()

@@ -1,0 +1,117 @@
+"""Use cases of correspondence, one module per part of a letter's life. Each is one transaction:
+lock, check, transition, save, log, grant, and notify on commit. Errors: PermissionDenied (may
+see but not act), TransitionNotAllowed (wrong state or unmet condition), StaleEdit (edited
+meanwhile), ValidationError (bad input).
+
+Callers use this package (`from correspondence import services as svc`); the modules are
+its inside. A test that replaces a helper patches the module that calls it."""
+
+from ..permissions import position_users
+from .comments import comment_add
+from .common import (
+    ALLOWED_TAGS,
+    RecipientInput,
+    StaleEdit,
+    body_sanitize,
+    notice_subject,
+    tenant_today,
+)
+from .defaults import DEFAULT_INSTRUCTIONS, DEFAULT_TYPES, letter_types_ensure_defaults
+from .delegations import delegation_create, delegation_end
+from .deliveries import (
+    attachment_downloaded,
+    delivery_finish,
+    letter_opened,
+    letter_pdf_downloaded,
+)
+from .dispositions import (
+    disposition_cancel,
+    disposition_confirm,
+    disposition_create,
+    disposition_due_notify,
+    disposition_open,
+    disposition_report,
+)
+from .drafting import (
+    EDITABLE,
+    attachment_add,
+    attachment_remove,
+    changes_since_last_look,
+    letter_cancel,
+    letter_create,
+    letter_update,
+    scan_file_for,
+)
+from .register import incoming_register
+from .reservations import numbers_reserve, reservation_bind, reservation_release
+from .review import (
+    letter_approve,
+    letter_return,
+    letter_submit,
+    letter_withdraw,
+    review_needed,
+    route_propose,
+    signer_propose,
+)
+from .sending import (
+    letter_close,
+    letter_reschedule,
+    letter_retract,
+    letter_send,
+    recipient_mark_dispatched,
+)
+from .signatures import SIGN_PATIENCE, letter_sign, letter_sign_failed, letter_sign_request
+
+__all__ = [
+    "ALLOWED_TAGS",
+    "DEFAULT_INSTRUCTIONS",
+    "DEFAULT_TYPES",
+    "EDITABLE",
+    "SIGN_PATIENCE",
+    "RecipientInput",
+    "StaleEdit",
+    "attachment_add",
+    "attachment_downloaded",
+    "attachment_remove",
+    "body_sanitize",
+    "changes_since_last_look",
+    "comment_add",
+    "delegation_create",
+    "delegation_end",
+    "delivery_finish",
+    "disposition_cancel",
+    "disposition_confirm",
+    "disposition_create",
+    "disposition_due_notify",
+    "disposition_open",
+    "disposition_report",
+    "incoming_register",
+    "letter_approve",
+    "letter_cancel",
+    "letter_close",
+    "letter_create",
+    "letter_opened",
+    "letter_pdf_downloaded",
+    "letter_reschedule",
+    "letter_retract",
+    "letter_return",
+    "letter_send",
+    "letter_sign",
+    "letter_sign_failed",
+    "letter_sign_request",
+    "letter_submit",
+    "letter_types_ensure_defaults",
+    "letter_update",
+    "letter_withdraw",
+    "notice_subject",
+    "numbers_reserve",
+    "position_users",
+    "recipient_mark_dispatched",
+    "reservation_bind",
+    "reservation_release",
+    "review_needed",
+    "route_propose",
+    "scan_file_for",
+    "signer_propose",
+    "tenant_today",
+]

@@ -1,0 +1,132 @@
+"""What the use cases of correspondence share: input shapes, the body sanitiser, the tenant's
+today, notice texts, and the audit row every change writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import nh3
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import object_changed
+from organizations.models import Position, Tenant, Unit, User
+from workflows.choices import SecurityLevel
+from workflows.transitions import Fired, transition_save
+
+from ..models import (
+    AddressBookEntry,
+    Delegation,
+    Delivery,
+    Disposition,
+    Letter,
+)
+from ..querysets import held_position_ids
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "ol",
+    "ul",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "h3",
+    "h4",
+    "blockquote",
+}
+
+
+class StaleEdit(Exception):
+    """The draft was changed by someone else since the form was opened."""
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+    kind: str
+    unit: Unit | None = None
+    position: Position | None = None
+    address: AddressBookEntry | None = None
+
+
+def body_sanitize(html: str) -> str:
+    """Keep only the formatting a naskah dinas needs; scripts, styles and links go."""
+    return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={}, url_schemes=set()).strip()
+
+
+def tenant_today(tenant: Tenant) -> dt.date:
+    """Today in the tenant's time zone."""
+    return timezone.localdate(timezone=ZoneInfo(tenant.time_zone))
+
+
+def notice_subject(letter: Letter) -> str:
+    """A letter's subject as notifications, pushes and e-mails may show it: never for Rahasia
+    and above (a notification lands on lock screens and in mailboxes)."""
+    if letter.security in SecurityLevel.confidential():
+        return _("%(level)s letter from %(unit)s") % {
+            "level": letter.get_security_display(),
+            "unit": letter.unit.label,
+        }
+    return letter.subject
+
+
+def letter_url(letter: Letter) -> str:
+    """The letter's page, for notifications."""
+    return reverse("correspondence:letter", args=[letter.pk])
+
+
+def delegator_for(user: User, position: Position) -> User | None:
+    """When the user acts for a position only through a delegation, its delegator."""
+    if Position.objects.filter(pk=position.pk, pk__in=held_position_ids(user)).exists():
+        return None
+    today = timezone.localdate()
+    d = (
+        Delegation.objects.filter(
+            delegate=user, position=position, start_date__lte=today, end_date__gte=today
+        )
+        .select_related("delegator")
+        .first()
+    )
+    return d.delegator if d else None
+
+
+def transition_record(
+    obj: Letter | Delivery | Disposition,
+    fired: Fired | str,
+    *,
+    action: str,
+    by: User,
+    position: Position | None = None,
+    note: str = "",
+    save: bool = True,
+) -> None:
+    """Save a letter, delivery or disposition after a transition (`fired`; or, given the state
+    it was in and `save=False`, after a change that is no transition), append its audit row,
+    naming the delegator when `by` acts for `position` only through a delegation, and refresh
+    the letter's page for whoever watches it once this commits."""
+    behalf = delegator_for(by, position) if position is not None and by is not None else None
+    transition_save(
+        obj,
+        fired,
+        action=action,
+        by=by,
+        tenant_id=obj.tenant_id,
+        note=note,
+        acting_position=position,
+        on_behalf_of=behalf,
+        save=save,
+    )
+    letter_id = obj.pk if isinstance(obj, Letter) else obj.letter_id
+    object_changed("letter", letter_id, action=action)

@@ -1,0 +1,320 @@
+"""Drafts: create, edit (versioned), attach files, cancel; and what changed since a reviewer
+last looked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+
+from core.uploads import SCAN_TYPES, stored_name, upload_inspect
+from organizations.models import Position, Tenant, Unit, User
+from workflows.choices import SecurityLevel, Urgency
+from workflows.transitions import row_lock, transition_fire
+
+from .. import hooks
+from .. import permissions as policy
+from ..choices import (
+    AttachmentKind,
+    LetterScope,
+    LetterState,
+    RecipientKind,
+    RecipientScope,
+)
+from ..models import (
+    Attachment,
+    Letter,
+    LetterType,
+    LetterVersion,
+    Recipient,
+    ReviewStep,
+)
+from ..querysets import held_position_ids
+from .common import (
+    RecipientInput,
+    StaleEdit,
+    body_sanitize,
+    transition_record,
+)
+from .review import signer_propose
+
+
+def _recipients_check(letter: Letter, recipients: list[RecipientInput]) -> list[Recipient]:
+    rows, seen = [], set()
+    if not any(r.kind == RecipientKind.TO for r in recipients):
+        raise ValidationError({"recipients": _("A letter needs at least one addressee (to).")})
+    for order, r in enumerate(recipients):
+        if r.kind not in RecipientKind.values:
+            raise ValidationError({"recipients": _("Unknown recipient kind.")})
+        if r.address is not None:
+            if r.address.tenant_id != letter.tenant_id or not r.address.is_active:
+                raise ValidationError({"recipients": _("Unknown addressee.")})
+            scope = RecipientScope.EXTERNAL
+            key = ("a", r.address.pk)
+        elif r.unit is not None:
+            if not r.unit.is_active:
+                raise ValidationError({"recipients": _("%s is not active.") % r.unit})
+            if r.position is not None and r.position.unit_id != r.unit.pk:
+                raise ValidationError(
+                    {"recipients": _("%s is not a position of that unit.") % r.position}
+                )
+            internal = r.unit.tenant_id == letter.tenant_id
+            scope = RecipientScope.INTERNAL if internal else RecipientScope.PLATFORM
+            if not internal and not Tenant.objects.filter(pk=r.unit.tenant_id, is_active=True):
+                raise ValidationError({"recipients": _("Unknown recipient.")})
+            key = ("u", r.unit.pk, r.position.pk if r.position else None)
+        else:
+            raise ValidationError({"recipients": _("A recipient needs a unit or an addressee.")})
+        if scope != RecipientScope.INTERNAL and letter.letter_type.scope == LetterScope.INTERNAL:
+            raise ValidationError(
+                {
+                    "recipients": _("%(type)s goes only to units of this government.")
+                    % {"type": letter.letter_type.name}
+                }
+            )
+        if scope == RecipientScope.EXTERNAL and letter.security == SecurityLevel.SANGAT_RAHASIA:
+            raise ValidationError(
+                {"recipients": _("A top secret letter cannot go to addressees off the platform.")}
+            )
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            Recipient(
+                letter=letter,
+                kind=r.kind,
+                scope=scope,
+                unit=r.unit,
+                position=r.position,
+                address=r.address,
+                order=order,
+            )
+        )
+    return rows
+
+
+def letter_fields_check(letter: Letter) -> None:
+    letter.body = body_sanitize(letter.body)
+    if letter.letter_type.tenant_id != letter.tenant_id or not letter.letter_type.is_active:
+        raise ValidationError({"letter_type": _("Unknown letter type.")})
+    if letter.signer_position_id and not policy.signer_allowed(
+        letter.letter_type, letter.signer_position
+    ):
+        raise ValidationError(
+            {
+                "signer_position": _("%(pos)s may not sign a %(type)s.")
+                % {"pos": letter.signer_position, "type": letter.letter_type.name}
+            }
+        )
+    if letter.reply_to_id and not Letter.objects.visible_to(letter.drafter).filter(
+        pk=letter.reply_to_id
+    ):
+        raise ValidationError({"reply_to": _("Unknown letter.")})
+    if letter.classification_code and not hooks.classification_known(
+        letter.tenant, letter.classification_code
+    ):
+        raise ValidationError({"classification_code": _("Unknown classification code.")})
+    if letter.event_start and letter.event_end and letter.event_end <= letter.event_start:
+        raise ValidationError({"event_end": _("The event must end after it starts.")})
+    letter.full_clean(exclude=["state", "body", "drafter", "unit", "tenant", "letter_type"])
+
+
+def _version_save(letter: Letter, by: User) -> None:
+    LetterVersion.objects.create(
+        letter=letter,
+        number=letter.version,
+        subject=letter.subject,
+        summary=letter.summary,
+        body=letter.body,
+        created_by=by,
+    )
+
+
+def _drafting_unit(by: User) -> Unit:
+    pos = Position.objects.filter(pk__in=held_position_ids(by)).select_related("unit").first()
+    if pos is None:
+        raise PermissionDenied(_("You hold no position, so you cannot draft letters."))
+    return pos.unit
+
+
+@transaction.atomic
+def letter_create(
+    *,
+    by: User,
+    letter_type: LetterType,
+    subject: str,
+    recipients: list[RecipientInput],
+    summary: str = "",
+    body: str = "",
+    security: str = SecurityLevel.BIASA,
+    urgency: str = Urgency.BIASA,
+    classification_code: str = "",
+    signer_position: Position | None = None,
+    reply_to: Letter | None = None,
+    unit: Unit | None = None,
+    event_start: dt.datetime | None = None,
+    event_end: dt.datetime | None = None,
+    event_location: str = "",
+) -> Letter:
+    """Start a draft with its recipients; the drafter gets view and change on it."""
+    unit = unit or _drafting_unit(by)
+    if unit.tenant_id != by.tenant_id:
+        raise PermissionDenied
+    letter = Letter(
+        tenant_id=by.tenant_id,
+        letter_type=letter_type,
+        subject=subject,
+        summary=summary,
+        body=body,
+        drafter=by,
+        unit=unit,
+        security=security,
+        urgency=urgency,
+        classification_code=classification_code,
+        reply_to=reply_to,
+        event_start=event_start,
+        event_end=event_end,
+        event_location=event_location,
+    )
+    letter.signer_position = signer_position or signer_propose(
+        letter_type=letter_type, unit=unit, drafter=by
+    )
+    letter_fields_check(letter)
+    rows = _recipients_check(letter, recipients)
+    letter.save()
+    Recipient.objects.bulk_create(rows)
+    _version_save(letter, by)
+    policy.grant_drafter(letter, by)
+    transition_record(letter, "", action="letter.created", by=by, save=False)
+    return letter
+
+
+EDITABLE = (
+    "letter_type",
+    "subject",
+    "summary",
+    "body",
+    "security",
+    "urgency",
+    "classification_code",
+    "signer_position",
+    "reply_to",
+    "event_start",
+    "event_end",
+    "event_location",
+)
+
+
+@transaction.atomic
+def letter_update(
+    *,
+    letter: Letter,
+    by: User,
+    expected_version: int,
+    recipients: list[RecipientInput] | None = None,
+    **fields,
+) -> Letter:
+    """Edit a draft and keep the new version; StaleEdit when someone saved in between."""
+    letter = row_lock(letter)
+    if not policy.can_edit_letter(by, letter):
+        if letter.state != LetterState.DRAFT:
+            raise TransitionNotAllowed("only a draft can be edited")
+        raise PermissionDenied
+    if letter.version != expected_version:
+        raise StaleEdit
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be edited.") for f in unknown})
+    for name, value in fields.items():
+        setattr(letter, name, value)
+    letter_fields_check(letter)
+    if recipients is not None:
+        rows = _recipients_check(letter, recipients)
+        letter.recipients.all().delete()
+        Recipient.objects.bulk_create(rows)
+    letter.version += 1
+    letter.save()
+    _version_save(letter, by)
+    return letter
+
+
+@transaction.atomic
+def attachment_add(
+    *, letter: Letter, by: User, upload: UploadedFile, kind: str = AttachmentKind.ATTACHMENT
+) -> Attachment:
+    """Attach a checked file to a draft (or the scan of a letter signed on paper)."""
+    letter = row_lock(letter)
+    if kind == AttachmentKind.SCAN:
+        if not policy.can_upload_scan(by, letter):
+            raise PermissionDenied
+        info = upload_inspect(upload, allowed=SCAN_TYPES)
+    else:
+        if not policy.can_edit_letter(by, letter):
+            raise PermissionDenied
+        info = upload_inspect(upload)
+    upload.seek(0)
+    att = Attachment(
+        letter=letter,
+        kind=kind,
+        original_name=info.original_name,
+        content_type=info.content_type,
+        size=info.size,
+        sha256=info.sha256,
+        uploaded_by=by,
+    )
+    att.file.save(stored_name(info), upload, save=False)
+    att.save()
+    return att
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: User) -> None:
+    """Remove an attachment from a draft."""
+    letter = Letter.objects.select_for_update().get(pk=attachment.letter_id)
+    if not policy.can_edit_letter(by, letter):
+        raise PermissionDenied
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+@transaction.atomic
+def letter_cancel(*, letter: Letter, by: User) -> Letter:
+    """The drafter abandons a draft; it is kept, cancelled, for the record."""
+    letter = row_lock(letter)
+    fired = transition_fire(letter, "cancel", by=by)
+    transition_record(letter, fired, action="letter.cancelled", by=by)
+    policy.revoke_drafter_change(letter)
+    return letter
+
+
+def changes_since_last_look(letter: Letter, user: User) -> str | None:
+    """A unified diff of the body since this user's position last acted on the route."""
+    seen = (
+        ReviewStep.objects.filter(letter=letter, acted_by=user)
+        .exclude(seen_version=0)
+        .order_by("-acted_at")
+        .values_list("seen_version", flat=True)
+        .first()
+    )
+    if not seen or seen >= letter.version:
+        return None
+    old = LetterVersion.objects.filter(letter=letter, number=seen).first()
+    if old is None:
+        return None
+    before = [f"{_('Subject')}: {old.subject}", *old.body.splitlines()]
+    after = [f"{_('Subject')}: {letter.subject}", *letter.body.splitlines()]
+    return "\n".join(
+        difflib.unified_diff(before, after, f"v{seen}", f"v{letter.version}", lineterm="")
+    )
+
+
+def scan_file_for(letter: Letter) -> ContentFile | None:
+    """The scan of a letter signed on paper or registered from paper, if any."""
+    att = letter.attachments.filter(kind=AttachmentKind.SCAN).order_by("-id").first()
+    return att.file if att else None

@@ -1,0 +1,148 @@
+"""The incoming register: letters that came in on paper or by e-mail enter a unit's inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.uploads import SCAN_TYPES, UploadInfo, stored_name, upload_inspect
+from notifications.kinds import Kind
+from notifications.services import notify
+from organizations.models import Position, Unit, User
+from workflows.choices import SecurityLevel, Urgency
+
+from .. import numbering
+from .. import permissions as policy
+from ..choices import (
+    AttachmentKind,
+    LetterState,
+    RecipientKind,
+)
+from ..models import (
+    Attachment,
+    Delivery,
+    Letter,
+    LetterType,
+)
+from .common import (
+    letter_url,
+    notice_subject,
+    tenant_today,
+    transition_record,
+)
+from .drafting import letter_fields_check
+
+
+def _agenda(delivery: Delivery, unit: Unit, today: dt.date) -> None:
+    """The next agenda number of the unit's register for the year."""
+    seq = numbering.counter_take(
+        tenant_id=unit.tenant_id, key=numbering.agenda_key(unit_id=unit.pk, year=today.year)
+    )
+    delivery.agenda_year, delivery.agenda_seq = today.year, seq
+    delivery.agenda_number = f"{seq}/{unit.code}/{today.year}"
+
+
+@transaction.atomic
+def incoming_register(
+    *,
+    unit: Unit,
+    by: User,
+    sender_name: str,
+    subject: str,
+    received_date: dt.date,
+    scan: UploadedFile,
+    sender_number: str = "",
+    sender_date: dt.date | None = None,
+    classification_code: str = "",
+    security: str = SecurityLevel.BIASA,
+    urgency: str = Urgency.BIASA,
+    letter_type: LetterType | None = None,
+    addressed_position: Position | None = None,
+) -> Delivery:
+    """Register a letter that came in on paper or by e-mail: it enters the unit's inbox with an
+    agenda number, its scan attached. Raises PermissionDenied, ValidationError."""
+    if not policy.can_register_incoming(by, unit):
+        raise PermissionDenied
+    if addressed_position is not None and addressed_position.unit_id != unit.pk:
+        raise ValidationError({"addressed_position": _("Choose a position of this unit.")})
+    info = upload_inspect(scan, allowed=SCAN_TYPES)
+    letter_type = letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first()
+    if received_date > tenant_today(unit.tenant):
+        raise ValidationError({"received_date": _("The received date is in the future.")})
+    letter = Letter(
+        tenant_id=unit.tenant_id,
+        letter_type=letter_type,
+        subject=subject,
+        drafter=by,
+        unit=unit,
+        security=security,
+        urgency=urgency,
+        classification_code=classification_code,
+        is_incoming=True,
+        sender_name=sender_name,
+        sender_number=sender_number,
+        sender_date=sender_date,
+        received_date=received_date,
+        state=LetterState.REGISTERED,
+        sent_at=timezone.now(),
+    )
+    letter_fields_check(letter)
+    if not sender_name.strip():
+        raise ValidationError({"sender_name": _("Name the sender.")})
+    letter.save()
+    _scan_attach(letter, by, scan, info)
+    d = _incoming_deliver(letter, by, addressed_position)
+    notify(
+        policy.delivery_handlers(d),
+        Kind.DELIVERY_RECEIVED,
+        d,
+        text=_("New letter from %(unit)s: %(s)s")
+        % {"unit": sender_name, "s": notice_subject(letter)},
+        url=letter_url(letter),
+    )
+    return d
+
+
+def _scan_attach(letter: Letter, by: User, scan: UploadedFile, info: UploadInfo) -> None:
+    """Keep the registered letter's scan (already inspected: `info`)."""
+    scan.seek(0)
+    att = Attachment(
+        letter=letter,
+        kind=AttachmentKind.SCAN,
+        original_name=info.original_name,
+        content_type=info.content_type,
+        size=info.size,
+        sha256=info.sha256,
+        uploaded_by=by,
+    )
+    att.file.save(stored_name(info), scan, save=False)
+    att.save()
+
+
+def _incoming_deliver(letter: Letter, by: User, addressed_position: Position | None) -> Delivery:
+    """The registered letter's delivery into its unit's inbox (a confidential one to the head's
+    post), with an agenda number; both logged."""
+    unit = letter.unit
+    position = addressed_position
+    if position is None and letter.is_confidential:
+        position = policy.unit_heads([unit.pk]).get(unit.pk)
+    d = Delivery(
+        tenant_id=unit.tenant_id,
+        letter=letter,
+        unit=unit,
+        position=position,
+        kind=RecipientKind.TO,
+        security=letter.security,
+        urgency=letter.urgency,
+        delivered_at=letter.sent_at,
+    )
+    _agenda(d, unit, tenant_today(unit.tenant))
+    d.save()
+    transition_record(letter, "", action="letter.registered", by=by, save=False)
+    transition_record(d, "", action="delivery.delivered", by=by, save=False)
+    return d
