@@ -19,11 +19,12 @@ import io
 import re
 from zoneinfo import ZoneInfo
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from archive.choices import FileKind
+from archive.choices import FileKind, RecordState
 from archive.models import Record
 from archive.selectors import record_for_source
 from archive.services import fileplan
@@ -31,7 +32,7 @@ from archive.services import records as archive
 from workflows.selectors import transition_log_for_many
 
 from .choices import DeliveryState
-from .models import Attachment, Delivery, Disposition, Letter
+from .models import Attachment, Delivery, Disposition, Letter, RecordSplitPending
 from .pdf.sheet import disposition_sheet_pdf
 from .selectors import disposition_tree_of_delivery
 
@@ -275,14 +276,9 @@ def records_split_sides(*, by=None, record_ids: list[int] | None = None) -> dict
     are deleted and made anew for the side that owns them. A record already disposed of, or
     under a legal hold, is left as it is (and so is its letter's other sides): run this again
     once the hold is released. Returns counts, and `left` the ids of the records left."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from archive.choices import RecordState
-
     counts = {"sender records corrected": 0, "receiving records made": 0, "records moved": 0}
     left: list[int] = []
     letter_ct = ContentType.objects.get_for_model(Letter)
-    delivery_ct = ContentType.objects.get_for_model(Delivery)
     records = Record.objects.filter(source_type=letter_ct).order_by("pk")
     if record_ids is not None:
         records = records.filter(pk__in=record_ids)
@@ -296,55 +292,63 @@ def records_split_sides(*, by=None, record_ids: list[int] | None = None) -> dict
             continue
         with transaction.atomic():
             if letter.is_incoming:
-                delivery = (
-                    Delivery.objects.filter(letter=letter)
-                    .exclude(state=DeliveryState.RETRACTED)
-                    .order_by("pk")
-                    .first()
-                )
-                if delivery is None:
-                    continue
-                archive.record_source_move(
-                    record=record,
-                    source=delivery,
-                    by=by,
-                    unit=delivery.unit,
-                    security=delivery.security,
-                )
-                archive.record_files_regenerate(
-                    record=record,
-                    kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
-                    files=delivery_generated_files(delivery),
-                    by=by,
-                )
-                counts["records moved"] += 1
-                continue
-            # The sheets named every receiving unit; the old trail held their notes.
-            audit = [f for f in sender_files(letter) if f.kind == FileKind.AUDIT]
-            trail = set(record.files.filter(kind=FileKind.AUDIT).values_list("sha256", flat=True))
-            sheets = record.files.filter(kind=FileKind.DISPOSITION).exists()
-            if sheets or trail != {archive.sha256_of(f.content) for f in audit}:
-                archive.record_files_regenerate(
-                    record=record,
-                    kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
-                    files=audit,
-                    by=by,
-                )
-                counts["sender records corrected"] += 1
-            for d in Delivery.objects.filter(letter=letter, state=DeliveryState.DONE):
-                if not Record.objects.filter(source_type=delivery_ct, source_id=d.pk).exists():
-                    delivery_file(d, by=by)
-                    counts["receiving records made"] += 1
+                counts["records moved"] += _incoming_record_move(record, letter, by)
+            else:
+                corrected, made = _sender_record_split(record, letter, by)
+                counts["sender records corrected"] += corrected
+                counts["receiving records made"] += made
     counts["left as they are (disposed of or on hold)"] = len(left)
     return counts | {"left": left}
+
+
+def _incoming_record_move(record: Record, letter: Letter, by) -> int:
+    """A letter registered from paper: its record becomes its receiving unit's (its first
+    delivery's); returns 1 if moved."""
+    delivery = (
+        Delivery.objects.filter(letter=letter)
+        .exclude(state=DeliveryState.RETRACTED)
+        .order_by("pk")
+        .first()
+    )
+    if delivery is None:
+        return 0
+    archive.record_source_move(
+        record=record, source=delivery, by=by, unit=delivery.unit, security=delivery.security
+    )
+    archive.record_files_regenerate(
+        record=record,
+        kinds=[FileKind.DISPOSITION, FileKind.AUDIT],
+        files=delivery_generated_files(delivery),
+        by=by,
+    )
+    return 1
+
+
+def _sender_record_split(record: Record, letter: Letter, by) -> tuple[int, int]:
+    """An outgoing letter: its record keeps the sender's trail only, and each finished delivery
+    gets its own record; returns (records corrected, records made)."""
+    corrected = made = 0
+    # The sheets named every receiving unit; the old trail held their notes.
+    audit = [f for f in sender_files(letter) if f.kind == FileKind.AUDIT]
+    trail = set(record.files.filter(kind=FileKind.AUDIT).values_list("sha256", flat=True))
+    sheets = record.files.filter(kind=FileKind.DISPOSITION).exists()
+    if sheets or trail != {archive.sha256_of(f.content) for f in audit}:
+        archive.record_files_regenerate(
+            record=record, kinds=[FileKind.DISPOSITION, FileKind.AUDIT], files=audit, by=by
+        )
+        corrected = 1
+    delivery_ct = ContentType.objects.get_for_model(Delivery)
+    for d in Delivery.objects.filter(letter=letter, state=DeliveryState.DONE):
+        if not Record.objects.filter(source_type=delivery_ct, source_id=d.pk).exists():
+            delivery_file(d, by=by)
+            made += 1
+    return corrected, made
 
 
 def records_split_pending() -> dict[str, int] | None:
     """After `migrate`: split the records migration 0010 found filed the old way (with the code
     of today, whatever migrations came after it), and forget those done. None when there were
     none."""
-    from .models import RecordSplitPending
-
     pending = list(RecordSplitPending.objects.values_list("record_id", flat=True))
     if not pending:
         return None

@@ -11,12 +11,14 @@ import re
 
 from django.urls import reverse
 
+from archive.selectors import record_of_sources_for_user
 from archive.services import records as archive_records
 from core.tasks import enqueue_with_transaction
 from scheduling import selectors as calendar
 from scheduling import services as scheduling
 
-from .choices import RecipientKind
+from .choices import DeliveryState, RecipientKind
+from .models import Delivery, DispositionInstruction
 
 CODE = re.compile(r"^\d{3}(\.\d+)*$")
 
@@ -34,6 +36,8 @@ def classification_known(tenant, code: str) -> bool:
 def letter_finished(letter) -> None:
     """A letter is finished (closed by its sender, or every delivery done): file it in the
     archive in the background (its PDFs take a moment), queued with this transaction."""
+    # Imported here: tasks imports services, which import this module (hooks → tasks →
+    # services → hooks).
     from . import tasks
 
     enqueue_with_transaction(tasks.letter_archive, letter.pk)
@@ -88,8 +92,6 @@ def letter_rescheduled(letter, *, by) -> None:
 def disposition_issued(disposition, *, by) -> None:
     """After a disposition is issued: "attend/represent" on an invitation sends the assignee
     to its event in the issuer's place."""
-    from .models import DispositionInstruction
-
     letter = disposition.letter
     if not _makes_event(letter) or not disposition.instructions:
         return
@@ -118,9 +120,7 @@ def event_clashes(letter, position_ids) -> dict[int, list]:
 def delivery_done(delivery, *, by) -> None:
     """After a delivery is closed: the receiving unit's record of it is filed once this
     commits, and when it was the letter's last open one, the letter is finished."""
-    from . import tasks
-    from .choices import DeliveryState
-    from .models import Delivery
+    from . import tasks  # hooks → tasks → services → hooks, as in `letter_finished`
 
     enqueue_with_transaction(tasks.delivery_archive, delivery.pk)
     still_open = (
@@ -135,9 +135,5 @@ def delivery_done(delivery, *, by) -> None:
 def archived_record(letter, user):
     """The archive record of a letter that this user may open, if any (for a link on the
     letter page): their side's, the sender's or their receiving unit's."""
-    from archive.selectors import record_of_sources_for_user
-
-    from .models import Delivery
-
     deliveries = Delivery.objects.visible_to(user).filter(letter_id=letter.pk)
     return record_of_sources_for_user(user, [letter, *deliveries])

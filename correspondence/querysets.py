@@ -248,8 +248,6 @@ class LetterQuerySet(models.QuerySet):
         return self.filter(_sender_side_q(user, on))
 
     def drafts_of(self, user):
-        from .choices import LetterState
-
         return self.filter(drafter_id=user.pk, state=LetterState.DRAFT, tenant_id=user.tenant_id)
 
 

@@ -22,6 +22,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from asn1crypto import keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -334,8 +335,6 @@ def _asn1_cert(pem: str) -> asn1_x509.Certificate:
 
 
 def _asn1_key(key):
-    from asn1crypto import keys
-
     der = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,

@@ -10,7 +10,9 @@ from core.tasks import when_abandoned
 from organizations.models import User
 
 from . import services
-from .models import Letter
+from .archiving import delivery_file, letter_files_all
+from .inboxcount import inbox_fold_all
+from .models import Delivery, Letter
 from .signing import SigningError
 
 
@@ -23,8 +25,6 @@ def dispositions_due_notify() -> int:
 @task
 def inbox_versions_fold() -> int:
     """Periodic: fold each unit's inbox change rows into one (see correspondence.inboxcount)."""
-    from .inboxcount import inbox_fold_all
-
     return inbox_fold_all()
 
 
@@ -74,17 +74,11 @@ def letter_sign_abandoned(letter_id: int, user_id: int, note: str = "") -> None:
 def letter_archive(letter_id: int) -> list[int]:
     """File a finished letter in the archive, each side its own record (once); returns the
     records' ids."""
-    from .archiving import letter_files_all
-    from .models import Letter
-
     return [r.pk for r in letter_files_all(Letter.objects.get(pk=letter_id))]
 
 
 @task
 def delivery_archive(delivery_id: int) -> int | None:
     """File a finished delivery as its receiving unit's record (once); returns its id."""
-    from .archiving import delivery_file
-    from .models import Delivery
-
     record = delivery_file(Delivery.objects.get(pk=delivery_id))
     return record.pk if record else None

@@ -11,6 +11,7 @@ from organizations.tenantfile import CODE, Section, Strict, TenantFileError
 from .choices import LetterScope, SignerRule
 from .models import AddressBookEntry, DispositionInstruction, LetterType
 from .numbering import pattern_check
+from .services import letter_types_ensure_defaults
 
 
 class LetterTypeEntry(Strict):
@@ -48,8 +49,6 @@ class AddressEntry(Strict):
 
 
 def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[str, int]:
-    from .services import letter_types_ensure_defaults
-
     made = letter_types_ensure_defaults(tenant)
     for order, e in enumerate(entries):
         _, created = LetterType.objects.update_or_create(

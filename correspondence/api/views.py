@@ -19,6 +19,7 @@ from organizations.models import Position, Unit
 from .. import selectors
 from .. import services as svc
 from ..choices import AttachmentKind, LetterState
+from ..forms import InboxFilterForm
 from ..models import AddressBookEntry, Delivery, Disposition, Letter, LetterType
 from . import serializers as s
 
@@ -247,8 +248,6 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Delivery.objects.none()
 
     def get_queryset(self):
-        from ..forms import InboxFilterForm
-
         params = self.request.query_params
         unit = None
         if params.get("unit"):
@@ -286,8 +285,6 @@ class OutboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Letter.objects.none()
 
     def get_queryset(self):
-        from ..forms import InboxFilterForm
-
         return selectors.outbox_list(
             self.request.user, f=InboxFilterForm(self.request.query_params).to_filter()
         )

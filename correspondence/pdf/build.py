@@ -12,8 +12,10 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 
 from organizations.choices import AssignmentKind, TimeZone
+from organizations.models import Assignment, Unit
 
 from ..choices import AttachmentKind, RecipientKind, StepKind
 from . import render
@@ -34,15 +36,12 @@ def verify_url(letter) -> str:
 
 def _opd(unit):
     """The OPD a unit belongs to (its ancestor at depth 2), or the unit itself."""
-    from organizations.models import Unit
-
     ancestors = [*Unit.objects.get_ancestors(unit), unit]
     return ancestors[1] if len(ancestors) > 1 else ancestors[0]
 
 
 def _prefix(letter, user, position) -> str:
-    from organizations.models import Assignment
-
+    """Plt./Plh./Pj. for an acting signer, "a.n." for one signing through a delegation."""
     kind = (
         Assignment.objects.current(timezone.localdate())
         .filter(user=user, position=position)
@@ -82,6 +81,8 @@ def signature_blocks(letter) -> list[render.SignatureBlock]:
 
 
 def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.LetterDoc:
+    """Everything the letter's PDF shows, read from the letter (`signer_blocks` for a
+    preview; `signed=False` leaves the signed footer out)."""
     tz = ZoneInfo(letter.tenant.time_zone)
     when = timezone.localtime(letter.signed_at or timezone.now(), tz)
     unit = letter.signed_as.unit if letter.signed_as_id else letter.unit
@@ -93,24 +94,8 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
     to = [_addressee(r) for r in recipients if r.kind == RecipientKind.TO]
     cc = [_addressee(r) for r in recipients if r.kind == RecipientKind.CC]
     attachments = list(letter.attachments.filter(kind=AttachmentKind.ATTACHMENT).order_by("pk"))
-    event = None
-    if letter.event_start:
-        start = timezone.localtime(letter.event_start, tz)
-        end = timezone.localtime(letter.event_end, tz) if letter.event_end else None
-        zone = TimeZone.abbreviation(tenant.time_zone)
-        until = f"{end:%H.%M}" if end else "selesai"
-        event = render.EventBlock(
-            day_date=render.day_date_long(start.date()),
-            time=f"{start:%H.%M} {zone} s.d. {until}".replace("  ", " "),
-            place=letter.event_location,
-        )
-    logo = None
-    if tenant.logo:
-        try:
-            with tenant.logo.open("rb") as fh:
-                logo = fh.read()
-        except OSError:
-            logo = None
+    event = _event_block(letter, tz)
+    logo = _logo(tenant)
     issuer = getattr(getattr(tenant, "signing_authority", None), "name", "") or "Naskah CA"
     return render.LetterDoc(
         type_code=letter.letter_type.code,
@@ -149,6 +134,32 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
         document_id=f"{tenant.slug}-{letter.pk}",
         tenant_name=tenant.name,
     )
+
+
+def _event_block(letter, tz) -> render.EventBlock | None:
+    """An invitation's day, time (with the zone's abbreviation) and place."""
+    if not letter.event_start:
+        return None
+    start = timezone.localtime(letter.event_start, tz)
+    end = timezone.localtime(letter.event_end, tz) if letter.event_end else None
+    zone = TimeZone.abbreviation(letter.tenant.time_zone)
+    until = f"{end:%H.%M}" if end else "selesai"
+    return render.EventBlock(
+        day_date=render.day_date_long(start.date()),
+        time=f"{start:%H.%M} {zone} s.d. {until}".replace("  ", " "),
+        place=letter.event_location,
+    )
+
+
+def _logo(tenant) -> bytes | None:
+    """The tenant's logo for the letterhead, if it can be read."""
+    if not tenant.logo:
+        return None
+    try:
+        with tenant.logo.open("rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
 
 
 def _addressee(recipient) -> str:
@@ -196,8 +207,6 @@ def letter_pdf(letter, *, doc: render.LetterDoc | None = None) -> bytes:
 
 
 def _image_page(data: bytes) -> bytes:
-    from reportlab.lib.utils import ImageReader
-
     image = ImageReader(io.BytesIO(data))
     w, h = image.getSize()
     box_w, box_h = A4[0] - 30 * mm, A4[1] - 30 * mm

@@ -397,64 +397,15 @@ def _signature(doc: LetterDoc, block: SignatureBlock, st, *, with_qr: bool) -> F
 
 
 def letter_flowables(doc: LetterDoc) -> list[Flowable]:
+    """The letter's page content in order: letterhead, heading block, body, invitation
+    details, signatures, tembusan and lampiran."""
     st = _styles()
     out: list[Flowable] = _letterhead(doc, st)
     yth = "<br/>".join(_e(a) for a in doc.addressees)
     if doc.type_code == "nota_dinas":
-        out.append(Paragraph("NOTA DINAS", st["title"]))
-        out.append(Spacer(1, 3 * mm))
-        out.append(
-            _kv(
-                [
-                    ("Yth.", yth),
-                    ("Dari", _e(doc.from_label)),
-                    ("Tembusan", "<br/>".join(_e(c) for c in doc.cc) or "-"),
-                    ("Tanggal", _e(doc.place_date.split(", ", 1)[-1])),
-                    ("Nomor", _e(doc.number)),
-                    ("Sifat", _e(doc.security)),
-                    ("Lampiran", _e(doc.attachments_label)),
-                    ("Hal", _e(doc.subject)),
-                ],
-                st,
-            )
-        )
-        table = Table([[Spacer(1, 1)]], colWidths=[160 * mm], rowHeights=[2])
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, -1), FONT),
-                    ("LINEBELOW", (0, 0), (-1, -1), 1, colors.black),
-                ]
-            )
-        )
-        out += [Spacer(1, 2 * mm), table, Spacer(1, 4 * mm)]
+        out += _nota_dinas_heading(doc, st, yth)
     else:
-        out.append(
-            Paragraph(
-                _e(doc.place_date), ParagraphStyle("pd", parent=st["base"], leftIndent=95 * mm)
-            )
-        )
-        out.append(Spacer(1, 3 * mm))
-        out.append(
-            _kv(
-                [
-                    ("Nomor", _e(doc.number)),
-                    ("Sifat", _e(doc.security)),
-                    ("Lampiran", _e(doc.attachments_label)),
-                    ("Hal", _e(doc.subject)),
-                ],
-                st,
-                widths=(22 * mm, 4 * mm, 134 * mm),
-            )
-        )
-        out.append(Spacer(1, 5 * mm))
-        out.append(
-            Paragraph(f"Yth. {yth}", ParagraphStyle("yth", parent=st["base"], leftIndent=95 * mm))
-        )
-        out.append(
-            Paragraph("di Tempat", ParagraphStyle("dt", parent=st["base"], leftIndent=95 * mm))
-        )
-        out.append(Spacer(1, 6 * mm))
+        out += _letter_heading(doc, st, yth)
     out += body_flowables(doc.body_html, st)
     if doc.event is not None:
         out.append(Spacer(1, 2 * mm))
@@ -474,6 +425,69 @@ def letter_flowables(doc: LetterDoc) -> list[Flowable]:
     for i, block in enumerate(doc.signatures):
         out.append(_signature(doc, block, st, with_qr=i == len(doc.signatures) - 1))
         out.append(Spacer(1, 4 * mm))
+    return out + _closing_lists(doc, st)
+
+
+def _nota_dinas_heading(doc: LetterDoc, st, yth: str) -> list[Flowable]:
+    """A nota dinas opens with its title and one table: to, from, cc, date, number, hal."""
+    out: list[Flowable] = [Paragraph("NOTA DINAS", st["title"]), Spacer(1, 3 * mm)]
+    out.append(
+        _kv(
+            [
+                ("Yth.", yth),
+                ("Dari", _e(doc.from_label)),
+                ("Tembusan", "<br/>".join(_e(c) for c in doc.cc) or "-"),
+                ("Tanggal", _e(doc.place_date.split(", ", 1)[-1])),
+                ("Nomor", _e(doc.number)),
+                ("Sifat", _e(doc.security)),
+                ("Lampiran", _e(doc.attachments_label)),
+                ("Hal", _e(doc.subject)),
+            ],
+            st,
+        )
+    )
+    table = Table([[Spacer(1, 1)]], colWidths=[160 * mm], rowHeights=[2])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("LINEBELOW", (0, 0), (-1, -1), 1, colors.black),
+            ]
+        )
+    )
+    return [*out, Spacer(1, 2 * mm), table, Spacer(1, 4 * mm)]
+
+
+def _letter_heading(doc: LetterDoc, st, yth: str) -> list[Flowable]:
+    """Other letters: place and date, number, sifat, lampiran, hal, then the addressees."""
+    out: list[Flowable] = [
+        Paragraph(_e(doc.place_date), ParagraphStyle("pd", parent=st["base"], leftIndent=95 * mm))
+    ]
+    out.append(Spacer(1, 3 * mm))
+    out.append(
+        _kv(
+            [
+                ("Nomor", _e(doc.number)),
+                ("Sifat", _e(doc.security)),
+                ("Lampiran", _e(doc.attachments_label)),
+                ("Hal", _e(doc.subject)),
+            ],
+            st,
+            widths=(22 * mm, 4 * mm, 134 * mm),
+        )
+    )
+    out.append(Spacer(1, 5 * mm))
+    out.append(
+        Paragraph(f"Yth. {yth}", ParagraphStyle("yth", parent=st["base"], leftIndent=95 * mm))
+    )
+    out.append(Paragraph("di Tempat", ParagraphStyle("dt", parent=st["base"], leftIndent=95 * mm)))
+    out.append(Spacer(1, 6 * mm))
+    return out
+
+
+def _closing_lists(doc: LetterDoc, st) -> list[Flowable]:
+    """The numbered tembusan (a nota dinas has them in its heading) and lampiran lists."""
+    out: list[Flowable] = []
     if doc.cc and doc.type_code != "nota_dinas":
         out.append(Paragraph("Tembusan:", st["base"]))
         out.append(

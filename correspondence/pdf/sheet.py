@@ -26,7 +26,6 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
     sheet shows exactly the dispositions that person may see."""
     st = render._styles()
     tz = ZoneInfo(delivery.tenant.time_zone)
-    letter = delivery.letter
     head = render.Letterhead(
         government=delivery.tenant.letterhead_government or delivery.tenant.name,
         unit=delivery.unit.name,
@@ -48,6 +47,27 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
     out = render._letterhead(doc, st)
     out.append(Paragraph("LEMBAR DISPOSISI", st["title"]))
     out.append(Spacer(1, 4 * mm))
+    out.append(_letter_table(delivery, st, tz))
+    out.append(Spacer(1, 5 * mm))
+    out.append(_dispositions_table(delivery, tree, st, tz))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=f"Lembar disposisi {delivery.agenda_number}",
+        author=delivery.tenant.name,
+        creator="Naskah",
+    ).build(out, canvasmaker=render.canvas_maker)
+    return buffer.getvalue()
+
+
+def _letter_table(delivery, st, tz):
+    """The letter as its receiving unit registered it: sender, numbers, dates, sifat, hal."""
+    letter = delivery.letter
     sender = (
         letter.sender_name if letter.is_incoming else f"{letter.unit.name} ({letter.tenant.name})"
     )
@@ -68,8 +88,11 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
         ("Urgensi", _e(delivery.get_urgency_display())),
         ("Perihal", _e(subject)),
     ]
-    out.append(render._kv(rows, st, widths=(38 * mm, 4 * mm, 118 * mm)))
-    out.append(Spacer(1, 5 * mm))
+    return render._kv(rows, st, widths=(38 * mm, 4 * mm, 118 * mm))
+
+
+def _dispositions_table(delivery, tree: dict, st, tz):
+    """One row per disposition of the delivery, indented by depth, with its report."""
     header = ["Dari", "Kepada", "Instruksi / catatan", "Tenggat", "Laporan"]
     data = [[Paragraph(f"<b>{h}</b>", st["cell"]) for h in header]]
     for node, depth in _walk(tree.get(delivery.pk, []), 0):
@@ -102,20 +125,7 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
             ]
         )
     )
-    out.append(table)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=25 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
-        title=f"Lembar disposisi {delivery.agenda_number}",
-        author=delivery.tenant.name,
-        creator="Naskah",
-    ).build(out, canvasmaker=render.canvas_maker)
-    return buffer.getvalue()
+    return table
 
 
 def _walk(nodes, depth):

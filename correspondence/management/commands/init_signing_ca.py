@@ -1,6 +1,7 @@
 """Create a tenant's signing authority and issue certificates to its signers."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from correspondence.permissions import signer_positions
 from correspondence.signing import authority_ensure, certificate_issue
@@ -24,8 +25,6 @@ class Command(BaseCommand):
             missing = set(options["tenants"]) - set(tenants.values_list("slug", flat=True))
             if missing:
                 raise CommandError(f"Unknown tenant(s): {', '.join(sorted(missing))}")
-        from django.utils import timezone
-
         for tenant in tenants:
             authority = authority_ensure(tenant)
             # Whoever holds a post that the signing rule accepts (definitive or acting).
