@@ -8,6 +8,8 @@ class ArchiveConfig(AppConfig):
     periodic = {"archive-retention-sweep": ("archive.tasks.retention_sweep", 24 * 60 * 60)}
 
     def ready(self) -> None:
+        # Imported here, not at the top: this module is loaded before the app registry is
+        # ready, and these modules import models.
         from organizations.tenantfile import register_section
 
         from .tenantfile import SECTIONS
@@ -23,6 +25,7 @@ class ArchiveConfig(AppConfig):
 
 
 def _proposals_approved_by(user):
+    # Imported when called: apps.py is loaded before the models are (see `ready`).
     from organizations.selectors import positions_held
 
     from .models import DisposalApproval

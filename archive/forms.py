@@ -10,9 +10,9 @@ from organizations.models import Unit
 from workflows.choices import SecurityLevel
 
 from .choices import Medium, RecordState, TransferKind
-from .disposal_selectors import records_by_reference
 from .models import Classification
 from .selectors import RecordFilters
+from .selectors.disposal import records_by_reference
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -1,13 +1,36 @@
-"""Who may do what in the archive. Reads of many records use `Record.objects.visible_to`;
-these answer for one object and agree with it."""
+"""Who may do what in the archive: the one policy the services, selectors, views and API ask.
+
+- "may X do Y to Z": the `can_*` functions below (one object each);
+- "which Z may X see": `Record.objects.visible_to(user)` and `CaseFile.objects.visible_to(user)`
+  (SQL, in `querysets.py`), `archivist_scope(user)` (the codes a user keeps), and the selectors'
+  `*_visible_to(user)` built on them; the `can_view_*` functions agree with them;
+- "who may do Y to Z": `proposal_step_holders(proposal)` (who decides each step),
+  `archivist_scope` read the other way round by the classification's archivists.
+
+Services call these first and raise PermissionDenied when they say no; the state machine then
+answers only "is it the right moment" (a conflict, not a refusal)."""
 
 from __future__ import annotations
 
 from organizations.permissions import can_admin_tenant
+from organizations.selectors import position_holders, positions_held
 
-from .choices import Medium, RecordState
-from .models import Classification, DisposalProposal, Loan, Record
+from .choices import Medium, ProposalState, RecordState
+from .models import (
+    Classification,
+    DisposalApproval,
+    DisposalProposal,
+    LegalHold,
+    Loan,
+    Record,
+    Transfer,
+)
 from .querysets import ALL, archivist_scope
+
+
+def can_act_in_tenant(user, tenant_id: int) -> bool:
+    """A signed-in user of this tenant (nobody acts on another tenant's archive)."""
+    return user.is_authenticated and user.tenant_id == tenant_id
 
 
 def is_archivist(user, classification: Classification | None = None) -> bool:
@@ -32,6 +55,12 @@ def can_view_record(user, record: Record) -> bool:
     return Record.objects.visible_to(user).filter(pk=record.pk).exists()
 
 
+def can_export_records(user) -> bool:
+    """Anyone signed in may export the records they may open (the export leaves out the
+    others)."""
+    return user.is_authenticated
+
+
 def can_file_record(user, classification: Classification | None = None) -> bool:
     """May file records directly (upload scans, import a list)."""
     return is_archivist(user, classification)
@@ -47,14 +76,37 @@ def can_edit_record(user, record: Record) -> bool:
     )
 
 
+def can_reclassify_record(user, record: Record, classification: Classification) -> bool:
+    """May move a kept record to another code: an archivist of both codes."""
+    return can_edit_record(user, record) and is_archivist(user, classification)
+
+
+def can_hold_record(user, record: Record) -> bool:
+    """May put a record under a legal hold (a destroyed one has nothing left to hold)."""
+    return record.state != RecordState.DESTROYED and can_manage_disposal(user)
+
+
+def can_close_case_file(user, case_file) -> bool:
+    """An archivist of its code closes an open case file."""
+    return not case_file.is_closed and is_archivist(user, case_file.classification)
+
+
 def can_manage_file_plan(user, tenant) -> bool:
     """May edit the classifications and their retention rules."""
     return is_records_unit_archivist(user) or can_admin_tenant(user, tenant)
 
 
-def can_manage_disposal(user) -> bool:
-    """May prepare disposal proposals, place and release legal holds, run the sweep."""
+def can_manage_disposal(user, tenant_id: int | None = None) -> bool:
+    """May prepare disposal proposals, review records, place and release legal holds, run the
+    sweep (in the given tenant, when one is named)."""
+    if tenant_id is not None and not can_act_in_tenant(user, tenant_id):
+        return False
     return is_records_unit_archivist(user)
+
+
+def can_manage_hold(user, hold: LegalHold) -> bool:
+    """May add records to a legal hold or release it."""
+    return can_manage_disposal(user, hold.tenant_id)
 
 
 def can_view_proposal(user, proposal: DisposalProposal) -> bool:
@@ -63,10 +115,71 @@ def can_view_proposal(user, proposal: DisposalProposal) -> bool:
         return False
     if is_records_unit_archivist(user):
         return True
-    from organizations.selectors import positions_held
-
     held = set(positions_held(user).values_list("pk", flat=True))
     return proposal.approvals.filter(position_id__in=held).exists()
+
+
+def proposal_current_step(proposal: DisposalProposal) -> DisposalApproval | None:
+    """The first step of a proposal still waiting for its decision."""
+    return proposal.approvals.filter(decision="").order_by("step").first()
+
+
+def can_decide_step(user, step: DisposalApproval | None) -> bool:
+    """The user holds the position of this approval step (today)."""
+    return step is not None and positions_held(user).filter(pk=step.position_id).exists()
+
+
+def can_decide_proposal(user, proposal: DisposalProposal) -> bool:
+    """The user holds the position of the proposal's current step."""
+    if proposal.state != ProposalState.PENDING or user.tenant_id != proposal.tenant_id:
+        return False
+    return can_decide_step(user, proposal_current_step(proposal))
+
+
+def proposal_step_holders(proposal: DisposalProposal) -> dict[int, list]:
+    """Who holds each step's position today (step -> users): who may decide it."""
+    return {
+        a.step: [x.user for x in position_holders(a.position)]
+        for a in proposal.approvals.select_related("position")
+    }
+
+
+def can_create_transfer(user, from_unit, records: list[Record]) -> bool:
+    """An archivist of every record's code lists a unit's records for transfer."""
+    return can_act_in_tenant(user, from_unit.tenant_id) and all(
+        is_archivist(user, r.classification) for r in records
+    )
+
+
+def can_create_handover(user, tenant) -> bool:
+    """Archivists of the records unit list permanent records for the static archive."""
+    return can_act_in_tenant(user, tenant.pk) and is_records_unit_archivist(user)
+
+
+def can_manage_transfer(user, transfer: Transfer) -> bool:
+    """Its maker and the archivists of the records unit (send it, withdraw it)."""
+    return (
+        user.is_authenticated
+        and user.tenant_id == transfer.tenant_id
+        and (transfer.created_by_id == user.pk or is_records_unit_archivist(user))
+    )
+
+
+def can_receive_transfer(user, transfer: Transfer) -> bool:
+    """The archivists of the records unit receive a transfer or confirm a handover."""
+    return can_act_in_tenant(user, transfer.tenant_id) and is_records_unit_archivist(user)
+
+
+def can_view_transfer(user, transfer: Transfer) -> bool:
+    """Whoever may manage it, and the archivists of its records' codes."""
+    if can_manage_transfer(user, transfer):
+        return True
+    if not user.is_authenticated or user.tenant_id != transfer.tenant_id:
+        return False
+    return all(
+        is_archivist(user, r.classification)
+        for r in transfer.records.select_related("classification")
+    )
 
 
 def can_request_loan(user, record: Record) -> bool:

@@ -14,6 +14,9 @@ from organizations.selectors import unit_roles_of
 from workflows.choices import SecurityLevel
 from workflows.reach import named_post_units, reach_of
 
+from .choices import RecordState
+from .registry import source_access
+
 ALL = "all"
 
 
@@ -111,8 +114,6 @@ class RecordQuerySet(models.QuerySet):
         creating unit and of the units under it (confidential ones only its head)."""
         if _anonymous(user):
             return self.none()
-        from .registry import source_access
-
         scope = archivist_scope(user)
         if scope == ALL:
             return self.filter(tenant_id=user.tenant_id)
@@ -131,8 +132,6 @@ class RecordQuerySet(models.QuerySet):
 
     def held(self):
         """Records whose files the tenant still keeps (active or inactive)."""
-        from .choices import RecordState
-
         return self.filter(state__in=RecordState.held())
 
     def on_hold(self):

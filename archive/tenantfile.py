@@ -8,10 +8,13 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from pydantic import Field
 
+from organizations.models import Position, Unit
 from organizations.tenantfile import Section, Strict, TenantFileError
 from workflows.choices import SecurityLevel
 
 from .choices import Fate
+from .models import Classification
+from .services.fileplan import Code, archive_settings_set, default_codes, file_plan_load
 
 CLASS_CODE = r"^\d{3}(\.\d+)*$"
 
@@ -35,9 +38,6 @@ class ArchiveEntry(Strict):
 
 
 def _load_file_plan(tenant, entries: list[CodeEntry], base_dir: Path) -> dict[str, int]:
-    from .models import Classification
-    from .services.fileplan import Code, default_codes, file_plan_load
-
     own = [
         Code(
             code=e.code,
@@ -67,10 +67,6 @@ def _load_file_plan(tenant, entries: list[CodeEntry], base_dir: Path) -> dict[st
 
 
 def _load_archive(tenant, entries: list[ArchiveEntry], base_dir: Path) -> dict[str, int]:
-    from organizations.models import Position, Unit
-
-    from .services.fileplan import archive_settings_set
-
     for e in entries[-1:]:  # one entry is expected; the last one wins
         unit = None
         if e.records_unit:

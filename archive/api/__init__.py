@@ -1,1 +1,1 @@
-"""The archive API, one module per area; each module has its `urlpatterns`."""
+"""The archive API, one module per area: their URLs are in `archive/api/urls.py`."""

@@ -13,13 +13,12 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from core.api import IdField
 
-from .. import lending_selectors as sel
 from ..choices import LoanState
 from ..models import Loan, Record
+from ..selectors import lending as sel
 from ..services import lending as svc
 
 
@@ -159,9 +158,3 @@ class LoanViewSet(viewsets.GenericViewSet):
         note = _valid(LoanNoteInSerializer, request.data)["note"]
         svc.loan_cancel(loan=loan, by=request.user, note=note)
         return self._out(sel.loan_get_for_user(request.user, pk))
-
-
-router = SimpleRouter()
-router.register("archive/loans", LoanViewSet, basename="archive-loan")
-
-urlpatterns = [*router.urls]

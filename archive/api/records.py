@@ -16,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from core.api import IdField
 from organizations.models import Unit
@@ -437,11 +436,3 @@ class CaseFileViewSet(viewsets.GenericViewSet):
         ids = _valid(CaseFileAddInSerializer, request.data)["records"]
         svc.casefile_add(case_file=case, records=_visible_records(request, ids), by=request.user)
         return Response(CaseFileOutSerializer(self._get(pk)).data)
-
-
-router = SimpleRouter()
-router.register("archive/records", RecordViewSet, basename="archive-record")
-router.register("archive/classifications", ClassificationViewSet, basename="archive-classification")
-router.register("archive/case-files", CaseFileViewSet, basename="archive-case-file")
-
-urlpatterns = [*router.urls]

@@ -7,7 +7,6 @@ a record the user may not open never appears, not even in the count.
 
 from __future__ import annotations
 
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -158,13 +157,3 @@ class ClassificationSuggestView(APIView):
         p = _valid(SuggestQueryInSerializer, request.query_params)
         codes = classification_suggest(tenant=request.user.tenant, text=p["q"])
         return Response(ClassificationSuggestionOutSerializer(codes, many=True).data)
-
-
-urlpatterns = [
-    path("archive/search/", RecordSearchView.as_view(), name="archive-search"),
-    path(
-        "archive/classifications/suggest/",
-        ClassificationSuggestView.as_view(),
-        name="archive-classification-suggest",
-    ),
-]

@@ -13,7 +13,9 @@ from ..models import ArchiveSettings
 def log(
     obj: models.Model, *, action: str, by=None, source: str = "", target: str = "", note: str = ""
 ) -> None:
-    """Append to the object's audit chain (the same hash chain letters use)."""
+    """Append a row that is not a state transition to the object's audit chain (the same hash
+    chain letters use): a creation, a hold, an edit. Transitions log through
+    `workflows.transitions.transition_save` / `transition_run`."""
     transition_log(
         obj,
         tenant_id=obj.tenant_id,

@@ -1,6 +1,7 @@
 """The end of a record's life: the daily retention sweep, disposal proposals approved in turn
 by the tenant's named positions, their execution (files deleted, metadata kept as a tombstone,
-a berita acara pemusnahan filed as a permanent record), reviews and legal holds.
+a berita acara pemusnahan filed as a permanent record) and reviews. Legal holds are in
+`holds` (re-exported here), the berita acara in `reports`.
 
 The sweep makes one draft proposal per tenant per run with every record that fell due and is
 neither under an active hold nor already in an open proposal, so running it twice (or two
@@ -18,24 +19,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Position, Tenant
-from organizations.selectors import position_holders, positions_held
+from workflows.transitions import row_lock, transition_fire, transition_run, transition_save
 
-from .. import pdf
-from ..choices import Decision, Fate, FileKind, ProposalState, RecordState, TextState
-from ..models import (
-    Classification,
-    DisposalApproval,
-    DisposalItem,
-    DisposalProposal,
-    LegalHold,
-    Record,
-    RecordFile,
-)
-from ..permissions import can_manage_disposal, can_view_proposal
+from ..choices import Decision, Fate, ProposalState, RecordState, TextState
+from ..models import DisposalApproval, DisposalItem, DisposalProposal, Record, RecordFile
+from ..permissions import can_act_in_tenant, can_decide_step, can_manage_disposal
+from ..selectors.disposal import OPEN, held_record_ids, records_in_open_proposal
 from .common import log, next_number, settings_for, settings_lock
+from .holds import hold_add_records, hold_place, hold_release
+from .reports import disposal_report_file
 
-OPEN = [ProposalState.DRAFT, ProposalState.PENDING, ProposalState.APPROVED]
-REPORT_CODE = "000.5"  # Kearsipan, where the berita acara is filed
+__all__ = [
+    "MAX_EXTEND_YEARS",
+    "Execution",
+    "hold_add_records",
+    "hold_place",
+    "hold_release",
+    "proposal_cancel",
+    "proposal_create",
+    "proposal_decide",
+    "proposal_execute",
+    "proposal_item_decide",
+    "proposal_item_remove",
+    "proposal_submit",
+    "record_review_extend",
+    "retention_sweep",
+]
+
 MAX_EXTEND_YEARS = 30
 
 
@@ -43,18 +53,9 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def held_record_ids():
-    """Ids of records under at least one active legal hold (a subquery)."""
-    return LegalHold.records.through.objects.filter(legalhold__released_at__isnull=True).values(
-        "record_id"
-    )
-
-
-def records_in_open_proposal(tenant_id: int):
-    """Ids of the tenant's records already in a draft, pending or approved proposal."""
-    return DisposalItem.objects.filter(
-        proposal__tenant_id=tenant_id, proposal__state__in=OPEN
-    ).values("record_id")
+def _manage(by, tenant_id: int) -> None:
+    if not can_manage_disposal(by, tenant_id):
+        raise PermissionDenied
 
 
 # --- the daily sweep ---
@@ -89,13 +90,12 @@ def _sweep_tenant(tenant_id: int, today: dt.date) -> dict:
     )
     deactivated = 0
     for record in due_active:
-        record.deactivate(at=now)
-        record.save(update_fields=["state", "closed_at", "updated_at"])
-        log(
+        fired = transition_fire(record, "deactivate", at=now)
+        transition_save(
             record,
+            fired,
             action="record.deactivated",
-            source=RecordState.ACTIVE,
-            target=RecordState.INACTIVE,
+            update_fields=["state", "closed_at", "updated_at"],
         )
         deactivated += 1
     due = Record.objects.filter(
@@ -138,15 +138,6 @@ def _proposal_new(tenant_id: int, records: list[Record], *, by, note: str) -> Di
 # --- proposals ---
 
 
-def _lock(proposal: DisposalProposal) -> DisposalProposal:
-    return DisposalProposal.objects.select_for_update().get(pk=proposal.pk)
-
-
-def _manage(by, tenant_id: int) -> None:
-    if not by.is_authenticated or by.tenant_id != tenant_id or not can_manage_disposal(by):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def proposal_create(
     *, tenant: Tenant, records: list[Record], by, note: str = ""
@@ -182,7 +173,7 @@ def proposal_item_decide(
 ) -> DisposalItem | None:
     """Decide a draft proposal's item: destroy, permanent, or keep `years` more (the record
     leaves the proposal; returns None). Raises PermissionDenied or ValidationError."""
-    proposal = _lock(item.proposal)
+    proposal = row_lock(item.proposal)
     _manage(by, proposal.tenant_id)
     if proposal.state != ProposalState.DRAFT:
         raise ValidationError(_("Only a draft proposal can be changed."))
@@ -208,7 +199,7 @@ def proposal_item_decide(
 @transaction.atomic
 def proposal_item_remove(*, item: DisposalItem, by) -> None:
     """Take a record out of a draft proposal. Raises PermissionDenied or ValidationError."""
-    proposal = _lock(item.proposal)
+    proposal = row_lock(item.proposal)
     _manage(by, proposal.tenant_id)
     if proposal.state != ProposalState.DRAFT:
         raise ValidationError(_("Only a draft proposal can be changed."))
@@ -216,21 +207,8 @@ def proposal_item_remove(*, item: DisposalItem, by) -> None:
     log(proposal, action="proposal.item_removed", by=by, note=f"record:{item.record_id}")
 
 
-@transaction.atomic
-def proposal_submit(*, proposal: DisposalProposal, by) -> DisposalProposal:
-    """Send a draft to its approvers (the tenant's disposal approvers, in order). Raises
-    PermissionDenied, ValidationError (review items undecided, records on hold, no approvers)
-    or TransitionNotAllowed."""
-    proposal = _lock(proposal)
-    _manage(by, proposal.tenant_id)
-    items = proposal.items.all()
-    if not items.exists():
-        raise ValidationError(_("The proposal has no records."))
-    if items.filter(action=Fate.REVIEW).exists():
-        raise ValidationError(_("Decide every record marked for review first."))
-    held = held_record_ids()
-    if Record.objects.filter(disposal_items__proposal=proposal, pk__in=held).exists():
-        raise ValidationError(_("Some records are under a legal hold: take them out first."))
+def _approver_positions(proposal: DisposalProposal) -> list[Position]:
+    """The tenant's disposal approvers, in order; raises ValidationError if one is missing."""
     approver_ids = list(settings_for(proposal.tenant_id).disposal_approvers or [])
     positions = {
         p.pk: p
@@ -240,36 +218,36 @@ def proposal_submit(*, proposal: DisposalProposal, by) -> DisposalProposal:
     }
     if not approver_ids or any(pk not in positions for pk in approver_ids):
         raise ValidationError(_("Name the disposal approvers in the archive settings first."))
-    proposal.submit()
+    return [positions[pk] for pk in approver_ids]
+
+
+@transaction.atomic
+def proposal_submit(*, proposal: DisposalProposal, by) -> DisposalProposal:
+    """Send a draft to its approvers (the tenant's disposal approvers, in order). Raises
+    PermissionDenied, ValidationError (review items undecided, records on hold, no approvers)
+    or TransitionNotAllowed."""
+    proposal = row_lock(proposal)
+    _manage(by, proposal.tenant_id)
+    items = proposal.items.all()
+    if not items.exists():
+        raise ValidationError(_("The proposal has no records."))
+    if items.filter(action=Fate.REVIEW).exists():
+        raise ValidationError(_("Decide every record marked for review first."))
+    held = held_record_ids()
+    if Record.objects.filter(disposal_items__proposal=proposal, pk__in=held).exists():
+        raise ValidationError(_("Some records are under a legal hold: take them out first."))
+    positions = _approver_positions(proposal)
+    fired = transition_fire(proposal, "submit")
     proposal.save(update_fields=["state"])
     proposal.approvals.all().delete()  # a draft has none; kept simple if resubmitted
     DisposalApproval.objects.bulk_create(
         [
-            DisposalApproval(proposal=proposal, step=i, position=positions[pk])
-            for i, pk in enumerate(approver_ids, start=1)
+            DisposalApproval(proposal=proposal, step=i, position=position)
+            for i, position in enumerate(positions, start=1)
         ]
     )
-    log(
-        proposal,
-        action="proposal.submitted",
-        by=by,
-        source=ProposalState.DRAFT,
-        target=proposal.state,
-    )
+    transition_save(proposal, fired, action="proposal.submitted", by=by, save=False)
     return proposal
-
-
-def current_step(proposal: DisposalProposal) -> DisposalApproval | None:
-    """The first step still waiting for its decision."""
-    return proposal.approvals.filter(decision="").order_by("step").first()
-
-
-def can_decide_proposal(user, proposal: DisposalProposal) -> bool:
-    """The user holds the position of the proposal's current step."""
-    if proposal.state != ProposalState.PENDING or user.tenant_id != proposal.tenant_id:
-        return False
-    step = current_step(proposal)
-    return step is not None and positions_held(user).filter(pk=step.position_id).exists()
 
 
 @transaction.atomic
@@ -279,8 +257,8 @@ def proposal_decide(
     """The holder of the current step's position approves or rejects. The last approval
     approves the proposal; a rejection ends it and frees its records. Raises
     PermissionDenied (not the current approver), ValidationError or TransitionNotAllowed."""
-    proposal = _lock(proposal)
-    if not by.is_authenticated or by.tenant_id != proposal.tenant_id:
+    proposal = row_lock(proposal)
+    if not can_act_in_tenant(by, proposal.tenant_id):
         raise PermissionDenied
     if decision not in (Decision.APPROVED, Decision.REJECTED):
         raise ValidationError(_("Approve or reject."))
@@ -289,32 +267,20 @@ def proposal_decide(
     if proposal.state != ProposalState.PENDING:
         raise ValidationError(_("This proposal is not waiting for approval."))
     step = proposal.approvals.select_for_update().filter(decision="").order_by("step").first()
-    if step is None or not positions_held(by).filter(pk=step.position_id).exists():
+    if not can_decide_step(by, step):
         raise PermissionDenied
     step.decision, step.decided_by, step.decided_at = decision, by, timezone.now()
     step.note = note.strip()
     step.save(update_fields=["decision", "decided_by", "decided_at", "note"])
     log(proposal, action=f"proposal.step_{decision}", by=by, target=str(step.step), note=note)
     if decision == Decision.REJECTED:
-        proposal.reject()
-        proposal.save(update_fields=["state"])
-        log(
-            proposal,
-            action="proposal.rejected",
-            by=by,
-            source=ProposalState.PENDING,
-            target=proposal.state,
-        )
+        name, action = "reject", "proposal.rejected"
     elif not proposal.approvals.filter(decision="").exists():
-        proposal.approve()
-        proposal.save(update_fields=["state"])
-        log(
-            proposal,
-            action="proposal.approved",
-            by=by,
-            source=ProposalState.PENDING,
-            target=proposal.state,
-        )
+        name, action = "approve", "proposal.approved"
+    else:
+        return proposal
+    fired = transition_fire(proposal, name)
+    transition_save(proposal, fired, action=action, by=by, update_fields=["state"])
     return proposal
 
 
@@ -322,20 +288,18 @@ def proposal_decide(
 def proposal_cancel(*, proposal: DisposalProposal, by, note: str = "") -> DisposalProposal:
     """Withdraw a draft or pending proposal (its records are free again). Raises
     PermissionDenied or TransitionNotAllowed."""
-    proposal = _lock(proposal)
+    proposal = row_lock(proposal)
     _manage(by, proposal.tenant_id)
-    before = proposal.state
-    proposal.cancel()
-    proposal.save(update_fields=["state"])
-    log(
+    return transition_run(
         proposal,
+        "cancel",
         action="proposal.cancelled",
         by=by,
-        source=before,
-        target=proposal.state,
+        check_perm=False,
+        lock=False,
         note=note,
+        update_fields=["state"],
     )
-    return proposal
 
 
 @dataclass
@@ -352,7 +316,7 @@ def _delete_stored(names: list[tuple[object, str]]) -> None:
             storage.delete(name)
 
 
-def _tombstone(record: Record, now) -> None:
+def _tombstone(record: Record, now, *, by, note: str) -> None:
     """Destroy the record: its files leave storage (after commit), its metadata stays."""
     stored = []
     for f in RecordFile.objects.select_for_update().filter(record=record, deleted_at__isnull=True):
@@ -363,10 +327,35 @@ def _tombstone(record: Record, now) -> None:
         f.text_state = TextState.SKIPPED
         f.deleted_at = now
         f.save(update_fields=["file", "text", "text_state", "deleted_at"])
-    record.destroy(at=now)
-    record.save(update_fields=["state", "closed_at", "body", "attachment_text", "updated_at"])
-    if stored:
-        transaction.on_commit(lambda: _delete_stored(stored))
+    fired = transition_fire(record, "destroy", at=now)
+    transition_save(
+        record,
+        fired,
+        action="record.destroyed",
+        by=by,
+        note=note,
+        update_fields=["state", "closed_at", "body", "attachment_text", "updated_at"],
+        on_commit=[lambda: _delete_stored(stored)] if stored else [],
+    )
+
+
+def _execute_item(item: DisposalItem, record: Record, result: Execution, *, by, now) -> None:
+    """Destroy the item's record or make it permanent, as the proposal decided."""
+    note = f"proposal:{result.proposal.number}"
+    if item.action == Fate.PERMANENT:
+        fired = transition_fire(record, "make_permanent", at=now)
+        transition_save(
+            record,
+            fired,
+            action="record.made_permanent",
+            by=by,
+            note=note,
+            update_fields=["state", "closed_at", "updated_at"],
+        )
+        result.made_permanent.append(record)
+    else:
+        _tombstone(record, now, by=by, note=note)
+        result.destroyed.append(record)
 
 
 @transaction.atomic
@@ -375,7 +364,7 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
     permanent each record, skipping (and reporting) any put under a hold since; file the
     berita acara pemusnahan as a permanent record. Raises PermissionDenied or
     ValidationError."""
-    proposal = _lock(proposal)
+    proposal = row_lock(proposal)
     _manage(by, proposal.tenant_id)
     if proposal.state != ProposalState.APPROVED:
         raise ValidationError(_("Only an approved proposal can be carried out."))
@@ -401,168 +390,29 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
         if record.pk in held:
             result.skipped.append((record, _("under a legal hold")))
             log(record, action="record.disposal_skipped", by=by, note="legal hold")
-            continue
-        if record.state != RecordState.INACTIVE:
+        elif record.state != RecordState.INACTIVE:
             result.skipped.append((record, _("no longer inactive")))
-            continue
-        if item.action == Fate.PERMANENT:
-            record.make_permanent(at=now)
-            record.save(update_fields=["state", "closed_at", "updated_at"])
-            log(
-                record,
-                action="record.made_permanent",
-                by=by,
-                source=RecordState.INACTIVE,
-                target=record.state,
-                note=f"proposal:{proposal.number}",
-            )
-            result.made_permanent.append(record)
         else:
-            _tombstone(record, now)
-            log(
-                record,
-                action="record.destroyed",
-                by=by,
-                source=RecordState.INACTIVE,
-                target=record.state,
-                note=f"proposal:{proposal.number}",
-            )
-            result.destroyed.append(record)
-    proposal.execute(at=now, by=by)
+            _execute_item(item, record, result, by=by, now=now)
+    fired = transition_fire(proposal, "execute", at=now, actor=by)
     if result.destroyed or result.made_permanent:
-        proposal.report = _file_report(proposal, result, by=by, now=now)
-    proposal.save(update_fields=["state", "executed_at", "executed_by", "report"])
-    log(
+        proposal.report = disposal_report_file(
+            proposal,
+            destroyed=result.destroyed,
+            made_permanent=result.made_permanent,
+            by=by,
+            now=now,
+        )
+    transition_save(
         proposal,
+        fired,
         action="proposal.executed",
         by=by,
-        source=ProposalState.APPROVED,
-        target=proposal.state,
         note=f"destroyed={len(result.destroyed)} permanent={len(result.made_permanent)} "
         f"skipped={len(result.skipped)}",
+        update_fields=["state", "executed_at", "executed_by", "report"],
     )
     return result
-
-
-def report_classification(tenant_id: int, code: str = REPORT_CODE) -> Classification:
-    """The tenant's code for archive management documents ("000.5"), or the nearest one that
-    exists: its parents, then the first active code."""
-    candidates = [code]
-    while "." in candidates[-1]:
-        candidates.append(candidates[-1].rsplit(".", 1)[0])
-    found = {
-        c.code: c
-        for c in Classification.objects.filter(
-            tenant_id=tenant_id, code__in=candidates, is_active=True
-        )
-    }
-    for c in candidates:
-        if c in found:
-            return found[c]
-    first = Classification.objects.filter(tenant_id=tenant_id, is_active=True).order_by("code")
-    if not first.exists():
-        raise ValidationError(_("The tenant has no file plan to file the report under."))
-    return first.first()
-
-
-def file_permanent_report(
-    *, source, title: str, number: str, content: bytes, by, now, filename: str
-) -> Record:
-    """File a generated report (berita acara) of the archive itself as a permanent record of
-    the records unit."""
-    from . import records as filing
-
-    tenant_id = source.tenant_id
-    unit = settings_for(tenant_id).records_unit
-    if unit is None:
-        held = positions_held(by).first()
-        if held is None:
-            raise ValidationError(_("Name the records unit in the archive settings first."))
-        unit = held.unit
-    classification = report_classification(tenant_id)
-    record = filing.record_file_from_source(
-        source=source,
-        classification_code=classification.code,
-        unit=unit,
-        title=title,
-        document_date=timezone.localdate(now),
-        security=classification.default_security,
-        files=[
-            filing.FileSpec(
-                name=filename,
-                content=content,
-                content_type="application/pdf",
-                kind=FileKind.MINUTES,
-            )
-        ],
-        by=by,
-        number=number,
-    )
-    record = Record.objects.select_for_update().get(pk=record.pk)
-    if record.state == RecordState.ACTIVE:
-        record.deactivate(at=now)
-    if record.state == RecordState.INACTIVE:
-        record.make_permanent(at=now)
-    record.fate = Fate.PERMANENT
-    record.save(update_fields=["state", "closed_at", "fate", "updated_at"])
-    log(record, action="record.made_permanent", by=by, target=record.state, note="report")
-    return record
-
-
-def _approver_signers(proposal: DisposalProposal) -> list[pdf.Signer]:
-    rows = proposal.approvals.select_related("position", "decided_by").order_by("step")
-    return [
-        pdf.Signer(
-            role="Menyetujui,",
-            name=a.decided_by.display_name if a.decided_by else "",
-            title=a.position.title,
-            date=timezone.localdate(a.decided_at) if a.decided_at else None,
-        )
-        for a in rows
-    ]
-
-
-def _file_report(proposal: DisposalProposal, result: Execution, *, by, now) -> Record:
-    tenant = Tenant.objects.get(pk=proposal.tenant_id)
-    day = timezone.localdate(now)
-    number = f"{REPORT_CODE}/BA-PMS/{proposal.number}/{day.year}"
-    settings = settings_for(tenant.pk)
-    content = pdf.disposal_report_pdf(
-        heading=pdf.heading_for(tenant, settings.records_unit),
-        number=number,
-        city=tenant.city,
-        day=day,
-        destroyed=[pdf.row_for(r) for r in result.destroyed],
-        permanent=[pdf.row_for(r) for r in result.made_permanent],
-        approvers=_approver_signers(proposal),
-        executor=pdf.Signer(role="Pelaksana,", name=by.display_name, title=_executor_title(by)),
-    )
-    return file_permanent_report(
-        source=proposal,
-        title=f"Berita acara pemusnahan arsip {number}",
-        number=number,
-        content=content,
-        by=by,
-        now=now,
-        filename=f"berita-acara-pemusnahan-{proposal.number}.pdf",
-    )
-
-
-def _executor_title(user) -> str:
-    held = positions_held(user).first()
-    return held.title if held is not None else ""
-
-
-def proposal_holders(proposal: DisposalProposal) -> dict[int, list]:
-    """Who holds each step's position today (step -> users), for pages."""
-    return {
-        a.step: [x.user for x in position_holders(a.position)]
-        for a in proposal.approvals.select_related("position")
-    }
-
-
-def can_see_proposal(user, proposal: DisposalProposal) -> bool:
-    return can_view_proposal(user, proposal)
 
 
 # --- reviews ---
@@ -577,15 +427,16 @@ def record_review_extend(*, record: Record, years: int, by) -> Record:
         raise ValidationError(
             {"years": _("Keep it between 1 and %(n)s years more.") % {"n": MAX_EXTEND_YEARS}}
         )
-    record = Record.objects.select_for_update().get(pk=record.pk)
+    record = row_lock(record)
     if DisposalItem.objects.filter(
         record=record, proposal__state__in=[ProposalState.PENDING, ProposalState.APPROVED]
     ).exists():
         raise ValidationError(_("The record is in a proposal waiting for approval."))
     before = record.inactive_until
-    record.extend(years=years)
+    transition_fire(record, "extend", years=years)
     record.save(update_fields=["state", "inactive_until", "updated_at"])
     DisposalItem.objects.filter(record=record, proposal__state=ProposalState.DRAFT).delete()
+    # The state stays inactive: this row's source and target are the end dates.
     log(
         record,
         action="record.retention_extended",
@@ -595,71 +446,3 @@ def record_review_extend(*, record: Record, years: int, by) -> Record:
         note=f"{years}",
     )
     return record
-
-
-# --- legal holds ---
-
-
-def _hold_records(tenant_id: int, records: list[Record]) -> list[Record]:
-    ids = {r.pk for r in records}
-    found = list(Record.objects.filter(pk__in=ids, tenant_id=tenant_id))
-    if len(found) != len(ids):
-        raise PermissionDenied
-    gone = [r for r in found if r.state == RecordState.DESTROYED]
-    if gone:
-        raise ValidationError(_("%(record)s is already destroyed.") % {"record": gone[0]})
-    return found
-
-
-@transaction.atomic
-def hold_place(*, tenant: Tenant, title: str, reason: str, records: list[Record], by) -> LegalHold:
-    """Put records under a legal hold (a court case, an audit): none of them can be
-    disposed of until it is released. Raises PermissionDenied or ValidationError."""
-    _manage(by, tenant.pk)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for the hold.")})
-    if not title.strip():
-        raise ValidationError({"title": _("Give the hold a title.")})
-    found = _hold_records(tenant.pk, records)
-    hold = LegalHold.objects.create(
-        tenant=tenant, title=title.strip()[:200], reason=reason.strip(), created_by=by
-    )
-    hold.records.add(*found)
-    log(hold, action="hold.placed", by=by, note=reason.strip())
-    for record in found:
-        log(record, action="record.held", by=by, note=f"hold:{hold.pk}")
-    return hold
-
-
-@transaction.atomic
-def hold_add_records(*, hold: LegalHold, records: list[Record], by) -> int:
-    """Add records to an active hold. Raises PermissionDenied or ValidationError."""
-    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
-    _manage(by, hold.tenant_id)
-    if not hold.is_active:
-        raise ValidationError(_("This hold has been released."))
-    found = _hold_records(hold.tenant_id, records)
-    new = [r for r in found if not hold.records.filter(pk=r.pk).exists()]
-    hold.records.add(*new)
-    for record in new:
-        log(record, action="record.held", by=by, note=f"hold:{hold.pk}")
-    if new:
-        log(hold, action="hold.records_added", by=by, note=", ".join(str(r.pk) for r in new))
-    return len(new)
-
-
-@transaction.atomic
-def hold_release(*, hold: LegalHold, reason: str, by) -> LegalHold:
-    """Release a hold (its records may be disposed of again unless another hold keeps
-    them). Raises PermissionDenied or ValidationError."""
-    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
-    _manage(by, hold.tenant_id)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for releasing the hold.")})
-    if not hold.is_active:
-        raise ValidationError(_("This hold has already been released."))
-    hold.released_at, hold.released_by = timezone.now(), by
-    hold.release_reason = reason.strip()
-    hold.save(update_fields=["released_at", "released_by", "release_reason"])
-    log(hold, action="hold.released", by=by, note=reason.strip())
-    return hold

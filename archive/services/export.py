@@ -18,6 +18,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from ..models import Record, RecordFile
+from ..permissions import can_export_records
 from .common import log
 
 MAX_RECORDS = 500
@@ -78,10 +79,37 @@ def _copy(zf: zipfile.ZipFile, f: RecordFile, path: str) -> str:
     return digest.hexdigest()
 
 
+def _add_record(zf: zipfile.ZipFile, r: Record, rows: list[list]) -> dict:
+    """Copy a record's kept files into the ZIP; append its manifest rows (one per file, or
+    one without a file) to `rows` and return its manifest entry."""
+    meta = _meta(r) | {"files": []}
+    for f in r.files.all():
+        entry = {
+            "kind": f.kind,
+            "name": f.name,
+            "size": f.size,
+            "sha256": f.sha256,
+            "path": "",
+            "deleted_at": f.deleted_at.isoformat() if f.deleted_at else "",
+        }
+        if f.deleted_at is None and f.file:
+            path = f"files/{r.pk}/{f.pk}-{get_valid_filename(f.name) or 'file'}"
+            entry["sha256"] = _copy(zf, f, path)
+            entry["path"] = path
+        meta["files"].append(entry)
+        rows.append(
+            [meta[c] for c in MANIFEST_COLUMNS[:14]]
+            + [f.kind, f.name, entry["path"], f.size, entry["sha256"], entry["deleted_at"]]
+        )
+    if not meta["files"]:
+        rows.append([meta[c] for c in MANIFEST_COLUMNS[:14]] + [""] * 6)
+    return meta
+
+
 def records_export_zip(*, records: list[Record] | list[int], by) -> tempfile.SpooledTemporaryFile:
     """Build the ZIP in a temporary file (rewound, ready to stream). Records the user may not
     open are left out. Raises PermissionDenied (anonymous) or ValidationError (none, too many)."""
-    if not by.is_authenticated:
+    if not can_export_records(by):
         raise PermissionDenied
     ids = {r if isinstance(r, int) else r.pk for r in records}
     if not ids:
@@ -101,28 +129,7 @@ def records_export_zip(*, records: list[Record] | list[int], by) -> tempfile.Spo
     manifest, rows = [], []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         for r in chosen:
-            meta = _meta(r) | {"files": []}
-            for f in r.files.all():
-                entry = {
-                    "kind": f.kind,
-                    "name": f.name,
-                    "size": f.size,
-                    "sha256": f.sha256,
-                    "path": "",
-                    "deleted_at": f.deleted_at.isoformat() if f.deleted_at else "",
-                }
-                if f.deleted_at is None and f.file:
-                    path = f"files/{r.pk}/{f.pk}-{get_valid_filename(f.name) or 'file'}"
-                    entry["sha256"] = _copy(zf, f, path)
-                    entry["path"] = path
-                meta["files"].append(entry)
-                rows.append(
-                    [meta[c] for c in MANIFEST_COLUMNS[:14]]
-                    + [f.kind, f.name, entry["path"], f.size, entry["sha256"], entry["deleted_at"]]
-                )
-            if not meta["files"]:
-                rows.append([meta[c] for c in MANIFEST_COLUMNS[:14]] + [""] * 6)
-            manifest.append(meta)
+            manifest.append(_add_record(zf, r, rows))
         text = io.StringIO()
         writer = csv.writer(text)
         writer.writerow(MANIFEST_COLUMNS)

@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from organizations.models import Unit
 from workflows.choices import SecurityLevel
 
 from ..choices import Fate
 from ..models import Classification
 from ..permissions import can_manage_file_plan
-from .common import settings_lock
+from .common import log, settings_lock
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "file_plan_default.yaml"
 
@@ -48,8 +49,6 @@ def default_codes() -> list[Code]:
 def file_plan_load(*, tenant, codes: list[Code]) -> int:
     """Create or update the tenant's codes (parents before children, inheriting retention
     rules). Codes not in the list are kept. Raises ValidationError naming the bad code."""
-    from organizations.models import Unit
-
     existing = {c.code: c for c in Classification.objects.filter(tenant=tenant)}
     made = 0
     for entry in sorted(
@@ -116,8 +115,6 @@ def file_plan_ensure_default(tenant) -> int:
 def classification_update(*, classification: Classification, by, **changes) -> Classification:
     """Change a code's title or retention rule (new filings use it; records already filed
     keep their dates). Raises PermissionDenied or ValidationError."""
-    from .common import log
-
     if not can_manage_file_plan(by, classification.tenant):
         raise PermissionDenied
     allowed = {

@@ -11,21 +11,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.services import notify
+from workflows.transitions import transition_fire, transition_run, transition_save
+
 from ..choices import LoanState, RecordState
-from ..lending_selectors import tenant_today
 from ..models import Loan, Record
 from ..permissions import can_cancel_loan, can_decide_loan, can_request_loan
+from ..selectors.lending import tenant_today
 from .common import log, settings_for
 
 PURPOSE_MAX = 2000
 
 
-def _notify_borrower(loan: Loan, kind: str, text: str) -> None:
-    """Tell the borrower after the commit (a rolled-back change tells nobody)."""
-    from notifications.services import notify
-
+def _tell_borrower(loan: Loan, kind: str, text: str):
+    """The notification of the borrower, to send after the commit (a rolled-back change tells
+    nobody)."""
     borrower, url = loan.borrower, reverse("archive:loan", args=[loan.pk])
-    transaction.on_commit(lambda: notify([borrower], kind, loan, text=text, url=url))
+    return lambda: notify([borrower], kind, loan, text=text, url=url)
 
 
 def _locked(loan: Loan) -> Loan:
@@ -76,8 +78,7 @@ def loan_approve(*, loan: Loan, by, note: str = "") -> Loan:
     if not can_decide_loan(by, loan):
         raise PermissionDenied
     Record.objects.select_for_update().filter(pk=loan.record_id).first()
-    source = loan.state
-    loan.approve(at=timezone.now(), by=by, note=(note or "").strip())
+    fired = transition_fire(loan, "approve", at=timezone.now(), actor=by, note=(note or "").strip())
     out = Loan.objects.filter(
         record_id=loan.record_id, state__in=[LoanState.APPROVED, LoanState.LENT]
     ).exclude(pk=loan.pk)
@@ -90,12 +91,17 @@ def loan_approve(*, loan: Loan, by, note: str = "") -> Loan:
         raise ValidationError(
             _("This record is already lent or promised to someone else.")
         ) from None
-    log(loan, action="loan.approved", by=by, source=source, target=loan.state, note=note)
-    _notify_borrower(
+    text = _("Your loan of %(record)s is approved; collect it at the records unit.") % {
+        "record": loan.record
+    }
+    transition_save(
         loan,
-        "loan.approved",
-        _("Your loan of %(record)s is approved; collect it at the records unit.")
-        % {"record": loan.record},
+        fired,
+        action="loan.approved",
+        by=by,
+        note=note,
+        save=False,
+        on_commit=[_tell_borrower(loan, "loan.approved", text)],
     )
     return loan
 
@@ -110,14 +116,16 @@ def loan_reject(*, loan: Loan, by, note: str) -> Loan:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say why the request is rejected.")})
-    source = loan.state
-    loan.reject(at=timezone.now(), by=by, note=note)
-    loan.save()
-    log(loan, action="loan.rejected", by=by, source=source, target=loan.state, note=note)
-    _notify_borrower(
+    text = _("Your loan request for %(record)s was rejected.") % {"record": loan.record}
+    # Fired and saved in two steps: the note goes both to the loan and to its audit row.
+    fired = transition_fire(loan, "reject", at=timezone.now(), actor=by, note=note)
+    transition_save(
         loan,
-        "loan.rejected",
-        _("Your loan request for %(record)s was rejected.") % {"record": loan.record},
+        fired,
+        action="loan.rejected",
+        by=by,
+        note=note,
+        on_commit=[_tell_borrower(loan, "loan.rejected", text)],
     )
     return loan
 
@@ -137,19 +145,22 @@ def loan_lend(*, loan: Loan, by, due_date: dt.date | None = None) -> Loan:
         due_date = today + dt.timedelta(days=settings_for(loan.tenant_id).loan_days)
     elif due_date < today:
         raise ValidationError({"due_date": _("The due date cannot be in the past.")})
-    source = loan.state
-    loan.lend(at=timezone.now(), due=due_date)
-    loan.save()
-    log(
-        loan, action="loan.lent", by=by, source=source, target=loan.state, note=due_date.isoformat()
-    )
-    _notify_borrower(
+    text = _("You borrowed %(record)s; return it by %(due)s.") % {
+        "record": loan.record,
+        "due": due_date.strftime("%d-%m-%Y"),
+    }
+    return transition_run(
         loan,
-        "loan.lent",
-        _("You borrowed %(record)s; return it by %(due)s.")
-        % {"record": loan.record, "due": due_date.strftime("%d-%m-%Y")},
+        "lend",
+        action="loan.lent",
+        by=by,
+        check_perm=False,
+        lock=False,
+        note=due_date.isoformat(),
+        on_commit=[_tell_borrower(loan, "loan.lent", text)],
+        at=timezone.now(),
+        due=due_date,
     )
-    return loan
 
 
 @transaction.atomic
@@ -159,16 +170,18 @@ def loan_return(*, loan: Loan, by) -> Loan:
     loan = _locked(loan)
     if not can_decide_loan(by, loan):
         raise PermissionDenied
-    source = loan.state
-    loan.give_back(at=timezone.now(), by=by)
-    loan.save()
-    log(loan, action="loan.returned", by=by, source=source, target=loan.state)
-    _notify_borrower(
+    text = _("%(record)s is back at the records unit. Thank you.") % {"record": loan.record}
+    return transition_run(
         loan,
-        "loan.returned",
-        _("%(record)s is back at the records unit. Thank you.") % {"record": loan.record},
+        "give_back",
+        action="loan.returned",
+        by=by,
+        check_perm=False,
+        lock=False,
+        on_commit=[_tell_borrower(loan, "loan.returned", text)],
+        at=timezone.now(),
+        actor=by,
     )
-    return loan
 
 
 @transaction.atomic
@@ -178,21 +191,16 @@ def loan_cancel(*, loan: Loan, by, note: str = "") -> Loan:
     loan = _locked(loan)
     if not can_cancel_loan(by, loan):
         raise PermissionDenied
-    source = loan.state
-    loan.cancel()
-    loan.save()
-    log(
+    # The borrower who withdraws needs no word of it; anyone else's call-off is told.
+    text = _("Your loan of %(record)s was called off.") % {"record": loan.record}
+    told = [] if by.pk == loan.borrower_id else [_tell_borrower(loan, "loan.cancelled", text)]
+    return transition_run(
         loan,
+        "cancel",
         action="loan.cancelled",
         by=by,
-        source=source,
-        target=loan.state,
+        check_perm=False,
+        lock=False,
         note=(note or "").strip(),
+        on_commit=told,
     )
-    if by.pk != loan.borrower_id:
-        _notify_borrower(
-            loan,
-            "loan.cancelled",
-            _("Your loan of %(record)s was called off.") % {"record": loan.record},
-        )
-    return loan

@@ -20,7 +20,7 @@ from core.uploads import stored_name, upload_inspect
 
 from ..choices import FileKind, Medium, RecordState, TextState
 from ..models import CaseFile, Classification, Record, RecordFile, add_years
-from ..permissions import can_edit_record, can_file_record, is_archivist
+from ..permissions import can_edit_record, can_file_record, can_reclassify_record, is_archivist
 from . import text
 from .common import log, next_number, settings_lock
 
@@ -443,7 +443,7 @@ def record_reclassify(*, record: Record, classification: Classification, by) -> 
     record = Record.objects.select_for_update().get(pk=record.pk)
     if classification.tenant_id != record.tenant_id:
         raise PermissionDenied
-    if not (can_edit_record(by, record) and is_archivist(by, classification)):
+    if not can_reclassify_record(by, record, classification):
         raise PermissionDenied
     if classification.pk == record.classification_id:
         return record
@@ -459,147 +459,3 @@ def record_reclassify(*, record: Record, classification: Classification, by) -> 
     record.save()
     log(record, action="record.reclassified", by=by, source=old, target=classification.code)
     return record
-
-
-CSV_COLUMNS = (
-    "classification",
-    "title",
-    "date",
-    "unit",
-    "medium",
-    "security",
-    "number",
-    "sender",
-    "description",
-    "building",
-    "room",
-    "shelf",
-    "box",
-    "folder",
-    "quantity",
-    "vital",
-    "files",
-)
-MAX_IMPORT_ROWS = 5000
-
-
-def _csv_rows(data: bytes) -> list[dict[str, str]]:
-    import csv
-    import io
-
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(_("The list must be a UTF-8 CSV file.")) from None
-    sample = content[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(content), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = {"classification", "title", "date", "unit"} - set(header)
-    if missing:
-        raise ValidationError(
-            _("The list lacks the columns: %(cols)s.") % {"cols": ", ".join(sorted(missing))}
-        )
-    rows = []
-    for raw in reader:
-        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()})
-        if len(rows) > MAX_IMPORT_ROWS:
-            raise ValidationError(_("At most %(n)s rows per list.") % {"n": MAX_IMPORT_ROWS})
-    if not rows:
-        raise ValidationError(_("The list has no rows."))
-    return rows
-
-
-@transaction.atomic
-def records_import_csv(
-    *, tenant, csv_file: UploadedFile, uploads: list[UploadedFile], by
-) -> list[Record]:
-    """File many records from a CSV list (one row per record; the `files` column names
-    uploaded files, separated by ";"). All or nothing: any bad row refuses the whole list with
-    every problem named by row. Raises PermissionDenied or ValidationError."""
-    from organizations.models import Unit
-    from workflows.choices import SecurityLevel
-
-    if not can_file_record(by):
-        raise PermissionDenied
-    if csv_file.size is None or csv_file.size > 5 * 1024 * 1024:
-        raise ValidationError(_("The list is larger than 5 MB."))
-    rows = _csv_rows(csv_file.read())
-    by_name = {}
-    for up in uploads:
-        by_name[(up.name or "").rsplit("/", 1)[-1]] = up
-    codes = {c.code: c for c in Classification.objects.filter(tenant=tenant, is_active=True)}
-    units = {u.code: u for u in Unit.objects.filter(tenant=tenant)}
-    errors: list[str] = []
-    used: set[str] = set()
-    made: list[Record] = []
-    for n, row in enumerate(rows, start=2):  # row 1 is the header
-        problems = []
-        c = codes.get(row.get("classification", ""))
-        unit = units.get(row.get("unit", ""))
-        if c is None:
-            problems.append(_("unknown classification %(v)s") % {"v": row.get("classification")})
-        elif not is_archivist(by, c):
-            problems.append(_("you are not an archivist of %(v)s") % {"v": c.code})
-        if unit is None:
-            problems.append(_("unknown unit %(v)s") % {"v": row.get("unit")})
-        try:
-            day = dt.date.fromisoformat(row.get("date", ""))
-        except ValueError:
-            problems.append(_("date must be YYYY-MM-DD"))
-            day = None
-        medium = row.get("medium") or Medium.DIGITAL
-        if medium not in Medium.values:
-            problems.append(_("medium must be one of %(v)s") % {"v": ", ".join(Medium.values)})
-        security = row.get("security") or (c.default_security if c else SecurityLevel.BIASA)
-        if security not in SecurityLevel.values:
-            problems.append(_("unknown security level %(v)s") % {"v": security})
-        names = [x.strip() for x in row.get("files", "").split(";") if x.strip()]
-        lost = [x for x in names if x not in by_name]
-        if lost:
-            problems.append(_("files not uploaded: %(v)s") % {"v": ", ".join(lost)})
-        if not row.get("title"):
-            problems.append(_("title is empty"))
-        try:
-            quantity = int(row.get("quantity") or 1)
-        except ValueError:
-            problems.append(_("quantity must be a number"))
-            quantity = 1
-        if problems:
-            errors.append(_("Row %(n)s: %(p)s.") % {"n": n, "p": "; ".join(problems)})
-            continue
-        used.update(names)
-        location = {k: row.get(k, "") for k in ("building", "room", "shelf", "box", "folder")}
-        try:
-            with transaction.atomic():
-                made.append(
-                    record_create(
-                        tenant=tenant,
-                        classification=c,
-                        unit=unit,
-                        title=row["title"][:300],
-                        document_date=day,
-                        by=by,
-                        uploads=[by_name[x] for x in names],
-                        description=row.get("description", ""),
-                        number=row.get("number", "")[:120],
-                        sender=row.get("sender", "")[:300],
-                        security=security,
-                        medium=medium,
-                        quantity=quantity,
-                        location=location,
-                        is_vital=row.get("vital", "").lower() in ("1", "ya", "yes", "true", "y"),
-                    )
-                )
-        except ValidationError as exc:
-            errors.append(_("Row %(n)s: %(p)s.") % {"n": n, "p": "; ".join(exc.messages)})
-    unused = set(by_name) - used
-    if unused and not errors:
-        errors.append(_("Files not named in the list: %(v)s.") % {"v": ", ".join(sorted(unused))})
-    if errors:
-        transaction.set_rollback(True)
-        raise ValidationError(errors)
-    return made

@@ -13,6 +13,10 @@ import io
 import subprocess
 import sys
 
+# The imports of Django and of the app stay inside the functions: this module is also the child process
+# (`python -m archive.services.text`), which runs without Django set up; and `archive.tasks`
+# imports this module, so importing the task here at module level would be a cycle.
+
 MAX_BYTES = 25 * 1024 * 1024
 MAX_CHARS = 200_000
 MAX_PAGES = 500

@@ -13,12 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Tenant
+from workflows.transitions import row_lock, transition_fire, transition_run, transition_save
 
 from .. import pdf
 from ..choices import RecordState, TransferKind, TransferState
 from ..models import Record, Transfer
-from ..permissions import is_archivist, is_records_unit_archivist
+from ..permissions import (
+    can_act_in_tenant,
+    can_create_handover,
+    can_create_transfer,
+    can_manage_transfer,
+    can_receive_transfer,
+)
 from .common import log, next_number, settings_for, settings_lock
+from .reports import file_permanent_report
 
 OPEN = [TransferState.DRAFT, TransferState.SENT]
 PLACE_FIELDS = ("building", "room", "shelf", "box", "folder")
@@ -64,10 +72,10 @@ def transfer_create(
     """List a creating unit's inactive records for transfer to the records unit. Raises
     PermissionDenied (not an archivist of every record's code) or ValidationError."""
     settings = settings_lock(tenant.pk)
-    if from_unit.tenant_id != tenant.pk or by.tenant_id != tenant.pk:
+    if from_unit.tenant_id != tenant.pk or not can_act_in_tenant(by, tenant.pk):
         raise PermissionDenied
     found = _records(tenant.pk, records)
-    if not all(is_archivist(by, r.classification) for r in found):
+    if not can_create_transfer(by, from_unit, found):
         raise PermissionDenied
     if settings.records_unit is None:
         raise ValidationError(_("Name the records unit in the archive settings first."))
@@ -99,7 +107,7 @@ def handover_create(*, tenant: Tenant, records: list[Record], by, note: str = ""
     """List permanent records for handover to the static archive. Raises PermissionDenied
     (not an archivist of the records unit) or ValidationError."""
     settings = settings_lock(tenant.pk)
-    if by.tenant_id != tenant.pk or not is_records_unit_archivist(by):
+    if not can_create_handover(by, tenant):
         raise PermissionDenied
     if settings.records_unit is None or not settings.static_archive:
         raise ValidationError(
@@ -124,47 +132,31 @@ def handover_create(*, tenant: Tenant, records: list[Record], by, note: str = ""
     return transfer
 
 
-def can_manage_transfer(user, transfer: Transfer) -> bool:
-    """Its maker and the archivists of the records unit."""
-    return (
-        user.is_authenticated
-        and user.tenant_id == transfer.tenant_id
-        and (transfer.created_by_id == user.pk or is_records_unit_archivist(user))
-    )
-
-
-def can_view_transfer(user, transfer: Transfer) -> bool:
-    """Whoever may manage it, and the archivists of its records' codes."""
-    if can_manage_transfer(user, transfer):
-        return True
-    if not user.is_authenticated or user.tenant_id != transfer.tenant_id:
-        return False
-    return all(
-        is_archivist(user, r.classification)
-        for r in transfer.records.select_related("classification")
-    )
-
-
-def _lock(transfer: Transfer) -> Transfer:
-    return Transfer.objects.select_for_update().get(pk=transfer.pk)
-
-
 @transaction.atomic
 def transfer_send(*, transfer: Transfer, by) -> Transfer:
     """Send the list (and the boxes) on. Raises PermissionDenied or TransitionNotAllowed."""
-    transfer = _lock(transfer)
+    transfer = row_lock(transfer)
     if not can_manage_transfer(by, transfer):
         raise PermissionDenied
-    transfer.send(at=timezone.now())
-    transfer.save(update_fields=["state", "sent_at"])
-    log(
+    return transition_run(
         transfer,
+        "send",
         action=f"{transfer.kind}.sent",
         by=by,
-        source=TransferState.DRAFT,
-        target=transfer.state,
+        check_perm=False,
+        lock=False,
+        update_fields=["state", "sent_at"],
+        at=timezone.now(),
     )
-    return transfer
+
+
+def _place(place: dict[str, str] | None) -> dict[str, str]:
+    """The place fields given, trimmed to their columns' lengths (empty ones left out)."""
+    return {
+        k: (v or "").strip()[: 30 if k != "building" else 120]
+        for k, v in (place or {}).items()
+        if k in PLACE_FIELDS and (v or "").strip()
+    }
 
 
 @transaction.atomic
@@ -172,16 +164,12 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
     """The records unit receives a transfer (optionally giving the records' new place), or
     confirms the static archive received a handover (its berita acara is filed as a permanent
     record). Raises PermissionDenied or TransitionNotAllowed."""
-    transfer = _lock(transfer)
-    if by.tenant_id != transfer.tenant_id or not is_records_unit_archivist(by):
+    transfer = row_lock(transfer)
+    if not can_receive_transfer(by, transfer):
         raise PermissionDenied
     now = timezone.now()
-    transfer.receive(at=now, by=by)
-    place = {
-        k: (v or "").strip()[: 30 if k != "building" else 120]
-        for k, v in (place or {}).items()
-        if k in PLACE_FIELDS and (v or "").strip()
-    }
+    fired = transition_fire(transfer, "receive", at=now, actor=by)
+    place = _place(place)
     records = list(transfer.records.select_for_update())
     if place and transfer.kind == TransferKind.TRANSFER:
         Record.objects.filter(pk__in=[r.pk for r in records]).update(**place, updated_at=now)
@@ -193,8 +181,6 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
             note=f"{transfer.kind}:{transfer.number}",
         )
     if transfer.kind == TransferKind.HANDOVER:
-        from .disposal import file_permanent_report
-
         number = handover_number(transfer)
         transfer.report = file_permanent_report(
             source=transfer,
@@ -205,13 +191,12 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
             now=now,
             filename=f"berita-acara-penyerahan-{transfer.number}.pdf",
         )
-    transfer.save(update_fields=["state", "received_at", "received_by", "report"])
-    log(
+    transition_save(
         transfer,
+        fired,
         action=f"{transfer.kind}.received",
         by=by,
-        source=TransferState.SENT,
-        target=transfer.state,
+        update_fields=["state", "received_at", "received_by", "report"],
     )
     return transfer
 
@@ -219,20 +204,25 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
     """Withdraw a list not yet received. Raises PermissionDenied or TransitionNotAllowed."""
-    transfer = _lock(transfer)
+    transfer = row_lock(transfer)
     if not can_manage_transfer(by, transfer):
         raise PermissionDenied
-    before = transfer.state
-    transfer.cancel()
-    transfer.save(update_fields=["state"])
-    log(transfer, action=f"{transfer.kind}.cancelled", by=by, source=before, target=transfer.state)
-    return transfer
+    return transition_run(
+        transfer,
+        "cancel",
+        action=f"{transfer.kind}.cancelled",
+        by=by,
+        check_perm=False,
+        lock=False,
+        update_fields=["state"],
+    )
 
 
 # --- the lists ---
 
 
 def transfer_records(transfer: Transfer) -> list[Record]:
+    """The records of a list, by code and date."""
     return list(
         transfer.records.select_related("classification", "unit").order_by(
             "classification__code", "document_date", "pk"
@@ -241,11 +231,13 @@ def transfer_records(transfer: Transfer) -> list[Record]:
 
 
 def list_number(transfer: Transfer) -> str:
+    """The number printed on a transfer's or handover's list."""
     kind = "PMD" if transfer.kind == TransferKind.TRANSFER else "DAS"
     return f"000.5/{kind}/{transfer.number}/{timezone.localdate(transfer.created_at).year}"
 
 
 def handover_number(transfer: Transfer) -> str:
+    """The number of a handover's berita acara."""
     return f"000.5/BA-PNY/{transfer.number}/{timezone.localdate(transfer.created_at).year}"
 
 

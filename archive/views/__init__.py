@@ -1,1 +1,1 @@
-"""HTML pages of the archive, one module per area; each module has its `urlpatterns`."""
+"""HTML pages of the archive, one module per area: their URLs are in `archive/urls.py`."""

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
@@ -17,11 +17,12 @@ from django_fsm import TransitionNotAllowed
 from core.actions import post_action
 from workflows.selectors import transition_log_for
 
-from .. import disposal_selectors as sel
 from ..choices import Decision, Fate, ProposalState
 from ..forms import HoldForm, HoldRecordsForm
-from ..permissions import can_manage_disposal
+from ..permissions import can_decide_proposal, can_manage_disposal, proposal_step_holders
+from ..selectors import disposal as sel
 from ..services import disposal as svc
+from ..services import holds
 
 PAGE = 50
 
@@ -46,7 +47,7 @@ def proposal_detail(request, pk):
     user = request.user
     proposal = sel.proposal_get_for_user(user, pk)
     manage = can_manage_disposal(user)
-    holders = svc.proposal_holders(proposal)
+    holders = proposal_step_holders(proposal)
     return render(
         request,
         "archive/proposal.html",
@@ -60,7 +61,7 @@ def proposal_detail(request, pk):
             "draft": manage and proposal.state == ProposalState.DRAFT,
             "cancel": manage and proposal.state in (ProposalState.DRAFT, ProposalState.PENDING),
             "execute": manage and proposal.state == ProposalState.APPROVED,
-            "decide": svc.can_decide_proposal(user, proposal),
+            "decide": can_decide_proposal(user, proposal),
             "fates": [(Fate.DESTROY, Fate.DESTROY.label), (Fate.PERMANENT, Fate.PERMANENT.label)],
             "max_years": svc.MAX_EXTEND_YEARS,
         },
@@ -87,7 +88,7 @@ def _years(value: str) -> int:
 def _decide(request, proposal, decision: str) -> None:
     _still(proposal, ProposalState.PENDING)
     user = request.user
-    if not svc.can_decide_proposal(user, proposal) and sel.proposal_decided_by(proposal, user):
+    if not can_decide_proposal(user, proposal) and sel.proposal_decided_by(proposal, user):
         raise TransitionNotAllowed  # their step is done: a second click
     svc.proposal_decide(
         proposal=proposal, by=user, decision=decision, note=request.POST.get("note", "")
@@ -200,7 +201,7 @@ def hold_new(request):
         form = HoldForm(request.POST, tenant_id=user.tenant_id)
         if form.is_valid():
             try:
-                hold = svc.hold_place(tenant=request.tenant, by=user, **form.cleaned_data)
+                hold = holds.hold_place(tenant=request.tenant, by=user, **form.cleaned_data)
             except ValidationError as exc:
                 _form_error(form, exc)
             else:
@@ -224,7 +225,7 @@ def hold_detail(request, pk):
     form = HoldRecordsForm(request.POST or None, tenant_id=user.tenant_id)
     if request.method == "POST" and form.is_valid():
         try:
-            added = svc.hold_add_records(hold=hold, records=form.cleaned_data["records"], by=user)
+            added = holds.hold_add_records(hold=hold, records=form.cleaned_data["records"], by=user)
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -245,18 +246,6 @@ def hold_detail(request, pk):
 @post_action(lambda request, pk, **_kw: reverse("archive:hold", args=[pk]))
 def hold_release(request, pk):
     hold = sel.hold_get_for_user(request.user, pk)
-    svc.hold_release(hold=hold, reason=request.POST.get("reason", ""), by=request.user)
+    holds.hold_release(hold=hold, reason=request.POST.get("reason", ""), by=request.user)
     messages.success(request, _("The hold is released."))
     return redirect("archive:hold", hold.pk)
-
-
-urlpatterns = [
-    path("disposal/", proposal_list, name="proposals"),
-    path("disposal/sweep/", disposal_sweep, name="disposal-sweep"),
-    path("disposal/<int:pk>/", proposal_detail, name="proposal"),
-    path("disposal/<int:pk>/<slug:action>/", proposal_action, name="proposal-action"),
-    path("holds/", hold_list, name="holds"),
-    path("holds/new/", hold_new, name="hold-new"),
-    path("holds/<int:pk>/", hold_detail, name="hold"),
-    path("holds/<int:pk>/release/", hold_release, name="hold-release"),
-]

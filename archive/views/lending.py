@@ -10,17 +10,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
 from core.actions import post_action
+from workflows.selectors import transition_log_for
 
-from .. import lending_selectors as sel
 from ..choices import LoanState
 from ..models import Record
 from ..permissions import can_cancel_loan, can_decide_loan
+from ..selectors import lending as sel
 from ..services import lending as svc
 
 TABS = {
@@ -61,8 +62,6 @@ def loan_list(request):
 @login_required
 def loan_detail(request, pk):
     loan = sel.loan_get_for_user(request.user, pk)
-    from workflows.selectors import transition_log_for
-
     decide = can_decide_loan(request.user, loan)
     return render(
         request,
@@ -131,11 +130,3 @@ def loan_action(request, pk, action):
     else:
         raise Http404
     return redirect("archive:loan", loan.pk)
-
-
-urlpatterns = [
-    path("loans/", loan_list, name="loans"),
-    path("loans/<int:pk>/", loan_detail, name="loan"),
-    path("loans/<int:pk>/<slug:action>/", loan_action, name="loan-action"),
-    path("records/<int:pk>/loan/", loan_request, name="loan-request"),
-]

@@ -8,8 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.actions import post_action
@@ -20,6 +21,7 @@ from .. import permissions as policy
 from .. import selectors
 from ..forms import CaseFileForm, ImportForm, RecordEditForm, RecordFilterForm, RecordForm
 from ..models import CaseFile, Classification
+from ..services import imports
 from ..services import records as svc
 
 PAGE = 50
@@ -67,7 +69,7 @@ def record_detail(request, pk):
         "holds": record.holds.filter(released_at__isnull=True),
         "can_edit": can_edit,
         "can_borrow": policy.can_request_loan(user, record),
-        "can_hold": record.state != "destroyed" and policy.can_manage_disposal(user),
+        "can_hold": policy.can_hold_record(user, record),
         "edit_form": RecordEditForm(initial={f: getattr(record, f) for f in svc.EDITABLE}),
     }
     if can_edit:
@@ -214,7 +216,7 @@ def record_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            made = svc.records_import_csv(
+            made = imports.records_import_csv(
                 tenant=request.tenant,
                 csv_file=form.cleaned_data["csv_file"],
                 uploads=form.cleaned_data["files"],
@@ -226,7 +228,9 @@ def record_import(request):
         else:
             messages.success(request, _("%(n)s records filed.") % {"n": len(made)})
             return redirect("archive:records")
-    return render(request, "archive/record_import.html", {"form": form, "columns": svc.CSV_COLUMNS})
+    return render(
+        request, "archive/record_import.html", {"form": form, "columns": imports.CSV_COLUMNS}
+    )
 
 
 @login_required
@@ -255,8 +259,6 @@ def case_files(request):
 def case_file(request, pk):
     case = selectors.case_file_list(request.user).filter(pk=_int(pk)).first()
     if case is None:
-        from django.http import Http404
-
         raise Http404
     items = selectors.record_list(request.user).filter(case_file=case)
     return render(
@@ -265,8 +267,7 @@ def case_file(request, pk):
         {
             "case": case,
             "items": items,
-            "can_close": not case.is_closed
-            and policy.is_archivist(request.user, case.classification),
+            "can_close": policy.can_close_case_file(request.user, case),
         },
     )
 
@@ -279,17 +280,3 @@ def case_file_close(request, pk):
     svc.casefile_close(case_file=case, by=request.user)
     messages.success(request, _("Case file closed."))
     return redirect("archive:case-file", pk=case.pk)
-
-
-urlpatterns = [
-    path("", record_list, name="records"),
-    path("records/new/", record_new, name="record-new"),
-    path("records/import/", record_import, name="record-import"),
-    path("records/<int:pk>/", record_detail, name="record"),
-    path("records/<int:pk>/files/<int:file_pk>/", record_file, name="record-file"),
-    path("records/<int:pk>/<slug:action>/", record_action, name="record-action"),
-    path("file-plan/", file_plan, name="file-plan"),
-    path("case-files/", case_files, name="case-files"),
-    path("case-files/<int:pk>/", case_file, name="case-file"),
-    path("case-files/<int:pk>/close/", case_file_close, name="case-file-close"),
-]

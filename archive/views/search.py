@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Unit
@@ -122,9 +121,3 @@ def classification_suggestions(request):
     ).strip()
     codes = classification_suggest(tenant=request.user.tenant, text=text) if text else []
     return render(request, "archive/search_suggest.html", {"codes": codes})
-
-
-urlpatterns = [
-    path("search/", search, name="search"),
-    path("classifications/suggest/", classification_suggestions, name="classification-suggest"),
-]

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import get_valid_filename
@@ -21,10 +21,15 @@ from django_fsm import TransitionNotAllowed
 from core.actions import post_action
 from workflows.selectors import transition_log_for
 
-from .. import transfer_selectors as sel
 from ..choices import TransferKind, TransferState
 from ..forms import MAX_CANDIDATES, TransferForm
-from ..permissions import is_archivist, is_records_unit_archivist
+from ..permissions import (
+    can_manage_transfer,
+    can_receive_transfer,
+    is_archivist,
+    is_records_unit_archivist,
+)
+from ..selectors import transfers as sel
 from ..services import export
 from ..services import transfers as svc
 
@@ -70,7 +75,7 @@ def _place(post) -> dict[str, str]:
 def transfer_detail(request, pk):
     user = request.user
     transfer = sel.transfer_get_for_user(user, pk)
-    manage = svc.can_manage_transfer(user, transfer)
+    manage = can_manage_transfer(user, transfer)
     state = transfer.state
     return render(
         request,
@@ -82,7 +87,7 @@ def transfer_detail(request, pk):
             "history": transition_log_for(transfer),
             "can_send": manage and state == TransferState.DRAFT,
             "can_cancel": manage and state in (TransferState.DRAFT, TransferState.SENT),
-            "can_receive": state == TransferState.SENT and is_records_unit_archivist(user),
+            "can_receive": state == TransferState.SENT and can_receive_transfer(user, transfer),
             "is_handover": transfer.kind == TransferKind.HANDOVER,
         },
     )
@@ -250,14 +255,3 @@ def records_export(request):
     archive = export.records_export_zip(records=sorted(_ids(raw)), by=request.user)
     name = f"arsip-{timezone.localdate():%Y%m%d}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
-
-
-urlpatterns = [
-    path("transfers/", transfer_list, name="transfers"),
-    path("transfers/new/", transfer_new, name="transfer-new"),
-    path("transfers/<int:pk>/", transfer_detail, name="transfer"),
-    path("transfers/<int:pk>/list.pdf", transfer_pdf, name="transfer-pdf"),
-    path("transfers/<int:pk>/list.csv", transfer_csv, name="transfer-csv"),
-    path("transfers/<int:pk>/<slug:action>/", transfer_action, name="transfer-action"),
-    path("export/", records_export, name="export"),
-]

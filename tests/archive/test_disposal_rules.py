@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from archive.choices import Decision, Fate, ProposalState, RecordState
 from archive.models import DisposalProposal, Record
+from archive.permissions import can_decide_proposal
 from archive.services import disposal
 from organizations.choices import RoleKind
 from organizations.services import role_grant
@@ -41,10 +42,10 @@ def test_the_second_approver_waits_for_the_first(setup):
     p = DisposalProposal.objects.get(pk=p.pk)
     assert p.state == ProposalState.PENDING
     assert not p.approvals.exclude(decision="").exists()
-    assert disposal.can_decide_proposal(w.users["dispusip_head"], p)
-    assert not disposal.can_decide_proposal(w.sekda, p)
+    assert can_decide_proposal(w.users["dispusip_head"], p)
+    assert not can_decide_proposal(w.sekda, p)
     disposal.proposal_decide(proposal=p, by=w.users["dispusip_head"], decision=Decision.APPROVED)
-    assert disposal.can_decide_proposal(w.sekda, p)
+    assert can_decide_proposal(w.sekda, p)
     p = disposal.proposal_decide(proposal=p, by=w.sekda, decision=Decision.APPROVED)
     assert p.state == ProposalState.APPROVED
     assert list(p.approvals.order_by("step").values_list("decided_by", flat=True)) == [

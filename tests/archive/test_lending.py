@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django_fsm import TransitionNotAllowed
 
-from archive import lending_selectors as sel
 from archive.choices import LoanState, Medium
 from archive.models import Loan
+from archive.selectors import lending as sel
 from archive.services import lending
 from notifications.models import Notification
 from tests.conftest import client_for

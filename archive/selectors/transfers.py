@@ -9,10 +9,10 @@ from django.http import Http404
 from organizations.choices import RoleKind
 from organizations.models import Unit
 
-from .choices import RecordState, TransferKind, TransferState
-from .models import ArchiveSettings, Record, Transfer
-from .querysets import ALL, archivist_scope
-from .services.transfers import can_view_transfer
+from ..choices import RecordState, TransferKind, TransferState
+from ..models import ArchiveSettings, Record, Transfer
+from ..permissions import can_view_transfer
+from ..querysets import ALL, archivist_scope
 
 # The services refuse a record that is on a draft, sent or received list of the same kind.
 TAKEN = [TransferState.DRAFT, TransferState.SENT, TransferState.RECEIVED]

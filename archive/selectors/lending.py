@@ -9,9 +9,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import LoanState
-from .models import Loan
-from .querysets import ALL, archivist_scope
+from ..choices import LoanState
+from ..models import Loan
+from ..querysets import ALL, archivist_scope
 
 
 def tenant_today(tenant) -> dt.date:

@@ -10,9 +10,26 @@ from django.http import Http404
 
 from organizations.selectors import positions_held
 
-from .models import DisposalApproval, DisposalItem, DisposalProposal, LegalHold, Record, RecordFile
-from .permissions import can_manage_disposal, is_records_unit_archivist
-from .services.disposal import held_record_ids
+from ..choices import ProposalState
+from ..models import DisposalApproval, DisposalItem, DisposalProposal, LegalHold, Record, RecordFile
+from ..permissions import can_manage_disposal, is_records_unit_archivist
+
+# A record in a proposal in one of these states is not proposed again.
+OPEN = [ProposalState.DRAFT, ProposalState.PENDING, ProposalState.APPROVED]
+
+
+def held_record_ids():
+    """Ids of records under at least one active legal hold (a subquery)."""
+    return LegalHold.records.through.objects.filter(legalhold__released_at__isnull=True).values(
+        "record_id"
+    )
+
+
+def records_in_open_proposal(tenant_id: int):
+    """Ids of the tenant's records already in a draft, pending or approved proposal."""
+    return DisposalItem.objects.filter(
+        proposal__tenant_id=tenant_id, proposal__state__in=OPEN
+    ).values("record_id")
 
 
 def _pk(value) -> int:

@@ -1,4 +1,4 @@
-"""Reads of the archive used by pages, the API and other apps."""
+"""Reads of records, case files and the file plan, used by pages, the API and other apps."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 
 from workflows.selectors import transition_log_for
 
-from .models import CaseFile, Classification, Record, RecordFile
+from ..models import CaseFile, Classification, Record, RecordFile
 
 # --- records ---
 
@@ -178,8 +178,6 @@ def file_plan(tenant) -> list[Classification]:
 def case_file_list(user, *, classification: str = "") -> QuerySet[CaseFile]:
     """The case files the user may see, with the count and date range of the records in
     each that the user may open (never of the others)."""
-    from django.db.models import Max, Min
-
     qs = CaseFile.objects.visible_to(user)
     if classification:
         qs = qs.filter(classification__code__startswith=classification)

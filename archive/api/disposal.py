@@ -1,3 +1,0 @@
-"""Archive API: disposal."""
-
-urlpatterns: list = []

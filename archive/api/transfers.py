@@ -1,3 +1,0 @@
-"""Archive API: transfers."""
-
-urlpatterns: list = []
