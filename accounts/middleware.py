@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .permissions import has_second_factor, needs_second_factor
+from .selectors import second_factor_enrolled
 
 # Paths a signed-in user may reach before the second step.
 OPEN_PREFIXES = (
@@ -39,9 +40,7 @@ class SecondFactorMiddleware:
                     },
                     status=403,
                 )
-            from django_otp.plugins.otp_totp.models import TOTPDevice
-
-            enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            enrolled = second_factor_enrolled(user)
             target = "accounts:two-step-verify" if enrolled else "accounts:two-step-enrol"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)

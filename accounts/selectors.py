@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from workflows.models import SecurityEvent
 
@@ -26,3 +27,8 @@ def security_event_list(tenant, *, kind: str = "", user_id: int | None = None):
     if user_id:
         qs = qs.filter(user_id=user_id)
     return qs
+
+
+def second_factor_enrolled(user) -> bool:
+    """The user has a confirmed authenticator."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

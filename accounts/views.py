@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors, services
 from .forms import CodeForm, TokenForm
@@ -39,7 +38,7 @@ def _qr_data_uri(text: str) -> str:
 
 @login_required
 def two_step_enrol(request):
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if selectors.second_factor_enrolled(request.user):
         return redirect("accounts:two-step-verify")
     device = services.totp_device_for_enrolment(request.user)
     form = CodeForm(request.POST or None)
@@ -90,7 +89,7 @@ def account(request):
             "new_key": new_key,
             "history": history,
             "tokens": ApiToken.objects.filter(user=request.user).order_by("-id"),
-            "two_step": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+            "two_step": selectors.second_factor_enrolled(request.user),
         },
     )
 

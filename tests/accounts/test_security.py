@@ -12,11 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.throttling import UserRateThrottle
 
+from accounts.models import ApiToken
 from accounts.permissions import SecondFactorRequired, needs_second_factor
 from accounts.services import api_token_create, user_deactivate
 from correspondence import services as svc
 from correspondence.choices import LetterState
+from correspondence.models import LetterType
 from correspondence.pdf.build import letter_pdf
 from organizations.choices import RoleKind
 from organizations.services import role_grant
@@ -154,7 +157,6 @@ def test_token_scopes_and_revocation(world):
     assert call(read, "post").status_code == 403
     assert call(write, "post").status_code == 201
     assert call("not-a-token").status_code == 401
-    from accounts.models import ApiToken
 
     ApiToken.objects.filter(prefix=write[:8]).update(expires_at=timezone.now() - dt.timedelta(1))
     assert call(write).status_code == 401
@@ -187,8 +189,6 @@ def test_deactivation_ends_sessions_and_tokens_at_once(world):
 
 # --- API limits ---
 def test_rate_limit_answers_429_with_the_error_body(world, settings):
-    from rest_framework.throttling import UserRateThrottle
-
     original = UserRateThrottle.THROTTLE_RATES
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "3/min"}
     UserRateThrottle.THROTTLE_RATES = rates
@@ -265,7 +265,6 @@ def test_a_rejected_upload_keeps_the_rest_of_the_form(world):
         "subject": "Subjek yang tidak boleh hilang",
         "attachment": SimpleUploadedFile("laporan.pdf", b"<html></html>", "application/pdf"),
     }
-    from correspondence.models import LetterType
 
     form["letter_type"] = LetterType.objects.get(tenant=world.tenant, code="surat_dinas").pk
     response = client.post(reverse("correspondence:compose"), form)
@@ -305,7 +304,6 @@ def test_only_tenant_admins_read_their_own_security_log(world, persona, status):
 def test_revoking_or_deactivating_what_is_not_yours_answers_as_unknown(world, who):
     """Another person's token and an account one may not administer answer the 404 of an
     unknown id, in one's own tenant as in another (never a 403 that confirms the id)."""
-    from accounts.models import ApiToken
 
     api_token_create(user=world.drafter, name="mobile", scope="read")
     token = ApiToken.objects.get(user=world.drafter)

@@ -11,6 +11,8 @@ from django.test import Client
 
 from correspondence import services as svc
 from naskah.asgi import application
+from organizations.models import TenantDomain
+from organizations.selectors import tenant_cache_clear
 from tests.asyncio_thread import in_own_loop
 from tests.conftest import host_of, verify_session
 from tests.correspondence.helpers import delivery_to, sent
@@ -225,10 +227,8 @@ async def test_another_tenants_page_is_refused_as_origin(world):
     connected, code = await comm.connect()
     assert (connected, code) == (False, 4403)
     # a page on another host of the same tenant is its own
-    from organizations.models import TenantDomain
 
     await run(TenantDomain.objects.create, tenant=world.tenant, host="sarana.localhost")
-    from organizations.selectors import tenant_cache_clear
 
     await run(tenant_cache_clear)
     comm = WebsocketCommunicator(

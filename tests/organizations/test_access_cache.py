@@ -12,12 +12,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.permissions import needs_second_factor
 from core.memo import request_memo_scope
 from correspondence.querysets import effective_id_list, held_id_list, inbox_unit_id_list
 from correspondence.services import delegation_create, delegation_end
 from organizations.access import access_changed, access_forget_all
 from organizations.choices import RoleKind
-from organizations.models import Assignment, UnitRole
+from organizations.models import Assignment, UnitRole, User
 from organizations.permissions import can_admin_tenant
 from organizations.services import assignment_create, assignment_end, role_grant
 from tests.conftest import client_for
@@ -215,9 +216,6 @@ def test_a_cache_that_is_down_leaves_the_database_to_answer(world, monkeypatch, 
 
 
 def test_who_must_use_a_second_factor_follows_the_roles(world):
-    from accounts.permissions import needs_second_factor
-    from organizations.models import User
-
     def needs(user):
         return _request(lambda: needs_second_factor(User.objects.get(pk=user.pk)))
 

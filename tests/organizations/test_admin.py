@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from organizations.models import Position
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +42,6 @@ def test_a_superuser_flag_does_not_open_another_tenant(world):
 
 
 def test_a_unit_added_in_the_admin_belongs_to_the_admin_tenant(world):
-    from organizations.models import Position
-
     client = client_for(world.tenant_admin)
     response = client.post(
         reverse("admin:organizations_position_add"),

@@ -1,6 +1,7 @@
 """Branded pages, the organisation directory and the language switch."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from tests.conftest import client_for
@@ -52,8 +53,6 @@ def test_pages_send_a_strict_content_security_policy(world):
 
 
 def test_logo_is_served_for_the_host(world):
-    from django.core.files.base import ContentFile
-
     world.tenant.logo.save("medan.png", ContentFile(b"\x89PNG\r\n\x1a\nfake"), save=True)
     response = client_for(tenant=world.tenant).get(reverse("branding-logo"))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"

@@ -2,9 +2,15 @@
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.services import api_token_create
+from organizations.middleware import TenantMiddleware
 from organizations.models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
+from organizations.selectors import tenant_cache_clear
 from scheduling.models import CalendarSettings, Room
 from tests.conftest import client_for, host_of
 from tests.factories import PASSWORD
@@ -187,7 +193,6 @@ def test_each_host_shows_its_own_brand(world):
 
 def test_an_inactive_tenant_is_not_served(world):
     Tenant.objects.filter(pk=world.other_tenant.pk).update(is_active=False)
-    from organizations.selectors import tenant_cache_clear
 
     tenant_cache_clear()
     response = client_for(tenant=world.other_tenant).get(reverse("login"))
@@ -204,8 +209,6 @@ def test_api_lists_only_own_tenant_rows(world):
 
 
 def test_token_of_another_tenant_is_refused(world):
-    from accounts.services import api_token_create
-
     key = api_token_create(user=world.head, name="test", scope="read")
     client = client_for(tenant=world.other_tenant)
     response = client.get(reverse("api:unit-list"), HTTP_AUTHORIZATION=f"Token {key}")
@@ -221,12 +224,6 @@ def test_token_of_another_tenant_is_refused(world):
     ("slug", "zone"), [("medan", "Asia/Jakarta"), ("samarinda", "Asia/Makassar")]
 )
 def test_requests_run_in_the_tenant_time_zone(world, rf, slug, zone):
-    from django.contrib.auth.models import AnonymousUser
-    from django.http import HttpResponse
-    from django.utils import timezone
-
-    from organizations.middleware import TenantMiddleware
-
     seen = []
 
     def view(request):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from icalendar import Calendar
 
 from scheduling import permissions as policy
+from scheduling import services as svc
 from scheduling.choices import Rsvp
 from scheduling.models import Attendee, Event
 from tests.conftest import client_for
@@ -99,10 +101,6 @@ def test_event_access(world, role, level, action):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_feed_shows_confidential_events_as_busy_only(world, level):
-    from icalendar import Calendar
-
-    from scheduling import services as svc
-
     event = _event(world, level)
     token = svc.feed_create(user=world.bappeda_staff)
     # The feed shows the weeks around today: read it in the week the event was made for.

@@ -7,15 +7,19 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from icalendar import Calendar
 
 from correspondence import services as letters
+from correspondence.choices import LetterState
+from correspondence.models import Delivery, Letter
 from notifications.models import Notification
 from scheduling import selectors
 from scheduling import services as svc
 from scheduling.choices import AttendeeRole, EventState, Rsvp
 from scheduling.models import Event, EventUnit, Reminder
 from tests.conftest import client_for
+from tests.correspondence.helpers import draft, sent
 from workflows.selectors import transition_log_for
 
 from .helpers import WITA, at, attendee, event_of, invitation, represent
@@ -175,7 +179,6 @@ def test_only_to_recipients_are_invited_and_a_plain_letter_makes_no_event(world)
     letter = invitation(world, to=("bappeda",), cc=("dinkes",))
     event = event_of(letter, world.tenant)
     assert [a.user for a in event.attendees.all()] == [world.bappeda_head]
-    from tests.correspondence.helpers import sent
 
     plain = sent(world)
     assert not Event.objects.filter(source_id=plain.pk).exists()
@@ -193,7 +196,6 @@ def test_overlapping_invitations_are_marked_as_clashes_and_shown_when_dispositio
     slots = selectors.calendar_events(viewer=world.bappeda_head, start=start, end=end)
     assert [(s.title, s.clash) for s in slots] == [("Rapat A", False), ("Rapat B", False)]
     # dispositioning the second to the planner: the form marks the planner as busy
-    from correspondence.models import Delivery
 
     delivery = Delivery.objects.get(letter=second, unit=world.units["bappeda"])
     page = client_for(world.bappeda_head).get(f"/letters/deliveries/{delivery.pk}/disposition/")
@@ -202,15 +204,9 @@ def test_overlapping_invitations_are_marked_as_clashes_and_shown_when_dispositio
 
 
 def test_an_invitation_without_its_day_and_time_cannot_go_for_review(world):
-    from django.core.exceptions import ValidationError
-
-    from correspondence.choices import LetterState
-    from tests.correspondence.helpers import draft
-
     letter = draft(world, code="undangan", to=("bappeda",))
     with pytest.raises(ValidationError) as caught:
         letters.letter_submit(letter=letter, by=world.drafter)
     assert "event_start" in caught.value.message_dict
-    from correspondence.models import Letter
 
     assert Letter.objects.get(pk=letter.pk).state == LetterState.DRAFT

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_fsm import TransitionNotAllowed
 
+from correspondence import services as letters
+from notifications.models import Notification
+from organizations.models import User
+from scheduling import permissions as policy
+from scheduling import selectors
 from scheduling import services as svc
 from scheduling.choices import AttendeeRole, EventState, Rsvp
 from scheduling.models import Attendee, CalendarFeed, Event, Room
 from tests.conftest import client_for
-from tests.correspondence.helpers import PDF
+from tests.correspondence.helpers import PDF, sent
 
 from .helpers import at, attendee, event_of, invitation
 
@@ -110,7 +117,6 @@ def test_create_an_event_through_the_api_and_answer_and_delegate(
     }
     event = Event.objects.get(pk=data["id"])
     assert event.bookings.count() == 1
-    from notifications.models import Notification
 
     invited = Notification.objects.filter(kind="event.invited").values_list("recipient", flat=True)
     assert set(invited) == {world.reviewer.pk, world.bappeda_head.pk}
@@ -260,12 +266,6 @@ def test_attendance_and_minutes_after_the_event(world):
 
 
 def test_letter_reschedule_needs_a_sent_invitation_and_its_signer(world):
-    from django.core.exceptions import PermissionDenied
-    from django_fsm import TransitionNotAllowed
-
-    from correspondence import services as letters
-    from tests.correspondence.helpers import sent
-
     with time_machine.travel(NOW, tick=False):
         letter = invitation(world, to=("bappeda",))
         plain = sent(world)
@@ -300,8 +300,6 @@ def test_letter_reschedule_needs_a_sent_invitation_and_its_signer(world):
 
 
 def test_minutes_linked_as_a_nota_dinas_the_organiser_may_open(world):
-    from tests.correspondence.helpers import sent
-
     with time_machine.travel(NOW, tick=False):
         letter = invitation(world, to=("bappeda",))
         nota = sent(world, code="nota_dinas", to=("bappeda",), subject="Notulen rapat")
@@ -325,10 +323,6 @@ def test_minutes_linked_as_a_nota_dinas_the_organiser_may_open(world):
 def test_who_may_be_sent_agrees_with_the_rule_and_the_page_is_one_query(
     world, who, django_assert_max_num_queries
 ):
-    from organizations.models import User
-    from scheduling import permissions as policy
-    from scheduling import selectors
-
     user = world.users[who]
     post = user.assignments.first().position
     with time_machine.travel(NOW, tick=False):

@@ -7,7 +7,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
+from core.periodic import periodic_jobs
+from correspondence import services as letters
 from notifications.models import Notification
 from scheduling import services as svc
 from scheduling.choices import Rsvp
@@ -96,7 +99,6 @@ def test_no_reminder_for_a_cancelled_event_or_someone_who_declined(
         kept = invitation(
             world, to=("dinkes", "bappeda"), subject="Tetap", start=at(2026, 12, 5, 9)
         )
-        from correspondence import services as letters
 
         letters.letter_retract(letter=cancelled, by=world.head, reason="Ditunda")
         event = event_of(kept, world.tenant)
@@ -129,15 +131,11 @@ def test_tenant_default_reminders_and_a_late_event_gets_only_what_is_ahead(world
 
 @pytest.mark.parametrize("bad", [[0], [-5], [60 * 24 * 15], ["x"]])
 def test_bad_reminder_settings_are_refused(world, bad):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError):
         svc.calendar_settings_set(tenant=world.tenant, reminder_minutes=bad)
 
 
 def test_the_periodic_job_is_declared_and_runs(world, django_capture_on_commit_callbacks):
-    from core.periodic import periodic_jobs
-
     job = {j.name: j for j in periodic_jobs()}["event-reminders"]
     assert job.every == 60 and job.task() is reminders_send
     with time_machine.travel(at(2026, 11, 23, 8), tick=False):

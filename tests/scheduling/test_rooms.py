@@ -13,8 +13,9 @@ from django.utils.translation import gettext
 
 from scheduling import services as svc
 from scheduling.choices import BookingState
-from scheduling.models import Room, RoomBooking
+from scheduling.models import Event, Room, RoomBooking
 from tests.conftest import client_for
+from tests.world import build_world
 from workflows.selectors import transition_log_for
 
 from .helpers import at
@@ -108,8 +109,6 @@ def test_an_event_with_a_room_books_it_and_moving_or_cancelling_frees_it(world):
 
 
 def test_an_event_that_would_clash_is_not_created_at_all(world):
-    from scheduling.models import Event
-
     room = _room(world)
     _book(world, room, at(2026, 12, 3, 9), at(2026, 12, 3, 10))
     with pytest.raises(svc.RoomClash):
@@ -166,8 +165,6 @@ def test_api_clash_is_a_409_naming_the_booking_in_the_way(world):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_requests_for_the_same_room_exactly_one_wins():
-    from tests.world import build_world
-
     world = build_world()
     room = Room.objects.create(tenant=world.tenant, code="AULA", name="Aula", capacity=100)
     people = [
