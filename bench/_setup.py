@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,3 +133,55 @@ def write_result(name: str, data: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def verified_client(user):
+    """A test client logged in as `user` on their tenant's host, past the second factor when
+    the user needs one (a confirmed TOTP device in the session, as after a real login)."""
+    # Imported here: this module is imported before django.setup() runs.
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.permissions import needs_second_factor
+
+    client = Client(HTTP_HOST=user.tenant.domains.order_by("-is_primary").first().host)
+    client.force_login(user)
+    if needs_second_factor(user):
+        device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+            user=user, name="bench", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_start(port: int, env: dict, *, module: str = "core.server", stderr=None):
+    """The ASGI server (`python -m <module>`) on 127.0.0.1:`port`, serving the project."""
+    command = [sys.executable, "-m", module, "-b", "127.0.0.1", "-p", str(port)]
+    return subprocess.Popen(
+        [*command, "naskah.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr if stderr is not None else subprocess.DEVNULL,
+    )
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    """Until something accepts connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answers on port {port}")

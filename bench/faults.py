@@ -25,16 +25,10 @@ import threading
 import time
 from pathlib import Path
 
-from _setup import ROOT, percentile, write_result
+from _setup import ROOT, free_port, percentile, server_start, wait_port, write_result
 
 BODY_MB = 200
 CHUNK = b"\0" * (1024 * 1024)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_kb(pid: int) -> int:
@@ -74,30 +68,10 @@ def _send(port: int, *, chunked: bool, megabytes: int = BODY_MB) -> tuple[str, f
 
 
 def _memory_run(module: str, env: dict[str, str]) -> dict:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            module,
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "naskah.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    proc = server_start(port, env, module=module)
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_port(port)
         out = {}
         cases = [
             ("declared_length", False, BODY_MB),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _setup import django_setup, summary_ms, write_result
+from _setup import django_setup, summary_ms, verified_client, write_result
 
 INBOX_SQL = """
 SELECT d.id, d.agenda_number, d.state, d.urgency, d.security, d.delivered_at, d.kind,
@@ -62,23 +62,6 @@ def persona():
     head = Position.objects.get(unit_id=top["unit_id"], is_head=True)
     holder = Assignment.objects.filter(position=head, end_date__isnull=True).first().user
     return holder, head.unit, top["n"]
-
-
-def client_for(user):
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    host = user.tenant.domains.order_by("-is_primary").first().host
-    client = Client(HTTP_HOST=host)
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
-        user=user, name="bench", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def measure(client, url: str, sql: str, params: dict, n: int, before=None) -> tuple[dict, dict]:
@@ -159,7 +142,7 @@ def main() -> None:
     from correspondence.models import Letter
 
     user, unit, deliveries = persona()
-    client = client_for(user)
+    client = verified_client(user)
     letters = Letter.objects.count()
     rows = {}
     from correspondence.models import InboxChange

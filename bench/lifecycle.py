@@ -17,7 +17,7 @@ import argparse
 import os
 import time
 
-from _setup import django_setup, summary_ms, write_result
+from _setup import django_setup, summary_ms, verified_client, write_result
 
 DEMO_PASSWORD = "Naskah-Demo-2026"  # the demo tenant files' accounts
 STEPS = ["compose", "submit", "approve 1", "approve 2", "sign", "send"]
@@ -47,25 +47,6 @@ def cast(tenant):
     raise SystemExit("no section with staff under a division and an OPD: generate the data")
 
 
-def client_for(user):
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client(HTTP_HOST=user.tenant.domains.order_by("-is_primary").first().host)
-    client.force_login(user)
-    from accounts.permissions import needs_second_factor
-
-    if needs_second_factor(user):
-        device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
-            user=user, name="bench", confirmed=True
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
@@ -92,7 +73,7 @@ def main() -> None:
     drafter, (_, sect_head), (div_user, div_head), (opd_user, opd_head) = cast(tenant)
     sect_user = cast(tenant)[1][0]
     password = BENCH_PASSWORD if opd_user.check_password(BENCH_PASSWORD) else DEMO_PASSWORD
-    clients = {u.pk: client_for(u) for u in (drafter, sect_user, div_user, opd_user)}
+    clients = {u.pk: verified_client(u) for u in (drafter, sect_user, div_user, opd_user)}
     units = list(
         Unit.objects.filter(tenant=tenant, positions__is_head=True, positions__can_sign=True)
         .exclude(pk=opd_head.unit_id)

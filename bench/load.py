@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from _setup import BENCH_ENV, ROOT, django_setup, write_result
+from _setup import BENCH_ENV, ROOT, django_setup, server_start, verified_client, write_result
 
 DEMO_PASSWORD = "Naskah-Demo-2026"
 REDIS = "redis://127.0.0.1:6379/3"
@@ -38,11 +38,7 @@ def personas(n: int) -> list[dict]:
         identify_hasher,
         make_password,
     )
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.permissions import needs_second_factor
     from bench.generators.letters import BENCH_PASSWORD
     from correspondence.models import DispositionInstruction
     from organizations.choices import RoleKind
@@ -121,15 +117,7 @@ def personas(n: int) -> list[dict]:
                 user.password = new
     out = []
     for kind, user, unit, position in picked:
-        client = Client(HTTP_HOST=user.tenant.domains.order_by("-is_primary").first().host)
-        client.force_login(user)
-        if needs_second_factor(user):
-            device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
-                user=user, name="bench", confirmed=True
-            )
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        client = verified_client(user)
         pool = [u for u in signing_units[user.tenant_id] if u != unit.pk]
         out.append(
             {
@@ -199,24 +187,7 @@ def main() -> None:
     try:
         for port in ports:
             log = (work / f"daphne-{port}.log").open("wb")  # errors land here, never block
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "core.server",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        "naskah.asgi:application",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log,
-                )
-            )
+            procs.append(server_start(port, env, stderr=log))
         procs.append(
             subprocess.Popen(
                 [

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from _setup import django_setup, write_result
-from inbox import client_for, measure_view
+from _setup import django_setup, verified_client, write_result
+from inbox import measure_view
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     sekda = Assignment.objects.get(
         tenant=tenant, position__code="SEKDA", end_date__isnull=True
     ).user
-    client = client_for(sekda)
+    client = verified_client(sekda)
     today = dt.date.today()
     year_ago = today - dt.timedelta(days=365)
     cases = {

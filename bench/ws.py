@@ -20,7 +20,18 @@ import subprocess
 import sys
 import time
 
-from _setup import BENCH_ENV, RESULTS, ROOT, database_fresh, django_setup, summary_ms, write_result
+from _setup import (
+    BENCH_ENV,
+    RESULTS,
+    ROOT,
+    database_fresh,
+    django_setup,
+    free_port,
+    server_start,
+    summary_ms,
+    wait_port,
+    write_result,
+)
 
 
 def main() -> None:
@@ -45,27 +56,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     users, world, cookies = _people(args.clients)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": args.database, "REDIS_URL": args.redis}
     log = (RESULTS / "ws-daphne.log").open("w")
-    daphne = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "core.server",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "naskah.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
+    daphne = server_start(port, env, stderr=log)
     try:
-        _wait_port(port)
+        wait_port(port)
         result = _run(args, port, users, world, cookies)
     finally:
         daphne.terminate()
@@ -273,26 +269,6 @@ def _send_load(args, users, world, committed, counts) -> None:
         for pk in Notification.objects.filter(pk__gt=last_id).values_list("pk", flat=True):
             committed[pk] = at
             last_id = max(last_id, pk)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int) -> None:
-    import socket
-
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("daphne did not start")
 
 
 if __name__ == "__main__":

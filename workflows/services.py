@@ -30,21 +30,20 @@ def transition_log(
         .values_list("hash", flat=True)
         .first()
     ) or ""
-    row = TransitionLog(
+    row = _chained(
+        document,
+        ct,
+        prev,
+        at=timezone.now(),
         tenant_id=tenant_id,
-        content_type=ct,
-        object_id=document.pk,
         action=action,
-        source=str(source or ""),
-        target=str(target or ""),
+        source=source,
+        target=target,
         actor=actor,
         acting_position=acting_position,
         on_behalf_of=on_behalf_of,
         note=note,
-        created_at=timezone.now(),
-        prev_hash=prev,
     )
-    row.hash = row_hash(prev, transition_fields(row))
     row.save(force_insert=True)
     return row
 
@@ -70,23 +69,38 @@ def transition_log_many(
         .values_list("object_id", "hash")
     )  # later rows overwrite earlier ones: the newest hash per document
     now = timezone.now()
-    rows = []
-    for document in documents:
-        row = TransitionLog(
+    rows = [
+        _chained(
+            document,
+            ct,
+            heads.get(document.pk, ""),
+            at=now,
             tenant_id=tenant_id,
-            content_type=ct,
-            object_id=document.pk,
             action=action,
-            source=str(source or ""),
-            target=str(target or ""),
+            source=source,
+            target=target,
             actor=actor,
             acting_position=acting_position,
-            created_at=now,
-            prev_hash=heads.get(document.pk, ""),
         )
-        row.hash = row_hash(row.prev_hash, transition_fields(row))
-        rows.append(row)
+        for document in documents
+    ]
     return TransitionLog.objects.bulk_create(rows)
+
+
+def _chained(document, ct, prev: str, *, at, source, target, note: str = "", **fields):
+    """An unsaved log row for `document` that follows `prev` on its chain, hash included."""
+    row = TransitionLog(
+        content_type=ct,
+        object_id=document.pk,
+        source=str(source or ""),
+        target=str(target or ""),
+        note=note,
+        created_at=at,
+        prev_hash=prev,
+        **fields,
+    )
+    row.hash = row_hash(prev, transition_fields(row))
+    return row
 
 
 @transaction.atomic
