@@ -27,6 +27,8 @@ from organizations.choices import RoleKind
 from organizations.models import Assignment, Tenant, Unit, UnitRole
 from workflows.choices import SecurityLevel
 
+from .mail import TOPICS as LETTER_TOPICS
+
 KINDS = [
     "Undangan Rapat Koordinasi",
     "Undangan Sosialisasi",
@@ -45,19 +47,9 @@ KINDS = [
     "Rekomendasi Perizinan",
     "Peminjaman Gedung untuk",
 ]
+# The letters' topics first, then what only the archive holds.
 TOPICS = [
-    "Pelayanan Publik",
-    "Penanganan Banjir",
-    "Stunting Triwulan III",
-    "Pengadaan Barang dan Jasa",
-    "Transformasi Digital",
-    "Kebersihan Pasar",
-    "Penerimaan Pajak Daerah",
-    "Musrenbang Kecamatan",
-    "Kesiapsiagaan Bencana",
-    "Penataan Arsip Dinamis",
-    "Vaksinasi Anak Sekolah",
-    "Perbaikan Jalan Lingkungan",
+    *LETTER_TOPICS,
     "Pembangunan Drainase",
     "Bantuan Sosial Tunai",
     "Penertiban Reklame",

@@ -169,20 +169,6 @@ COLUMNS: dict[str, tuple[type, list[str]]] = {
         ],
     ),
 }
-# Tables whose rows carry ids the generator chose (or bulk-created): their sequences move on.
-SEQUENCED = [
-    Letter,
-    Recipient,
-    Delivery,
-    Disposition,
-    ReviewStep,
-    LetterVersion,
-    Attachment,
-    LetterUserObjectPermission,
-    TransitionLog,
-    NumberCounter,
-    User,
-]
 # Tables whose foreign keys `orphan_references` checks.
 REFERENCING = [
     Letter,
@@ -194,6 +180,8 @@ REFERENCING = [
     Attachment,
     LetterUserObjectPermission,
 ]
+# Tables whose rows carry ids the generator chose (or bulk-created): their sequences move on.
+SEQUENCED = [*REFERENCING, TransitionLog, NumberCounter, User]
 
 
 class CopyWriter:
