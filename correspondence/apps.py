@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ class CorrespondenceConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # Imported here: models and what reads them load only once the app registry is ready.
         from accounts.permissions import second_factor_rule_register
         from archive.registry import source_access_register
         from notifications.registry import digest_section_register, watchable_register
@@ -61,8 +64,8 @@ class CorrespondenceConfig(AppConfig):
 
 
 def _split_pending_records(sender, **kwargs) -> None:
-    import logging
-
+    # Imported here: archiving reads models, which this module (loaded before the app
+    # registry is ready) may not import.
     from .archiving import records_split_pending
 
     counts = records_split_pending()

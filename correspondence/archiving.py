@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mimetypes
 import re
 from zoneinfo import ZoneInfo
 
@@ -172,8 +173,6 @@ def delivery_generated_files(delivery: Delivery) -> list[archive.FileSpec]:
 
 
 def _content_type(name: str) -> str:
-    import mimetypes
-
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 

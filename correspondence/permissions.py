@@ -130,6 +130,17 @@ def letter_visible_get(user, pk: int, *, related: tuple[str, ...] = ()) -> Lette
     return letter
 
 
+def can_view_sender_side(user, letter: Letter) -> bool:
+    """Whether the user sees the letter as its sending side (every delivery's status): as the
+    sender's archive record has it (drafter, route, signer, the outbox as far as the letter's
+    level reaches), and whoever signed it."""
+    return letter.tenant_id == user.tenant_id and (
+        letter.drafter_id == user.pk
+        or letter.signed_by_id == user.pk
+        or Letter.objects.sender_side_visible_to(user).filter(pk=letter.pk).exists()
+    )
+
+
 def view_letter_key(user, letter: Letter) -> tuple:
     """The request memo's key for "may this user open this letter (in this state)"."""
     return ("can_view_letter", user.pk, letter.pk, letter.state)

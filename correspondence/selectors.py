@@ -32,7 +32,12 @@ from .models import (
     Recipient,
     ReviewStep,
 )
-from .permissions import can_reserve_numbers, letter_visible_get, signer_positions
+from .permissions import (
+    can_reserve_numbers,
+    can_view_sender_side,
+    letter_visible_get,
+    signer_positions,
+)
 from .querysets import (
     held_id_list,
     held_position_ids,
@@ -459,14 +464,7 @@ def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
     qs = Delivery.objects.filter(letter=letter).select_related(
         "unit__tenant", "position", "first_read_by"
     )
-    # The sender's side: as the sender's archive record has it (drafter, route, signer, the
-    # outbox as far as the letter's level reaches), and whoever signed it.
-    sender_side = letter.tenant_id == user.tenant_id and (
-        letter.drafter_id == user.pk
-        or letter.signed_by_id == user.pk
-        or Letter.objects.sender_side_visible_to(user).filter(pk=letter.pk).exists()
-    )
-    if not sender_side:
+    if not can_view_sender_side(user, letter):
         qs = qs.filter(pk__in=Delivery.objects.visible_to(user).values("pk"))
     return list(qs.order_by("kind", "unit__path"))
 

@@ -63,6 +63,9 @@ CC = [
 def sample_doc(
     type_code: str, type_name: str, *, seq: int = 17, long: bool = True
 ) -> render.LetterDoc:
+    """A sample letter of a type for the layout samples. Long because it is one literal
+    document, field by field (letterhead, signers, recipients, event); splitting it would
+    scatter the sample a reader checks against the rendered page."""
     day = dt.date(2026, 11, 23)
     body = BODY * (3 if long else 1)
     multiple = type_code == "berita_acara"
