@@ -304,6 +304,9 @@ def proposal_cancel(*, proposal: DisposalProposal, by, note: str = "") -> Dispos
 
 @dataclass
 class Execution:
+    """What carrying out a proposal did: the records destroyed, made permanent, and skipped
+    (with the reason)."""
+
     proposal: DisposalProposal
     destroyed: list[Record] = field(default_factory=list)
     made_permanent: list[Record] = field(default_factory=list)

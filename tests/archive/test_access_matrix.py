@@ -14,8 +14,9 @@ import pytest
 from django.urls import reverse
 
 from archive import permissions as policy
-from archive.models import Record
+from archive.models import CaseFile, Record
 from archive.search import record_search
+from archive.services import lending, records
 from tests.conftest import client_for
 
 from .helpers import archive_setup, code, record
@@ -146,9 +147,6 @@ def test_http(matrix, name, level, action, allowed):
 def test_another_tenants_archive_rows_are_404s(matrix):
     w, recs = matrix
     rec = recs["biasa"]
-    from archive.models import CaseFile
-    from archive.services import lending, records
-
     case = records.casefile_create(
         tenant=w.tenant,
         classification=rec.classification,

@@ -64,6 +64,8 @@ def state_of(proposal) -> str:
 
 
 def test_sweep_submit_approve_in_order_execute(setup, django_capture_on_commit_callbacks):
+    """One proposal's whole way through the pages, sweep to berita acara, in one test (over
+    60 lines): each step starts from the state the one before left, which is what it checks."""
     w = setup
     approver1, approver2 = w.users["dispusip_head"], w.sekda
     # GIVEN a record of 2015 whose retention ended (000.1: destroy)

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from archive.choices import Decision, Fate, ProposalState, RecordState
 from archive.models import DisposalProposal, Record
-from archive.permissions import can_decide_proposal
+from archive.permissions import can_decide_proposal, can_view_record
 from archive.services import disposal
 from organizations.choices import RoleKind
 from organizations.services import role_grant
@@ -166,8 +166,6 @@ def test_a_hold_placed_after_approval_spares_the_record(setup):
 
 
 def test_the_approvers_may_open_the_berita_acara_and_others_may_not(setup):
-    from archive.permissions import can_view_record
-
     w = setup
     p = approved(w, proposed(w, w.old))
     disposal.proposal_execute(proposal=p, by=w.archivist)

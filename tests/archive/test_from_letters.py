@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from archive.choices import FileKind, RecordState
 from archive.models import Classification, Record
-from archive.selectors import record_for_source
+from archive.selectors import record_for_source, thread_case_file
+from archive.services import records
 from correspondence import services as svc
 from correspondence.archiving import delivery_file, letter_file
 from correspondence.hooks import classification_known
@@ -123,9 +124,6 @@ def test_the_sender_closes_the_letter(setup, django_capture_on_commit_callbacks)
 
 
 def test_a_reply_is_proposed_into_the_thread_case_file(setup):
-    from archive.selectors import thread_case_file
-    from archive.services import records
-
     w = setup
     first = sent(w, classification_code="000.1")
     record = letter_file(first)

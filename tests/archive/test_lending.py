@@ -17,6 +17,7 @@ from archive.choices import LoanState, Medium
 from archive.models import Loan
 from archive.selectors import lending as sel
 from archive.services import lending
+from archive.services.common import settings_for
 from notifications.models import Notification
 from tests.conftest import client_for
 from workflows.selectors import transition_log_for
@@ -139,8 +140,6 @@ def test_a_given_due_date_may_not_be_in_the_past(setup):
 
 def test_the_tenant_loan_period_is_used(setup):
     w = setup
-    from archive.services.common import settings_for
-
     s = settings_for(w.tenant.pk)
     s.loan_days = 7
     s.save()

@@ -49,6 +49,8 @@ def _pdf_text(record: Record) -> str:
 
 
 def test_a_letter_record_lives_to_its_destruction(world, django_capture_on_commit_callbacks):
+    """A record's whole life, from its letter to its destruction, as one story (over 60 lines):
+    each stage is asserted on what the stages before it left."""
     w = world
     archive_setup(w)
     approver1, approver2 = w.users["dispusip_head"], w.sekda

@@ -16,13 +16,15 @@ from django.core.management import call_command
 from archive.choices import FileKind
 from archive.models import Record
 from archive.selectors import record_for_source
+from archive.services import disposal
 from archive.services import records as archive
 from correspondence import services as svc
 from correspondence.archiving import records_split_pending, records_split_sides, thread_key
-from correspondence.models import Delivery, Letter
+from correspondence.models import Delivery, Letter, RecordSplitPending
 from correspondence.pdf.sheet import disposition_sheet_pdf
 from correspondence.selectors import disposition_tree_of_delivery
 from tests.correspondence.helpers import delivery_to, sent
+from workflows.selectors import transition_log_for
 
 from .helpers import archive_setup, pdf_with_text
 
@@ -81,6 +83,9 @@ def _text(row) -> str:
 
 
 def test_old_records_are_split_per_side_once(world):
+    """The split of records filed before sides existed, end to end (over 60 lines): the
+    sender's, a paper letter's and a held record are split by one run and each is checked
+    after it; then a second run changes nothing."""
     archive_setup(world)
     letter = sent(world, to=("bappeda", "dinkes"), classification_code="000.1")
     for unit, head, post in (
@@ -113,8 +118,6 @@ def test_old_records_are_split_per_side_once(world):
     # a third letter's record is under a legal hold: it is left exactly as it is
     held_letter = sent(world, to=("dinkes",), classification_code="000.1")
     held = _old_style_file(Letter.objects.get(pk=held_letter.pk))
-    from archive.services import disposal
-
     disposal.hold_place(
         tenant=world.tenant,
         title="Perkara",
@@ -123,8 +126,6 @@ def test_old_records_are_split_per_side_once(world):
         by=world.archivist,
     )
     held_files = sorted(held.files.values_list("sha256", flat=True))
-    from correspondence.models import RecordSplitPending
-
     RecordSplitPending.objects.bulk_create(
         [RecordSplitPending(record_id=r.pk) for r in (old, old_incoming, held)]
     )
@@ -159,8 +160,6 @@ def test_old_records_are_split_per_side_once(world):
     old_incoming = Record.objects.get(pk=old_incoming.pk)
     assert old_incoming.source_type.model == "delivery" and old_incoming.source_id == incoming.pk
     # the old files' deletion is on each record's audit chain
-    from workflows.selectors import transition_log_for
-
     assert "record.files_regenerated" in [r.action for r in transition_log_for(old)]
     assert "record.source_moved" in [r.action for r in transition_log_for(old_incoming)]
     # and a second run changes nothing
