@@ -27,29 +27,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from core.dates import DAYS, date_long
 from core.pdffonts import FONT, fonts_register
 
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
-DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 MEDIA = {"digital": "Elektronik", "paper": "Kertas", "both": "Kertas dan elektronik"}
-
-
-def date_long(day: dt.date) -> str:
-    """22 November 2026."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 
+from core.dates import date_long, day_date_long
 from organizations.choices import AssignmentKind, TimeZone
 from organizations.models import Assignment, Unit
 
@@ -121,7 +122,7 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
         security=letter.get_security_display(),
         attachments_label=f"{len(attachments)} berkas" if attachments else "-",
         subject=letter.subject,
-        place_date=f"{tenant.city}, {render.date_long(when.date())}",
+        place_date=f"{tenant.city}, {date_long(when.date())}",
         addressees=to or ["-"],
         body_html=letter.body,
         signatures=signer_blocks if signer_blocks is not None else signature_blocks(letter),
@@ -145,7 +146,7 @@ def _event_block(letter, tz) -> render.EventBlock | None:
     zone = TimeZone.abbreviation(letter.tenant.time_zone)
     until = f"{end:%H.%M}" if end else "selesai"
     return render.EventBlock(
-        day_date=render.day_date_long(start.date()),
+        day_date=day_date_long(start.date()),
         time=f"{start:%H.%M} {zone} s.d. {until}".replace("  ", " "),
         place=letter.event_location,
     )

@@ -33,35 +33,9 @@ from reportlab.platypus import (
 
 from core.pdffonts import FONT, fonts_register
 
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
-DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-
 
 def _fonts() -> None:
     fonts_register()
-
-
-def date_long(day) -> str:
-    """22 November 2026."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def day_date_long(day) -> str:
-    """Senin, 23 November 2026."""
-    return f"{DAYS[day.weekday()]}, {date_long(day)}"
 
 
 @dataclass

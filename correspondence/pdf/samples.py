@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.dates import date_long, day_date_long
+
 from . import render
 
 BODY = """
@@ -103,14 +105,14 @@ def sample_doc(
         security="Biasa",
         attachments_label="1 (satu) berkas",
         subject=f"{type_name}: Inventarisasi Aplikasi Perangkat Daerah",
-        place_date=f"Medan, {render.date_long(day)}",
+        place_date=f"Medan, {date_long(day)}",
         addressees=["Kepala Perangkat Daerah", "di Lingkungan Pemerintah Kota Medan"],
         body_html=body,
         signatures=signatures,
         cc=CC,
         from_label="Kepala Dinas Komunikasi dan Informatika",
         event=render.EventBlock(
-            render.day_date_long(day + dt.timedelta(days=3)),
+            day_date_long(day + dt.timedelta(days=3)),
             "09.00 WIB s.d. selesai",
             "Ruang Rapat II Balai Kota Medan",
         )

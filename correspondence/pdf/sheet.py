@@ -14,6 +14,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.dates import date_long
+
 from . import render
 
 
@@ -81,8 +83,8 @@ def _letter_table(delivery, st, tz):
     rows = [
         ("Surat dari", _e(sender)),
         ("Nomor surat", _e(letter.sender_number if letter.is_incoming else letter.number)),
-        ("Tanggal surat", render.date_long(their_date) if their_date else "-"),
-        ("Diterima tanggal", f"{render.date_long(received.date())} {received:%H.%M}"),
+        ("Tanggal surat", date_long(their_date) if their_date else "-"),
+        ("Diterima tanggal", f"{date_long(received.date())} {received:%H.%M}"),
         ("Nomor agenda", _e(delivery.agenda_number)),
         ("Sifat", _e(delivery.get_security_display())),
         ("Urgensi", _e(delivery.get_urgency_display())),
