@@ -25,8 +25,9 @@ class TransitionLog(models.Model):
     object_id = models.PositiveBigIntegerField()
     document = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("action"), max_length=60)
-    source = models.CharField(_("from"), max_length=30, blank=True)
-    target = models.CharField(_("to"), max_length=30, blank=True)
+    # Wide enough for a state or a moved record's old source ("correspondence.delivery:<id>").
+    source = models.CharField(_("from"), max_length=80, blank=True)
+    target = models.CharField(_("to"), max_length=80, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -75,3 +75,16 @@ def test_security_events_chain_per_tenant(world):
 )
 def test_due_status(due, done, expected):
     assert due_status(due, today=dt.date(2026, 11, 22), done=done) == expected
+
+
+def test_a_moved_records_old_source_fits_the_log(world):
+    # GIVEN a source naming a delivery past the first million ids (31+ characters)
+    doc = world.positions["kadis_kominfo"]
+    source = "correspondence.delivery:1234567890"
+    # WHEN it is logged THEN it is kept whole and the chain still verifies
+    row = transition_log(
+        doc, tenant_id=world.tenant.pk, action="record.source_moved", source=source
+    )
+    row.refresh_from_db()
+    assert row.source == source
+    assert audit_verify() == []
