@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -185,3 +186,21 @@ def wait_port(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing answers on port {port}")
+
+
+BENCH_DB = "postgres://postgres@127.0.0.1:5432/naskah_bench"
+BENCH_REDIS = "redis://127.0.0.1:6379/4"
+
+
+def arguments(*, n: int, redis: bool = True) -> argparse.ArgumentParser:
+    """The options every request benchmark takes: the database (and Redis, as deployed), how
+    many requests to time, and a label for the run."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=BENCH_DB)
+    if redis:
+        parser.add_argument(
+            "--redis-url", default=BENCH_REDIS, help="cache and channel layer, as deployed"
+        )
+    parser.add_argument("--n", type=int, default=n)
+    parser.add_argument("--label", default="", help="a name for this run (e.g. before/after)")
+    return parser

@@ -15,10 +15,9 @@ within 2× of its bare SQL.
 
 from __future__ import annotations
 
-import argparse
 import time
 
-from _setup import django_setup, summary_ms, verified_client, write_result
+from _setup import arguments, django_setup, summary_ms, verified_client, write_result
 
 INBOX_SQL = """
 SELECT d.id, d.agenda_number, d.state, d.urgency, d.security, d.delivered_at, d.kind,
@@ -128,16 +127,7 @@ def measure_view(client, url: str, n: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
-    parser.add_argument(
-        "--redis-url",
-        default="redis://127.0.0.1:6379/4",
-        help="cache and channel layer, as deployed",
-    )
-    parser.add_argument("--n", type=int, default=100)
-    parser.add_argument("--label", default="", help="a name for this run (e.g. before/after)")
-    args = parser.parse_args()
+    args = arguments(n=100).parse_args()
     django_setup(args.database_url, args.redis_url)
     from correspondence.models import Letter
 

@@ -13,11 +13,10 @@ Prints a table and writes bench/results/lifecycle.json. Target: lifecycle p95 un
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
-from _setup import django_setup, summary_ms, verified_client, write_result
+from _setup import arguments, django_setup, summary_ms, verified_client, write_result
 
 DEMO_PASSWORD = "Naskah-Demo-2026"  # the demo tenant files' accounts
 STEPS = ["compose", "submit", "approve 1", "approve 2", "sign", "send"]
@@ -48,16 +47,7 @@ def cast(tenant):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
-    parser.add_argument(
-        "--redis-url",
-        default="redis://127.0.0.1:6379/4",
-        help="cache and channel layer, as deployed",
-    )
-    parser.add_argument("--n", type=int, default=40)
-    parser.add_argument("--label", default="")
-    args = parser.parse_args()
+    args = arguments(n=40).parse_args()
     # Signing runs inside the sign request so that one iteration is one whole life.
     os.environ["NASKAH_TASKS_BACKEND"] = "django.tasks.backends.immediate.ImmediateBackend"
     os.environ["NASKAH_API_RATE_USER"] = "100000/min"

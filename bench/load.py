@@ -24,7 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-from _setup import BENCH_ENV, ROOT, django_setup, server_start, verified_client, write_result
+from _setup import (
+    BENCH_DB,
+    BENCH_ENV,
+    ROOT,
+    django_setup,
+    server_start,
+    verified_client,
+    write_result,
+)
 
 DEMO_PASSWORD = "Naskah-Demo-2026"
 REDIS = "redis://127.0.0.1:6379/3"
@@ -154,7 +162,7 @@ def wait_http(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
+    parser.add_argument("--database-url", default=BENCH_DB)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--spawn-rate", type=float, default=10)

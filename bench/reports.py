@@ -10,18 +10,14 @@ and writes bench/results/reports.json. Target (reports issue): statistics page u
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 
-from _setup import django_setup, verified_client, write_result
+from _setup import arguments, django_setup, verified_client, write_result
 from inbox import measure_view
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/naskah_bench")
-    parser.add_argument("--n", type=int, default=15)
-    args = parser.parse_args()
+    args = arguments(n=15, redis=False).parse_args()
     django_setup(args.database_url)
     from correspondence.models import Letter
     from organizations.models import Assignment, Tenant
