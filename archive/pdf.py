@@ -205,6 +205,22 @@ def _render(story: list, *, title: str, footer: str) -> bytes:
     return buffer.getvalue()
 
 
+def _titled(heading: Heading, title: str, number: str, st: dict[str, ParagraphStyle]) -> list:
+    """The top of a document: the heading, the title, its number under it, and the space
+    before the body."""
+    return [
+        *_heading(heading, st),
+        _p(title, st["title"]),
+        _p(f"Nomor: {number}", st["sub"]),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _on_this_day(day: dt.date, city: str) -> str:
+    """The opening of a berita acara: the day, the date and the place."""
+    return f"Pada hari ini {DAYS[day.weekday()]}, tanggal {date_long(day)}, bertempat di {city}, "
+
+
 def disposal_report_pdf(
     *,
     heading: Heading,
@@ -219,14 +235,11 @@ def disposal_report_pdf(
     """Berita acara pemusnahan arsip: the records destroyed, those made permanent, who
     approved (names and positions) and the date."""
     st = _styles()
-    story = _heading(heading, st)
-    story += [
-        _p("BERITA ACARA PEMUSNAHAN ARSIP", st["title"]),
-        _p(f"Nomor: {number}", st["sub"]),
-        Spacer(1, 4 * mm),
+    story = [
+        *_titled(heading, "BERITA ACARA PEMUSNAHAN ARSIP", number, st),
         _p(
-            f"Pada hari ini {DAYS[day.weekday()]}, tanggal {date_long(day)}, bertempat di "
-            f"{city}, telah dilaksanakan pemusnahan arsip sebanyak {len(destroyed)} berkas "
+            _on_this_day(day, city)
+            + f"telah dilaksanakan pemusnahan arsip sebanyak {len(destroyed)} berkas "
             "yang masa retensinya telah habis dan tidak memiliki nilai guna, sesuai jadwal "
             "retensi arsip, sebagaimana tercantum dalam daftar berikut, setelah mendapat "
             "persetujuan pejabat yang berwenang.",
@@ -273,11 +286,8 @@ def records_list_pdf(
 ) -> bytes:
     """A list of records (daftar arsip inaktif / daftar arsip statis) with its signatures."""
     st = _styles()
-    story = _heading(heading, st)
-    story += [
-        _p(title.upper(), st["title"]),
-        _p(f"Nomor: {number}", st["sub"]),
-        Spacer(1, 4 * mm),
+    story = [
+        *_titled(heading, title.upper(), number, st),
         _table(rows, st, with_unit=True),
         Spacer(1, 3 * mm),
         _p(f"Jumlah: {len(rows)} arsip. {place_date}", st["base"]),
@@ -298,14 +308,11 @@ def handover_report_pdf(
 ) -> bytes:
     """Berita acara penyerahan arsip statis followed by the list of the records handed over."""
     st = _styles()
-    story = _heading(heading, st)
-    story += [
-        _p("BERITA ACARA PENYERAHAN ARSIP STATIS", st["title"]),
-        _p(f"Nomor: {number}", st["sub"]),
-        Spacer(1, 4 * mm),
+    story = [
+        *_titled(heading, "BERITA ACARA PENYERAHAN ARSIP STATIS", number, st),
         _p(
-            f"Pada hari ini {DAYS[day.weekday()]}, tanggal {date_long(day)}, bertempat di "
-            f"{city}, {heading.government} menyerahkan arsip statis sebanyak {len(rows)} "
+            _on_this_day(day, city)
+            + f"{heading.government} menyerahkan arsip statis sebanyak {len(rows)} "
             f"arsip kepada {receiver}, sebagaimana tercantum dalam daftar arsip statis "
             "terlampir. Dengan penyerahan ini, tanggung jawab pengelolaan arsip tersebut "
             "beralih kepada penerima.",
@@ -313,10 +320,7 @@ def handover_report_pdf(
         ),
         _signatures(signers, st),
         PageBreak(),
-        *_heading(heading, st),
-        _p("DAFTAR ARSIP STATIS YANG DISERAHKAN", st["title"]),
-        _p(f"Nomor: {number}", st["sub"]),
-        Spacer(1, 4 * mm),
+        *_titled(heading, "DAFTAR ARSIP STATIS YANG DISERAHKAN", number, st),
         _table(rows, st, with_unit=True),
     ]
     return _render(

@@ -24,12 +24,13 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from core.memo import request_memo
 
 from .models import Classification, Record
+from .selectors.records import RecordFilters, record_filter
 
 MAX_QUERY = 200  # characters of a search box that are used
 # Counting every match of a common word in a city's million records costs seconds; a person
@@ -405,19 +406,20 @@ def record_search_filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
         )
         if code is None:
             return qs.none()
-        qs = qs.filter(
-            Q(classification__code=code) | Q(classification__code__startswith=code + ".")
-        )
-    if f.unit:
-        qs = qs.filter(unit_id=f.unit)
-    if f.date_from:
-        qs = qs.filter(document_date__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(document_date__lte=f.date_to)
-    for field in ("medium", "security", "state"):
-        if getattr(f, field):
-            qs = qs.filter(**{field: getattr(f, field)})
-    return qs
+    else:
+        code = ""
+    return record_filter(
+        qs,
+        RecordFilters(
+            classification=code,
+            unit=f.unit,
+            date_from=f.date_from,
+            date_to=f.date_to,
+            medium=f.medium,
+            security=f.security,
+            state=f.state,
+        ),
+    )
 
 
 def record_search_queryset(

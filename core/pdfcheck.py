@@ -20,23 +20,39 @@ CPU_SECONDS = 10
 MEMORY_BYTES = 768 * 1024 * 1024
 
 
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+def run_limited(
+    module: str, data: bytes, *, cpu_seconds: int, memory_bytes: int, timeout: float
+) -> subprocess.CompletedProcess[bytes] | None:
+    """`python -m module` with `data` on its stdin, under CPU-time and address-space limits
+    and a wall-clock timeout; its result (stdout and stderr captured), None on timeout."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", module],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def pdf_check(data: bytes, *, timeout: float = 20) -> str | None:
     """None when the PDF opens and has pages; otherwise a short reason."""
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "core.pdfcheck"],
-            input=data,
-            capture_output=True,
-            timeout=timeout,
-            preexec_fn=_limit,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+    result = run_limited(
+        "core.pdfcheck",
+        data,
+        cpu_seconds=CPU_SECONDS,
+        memory_bytes=MEMORY_BYTES,
+        timeout=timeout,
+    )
+    if result is None:
         return "timeout"
     if result.returncode == 0:
         return None

@@ -41,16 +41,25 @@ class RecordUnitOutSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name"]
 
 
-class RecordOutSerializer(serializers.ModelSerializer):
+# The nested and choice fields the record list and the search share; each subclass names its
+# own `Meta.fields`. (A comment, not a docstring: drf-spectacular would publish a docstring as
+# the description of every subclass's schema.)
+class RecordBaseOutSerializer(serializers.ModelSerializer):
     classification = RecordClassificationOutSerializer()
     unit = RecordUnitOutSerializer()
     state = serializers.ChoiceField(choices=RecordState.choices)
     medium = serializers.ChoiceField(choices=Medium.choices)
     security = serializers.ChoiceField(choices=SecurityLevel.choices)
-    fate = serializers.ChoiceField(choices=Fate.choices)
 
     class Meta:
         model = Record
+        fields: list[str] = []
+
+
+class RecordOutSerializer(RecordBaseOutSerializer):
+    fate = serializers.ChoiceField(choices=Fate.choices)
+
+    class Meta(RecordBaseOutSerializer.Meta):
         fields = [
             "id",
             "title",

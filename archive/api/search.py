@@ -17,22 +17,15 @@ from rest_framework.views import APIView
 from workflows.choices import SecurityLevel
 
 from ..choices import Medium, RecordState
-from ..models import Classification, Record
+from ..models import Classification
 from ..search import COUNT_CAP, SearchFilters, classification_suggest, record_search
-from .records import RecordClassificationOutSerializer, RecordUnitOutSerializer
+from .records import RecordBaseOutSerializer
 
 MAX_PAGE_SIZE = 100
 
 
-class SearchRecordOutSerializer(serializers.ModelSerializer):
-    classification = RecordClassificationOutSerializer()
-    unit = RecordUnitOutSerializer()
-    state = serializers.ChoiceField(choices=RecordState.choices)
-    medium = serializers.ChoiceField(choices=Medium.choices)
-    security = serializers.ChoiceField(choices=SecurityLevel.choices)
-
-    class Meta:
-        model = Record
+class SearchRecordOutSerializer(RecordBaseOutSerializer):
+    class Meta(RecordBaseOutSerializer.Meta):
         fields = [
             "id",
             "title",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from ..choices import Decision, Fate, ProposalState
+from .fields import optional_user, report_record
 from .records import Record
 
 
@@ -24,13 +25,7 @@ class LegalHold(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    released_by = optional_user()
     release_reason = models.TextField(_("reason for release"), blank=True)
 
     class Meta:
@@ -56,26 +51,12 @@ class DisposalProposal(models.Model):
         _("state"), default=ProposalState.DRAFT, choices=ProposalState.choices, protected=True
     )
     note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = optional_user()
     created_at = models.DateTimeField(_("created"))
     executed_at = models.DateTimeField(_("executed"), null=True, blank=True)
-    executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    executed_by = optional_user()
     # The berita acara pemusnahan, itself filed as a permanent record.
-    report = models.ForeignKey(
-        Record, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    report = report_record()
 
     class Meta:
         verbose_name = _("disposal proposal")
@@ -140,13 +121,7 @@ class DisposalApproval(models.Model):
         "organizations.Position", on_delete=models.PROTECT, related_name="+"
     )
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = optional_user()
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from ..choices import LoanState
+from .fields import optional_user
 from .records import Record
 
 
@@ -30,25 +31,13 @@ class Loan(models.Model):
         _("state"), default=LoanState.REQUESTED, choices=LoanState.choices, protected=True
     )
     requested_at = models.DateTimeField(_("requested"))
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = optional_user()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
     lent_at = models.DateTimeField(_("lent"), null=True, blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    received_by = optional_user()
 
     class Meta:
         verbose_name = _("loan")

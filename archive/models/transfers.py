@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from ..choices import TransferKind, TransferState
+from .fields import optional_user, report_record
 from .records import Record
 
 
@@ -41,16 +42,8 @@ class Transfer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    report = models.ForeignKey(
-        Record, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    received_by = optional_user()
+    report = report_record()
 
     class Meta:
         verbose_name = _("transfer")

@@ -10,8 +10,9 @@ MAX_BYTES are not opened; text beyond MAX_CHARS is cut.
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
+
+from core.pdfcheck import run_limited
 
 # The imports of Django and of the app stay inside the functions: this module is also the child process
 # (`python -m archive.services.text`), which runs without Django set up; and `archive.tasks`
@@ -37,25 +38,16 @@ def files_text_queue(file_ids: list[int]) -> None:
         enqueue_with_transaction(files_text_extract, ids)
 
 
-def _limit() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-
-
 def pdf_text(data: bytes, *, timeout: float = TIMEOUT) -> tuple[str, str]:
     """(text, error) of a PDF read in a limited child process; error is "" on success."""
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "archive.services.text"],
-            input=data,
-            capture_output=True,
-            timeout=timeout,
-            preexec_fn=_limit,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+    result = run_limited(
+        "archive.services.text",
+        data,
+        cpu_seconds=CPU_SECONDS,
+        memory_bytes=MEMORY_BYTES,
+        timeout=timeout,
+    )
+    if result is None:
         return "", "timeout"
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["killed"]
