@@ -14,6 +14,7 @@ from . import selectors
 from .choices import DeliveryState, RecipientKind, SigningMode
 from .models import AddressBookEntry
 from .services import RecipientInput
+from .services.drafting import EVENT_FIELDS, TEXT_FIELDS
 
 
 class UnitChoice(forms.ModelMultipleChoiceField):
@@ -103,19 +104,7 @@ class LetterForm(forms.Form):
 
     def letter_fields(self) -> dict:
         d = self.cleaned_data
-        keys = [
-            "letter_type",
-            "subject",
-            "summary",
-            "body",
-            "security",
-            "urgency",
-            "classification_code",
-            "signer_position",
-            "event_start",
-            "event_end",
-            "event_location",
-        ]
+        keys = ["letter_type", *TEXT_FIELDS, "signer_position", *EVENT_FIELDS]
         return {k: d[k] for k in keys}
 
     @staticmethod

@@ -21,6 +21,7 @@ from .. import services as svc
 from ..choices import AttachmentKind, LetterState
 from ..forms import InboxFilterForm
 from ..models import AddressBookEntry, Delivery, Disposition, Letter, LetterType
+from ..services.drafting import EVENT_FIELDS, TEXT_FIELDS
 from . import serializers as s
 
 
@@ -61,17 +62,7 @@ def _recipients(user, rows: list[dict]) -> list[svc.RecipientInput]:
 
 def _letter_fields(user, data: dict) -> dict:
     out = {}
-    for key in (
-        "subject",
-        "summary",
-        "body",
-        "security",
-        "urgency",
-        "classification_code",
-        "event_start",
-        "event_end",
-        "event_location",
-    ):
+    for key in (*TEXT_FIELDS, *EVENT_FIELDS):
         if key in data:
             out[key] = data[key]
     if "letter_type" in data:

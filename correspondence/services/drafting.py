@@ -195,20 +195,11 @@ def letter_create(
     return letter
 
 
-EDITABLE = (
-    "letter_type",
-    "subject",
-    "summary",
-    "body",
-    "security",
-    "urgency",
-    "classification_code",
-    "signer_position",
-    "reply_to",
-    "event_start",
-    "event_end",
-    "event_location",
-)
+# The fields a draft's author writes as text or choices, and an invitation's event fields;
+# the form, the API and `letter_update` build on them.
+TEXT_FIELDS = ("subject", "summary", "body", "security", "urgency", "classification_code")
+EVENT_FIELDS = ("event_start", "event_end", "event_location")
+EDITABLE = ("letter_type", *TEXT_FIELDS, "signer_position", "reply_to", *EVENT_FIELDS)
 
 
 @transaction.atomic
