@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from workflows.services import security_event_record
+from workflows.services import security_event_by, security_event_record
 
 from .models import ApiToken, TokenScope
 from .permissions import can_deactivate_user, can_revoke_token
@@ -34,10 +34,9 @@ def api_token_create(*, user, name: str, scope: str = TokenScope.READ, expires_a
         scope=scope,
         expires_at=expires_at,
     )
-    security_event_record(
-        kind="token.created",
-        tenant_id=user.tenant_id,
-        user=user,
+    security_event_by(
+        user,
+        "token.created",
         detail={"name": name, "scope": scope},
     )
     return key
@@ -103,9 +102,7 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
     otp_login(request, device)
-    security_event_record(
-        kind="second_factor.enrolled", tenant_id=request.user.tenant_id, user=request.user
-    )
+    security_event_by(request.user, "second_factor.enrolled")
     return True
 
 
@@ -113,9 +110,7 @@ def totp_verify(*, request, token: str) -> bool:
     """Verify this session with a code from the user's confirmed authenticator."""
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None or not device.verify_token(token):
-        security_event_record(
-            kind="second_factor.failed", tenant_id=request.user.tenant_id, user=request.user
-        )
+        security_event_by(request.user, "second_factor.failed")
         return False
     otp_login(request, device)
     return True

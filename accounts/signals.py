@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from organizations.models import Assignment, UnitRole
-from workflows.services import security_event_record
+from workflows.services import security_event_by, security_event_record
 
 
 def _client(request) -> dict:
@@ -23,15 +23,13 @@ def _client(request) -> dict:
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    security_event_record(kind="login", tenant_id=user.tenant_id, user=user, **_client(request))
+    security_event_by(user, "login", **_client(request))
 
 
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        security_event_record(
-            kind="logout", tenant_id=user.tenant_id, user=user, **_client(request)
-        )
+        security_event_by(user, "logout", **_client(request))
 
 
 @receiver(user_login_failed)

@@ -14,20 +14,19 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
 from core.dates import DAYS, date_long
+from core.pdfdoc import page_template
 from core.pdffonts import FONT, fonts_register
 
 MEDIA = {"digital": "Elektronik", "paper": "Kertas", "both": "Kertas dan elektronik"}
@@ -191,16 +190,7 @@ def _render(story: list, *, title: str, footer: str) -> bytes:
         canvas.drawRightString(277 * mm, 10 * mm, f"Halaman {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author=footer,
-    )
+    doc = page_template(buffer, margins=(20, 20, 15, 18), wide=True, title=title, author=footer)
     doc.build(story, onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()
 

@@ -15,7 +15,6 @@ statement as the match.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import html
 import json
 import re
@@ -30,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.memo import request_memo
 
 from .models import Classification, Record
-from .selectors.records import RecordFilters, record_filter
+from .selectors.records import RecordFilters, RecordNarrowing, record_filter
 
 MAX_QUERY = 200  # characters of a search box that are used
 # Counting every match of a common word in a city's million records costs seconds; a person
@@ -40,16 +39,10 @@ HIT, END = "\x02", "\x03"  # highlight markers, turned into <mark> after escapin
 
 
 @dataclasses.dataclass(frozen=True)
-class SearchFilters:
+class SearchFilters(RecordNarrowing):
     """What the filters of the search page narrow to (empty = no filter)."""
 
     classification: int | None = None  # includes the code's sub-codes
-    unit: int | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    medium: str = ""
-    security: str = ""
-    state: str = ""
 
 
 @dataclasses.dataclass
@@ -408,18 +401,7 @@ def record_search_filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
             return qs.none()
     else:
         code = ""
-    return record_filter(
-        qs,
-        RecordFilters(
-            classification=code,
-            unit=f.unit,
-            date_from=f.date_from,
-            date_to=f.date_to,
-            medium=f.medium,
-            security=f.security,
-            state=f.state,
-        ),
-    )
+    return record_filter(qs, RecordFilters(**{**dataclasses.asdict(f), "classification": code}))
 
 
 def record_search_queryset(

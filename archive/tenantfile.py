@@ -38,19 +38,7 @@ class ArchiveEntry(Strict):
 
 
 def _load_file_plan(tenant, entries: list[CodeEntry], base_dir: Path) -> dict[str, int]:
-    own = [
-        Code(
-            code=e.code,
-            title=e.title,
-            description=e.description,
-            active=e.active,
-            inactive=e.inactive,
-            fate=e.fate,
-            security=e.security,
-            units=e.units,
-        )
-        for e in entries
-    ]
+    own = [Code(**e.model_dump()) for e in entries]
     # The tenant's codes go on top of the default scheme (which a first load brings in); a
     # code the file names replaces the default one with the same code.
     fresh = not Classification.objects.filter(tenant=tenant).exists()

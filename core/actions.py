@@ -35,10 +35,21 @@ def post_action(
             except PermissionDenied:
                 messages.error(request, _("You may not do that."))
             except ValidationError as exc:
-                for m in exc.messages:
-                    messages.error(request, m)
+                say_refusal(request, exc)
             return redirect(back(request, **kwargs))
 
         return login_required(wrapper)
 
     return decorate
+
+
+def say_refusal(request, exc: ValidationError) -> None:
+    """Show each message of a service's ValidationError on the next page."""
+    for m in exc.messages:
+        messages.error(request, m)
+
+
+def form_refusal(form, exc: ValidationError) -> None:
+    """Show each message of a service's ValidationError above the form."""
+    for m in exc.messages:
+        form.add_error(None, m)

@@ -61,6 +61,15 @@ class UploadInfo:
     size: int
     sha256: str
 
+    def stored_fields(self, name_field: str = "original_name") -> dict[str, str | int]:
+        """The columns a stored-file row keeps of the upload (its name under `name_field`)."""
+        return {
+            name_field: self.original_name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
 
 def _clean_name(name: str) -> str:
     # Keep only the last path component, printable, bounded: it is shown, never used as a path.

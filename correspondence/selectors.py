@@ -12,6 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from core.query import filter_given, id_or_404
 from notifications.kinds import Kind
 from organizations.access import access_remembered
 from organizations.models import Assignment, Position, Unit, User
@@ -50,19 +51,9 @@ OPEN_DELIVERY = [DeliveryState.DELIVERED, DeliveryState.READ, DeliveryState.IN_P
 OPEN_DISPOSITION = [DispositionState.ISSUED, DispositionState.READ]
 
 
-def _pk_or_404(pk) -> int:
-    try:
-        pk = int(pk)
-    except (ValueError, TypeError):
-        raise Http404 from None
-    if not 0 < pk < 2**63:
-        raise Http404
-    return pk
-
-
 def _get_or_404(qs: QuerySet, pk):
     try:
-        return qs.get(pk=_pk_or_404(pk))
+        return qs.get(pk=id_or_404(pk))
     except qs.model.DoesNotExist:
         raise Http404 from None
 
@@ -79,7 +70,7 @@ def letter_get_for_user(user: User, pk) -> Letter:
         "tenant",
         "reply_to",
     )
-    letter = letter_visible_get(user, _pk_or_404(pk), related=related)
+    letter = letter_visible_get(user, id_or_404(pk), related=related)
     if letter is None:
         raise Http404
     return letter
@@ -152,18 +143,17 @@ class InboxFilter:
 
 
 def _apply_filter(qs: QuerySet, f: InboxFilter, prefix: str = "letter__") -> QuerySet:
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.urgency:
-        qs = qs.filter(urgency=f.urgency)
-    if f.security:
-        qs = qs.filter(security=f.security)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.date_from:
-        qs = qs.filter(delivered_at__date__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(delivered_at__date__lte=f.date_to)
+    qs = filter_given(
+        qs,
+        {
+            "state": f.state,
+            "urgency": f.urgency,
+            "security": f.security,
+            "kind": f.kind,
+            "delivered_at__date__gte": f.date_from,
+            "delivered_at__date__lte": f.date_to,
+        },
+    )
     if f.sender:
         qs = qs.filter(
             Q(**{f"{prefix}unit__name__icontains": f.sender})

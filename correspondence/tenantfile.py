@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from organizations.tenantfile import CODE, Section, Strict, TenantFileError
+from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
 
 from .choices import LetterScope, SignerRule
 from .models import AddressBookEntry, DispositionInstruction, LetterType
@@ -48,56 +48,29 @@ class AddressEntry(Strict):
     email: str = ""
 
 
+def _ordered(order: int, entry) -> dict[str, int]:
+    return {"sort_order": 200 + order}  # after the defaults of the rules
+
+
 def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[str, int]:
     made = letter_types_ensure_defaults(tenant)
-    for order, e in enumerate(entries):
-        _, created = LetterType.objects.update_or_create(
-            tenant=tenant,
-            code=e.code,
-            defaults={
-                "name": e.name,
-                "number_pattern": e.number_pattern,
-                "scope": e.scope,
-                "signer_rule": e.signer_rule,
-                "signer_position_codes": e.signer_positions,
-                "creates_event": e.creates_event,
-                "multiple_signers": e.multiple_signers,
-                "direct_to_signer": e.direct_to_signer,
-                "is_active": e.active,
-                "sort_order": 200 + order,
-            },
-        )
-        made += created
+    made += rows_upsert(
+        LetterType,
+        tenant,
+        entries,
+        rename={"signer_positions": "signer_position_codes"},
+        extra=_ordered,
+    )
     return {"letter types": made} if made else {}
 
 
 def _load_instructions(tenant, entries: list[InstructionEntry], base_dir: Path) -> dict[str, int]:
-    made = 0
-    for order, e in enumerate(entries):
-        _, created = DispositionInstruction.objects.update_or_create(
-            tenant=tenant,
-            code=e.code,
-            defaults={
-                "text": e.text,
-                "represents": e.represents,
-                "is_active": e.active,
-                "sort_order": 200 + order,
-            },
-        )
-        made += created
+    made = rows_upsert(DispositionInstruction, tenant, entries, extra=_ordered)
     return {"disposition instructions": made} if made else {}
 
 
 def _load_addresses(tenant, entries: list[AddressEntry], base_dir: Path) -> dict[str, int]:
-    made = 0
-    for e in entries:
-        _, created = AddressBookEntry.objects.update_or_create(
-            tenant=tenant,
-            name=e.name,
-            organization=e.organization,
-            defaults={"address": e.address, "email": e.email},
-        )
-        made += created
+    made = rows_upsert(AddressBookEntry, tenant, entries, key=("name", "organization"))
     return {"addressees": made} if made else {}
 
 

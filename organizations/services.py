@@ -40,6 +40,13 @@ def _clean(obj, where: str, exclude: list[str] | None = None) -> None:
         raise TenantFileError(f"{where}: {details}") from exc
 
 
+def _save_counted(obj, where: str, counts, what: str, exclude: list[str] | None = None) -> None:
+    """Validate and save a row the tenant file creates or changes, and count it as `what`."""
+    _clean(obj, where, exclude)
+    obj.save()
+    counts.bump(what)
+
+
 def _apply(obj, values: dict) -> bool:
     changed = False
     for name, value in values.items():
@@ -106,13 +113,9 @@ def _load_tenant(parsed: ParsedTenantFile, counts: _Counts) -> Tenant:
     tenant = Tenant.objects.select_for_update().filter(slug=t.slug).first()
     if tenant is None:
         tenant = Tenant(slug=t.slug, **values)
-        _clean(tenant, where, exclude=["logo"])
-        tenant.save()
-        counts.bump("tenants created")
+        _save_counted(tenant, where, counts, "tenants created", exclude=["logo"])
     elif _apply(tenant, values):
-        _clean(tenant, where, exclude=["logo"])
-        tenant.save()
-        counts.bump("tenants updated")
+        _save_counted(tenant, where, counts, "tenants updated", exclude=["logo"])
     if t.logo:
         _load_logo(parsed, tenant, where, counts)
     _load_domains(parsed, tenant, where, counts)
@@ -207,9 +210,9 @@ def _load_units(parsed: ParsedTenantFile, tenant: Tenant, counts: _Counts) -> di
                 if unit.path != path_before:
                     counts.bump("units moved")
                 if _apply(unit, values):
-                    _clean(unit, where, exclude=["path", "depth", "numchild"])
-                    unit.save()
-                    counts.bump("units updated")
+                    _save_counted(
+                        unit, where, counts, "units updated", exclude=["path", "depth", "numchild"]
+                    )
             units[entry.code] = unit
             _load_positions(parsed, tenant, unit, entry, where, counts)
             walk(entry.children, unit, f"{trail}[{i}] ({entry.code}) > children")
@@ -332,13 +335,9 @@ def _load_user(entry: UserEntry, tenant: Tenant, where: str, counts: _Counts) ->
             user.set_password(entry.password)
         else:
             user.set_unusable_password()
-        _clean(user, where)
-        user.save()
-        counts.bump("users created")
+        _save_counted(user, where, counts, "users created")
     elif _apply(user, values):
-        _clean(user, where, exclude=["password"])
-        user.save()
-        counts.bump("users updated")
+        _save_counted(user, where, counts, "users updated", exclude=["password"])
     if entry.nip and User.objects.filter(tenant=tenant, nip=entry.nip).exclude(pk=user.pk).exists():
         raise TenantFileError(f"{where} > nip: NIP {entry.nip} already belongs to another user.")
     return user

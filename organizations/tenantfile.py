@@ -126,6 +126,31 @@ class Section:
 _SECTIONS: dict[str, Section] = {}
 
 
+def rows_upsert(
+    model,
+    tenant,
+    entries: list[Strict],
+    *,
+    key: tuple[str, ...] = ("code",),
+    rename: dict[str, str] | None = None,
+    extra: Callable[[int, Any], dict[str, Any]] | None = None,
+) -> int:
+    """Create or update one row of `model` per entry, found by the `key` fields within the
+    tenant. The entry's other fields become the row's (`active` is `is_active`, and `rename`
+    names others), and `extra(order, entry)` adds or overrides values. Returns how many rows
+    are new."""
+    rename = {"active": "is_active", **(rename or {})}
+    made = 0
+    for order, entry in enumerate(entries):
+        values = {rename.get(k, k): v for k, v in entry.model_dump().items()}
+        lookup = {k: values.pop(k) for k in key}
+        if extra is not None:
+            values |= extra(order, entry)
+        _, created = model.objects.update_or_create(tenant=tenant, **lookup, defaults=values)
+        made += created
+    return made
+
+
 def register_section(section: Section) -> None:
     _SECTIONS[section.name] = section
 

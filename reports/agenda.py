@@ -12,8 +12,9 @@ from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.pdfdoc import page_template
 from correspondence.pdf import render
 from workflows.choices import SecurityLevel
 
@@ -131,16 +132,7 @@ def as_pdf(title: str, subtitle: str, header, rows) -> bytes:
         )
     )
     buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=title,
-        creator="Naskah",
-    ).build(
+    page_template(buffer, margins=(15, 15, 15, 15), wide=True, title=title).build(
         [
             Paragraph(render._e(title), st["title"]),
             Paragraph(render._e(subtitle), st["small"]),

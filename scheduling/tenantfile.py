@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 
 from organizations.models import Unit
-from organizations.tenantfile import CODE, Section, Strict, TenantFileError
+from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
 
 from .models import Room
 from .services import calendar_settings_set
@@ -27,23 +27,13 @@ class CalendarEntry(Strict):
 
 
 def _load_rooms(tenant, entries: list[RoomEntry], base_dir: Path) -> dict[str, int]:
-    made = 0
-    for e in entries:
+    def unit_of(order: int, e: RoomEntry) -> dict[str, Unit | None]:
         unit = Unit.objects.filter(tenant=tenant, code=e.unit).first() if e.unit else None
         if e.unit and unit is None:
             raise TenantFileError(f"rooms: {e.code}: unknown unit {e.unit!r}.")
-        _, created = Room.objects.update_or_create(
-            tenant=tenant,
-            code=e.code,
-            defaults={
-                "name": e.name,
-                "building": e.building,
-                "capacity": e.capacity,
-                "unit": unit,
-                "is_active": e.active,
-            },
-        )
-        made += created
+        return {"unit": unit}
+
+    made = rows_upsert(Room, tenant, entries, extra=unit_of)
     return {"rooms": made} if made else {}
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from core.actions import post_action
+from core.actions import form_refusal, post_action, say_refusal
 from core.files import protected_file_response
 from organizations.choices import TimeZone
 from organizations.models import Unit, User
@@ -102,8 +102,7 @@ def calendar_room(request, pk):
             except PermissionDenied:
                 messages.error(request, _("You may not do that."))
             except ValidationError as exc:
-                for m in exc.messages:
-                    messages.error(request, m)
+                say_refusal(request, exc)
             else:
                 messages.success(request, _("Room booked."))
                 return redirect(request.get_full_path())
@@ -272,8 +271,7 @@ def event_new(request):
         except PermissionDenied:
             form.add_error(None, _("You may not organise for this unit."))
         except ValidationError as exc:
-            for m in exc.messages:
-                form.add_error(None, m)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("Event created."))
             return redirect("scheduling:event", pk=event.pk)

@@ -4,48 +4,17 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from .hashing import row_hash, security_fields, transition_fields
 from .models import SecurityEvent, TransitionLog
 
 
-def transition_log(
-    document: models.Model,
-    *,
-    tenant_id: int,
-    action: str,
-    source: str = "",
-    target: str = "",
-    actor=None,
-    acting_position=None,
-    on_behalf_of=None,
-    note: str = "",
-) -> TransitionLog:
-    """Append one row to a document's chain. Call inside the transaction that locked the document."""
-    ct = ContentType.objects.get_for_model(document, for_concrete_model=False)
-    prev = (
-        TransitionLog.objects.filter(content_type=ct, object_id=document.pk)
-        .order_by("-id")
-        .values_list("hash", flat=True)
-        .first()
-    ) or ""
-    row = _chained(
-        document,
-        ct,
-        prev,
-        at=timezone.now(),
-        tenant_id=tenant_id,
-        action=action,
-        source=source,
-        target=target,
-        actor=actor,
-        acting_position=acting_position,
-        on_behalf_of=on_behalf_of,
-        note=note,
-    )
-    row.save(force_insert=True)
-    return row
+def transition_log(document: models.Model, **fields) -> TransitionLog:
+    """Append one row to a document's chain (`fields` as `transition_log_many` takes them).
+    Call inside the transaction that locked the document."""
+    return transition_log_many([document], **fields)[0]
 
 
 def transition_log_many(
@@ -57,17 +26,21 @@ def transition_log_many(
     target: str = "",
     actor=None,
     acting_position=None,
+    on_behalf_of=None,
+    note: str = "",
 ) -> list[TransitionLog]:
-    """`transition_log` for several documents of one model at once (the deliveries of one
-    send): one query for the chains' heads, one insert."""
+    """Append one row to the chain of each of several documents of one model (the deliveries
+    of one send): one query for the chains' heads, one insert."""
     if not documents:
         return []
     ct = ContentType.objects.get_for_model(documents[0], for_concrete_model=False)
-    heads = dict(
+    newest = (
         TransitionLog.objects.filter(content_type=ct, object_id__in=[d.pk for d in documents])
-        .order_by("id")
-        .values_list("object_id", "hash")
-    )  # later rows overwrite earlier ones: the newest hash per document
+        .values("object_id")
+        .annotate(newest=Max("id"))
+        .values("newest")
+    )
+    heads = dict(TransitionLog.objects.filter(pk__in=newest).values_list("object_id", "hash"))
     now = timezone.now()
     rows = [
         _chained(
@@ -81,6 +54,8 @@ def transition_log_many(
             target=target,
             actor=actor,
             acting_position=acting_position,
+            on_behalf_of=on_behalf_of,
+            note=note,
         )
         for document in documents
     ]
@@ -101,6 +76,12 @@ def _chained(document, ct, prev: str, *, at, source, target, note: str = "", **f
     )
     row.hash = row_hash(prev, transition_fields(row))
     return row
+
+
+def security_event_by(user, kind: str, **fields) -> SecurityEvent:
+    """A security event that a signed-in `user` causes, in the user's tenant (`fields` as
+    `security_event_record` takes them)."""
+    return security_event_record(kind=kind, tenant_id=user.tenant_id, user=user, **fields)
 
 
 @transaction.atomic

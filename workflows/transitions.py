@@ -42,6 +42,15 @@ def row_lock[M: models.Model](obj: M) -> M:
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
+def row_lock_for[M: models.Model](obj: M, by, may: Callable[[object, M], bool]) -> M:
+    """The row locked as `row_lock` does, once the policy `may(by, row)` allows `by` to act on
+    it as it is now; PermissionDenied otherwise."""
+    row = row_lock(obj)
+    if not may(by, row):
+        raise PermissionDenied
+    return row
+
+
 def transition_check(obj: models.Model, name: str, *, by=None) -> None:
     """Raise unless `name` may run on `obj` now (for `by`, when given): TransitionNotAllowed for
     a wrong state or an unmet condition, PermissionDenied when the policy refuses `by`."""

@@ -93,6 +93,13 @@ class LoanViewSet(viewsets.GenericViewSet):
         data = LoanOutSerializer(loans, many=many, context={"today": today}).data
         return Response(data, status=code)
 
+    def _step(self, request, pk, service, payload_class=None) -> Response:
+        """One step of a loan: the payload's fields (a note, a due date) go to the service."""
+        loan = sel.loan_get_for_user(request.user, pk)
+        payload = _valid(payload_class, request.data) if payload_class else {}
+        service(loan=loan, by=request.user, **payload)
+        return self._out(sel.loan_get_for_user(request.user, pk))
+
     @extend_schema(
         parameters=[OpenApiParameter("tab", OpenApiTypes.STR, enum=list(TABS), required=False)],
         responses=LoanOutSerializer(many=True),
@@ -123,38 +130,24 @@ class LoanViewSet(viewsets.GenericViewSet):
     @extend_schema(request=LoanNoteInSerializer, responses=LoanOutSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        loan = sel.loan_get_for_user(request.user, pk)
-        note = _valid(LoanNoteInSerializer, request.data)["note"]
-        svc.loan_approve(loan=loan, by=request.user, note=note)
-        return self._out(sel.loan_get_for_user(request.user, pk))
+        return self._step(request, pk, svc.loan_approve, LoanNoteInSerializer)
 
     @extend_schema(request=LoanNoteInSerializer, responses=LoanOutSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        loan = sel.loan_get_for_user(request.user, pk)
-        note = _valid(LoanNoteInSerializer, request.data)["note"]
-        svc.loan_reject(loan=loan, by=request.user, note=note)
-        return self._out(sel.loan_get_for_user(request.user, pk))
+        return self._step(request, pk, svc.loan_reject, LoanNoteInSerializer)
 
     @extend_schema(request=LoanLendInSerializer, responses=LoanOutSerializer)
     @action(detail=True, methods=["post"])
     def lend(self, request, pk=None):
-        loan = sel.loan_get_for_user(request.user, pk)
-        due = _valid(LoanLendInSerializer, request.data)["due_date"]
-        svc.loan_lend(loan=loan, by=request.user, due_date=due)
-        return self._out(sel.loan_get_for_user(request.user, pk))
+        return self._step(request, pk, svc.loan_lend, LoanLendInSerializer)
 
     @extend_schema(request=None, responses=LoanOutSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def give_back(self, request, pk=None):
-        loan = sel.loan_get_for_user(request.user, pk)
-        svc.loan_return(loan=loan, by=request.user)
-        return self._out(sel.loan_get_for_user(request.user, pk))
+        return self._step(request, pk, svc.loan_return)
 
     @extend_schema(request=LoanNoteInSerializer, responses=LoanOutSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        loan = sel.loan_get_for_user(request.user, pk)
-        note = _valid(LoanNoteInSerializer, request.data)["note"]
-        svc.loan_cancel(loan=loan, by=request.user, note=note)
-        return self._out(sel.loan_get_for_user(request.user, pk))
+        return self._step(request, pk, svc.loan_cancel, LoanNoteInSerializer)

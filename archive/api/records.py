@@ -25,6 +25,7 @@ from workflows.selectors import transition_log_for
 from ..choices import Fate, FileKind, Medium, RecordState
 from ..models import CaseFile, Classification, Record, RecordFile
 from ..services import records as svc
+from ..services.common import PLACE_FIELDS
 
 # --- serializers (distinct names: they share one OpenAPI schema with every app) ---
 
@@ -56,17 +57,16 @@ class RecordBaseOutSerializer(serializers.ModelSerializer):
         fields: list[str] = []
 
 
+# What every list of records shows first (the search hits as the record list).
+HEAD_FIELDS = ["id", "title", "number", "sender", "classification", "unit"]
+
+
 class RecordOutSerializer(RecordBaseOutSerializer):
     fate = serializers.ChoiceField(choices=Fate.choices)
 
     class Meta(RecordBaseOutSerializer.Meta):
         fields = [
-            "id",
-            "title",
-            "number",
-            "sender",
-            "classification",
-            "unit",
+            *HEAD_FIELDS,
             "case_file",
             "document_date",
             "medium",
@@ -345,7 +345,7 @@ class RecordViewSet(viewsets.GenericViewSet):
         )
         unit = _tenant_row(request, Unit.objects.all(), data.pop("unit"), "unit")
         case_file = _tenant_row(request, CaseFile.objects.all(), data.pop("case_file"), "case_file")
-        location = {k: data.pop(k) for k in ("building", "room", "shelf", "box", "folder")}
+        location = {k: data.pop(k) for k in PLACE_FIELDS}
         record = svc.record_create(
             tenant=tenant,
             classification=classification,

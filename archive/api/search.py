@@ -19,25 +19,14 @@ from workflows.choices import SecurityLevel
 from ..choices import Medium, RecordState
 from ..models import Classification
 from ..search import COUNT_CAP, SearchFilters, classification_suggest, record_search
-from .records import RecordBaseOutSerializer
+from .records import HEAD_FIELDS, RecordBaseOutSerializer
 
 MAX_PAGE_SIZE = 100
 
 
 class SearchRecordOutSerializer(RecordBaseOutSerializer):
     class Meta(RecordBaseOutSerializer.Meta):
-        fields = [
-            "id",
-            "title",
-            "number",
-            "sender",
-            "classification",
-            "unit",
-            "document_date",
-            "medium",
-            "security",
-            "state",
-        ]
+        fields = [*HEAD_FIELDS, "document_date", "medium", "security", "state"]
 
 
 class SearchHitOutSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ import re
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from core.query import id_or_404
 from organizations.selectors import positions_held
 
 from ..choices import ProposalState
@@ -32,13 +33,6 @@ def records_in_open_proposal(tenant_id: int):
     ).values("record_id")
 
 
-def _pk(value) -> int:
-    try:
-        return int(value)
-    except (ValueError, TypeError, OverflowError):
-        raise Http404 from None
-
-
 def proposals_visible_to(user) -> QuerySet[DisposalProposal]:
     """Proposals the user may open, newest first: all of the tenant for an archivist of the
     records unit, else those with a step for a position the user holds; each with its number
@@ -61,7 +55,9 @@ def proposal_get_for_user(user, pk) -> DisposalProposal:
     """One proposal the user may open; a hidden or another tenant's one is a 404."""
     try:
         return (
-            proposals_visible_to(user).select_related("created_by", "executed_by").get(pk=_pk(pk))
+            proposals_visible_to(user)
+            .select_related("created_by", "executed_by")
+            .get(pk=id_or_404(pk))
         )
     except DisposalProposal.DoesNotExist:
         raise Http404 from None
@@ -119,7 +115,7 @@ def holds_visible_to(user) -> QuerySet[LegalHold]:
 def hold_get_for_user(user, pk) -> LegalHold:
     """One hold the user may manage; else 404."""
     try:
-        return holds_visible_to(user).get(pk=_pk(pk))
+        return holds_visible_to(user).get(pk=id_or_404(pk))
     except LegalHold.DoesNotExist:
         raise Http404 from None
 

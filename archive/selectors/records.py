@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 
+from core.query import filter_given
 from workflows.selectors import transition_log_for
 
 from ..models import CaseFile, Classification, Record, RecordFile
@@ -16,17 +17,23 @@ from ..models import CaseFile, Classification, Record, RecordFile
 # --- records ---
 
 
-@dataclass
-class RecordFilters:
-    """The filters of the record list and search (every one optional)."""
+@dataclass(frozen=True)
+class RecordNarrowing:
+    """The filters the record list and the search page share (every one optional)."""
 
-    classification: str = ""  # a code; its children are included
     unit: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     medium: str = ""
     security: str = ""
     state: str = ""
+
+
+@dataclass(frozen=True)
+class RecordFilters(RecordNarrowing):
+    """The filters of the record list."""
+
+    classification: str = ""  # a code; its children are included
     case_file: int | None = None
     vital: bool = False
 
@@ -38,20 +45,19 @@ def record_filter(qs: QuerySet[Record], f: RecordFilters) -> QuerySet[Record]:
             Q(classification__code=f.classification)
             | Q(classification__code__startswith=f.classification + ".")
         )
-    if f.unit:
-        qs = qs.filter(unit_id=f.unit)
-    if f.date_from:
-        qs = qs.filter(document_date__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(document_date__lte=f.date_to)
-    for name in ("medium", "security", "state"):
-        if getattr(f, name):
-            qs = qs.filter(**{name: getattr(f, name)})
-    if f.case_file:
-        qs = qs.filter(case_file_id=f.case_file)
-    if f.vital:
-        qs = qs.filter(is_vital=True)
-    return qs
+    return filter_given(
+        qs,
+        {
+            "unit_id": f.unit,
+            "document_date__gte": f.date_from,
+            "document_date__lte": f.date_to,
+            "medium": f.medium,
+            "security": f.security,
+            "state": f.state,
+            "case_file_id": f.case_file,
+            "is_vital": f.vital,
+        },
+    )
 
 
 def record_list(user, f: RecordFilters | None = None) -> QuerySet[Record]:

@@ -9,6 +9,9 @@ from workflows.services import transition_log
 
 from ..models import ArchiveSettings
 
+# Where a paper record (or its box) stands; every one optional.
+PLACE_FIELDS = ("building", "room", "shelf", "box", "folder")
+
 
 def log(
     obj: models.Model, *, action: str, by=None, source: str = "", target: str = "", note: str = ""

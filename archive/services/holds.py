@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Tenant
-from workflows.transitions import row_lock
+from workflows.transitions import row_lock_for
 
 from ..choices import RecordState
 from ..models import LegalHold, Record
@@ -52,9 +52,7 @@ def hold_place(*, tenant: Tenant, title: str, reason: str, records: list[Record]
 @transaction.atomic
 def hold_add_records(*, hold: LegalHold, records: list[Record], by) -> int:
     """Add records to an active hold. Raises PermissionDenied or ValidationError."""
-    hold = row_lock(hold)
-    if not can_manage_hold(by, hold):
-        raise PermissionDenied
+    hold = row_lock_for(hold, by, can_manage_hold)
     if not hold.is_active:
         raise ValidationError(_("This hold has been released."))
     found = _hold_records(hold.tenant_id, records)
@@ -71,9 +69,7 @@ def hold_add_records(*, hold: LegalHold, records: list[Record], by) -> int:
 def hold_release(*, hold: LegalHold, reason: str, by) -> LegalHold:
     """Release a hold (its records may be disposed of again unless another hold keeps
     them). Raises PermissionDenied or ValidationError."""
-    hold = row_lock(hold)
-    if not can_manage_hold(by, hold):
-        raise PermissionDenied
+    hold = row_lock_for(hold, by, can_manage_hold)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for releasing the hold.")})
     if not hold.is_active:

@@ -18,6 +18,7 @@ from workflows.choices import SecurityLevel
 from ..choices import Medium
 from ..models import Classification, Record
 from ..permissions import can_file_record, is_archivist
+from .common import PLACE_FIELDS
 from .records import record_create
 
 CSV_COLUMNS = (
@@ -30,11 +31,7 @@ CSV_COLUMNS = (
     "number",
     "sender",
     "description",
-    "building",
-    "room",
-    "shelf",
-    "box",
-    "folder",
+    *PLACE_FIELDS,
     "quantity",
     "vital",
     "files",
@@ -121,7 +118,7 @@ def _row_check(row: dict[str, str], *, codes: dict, units: dict, by_name: dict, 
 
 def _row_file(tenant, row: dict[str, str], checked: _Row, *, by_name: dict, by) -> Record:
     """File one checked row (its own savepoint: a refused file leaves nothing behind)."""
-    location = {k: row.get(k, "") for k in ("building", "room", "shelf", "box", "folder")}
+    location = {k: row.get(k, "") for k in PLACE_FIELDS}
     with transaction.atomic():
         return record_create(
             tenant=tenant,

@@ -22,7 +22,7 @@ from ..choices import FileKind, Medium, RecordState, TextState
 from ..models import CaseFile, Classification, Record, RecordFile, add_years
 from ..permissions import can_edit_record, can_file_record, can_reclassify_record, is_archivist
 from . import text
-from .common import log, next_number, settings_lock
+from .common import PLACE_FIELDS, log, next_number, settings_lock
 
 
 @dataclass(frozen=True)
@@ -94,14 +94,7 @@ def _add_uploads(record: Record, uploads: list[UploadedFile], kind: str) -> list
     made = []
     for upload in uploads:
         info = upload_inspect(upload)  # by content, size limits, PDF check, virus scan
-        row = RecordFile(
-            record=record,
-            kind=kind,
-            name=info.original_name,
-            content_type=info.content_type,
-            size=info.size,
-            sha256=info.sha256,
-        )
+        row = RecordFile(record=record, kind=kind, **info.stored_fields("name"))
         row.file.save(stored_name(info), upload, save=False)
         row.save()
         made.append(row)
@@ -290,7 +283,7 @@ def record_create(
         quantity=quantity,
         is_vital=is_vital,
         case_file=case_file,
-        **{k: (location or {}).get(k, "") for k in ("building", "room", "shelf", "box", "folder")},
+        **{k: (location or {}).get(k, "") for k in PLACE_FIELDS},
     )
     made = _add_uploads(record, uploads or [], FileKind.SCAN)
     log(record, action="record.filed", by=by, target=record.state)
@@ -298,17 +291,7 @@ def record_create(
     return record
 
 
-EDITABLE = (
-    "title",
-    "description",
-    "building",
-    "room",
-    "shelf",
-    "box",
-    "folder",
-    "is_vital",
-    "quantity",
-)
+EDITABLE = ("title", "description", *PLACE_FIELDS, "is_vital", "quantity")
 
 
 @transaction.atomic

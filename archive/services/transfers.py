@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Tenant
-from workflows.transitions import row_lock, transition_fire, transition_run, transition_save
+from workflows.transitions import row_lock_for, transition_fire, transition_run, transition_save
 
 from .. import pdf
 from ..choices import RecordState, TransferKind, TransferState
@@ -25,11 +25,10 @@ from ..permissions import (
     can_manage_transfer,
     can_receive_transfer,
 )
-from .common import log, next_number, settings_for, settings_lock
+from .common import PLACE_FIELDS, log, next_number, settings_for, settings_lock
 from .reports import file_permanent_report
 
 OPEN = [TransferState.DRAFT, TransferState.SENT]
-PLACE_FIELDS = ("building", "room", "shelf", "box", "folder")
 CSV_COLUMNS = [
     "no",
     "code",
@@ -86,20 +85,16 @@ def transfer_create(
             raise ValidationError(_("%(record)s is not inactive.") % {"record": r})
         if r.unit_id != from_unit.pk:
             raise ValidationError(_("%(record)s was created by another unit.") % {"record": r})
-    _not_in_open(TransferKind.TRANSFER, [r.pk for r in found], received_too=True)
-    transfer = Transfer.objects.create(
-        tenant=tenant,
-        kind=TransferKind.TRANSFER,
+    return _list_open(
+        tenant,
+        TransferKind.TRANSFER,
+        found,
+        by,
+        note,
         from_unit=from_unit,
         to_unit=settings.records_unit,
         receiver=settings.records_unit.name,
-        note=note,
-        created_by=by,
-        number=next_number(Transfer, tenant.pk, kind=TransferKind.TRANSFER),
     )
-    transfer.records.add(*found)
-    log(transfer, action="transfer.created", by=by, target=transfer.state)
-    return transfer
 
 
 @transaction.atomic
@@ -117,37 +112,56 @@ def handover_create(*, tenant: Tenant, records: list[Record], by, note: str = ""
     for r in found:
         if r.state != RecordState.PERMANENT:
             raise ValidationError(_("%(record)s is not a permanent record.") % {"record": r})
-    _not_in_open(TransferKind.HANDOVER, [r.pk for r in found], received_too=True)
-    transfer = Transfer.objects.create(
-        tenant=tenant,
-        kind=TransferKind.HANDOVER,
+    return _list_open(
+        tenant,
+        TransferKind.HANDOVER,
+        found,
+        by,
+        note,
         from_unit=settings.records_unit,
         receiver=settings.static_archive,
+    )
+
+
+def _list_open(tenant: Tenant, kind: str, found: list[Record], by, note: str, **ends) -> Transfer:
+    """A new numbered list of `kind` holding `found` (none of them on another open list),
+    from and to the `ends` given, logged as created."""
+    _not_in_open(kind, [r.pk for r in found], received_too=True)
+    transfer = Transfer.objects.create(
+        tenant=tenant,
+        kind=kind,
         note=note,
         created_by=by,
-        number=next_number(Transfer, tenant.pk, kind=TransferKind.HANDOVER),
+        number=next_number(Transfer, tenant.pk, kind=kind),
+        **ends,
     )
     transfer.records.add(*found)
-    log(transfer, action="handover.created", by=by, target=transfer.state)
+    log(transfer, action=f"{kind}.created", by=by, target=transfer.state)
     return transfer
+
+
+def _manage_step(
+    transfer: Transfer, by, name: str, done: str, saves: tuple[str, ...] = (), **kwargs
+) -> Transfer:
+    """Lock the list, ask the policy, run `name` (with `kwargs`), save the state and the
+    fields `saves`, and log `<kind>.<done>`."""
+    transfer = row_lock_for(transfer, by, can_manage_transfer)
+    return transition_run(
+        transfer,
+        name,
+        action=f"{transfer.kind}.{done}",
+        by=by,
+        check_perm=False,
+        lock=False,
+        update_fields=["state", *saves],
+        **kwargs,
+    )
 
 
 @transaction.atomic
 def transfer_send(*, transfer: Transfer, by) -> Transfer:
     """Send the list (and the boxes) on. Raises PermissionDenied or TransitionNotAllowed."""
-    transfer = row_lock(transfer)
-    if not can_manage_transfer(by, transfer):
-        raise PermissionDenied
-    return transition_run(
-        transfer,
-        "send",
-        action=f"{transfer.kind}.sent",
-        by=by,
-        check_perm=False,
-        lock=False,
-        update_fields=["state", "sent_at"],
-        at=timezone.now(),
-    )
+    return _manage_step(transfer, by, "send", "sent", ("sent_at",), at=timezone.now())
 
 
 def _place(place: dict[str, str] | None) -> dict[str, str]:
@@ -164,9 +178,7 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
     """The records unit receives a transfer (optionally giving the records' new place), or
     confirms the static archive received a handover (its berita acara is filed as a permanent
     record). Raises PermissionDenied or TransitionNotAllowed."""
-    transfer = row_lock(transfer)
-    if not can_receive_transfer(by, transfer):
-        raise PermissionDenied
+    transfer = row_lock_for(transfer, by, can_receive_transfer)
     now = timezone.now()
     fired = transition_fire(transfer, "receive", at=now, actor=by)
     place = _place(place)
@@ -204,18 +216,7 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
     """Withdraw a list not yet received. Raises PermissionDenied or TransitionNotAllowed."""
-    transfer = row_lock(transfer)
-    if not can_manage_transfer(by, transfer):
-        raise PermissionDenied
-    return transition_run(
-        transfer,
-        "cancel",
-        action=f"{transfer.kind}.cancelled",
-        by=by,
-        check_perm=False,
-        lock=False,
-        update_fields=["state"],
-    )
+    return _manage_step(transfer, by, "cancel", "cancelled")
 
 
 # --- the lists ---

@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.actions import post_action
+from core.actions import form_refusal, post_action
 from core.files import protected_file_response
-from workflows.services import security_event_record
+from workflows.services import security_event_by
 
 from .. import permissions as policy
 from .. import selectors
@@ -23,6 +23,7 @@ from ..forms import CaseFileForm, ImportForm, RecordEditForm, RecordFilterForm, 
 from ..models import CaseFile, Classification
 from ..services import imports
 from ..services import records as svc
+from ..services.common import PLACE_FIELDS
 
 PAGE = 50
 
@@ -53,10 +54,9 @@ def record_detail(request, pk):
     user = request.user
     record = selectors.record_get_for_user(user, pk)
     if record.is_confidential:
-        security_event_record(
-            kind="record.opened",
-            tenant_id=user.tenant_id,
-            user=user,
+        security_event_by(
+            user,
+            "record.opened",
             target=record,
             detail={"security": record.security},
             ip_address=request.META.get("REMOTE_ADDR"),
@@ -87,10 +87,9 @@ def record_file(request, pk, file_pk):
     user = request.user
     f = selectors.record_file_get_for_user(user, pk, file_pk)
     if f.record.is_confidential:
-        security_event_record(
-            kind="record.file_downloaded",
-            tenant_id=user.tenant_id,
-            user=user,
+        security_event_by(
+            user,
+            "record.file_downloaded",
             target=f.record,
             detail={"file": f.pk, "name": f.name},
             ip_address=request.META.get("REMOTE_ADDR"),
@@ -178,30 +177,20 @@ def record_new(request):
         raise PermissionDenied
     form = RecordForm(request.POST or None, request.FILES or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+        data = dict(form.cleaned_data)
+        location = {k: data.pop(k) for k in PLACE_FIELDS}
         try:
             record = svc.record_create(
                 tenant=request.tenant,
-                classification=d["classification"],
-                unit=d["unit"],
-                title=d["title"],
-                document_date=d["document_date"],
                 by=user,
-                uploads=d["files"],
-                description=d["description"],
-                number=d["number"],
-                sender=d["sender"],
-                security=d["security"],
-                medium=d["medium"],
-                quantity=d["quantity"],
-                is_vital=d["is_vital"],
-                location={k: d[k] for k in ("building", "room", "shelf", "box", "folder")},
+                uploads=data.pop("files"),
+                location=location,
+                **data,
             )
         except PermissionDenied:
             form.add_error("classification", _("You are not an archivist of this code."))
         except ValidationError as exc:
-            for m in exc.messages:
-                form.add_error(None, m)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("Record filed."))
             return redirect("archive:record", pk=record.pk)
@@ -223,8 +212,7 @@ def record_import(request):
                 by=user,
             )
         except ValidationError as exc:
-            for m in exc.messages:
-                form.add_error(None, m)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("%(n)s records filed.") % {"n": len(made)})
             return redirect("archive:records")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
-from core.actions import post_action
+from core.actions import form_refusal, post_action
 from workflows.selectors import transition_log_for
 
 from ..choices import TransferKind, TransferState
@@ -186,8 +186,7 @@ def _create(request, form: TransferForm, units: list):
     except PermissionDenied:
         form.add_error(None, _("You are not an archivist of every chosen record's code."))
     except ValidationError as exc:
-        for m in exc.messages:
-            form.add_error(None, m)
+        form_refusal(form, exc)
     return None
 
 

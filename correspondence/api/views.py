@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import has_second_factor
 from accounts.services import totp_code_valid
+from core.query import id_or_404
 from organizations.models import Position, Unit
 
 from .. import selectors
@@ -242,7 +243,7 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = self.request.query_params
         unit = None
         if params.get("unit"):
-            wanted = _int(params["unit"])
+            wanted = id_or_404(params["unit"])
             units = selectors.inbox_unit_list(self.request.user)
             unit = next((u for u in units if u.pk == wanted), None)
             if unit is None:
@@ -257,16 +258,6 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """The count for the pagination: a unit inbox's is kept across requests."""
         total, _unread = selectors.inbox_counts(queryset, user=self.request.user, **self.inbox)
         return total
-
-
-def _int(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    return number
 
 
 class OutboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -25,12 +25,12 @@ from reportlab.platypus import (
     ListFlowable,
     ListItem,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
+from core.pdfdoc import page_template
 from core.pdffonts import FONT, fonts_register
 
 
@@ -512,17 +512,12 @@ def render_letter(doc: LetterDoc) -> bytes:
                 canvas.drawString(25 * mm, y, f"Verifikasi: {doc.verify_url}")
         canvas.restoreState()
 
-    template = SimpleDocTemplate(
+    template = page_template(
         buffer,
-        pagesize=A4,
-        leftMargin=25 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=25 * mm,
+        margins=(25, 20, 20, 25),
         title=doc.subject,
         subject=doc.number,
         author=doc.tenant_name,
-        creator="Naskah",
         keywords=f"naskah-document-id:{doc.document_id}",
     )
     template.build(

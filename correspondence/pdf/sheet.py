@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core.dates import date_long
+from core.pdfdoc import page_template
 
 from . import render
 
@@ -53,16 +53,11 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
     out.append(Spacer(1, 5 * mm))
     out.append(_dispositions_table(delivery, tree, st, tz))
     buffer = io.BytesIO()
-    SimpleDocTemplate(
+    page_template(
         buffer,
-        pagesize=A4,
-        leftMargin=25 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
+        margins=(25, 20, 20, 20),
         title=f"Lembar disposisi {delivery.agenda_number}",
         author=delivery.tenant.name,
-        creator="Naskah",
     ).build(out, canvasmaker=render.canvas_maker)
     return buffer.getvalue()
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import object_changed
+from notifications.services import notify, object_changed
 from organizations.models import Position, Tenant, Unit, User
 from workflows.choices import SecurityLevel
 from workflows.transitions import Fired, transition_save
@@ -85,6 +85,18 @@ def notice_subject(letter: Letter) -> str:
 def letter_url(letter: Letter) -> str:
     """The letter's page, for notifications."""
     return reverse("correspondence:letter", args=[letter.pk])
+
+
+def letter_notify(users, kind: str, letter: Letter, text: str, *, about=None) -> None:
+    """Tell `users` of a step of `letter` (the notice is about `about`, the letter by default):
+    `text` names the subject as %(s)s, and the notice opens the letter."""
+    notify(
+        users,
+        kind,
+        about or letter,
+        text=text % {"s": notice_subject(letter)},
+        url=letter_url(letter),
+    )
 
 
 def delegator_for(user: User, position: Position) -> User | None:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from organizations.models import Position, User
-from workflows.services import security_event_record
+from workflows.services import security_event_by
 from workflows.transitions import row_lock
 
 from ..models import (
@@ -51,10 +51,9 @@ def delegation_create(
         end_date=end_date,
         reason=reason,
     )
-    security_event_record(
-        kind="delegation.created",
-        tenant_id=by.tenant_id,
-        user=by,
+    security_event_by(
+        by,
+        "delegation.created",
         target=d,
         detail={"delegate": delegate.pk, "from": str(start_date), "until": str(end_date)},
     )
@@ -72,7 +71,5 @@ def delegation_end(*, delegation: Delegation, by: User) -> Delegation:
     delegation.start_date = min(delegation.start_date, yesterday)
     delegation.end_date = min(delegation.end_date, yesterday)
     delegation.save(update_fields=["start_date", "end_date"])
-    security_event_record(
-        kind="delegation.ended", tenant_id=by.tenant_id, user=by, target=delegation
-    )
+    security_event_by(by, "delegation.ended", target=delegation)
     return delegation

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import User
-from workflows.services import security_event_record
+from workflows.services import security_event_by
 from workflows.transitions import row_lock, transition_fire
 
 from .. import hooks
@@ -51,10 +51,9 @@ def _deliveries_read(letter: Letter, by: User) -> None:
 def _confidential_access(letter: Letter, by: User, kind: str, ip, agent, **detail) -> None:
     # Opening or downloading a Rahasia or Sangat Rahasia letter is itself a security event.
     if letter.is_confidential:
-        security_event_record(
-            kind=kind,
-            tenant_id=by.tenant_id,
-            user=by,
+        security_event_by(
+            by,
+            kind,
             target=letter,
             detail=detail,
             ip_address=ip,

@@ -32,6 +32,7 @@ from ..models import (
     DispositionInstruction,
 )
 from .common import (
+    letter_notify,
     letter_url,
     notice_subject,
     tenant_today,
@@ -175,12 +176,12 @@ def _delivery_start(delivery: Delivery, by: User, position: Position) -> None:
 def _disposition_issued(d: Disposition, by: User) -> None:
     """Tell the assignees of an issued disposition, and let the hooks follow it."""
     letter = d.letter
-    notify(
+    letter_notify(
         policy.position_users([d.to_position_id], level=d.delivery.security, tenant_id=d.tenant_id),
         Kind.DISPOSITION_RECEIVED,
-        d,
-        text=_("Disposition: %(s)s") % {"s": notice_subject(letter)},
-        url=letter_url(letter),
+        letter,
+        _("Disposition: %(s)s"),
+        about=d,
     )
     hooks.disposition_issued(d, by=by)
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
-from core.uploads import SCAN_TYPES, stored_name, upload_inspect
+from core.uploads import SCAN_TYPES, UploadInfo, stored_name, upload_inspect
 from organizations.models import Position, Tenant, Unit, User
 from workflows.choices import SecurityLevel, Urgency
 from workflows.transitions import row_lock, transition_fire
@@ -249,16 +249,15 @@ def attachment_add(
         if not policy.can_edit_letter(by, letter):
             raise PermissionDenied
         info = upload_inspect(upload)
+    return attachment_keep(letter, by, upload, info, kind)
+
+
+def attachment_keep(
+    letter: Letter, by: User, upload: UploadedFile, info: UploadInfo, kind: str
+) -> Attachment:
+    """Store an inspected upload (`info`) as one of the letter's files."""
     upload.seek(0)
-    att = Attachment(
-        letter=letter,
-        kind=kind,
-        original_name=info.original_name,
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
-        uploaded_by=by,
-    )
+    att = Attachment(letter=letter, kind=kind, uploaded_by=by, **info.stored_fields())
     att.file.save(stored_name(info), upload, save=False)
     att.save()
     return att

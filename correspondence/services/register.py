@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.uploads import SCAN_TYPES, UploadInfo, stored_name, upload_inspect
+from core.uploads import SCAN_TYPES, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import notify
 from organizations.models import Position, Unit, User
@@ -24,7 +24,6 @@ from ..choices import (
     RecipientKind,
 )
 from ..models import (
-    Attachment,
     Delivery,
     Letter,
     LetterType,
@@ -35,7 +34,7 @@ from .common import (
     tenant_today,
     transition_record,
 )
-from .drafting import letter_fields_check
+from .drafting import attachment_keep, letter_fields_check
 
 
 def _agenda(delivery: Delivery, unit: Unit, today: dt.date) -> None:
@@ -95,7 +94,7 @@ def incoming_register(
     if not sender_name.strip():
         raise ValidationError({"sender_name": _("Name the sender.")})
     letter.save()
-    _scan_attach(letter, by, scan, info)
+    attachment_keep(letter, by, scan, info, AttachmentKind.SCAN)
     d = _incoming_deliver(letter, by, addressed_position)
     notify(
         policy.delivery_handlers(d),
@@ -106,22 +105,6 @@ def incoming_register(
         url=letter_url(letter),
     )
     return d
-
-
-def _scan_attach(letter: Letter, by: User, scan: UploadedFile, info: UploadInfo) -> None:
-    """Keep the registered letter's scan (already inspected: `info`)."""
-    scan.seek(0)
-    att = Attachment(
-        letter=letter,
-        kind=AttachmentKind.SCAN,
-        original_name=info.original_name,
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
-        uploaded_by=by,
-    )
-    att.file.save(stored_name(info), scan, save=False)
-    att.save()
 
 
 def _incoming_deliver(letter: Letter, by: User, addressed_position: Position | None) -> Delivery:

@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..querysets import held_position_ids
 from .common import (
+    letter_notify,
     letter_url,
     notice_subject,
     transition_record,
@@ -235,13 +236,7 @@ def letter_return(*, letter: Letter, by: User, note: str) -> Letter:
     position = step.position if step else None
     transition_record(letter, fired, action="letter.returned", by=by, position=position, note=note)
     policy.restore_drafter_change(letter)
-    notify(
-        [letter.drafter],
-        Kind.LETTER_RETURNED,
-        letter,
-        text=_("Returned: %(s)s") % {"s": notice_subject(letter)},
-        url=letter_url(letter),
-    )
+    letter_notify([letter.drafter], Kind.LETTER_RETURNED, letter, _("Returned: %(s)s"))
     return letter
 
 

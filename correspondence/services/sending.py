@@ -33,6 +33,7 @@ from ..models import (
     Recipient,
 )
 from .common import (
+    letter_notify,
     letter_url,
     notice_subject,
     tenant_today,
@@ -148,13 +149,7 @@ def letter_retract(*, letter: Letter, by: User, reason: str) -> Letter:
         note=reason,
         save=False,
     )
-    notify(
-        handlers,
-        Kind.LETTER_RETRACTED,
-        letter,
-        text=_("Retracted: %(s)s") % {"s": notice_subject(letter)},
-        url=letter_url(letter),
-    )
+    letter_notify(handlers, Kind.LETTER_RETRACTED, letter, _("Retracted: %(s)s"))
     hooks.letter_retracted(letter, reason=reason, by=by)
     return letter
 

@@ -17,7 +17,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.permissions import SecondFactorRequired
 from core.tasks import enqueue_with_transaction
 from notifications.kinds import Kind
-from notifications.services import notify, object_changed
+from notifications.services import object_changed
 from organizations.models import User
 from workflows.transitions import row_lock, transition_fire
 
@@ -34,8 +34,7 @@ from ..models import (
 )
 from ..pdf.build import letter_pdf
 from .common import (
-    letter_url,
-    notice_subject,
+    letter_notify,
     tenant_today,
     transition_record,
 )
@@ -77,13 +76,7 @@ def letter_sign(
     if nxt is not None:
         step_notify(letter, nxt)
     else:
-        notify(
-            [letter.drafter],
-            Kind.LETTER_SIGNED,
-            letter,
-            text=_("Signed: %(s)s") % {"s": notice_subject(letter)},
-            url=letter_url(letter),
-        )
+        letter_notify([letter.drafter], Kind.LETTER_SIGNED, letter, _("Signed: %(s)s"))
     return letter
 
 
@@ -181,13 +174,7 @@ def letter_sign_failed(*, letter_id: int, by: User, message: str) -> None:
     letter.sign_pending_since, letter.sign_error = None, message[:500]
     letter.save(update_fields=["sign_pending_since", "sign_error", "updated_at"])
     object_changed("letter", letter.pk, action="letter.sign_failed")
-    notify(
-        [by],
-        Kind.LETTER_TO_SIGN,
-        letter,
-        text=_("Signing failed: %(s)s") % {"s": notice_subject(letter)},
-        url=letter_url(letter),
-    )
+    letter_notify([by], Kind.LETTER_TO_SIGN, letter, _("Signing failed: %(s)s"))
 
 
 def _number(letter: Letter) -> None:

@@ -85,3 +85,32 @@ def test_effects_run_only_after_commit(world, django_capture_on_commit_callbacks
 def test_a_plain_method_is_not_a_transition(world):
     with pytest.raises(TypeError):
         transition_check(draft(world), "clean", by=world.drafter)
+
+
+def test_row_lock_for_asks_the_policy_of_the_fresh_row(world):
+    # GIVEN a draft whose drafter may change it and a head of another unit who may not
+    from correspondence import permissions as policy
+    from workflows.transitions import row_lock_for
+
+    letter = draft(world)
+    # WHEN each asks for the locked row THEN the drafter gets it read afresh; the other is refused
+    with transaction.atomic():
+        locked = row_lock_for(letter, world.drafter, policy.can_edit_letter)
+        assert locked is not letter and locked.pk == letter.pk
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        row_lock_for(letter, world.foreigner, policy.can_edit_letter)
+
+
+def test_one_row_and_many_rows_continue_the_same_chains(world):
+    # GIVEN two drafts with their creation rows
+    from workflows.services import transition_log, transition_log_many
+
+    a, b = draft(world), draft(world)
+    heads = {d.pk: transition_log_for(d).last().hash for d in (a, b)}
+    # WHEN one row is appended to a, then one row to each of a and b at once
+    one = transition_log(a, tenant_id=a.tenant_id, action="x.one", note="n")
+    many = transition_log_many([a, b], tenant_id=a.tenant_id, action="x.many")
+    # THEN each row follows its own document's newest row and every chain still verifies
+    assert one.prev_hash == heads[a.pk] and one.note == "n"
+    assert [r.prev_hash for r in many] == [one.hash, heads[b.pk]]
+    assert audit_verify() == []
