@@ -41,8 +41,11 @@ run: install
 browser-deps:
 	@scripts/ensure-system-deps.sh
 
+# Three workers on two cores: a third of a test's time is spent waiting (servers starting,
+# processes stopping, the database); the longest tests start first (the `slow` marker).
+WORKERS ?= 3
 test: install browser-deps
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The test modules that touch the calendar, with the clock two years ahead (Debian's faketime;
 # the connection pool is off: its threads wait on clocks libfaketime moves).
@@ -50,10 +53,10 @@ FUTURE_DAYS ?= 730
 test-future: install browser-deps
 	NASKAH_TEST_REAL_EPOCH=$$(date +%s) NASKAH_TEST_CLOCK_AHEAD_DAYS=$(FUTURE_DAYS) \
 	NASKAH_TEST_DATES_ONLY=1 NASKAH_DB_POOL=false \
-	faketime '+$(FUTURE_DAYS) days' $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	faketime '+$(FUTURE_DAYS) days' $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -206,3 +206,6 @@ def pytest_collection_modifyitems(config, items):
         keep = {id(i) for i in kept}
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in keep])
         items[:] = kept
+    # The few tests of a minute or more start first, each on its own worker, so the run does
+    # not wait at its end for one of them begun late (the longest-first rule of scheduling).
+    items.sort(key=lambda item: "slow" not in item.keywords)

@@ -24,6 +24,7 @@ from workflows.selectors import transition_log_for
 
 from ..choices import Fate, FileKind, Medium, RecordState
 from ..models import CaseFile, Classification, Record, RecordFile
+from ..selectors import RecordFilters, record_filter
 from ..services import records as svc
 from ..services.common import PLACE_FIELDS
 
@@ -262,35 +263,29 @@ def _date_param(request, name: str):
 
 
 def _filtered(request, qs):
-    """Apply the list filters of the query string (each one narrows)."""
-    tenant_id = request.user.tenant_id
+    """Apply the list filters of the query string (each one narrows; a classification covers
+    its sub-codes: 000 covers 000.1 and 000.1.2)."""
+    code = ""
     cls_id = _int_param(request, "classification")
     if cls_id is not None:
         code = (
-            Classification.objects.filter(tenant_id=tenant_id, pk=cls_id)
+            Classification.objects.filter(tenant_id=request.user.tenant_id, pk=cls_id)
             .values_list("code", flat=True)
             .first()
         )
         if code is None:
             return qs.none()
-        # A code covers its sub-codes (000 covers 000.1 and 000.1.2).
-        qs = qs.filter(
-            Q(classification__code=code) | Q(classification__code__startswith=f"{code}.")
-        )
-    for name in ("unit", "case_file"):
-        value = _int_param(request, name)
-        if value is not None:
-            qs = qs.filter(**{f"{name}_id": value})
-    for name, choices in (("state", RecordState), ("medium", Medium), ("security", SecurityLevel)):
-        value = _choice_param(request, name, choices)
-        if value:
-            qs = qs.filter(**{name: value})
-    start, end = _date_param(request, "date_from"), _date_param(request, "date_to")
-    if start:
-        qs = qs.filter(document_date__gte=start)
-    if end:
-        qs = qs.filter(document_date__lte=end)
-    return qs
+    filters = RecordFilters(
+        classification=code,
+        unit=_int_param(request, "unit"),
+        case_file=_int_param(request, "case_file"),
+        state=_choice_param(request, "state", RecordState) or "",
+        medium=_choice_param(request, "medium", Medium) or "",
+        security=_choice_param(request, "security", SecurityLevel) or "",
+        date_from=_date_param(request, "date_from"),
+        date_to=_date_param(request, "date_to"),
+    )
+    return record_filter(qs, filters)
 
 
 FILTERS = [

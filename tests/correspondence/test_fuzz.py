@@ -103,6 +103,7 @@ def _check_invariants(world, letter):
     assert not reused.exists(), "a number was given twice"
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")
 @settings(
     max_examples=30,

@@ -127,6 +127,7 @@ def test_delegation_grants_until_it_ends(world):
     assert not policy.can_view_letter(delegate, letter)
 
 
+@pytest.mark.slow
 def test_lists_return_exactly_what_detail_allows(world):
     rng = random.Random(7)
     levels = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]

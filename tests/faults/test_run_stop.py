@@ -33,6 +33,7 @@ def _marked(mark: str) -> list[tuple[int, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_stopping_make_run_stops_every_process_it_started(tmp_path):
     mark = uuid.uuid4().hex
     port = free_port()

@@ -128,6 +128,7 @@ def _may_see(user, source) -> bool:
     return policy.can_view_letter(user, source)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reach", ["default", "tenant's own"])
 def test_every_record_file_shows_only_what_its_reader_may_see(world, reach):
     archive_setup(world)

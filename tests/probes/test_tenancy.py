@@ -332,6 +332,7 @@ def test_the_probe_world_made_hidden_and_foreign_rows(probe):
         assert beyond <= {"workflows.transitionlog", "workflows.securityevent"}, beyond
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["own", "other"])
 def test_hidden_rows_answer_as_unknown_ones(probe, host):
     ids = list(range(HIDDEN_BASE, HIDDEN_BASE + SPAN))
@@ -340,6 +341,7 @@ def test_hidden_rows_answer_as_unknown_ones(probe, host):
     assert asked > (1000 if host == "own" else 300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["own", "other"])
 def test_foreign_rows_answer_as_unknown_ones(probe, host):
     ids = list(range(FOREIGN_BASE, FOREIGN_BASE + SPAN))
