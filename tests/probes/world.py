@@ -86,6 +86,23 @@ def sequences_move(base: int) -> None:
                 )
 
 
+def sequences_below_probe() -> None:
+    """Give every table its next id just above its highest id under HIDDEN_BASE. A sequence is
+    not rolled back with the transaction: a world built before on this database left them in
+    the probe's ranges, and the persona world must not land there."""
+    if connection.vendor != "postgresql":
+        return  # SQLite's sqlite_sequence is a table: the rollback restored it
+    with connection.cursor() as cursor:
+        for model in id_models():
+            table = connection.ops.quote_name(model._meta.db_table)
+            column = connection.ops.quote_name(model._meta.pk.column)
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+                f"COALESCE((SELECT MAX({column}) FROM {table} WHERE {column} < %s), 0) + 1, false)",
+                [model._meta.db_table, model._meta.pk.column, HIDDEN_BASE],
+            )
+
+
 def rows_from(base: int, top: int) -> dict[str, int]:
     counts = {}
     for model in id_models():
@@ -261,6 +278,7 @@ def _booking(*, room, by, marker: str) -> None:
 
 
 def build_probe_world() -> ProbeWorld:
+    sequences_below_probe()
     w = build_world()
     archive_setup(w)
     fileplan.archive_settings_set(
