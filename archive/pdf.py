@@ -26,7 +26,7 @@ from reportlab.platypus import (
 )
 
 from core.dates import DAYS, date_long
-from core.pdfdoc import page_template
+from core.pdfdoc import heading_style, page_template
 from core.pdffonts import FONT, fonts_register
 
 MEDIA = {"digital": "Elektronik", "paper": "Kertas", "both": "Kertas dan elektronik"}
@@ -70,31 +70,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "base": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=10.5),
-        "gov": ParagraphStyle(
-            "gov",
-            parent=base,
-            fontName=f"{FONT}-Bold",
-            fontSize=13,
-            leading=16,
-            alignment=TA_CENTER,
-        ),
-        "unit": ParagraphStyle(
-            "unit",
-            parent=base,
-            fontName=f"{FONT}-Bold",
-            fontSize=12,
-            leading=15,
-            alignment=TA_CENTER,
-        ),
-        "title": ParagraphStyle(
-            "title",
-            parent=base,
-            fontName=f"{FONT}-Bold",
-            fontSize=12,
-            leading=15,
-            alignment=TA_CENTER,
-            spaceBefore=6,
-        ),
+        "gov": heading_style("gov", base, 13, 16),
+        "unit": heading_style("unit", base, 12, 15),
+        "title": heading_style("title", base, 12, 15, spaceBefore=6),
         "sub": ParagraphStyle("sub", parent=base, alignment=TA_CENTER),
     }
 

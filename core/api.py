@@ -17,6 +17,13 @@ def IdField(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
+def validated(serializer_class, data, *, partial: bool = False) -> dict:
+    """The request body checked by an input serializer; a 400 with its errors otherwise."""
+    ser = serializer_class(data=data, partial=partial)
+    ser.is_valid(raise_exception=True)
+    return ser.validated_data
+
+
 class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"

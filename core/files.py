@@ -10,6 +10,14 @@ from django.http import FileResponse, HttpResponse
 ACCEL_PREFIX = "/protected/"  # an `internal` location in docker/nginx/naskah.conf
 
 
+def download_response(request, fieldfile, **kwargs) -> HttpResponse:
+    """`protected_file_response` for a download link: a download, or shown in the browser when
+    the link asks `?inline=1` (the PDF viewer's links do)."""
+    return protected_file_response(
+        fieldfile, as_attachment=request.GET.get("inline") != "1", **kwargs
+    )
+
+
 def protected_file_response(
     fieldfile,
     *,

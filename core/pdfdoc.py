@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate
 
@@ -22,4 +24,20 @@ def page_template(
         bottomMargin=bottom,
         creator="Naskah",
         **meta,
+    )
+
+
+def heading_style(
+    name: str, base: ParagraphStyle, size: float, leading: float | None = None, **extra
+) -> ParagraphStyle:
+    """A bold, centred heading of the base style's font: the government's and the unit's names
+    of a letterhead, a document's title."""
+    return ParagraphStyle(
+        name,
+        parent=base,
+        fontName=f"{base.fontName}-Bold",
+        fontSize=size,
+        leading=leading or base.leading,
+        alignment=TA_CENTER,
+        **extra,
     )

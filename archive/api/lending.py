@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api import IdField
+from core.api import IdField, validated
 
 from ..choices import LoanState
 from ..models import Loan, Record
@@ -72,12 +72,6 @@ class LoanLendInSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-def _valid(serializer_class, data) -> dict:
-    ser = serializer_class(data=data)
-    ser.is_valid(raise_exception=True)
-    return ser.validated_data
-
-
 TABS = {"mine": sel.loans_mine, "decide": sel.loans_to_decide, "overdue": sel.loans_overdue}
 
 
@@ -96,7 +90,7 @@ class LoanViewSet(viewsets.GenericViewSet):
     def _step(self, request, pk, service, payload_class=None) -> Response:
         """One step of a loan: the payload's fields (a note, a due date) go to the service."""
         loan = sel.loan_get_for_user(request.user, pk)
-        payload = _valid(payload_class, request.data) if payload_class else {}
+        payload = validated(payload_class, request.data) if payload_class else {}
         service(loan=loan, by=request.user, **payload)
         return self._out(sel.loan_get_for_user(request.user, pk))
 
@@ -120,7 +114,7 @@ class LoanViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=LoanRequestInSerializer, responses={201: LoanOutSerializer})
     def create(self, request):
-        data = _valid(LoanRequestInSerializer, request.data)
+        data = validated(LoanRequestInSerializer, request.data)
         record = Record.objects.visible_to(request.user).filter(pk=data["record"]).first()
         if record is None:
             raise ValidationError({"record": "Unknown id."})

@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import IdField
+from core.api import IdField, validated
 from organizations.models import Unit
 from workflows.choices import SecurityLevel
 from workflows.selectors import transition_log_for
@@ -212,12 +212,6 @@ class CaseFileAddInSerializer(serializers.Serializer):
 # --- helpers ---
 
 
-def _valid(serializer_class, data) -> dict:
-    ser = serializer_class(data=data)
-    ser.is_valid(raise_exception=True)
-    return ser.validated_data
-
-
 def _tenant_row(request, queryset, pk, field):
     obj = queryset.filter(tenant_id=request.user.tenant_id, pk=pk).first() if pk else None
     if pk and obj is None:
@@ -288,16 +282,17 @@ def _filtered(request, qs):
     return record_filter(qs, filters)
 
 
-FILTERS = [
+# The filters the record list and the search share (RecordNarrowing and a classification).
+NARROWING = [
     OpenApiParameter("classification", OpenApiTypes.INT, description="A code and its sub-codes"),
     OpenApiParameter("unit", OpenApiTypes.INT),
-    OpenApiParameter("case_file", OpenApiTypes.INT),
-    OpenApiParameter("state", OpenApiTypes.STR, enum=RecordState.values),
-    OpenApiParameter("medium", OpenApiTypes.STR, enum=Medium.values),
-    OpenApiParameter("security", OpenApiTypes.STR, enum=SecurityLevel.values),
     OpenApiParameter("date_from", OpenApiTypes.DATE),
     OpenApiParameter("date_to", OpenApiTypes.DATE),
+    OpenApiParameter("medium", OpenApiTypes.STR, enum=Medium.values),
+    OpenApiParameter("security", OpenApiTypes.STR, enum=SecurityLevel.values),
+    OpenApiParameter("state", OpenApiTypes.STR, enum=RecordState.values),
 ]
+FILTERS = [*NARROWING, OpenApiParameter("case_file", OpenApiTypes.INT)]
 
 
 # --- views ---
@@ -330,7 +325,7 @@ class RecordViewSet(viewsets.GenericViewSet):
         responses={201: RecordDetailOutSerializer},
     )
     def create(self, request):
-        data = _valid(RecordCreateInSerializer, request.data)
+        data = validated(RecordCreateInSerializer, request.data)
         tenant = request.user.tenant
         classification = _tenant_row(
             request,
@@ -410,7 +405,7 @@ class CaseFileViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=CaseFileCreateInSerializer, responses={201: CaseFileOutSerializer})
     def create(self, request):
-        data = _valid(CaseFileCreateInSerializer, request.data)
+        data = validated(CaseFileCreateInSerializer, request.data)
         classification = _tenant_row(
             request,
             Classification.objects.filter(is_active=True),
@@ -437,6 +432,6 @@ class CaseFileViewSet(viewsets.GenericViewSet):
     def records(self, request, pk=None):
         """Put records (that the user may open) into the case file."""
         case = self._get(pk)
-        ids = _valid(CaseFileAddInSerializer, request.data)["records"]
+        ids = validated(CaseFileAddInSerializer, request.data)["records"]
         svc.casefile_add(case_file=case, records=_visible_records(request, ids), by=request.user)
         return Response(CaseFileOutSerializer(self._get(pk)).data)

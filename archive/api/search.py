@@ -10,16 +10,16 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated
 from workflows.choices import SecurityLevel
 
 from ..choices import Medium, RecordState
 from ..models import Classification
 from ..search import COUNT_CAP, SearchFilters, classification_suggest, record_search
-from .records import HEAD_FIELDS, RecordBaseOutSerializer
+from .records import HEAD_FIELDS, NARROWING, RecordBaseOutSerializer
 
 MAX_PAGE_SIZE = 100
 
@@ -71,22 +71,9 @@ class SuggestQueryInSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-def _valid(serializer_class, data) -> dict:
-    ser = serializer_class(data=data)
-    if not ser.is_valid():
-        raise ValidationError(ser.errors)
-    return ser.validated_data
-
-
 SEARCH_PARAMS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Words, a number or its fragment"),
-    OpenApiParameter("classification", OpenApiTypes.INT, description="A code and its sub-codes"),
-    OpenApiParameter("unit", OpenApiTypes.INT),
-    OpenApiParameter("date_from", OpenApiTypes.DATE),
-    OpenApiParameter("date_to", OpenApiTypes.DATE),
-    OpenApiParameter("medium", OpenApiTypes.STR, enum=Medium.values),
-    OpenApiParameter("security", OpenApiTypes.STR, enum=SecurityLevel.values),
-    OpenApiParameter("state", OpenApiTypes.STR, enum=RecordState.values),
+    *NARROWING,
     OpenApiParameter("page", OpenApiTypes.INT),
     OpenApiParameter("page_size", OpenApiTypes.INT),
 ]
@@ -99,7 +86,7 @@ class RecordSearchView(APIView):
         parameters=SEARCH_PARAMS, responses=SearchPageOutSerializer, operation_id="archive_search"
     )
     def get(self, request):
-        p = _valid(SearchQueryInSerializer, request.query_params)
+        p = validated(SearchQueryInSerializer, request.query_params)
         filters = SearchFilters(
             classification=p.get("classification"),
             unit=p.get("unit"),
@@ -136,6 +123,6 @@ class ClassificationSuggestView(APIView):
         operation_id="archive_classifications_suggest",
     )
     def get(self, request):
-        p = _valid(SuggestQueryInSerializer, request.query_params)
+        p = validated(SuggestQueryInSerializer, request.query_params)
         codes = classification_suggest(tenant=request.user.tenant, text=p["q"])
         return Response(ClassificationSuggestionOutSerializer(codes, many=True).data)

@@ -330,15 +330,17 @@ def _tombstone(record: Record, now, *, by, note: str) -> None:
         f.text_state = TextState.SKIPPED
         f.deleted_at = now
         f.save(update_fields=["file", "text", "text_state", "deleted_at"])
-    fired = transition_fire(record, "destroy", at=now)
-    transition_save(
+    transition_run(
         record,
-        fired,
+        "destroy",
         action="record.destroyed",
         by=by,
+        check_perm=False,
+        lock=False,  # locked by the proposal's execution
         note=note,
         update_fields=["state", "closed_at", "body", "attachment_text", "updated_at"],
         on_commit=[lambda: _delete_stored(stored)] if stored else [],
+        at=now,
     )
 
 
@@ -346,14 +348,16 @@ def _execute_item(item: DisposalItem, record: Record, result: Execution, *, by, 
     """Destroy the item's record or make it permanent, as the proposal decided."""
     note = f"proposal:{result.proposal.number}"
     if item.action == Fate.PERMANENT:
-        fired = transition_fire(record, "make_permanent", at=now)
-        transition_save(
+        transition_run(
             record,
-            fired,
+            "make_permanent",
             action="record.made_permanent",
             by=by,
+            check_perm=False,
+            lock=False,
             note=note,
             update_fields=["state", "closed_at", "updated_at"],
+            at=now,
         )
         result.made_permanent.append(record)
     else:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.actions import form_refusal, post_action
-from core.files import protected_file_response
+from core.files import download_response
 from workflows.services import security_event_by
 
 from .. import permissions as policy
@@ -94,11 +94,11 @@ def record_file(request, pk, file_pk):
             detail={"file": f.pk, "name": f.name},
             ip_address=request.META.get("REMOTE_ADDR"),
         )
-    return protected_file_response(
+    return download_response(
+        request,
         f.file,
         filename=f.name,
         content_type=f.content_type,
-        as_attachment=request.GET.get("inline") != "1",
         confidential=f.record.is_confidential,
     )
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import has_second_factor
 from accounts.services import totp_code_valid
+from core.api import validated
 from core.query import id_or_404
 from organizations.models import Position, Unit
 
@@ -122,7 +123,7 @@ class LetterViewSet(
 
     @extend_schema(request=s.LetterIn, responses={201: s.LetterDetailOut})
     def create(self, request, *args, **kwargs):
-        data = _valid(s.LetterIn, request.data)
+        data = validated(s.LetterIn, request.data)
         letter = svc.letter_create(
             by=request.user,
             recipients=_recipients(request.user, data["recipients"]),
@@ -136,7 +137,7 @@ class LetterViewSet(
     @extend_schema(request=s.LetterPatch, responses=s.LetterDetailOut)
     def partial_update(self, request, *args, **kwargs):
         letter = self.get_object()
-        data = _valid(s.LetterPatch, request.data, partial=True)
+        data = validated(s.LetterPatch, request.data, partial=True)
         recipients = _recipients(request.user, data["recipients"]) if "recipients" in data else None
         letter = svc.letter_update(
             letter=letter,
@@ -159,7 +160,7 @@ class LetterViewSet(
     @extend_schema(request=s.SubmitIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        data = _valid(s.SubmitIn, request.data)
+        data = validated(s.SubmitIn, request.data)
         positions = Position.objects.filter(tenant_id=request.user.tenant_id)
 
         def resolve(ids):
@@ -172,12 +173,12 @@ class LetterViewSet(
     @extend_schema(request=s.NoteIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._act(svc.letter_approve, note=_valid(s.NoteIn, request.data)["note"])
+        return self._act(svc.letter_approve, note=validated(s.NoteIn, request.data)["note"])
 
     @extend_schema(request=s.NoteIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        return self._act(svc.letter_return, note=_valid(s.NoteIn, request.data)["note"])
+        return self._act(svc.letter_return, note=validated(s.NoteIn, request.data)["note"])
 
     @extend_schema(request=None, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])
@@ -187,7 +188,7 @@ class LetterViewSet(
     @extend_schema(request=s.SignIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
-        data = _valid(s.SignIn, request.data)
+        data = validated(s.SignIn, request.data)
         second = has_second_factor(request.user) or totp_code_valid(request.user, data["otp"])
         return self._act(
             svc.letter_sign_request,
@@ -205,18 +206,18 @@ class LetterViewSet(
     @extend_schema(request=s.ReasonIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])
     def retract(self, request, pk=None):
-        return self._act(svc.letter_retract, reason=_valid(s.ReasonIn, request.data)["reason"])
+        return self._act(svc.letter_retract, reason=validated(s.ReasonIn, request.data)["reason"])
 
     @extend_schema(request=s.RescheduleIn, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
         """Move a sent invitation: its events in every calendar move and attendees are told."""
-        return self._act(svc.letter_reschedule, **_valid(s.RescheduleIn, request.data))
+        return self._act(svc.letter_reschedule, **validated(s.RescheduleIn, request.data))
 
     @extend_schema(request=s.AttachmentIn, responses={201: s.AttachmentOut})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
-        data = _valid(s.AttachmentIn, request.data)
+        data = validated(s.AttachmentIn, request.data)
         att = svc.attachment_add(
             letter=self.get_object(),
             by=request.user,
@@ -224,12 +225,6 @@ class LetterViewSet(
             kind=AttachmentKind.SCAN if data["scan"] else AttachmentKind.ATTACHMENT,
         )
         return Response(s.AttachmentOut(att).data, status=status.HTTP_201_CREATED)
-
-
-def _valid(serializer_class, data, *, partial: bool = False) -> dict:
-    ser = serializer_class(data=data, partial=partial)
-    ser.is_valid(raise_exception=True)
-    return ser.validated_data
 
 
 class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -290,7 +285,7 @@ class DeliveryViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def dispositions(self, request, pk=None):
         delivery = self.get_object()
-        data = _valid(s.DispositionIn, request.data)
+        data = validated(s.DispositionIn, request.data)
         parent = None
         if data["parent"] is not None:
             parent = selectors.disposition_get_for_user(request.user, data["parent"])
@@ -340,7 +335,7 @@ class DispositionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=s.ReportIn, responses=s.DispositionOut)
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def report(self, request, pk=None):
-        data = _valid(s.ReportIn, request.data)
+        data = validated(s.ReportIn, request.data)
         return self._act(svc.disposition_report, text=data["text"], upload=data.get("file"))
 
     @extend_schema(request=None, responses=s.DispositionOut)
@@ -363,7 +358,7 @@ class IncomingViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=s.IncomingIn, responses={201: s.DeliveryOut})
     def create(self, request):
-        data = dict(_valid(s.IncomingIn, request.data))
+        data = dict(validated(s.IncomingIn, request.data))
         user = request.user
         data["unit"] = _one(Unit.objects.filter(tenant_id=user.tenant_id), data["unit"], "unit")
         data["addressed_position"] = _one(

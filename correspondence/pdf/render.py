@@ -30,7 +30,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from core.pdfdoc import page_template
+from core.pdfdoc import heading_style, page_template
 from core.pdffonts import FONT, fonts_register
 
 
@@ -93,31 +93,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": ParagraphStyle(
             "body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6, firstLineIndent=0
         ),
-        "gov": ParagraphStyle(
-            "gov",
-            parent=base,
-            fontName=f"{FONT}-Bold",
-            fontSize=14,
-            leading=17,
-            alignment=TA_CENTER,
-        ),
-        "unit": ParagraphStyle(
-            "unit",
-            parent=base,
-            fontName=f"{FONT}-Bold",
-            fontSize=15,
-            leading=19,
-            alignment=TA_CENTER,
-        ),
+        "gov": heading_style("gov", base, 14, 17),
+        "unit": heading_style("unit", base, 15, 19),
         "addr": ParagraphStyle("addr", parent=base, fontSize=9, leading=11, alignment=TA_CENTER),
-        "title": ParagraphStyle(
-            "title",
-            parent=base,
-            fontName=f"{FONT}-Bold",
-            fontSize=13,
-            alignment=TA_CENTER,
-            spaceAfter=2,
-        ),
+        "title": heading_style("title", base, 13, spaceAfter=2),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=13),
         "sign": ParagraphStyle("sign", parent=base, alignment=TA_LEFT),

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core.files import protected_file_response
+from core.files import download_response
 
 from .. import selectors, signing
 from .. import services as svc
@@ -48,11 +48,11 @@ def attachment_download(request, pk):
     """Serve a file only after the access check; never cached when confidential."""
     att = selectors.attachment_get_for_user(request.user, pk)
     svc.attachment_downloaded(attachment=att, by=request.user, **client_of(request))
-    return protected_file_response(
+    return download_response(
+        request,
         att.file,
         filename=att.original_name,
         content_type=att.content_type,
-        as_attachment=request.GET.get("inline") != "1",
         confidential=att.letter.is_confidential,
     )
 
@@ -65,11 +65,11 @@ def letter_pdf_download(request, pk):
         raise Http404
     svc.letter_pdf_downloaded(letter=letter, by=request.user, **client_of(request))
     name = f"{(letter.number or str(letter.pk)).replace('/', '-')}.pdf"
-    return protected_file_response(
+    return download_response(
+        request,
         letter.pdf,
         filename=name,
         content_type="application/pdf",
-        as_attachment=request.GET.get("inline") != "1",
         confidential=letter.is_confidential,
     )
 

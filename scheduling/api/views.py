@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from core.api import validated
 from organizations.models import Position, Unit, User
 
 from .. import permissions as policy
@@ -22,12 +23,6 @@ from ..choices import BookingState, Rsvp
 from ..models import Event, Room, RoomBooking
 from ..querysets import unit_ids_of
 from . import serializers as s
-
-
-def _valid(serializer_class, data) -> dict:
-    ser = serializer_class(data=data)
-    ser.is_valid(raise_exception=True)
-    return ser.validated_data
 
 
 def _moment(value: str | None, field: str) -> dt.datetime:
@@ -120,7 +115,7 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=s.EventIn, responses={201: s.EventDetailOut})
     def create(self, request):
-        data = _valid(s.EventIn, request.data)
+        data = validated(s.EventIn, request.data)
         user = request.user
         data["organiser_unit"] = _tenant_id(
             request,
@@ -144,7 +139,7 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def rsvp(self, request, pk=None):
         """Answer: attending, declined (with a reason) or delegated (to a subordinate's id)."""
         event = selectors.event_get_for_user(request.user, pk)
-        data = _valid(s.RsvpIn, request.data)
+        data = validated(s.RsvpIn, request.data)
         me = selectors.attendee_of(event, request.user)
         if me is None:
             raise NotFound("You are not invited to this event.")
@@ -165,7 +160,7 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         event = selectors.event_get_for_user(request.user, pk)
-        reason = _valid(s.CancelIn, request.data)["reason"]
+        reason = validated(s.CancelIn, request.data)["reason"]
         event = svc.event_cancel(event=event, by=request.user, reason=reason)
         return Response(self._detail(event))
 
@@ -198,7 +193,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if room is None:
             raise NotFound
         if request.method == "POST":
-            data = _valid(s.BookingIn, request.data)
+            data = validated(s.BookingIn, request.data)
             try:
                 booking = svc.room_booking_create(room=room, by=request.user, **data)
             except svc.RoomClash as clash:
