@@ -88,3 +88,52 @@ def test_a_moved_records_old_source_fits_the_log(world):
     row.refresh_from_db()
     assert row.source == source
     assert audit_verify() == []
+
+
+def test_the_hash_covers_exactly_the_fields_the_chains_were_written_with(world):
+    """Rows written by earlier releases must verify: the covered fields and their forms (ids,
+    ISO times) are pinned here, written out as the first release hashed them."""
+    from workflows.hashing import security_fields, transition_fields
+
+    letter_row = transition_log(
+        world.tenant,
+        tenant_id=world.tenant.pk,
+        action="x",
+        source="a",
+        target="b",
+        actor=world.drafter,
+        note="n",
+    )
+    assert transition_fields(letter_row) == {
+        "tenant": world.tenant.pk,
+        "content_type": letter_row.content_type_id,
+        "object_id": world.tenant.pk,
+        "action": "x",
+        "source": "a",
+        "target": "b",
+        "actor": world.drafter.pk,
+        "acting_position": None,
+        "on_behalf_of": None,
+        "note": "n",
+        "created_at": letter_row.created_at.isoformat(),
+    }
+    event = security_event_record(
+        kind="login",
+        tenant_id=world.tenant.pk,
+        user=world.drafter,
+        target=world.drafter,
+        detail={"k": 1},
+        ip_address="10.0.0.1",
+        user_agent="ua",
+    )
+    assert security_fields(event) == {
+        "tenant": world.tenant.pk,
+        "kind": "login",
+        "user": world.drafter.pk,
+        "content_type": event.content_type_id,
+        "object_id": world.drafter.pk,
+        "detail": {"k": 1},
+        "ip_address": "10.0.0.1",
+        "user_agent": "ua",
+        "created_at": event.created_at.isoformat(),
+    }
