@@ -107,10 +107,12 @@ def _queue_text(files: list[RecordFile]) -> None:
         text.files_text_queue(pending)
 
 
-def _new_record(*, tenant_id, classification, unit, document_date, by, **fields) -> Record:
+def _new_record(*, classification, unit, document_date, by, **fields) -> Record:
+    """A record under `classification` (its tenant's), with the retention dates its JRA rule
+    gives from the document's date."""
     active_until, inactive_until = retention_dates(classification, document_date)
     record = Record(
-        tenant_id=tenant_id,
+        tenant_id=classification.tenant_id,
         classification=classification,
         unit=unit,
         document_date=document_date,
@@ -157,7 +159,6 @@ def record_file_from_source(
     try:
         with transaction.atomic():  # a concurrent filing of the same source loses the race
             record = _new_record(
-                tenant_id=source.tenant_id,
                 classification=classification,
                 unit=unit,
                 document_date=document_date,
@@ -269,7 +270,6 @@ def record_create(
     if medium == Medium.DIGITAL and not uploads:
         raise ValidationError({"files": _("A digital record needs at least one file.")})
     record = _new_record(
-        tenant_id=tenant.pk,
         classification=classification,
         unit=unit,
         document_date=document_date,
