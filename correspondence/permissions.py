@@ -31,7 +31,15 @@ from .choices import (
     StepKind,
     StepState,
 )
-from .models import Delegation, Delivery, Disposition, Letter, LetterType, ReviewStep
+from .models import (
+    Delegation,
+    Delivery,
+    Disposition,
+    Letter,
+    LetterType,
+    ReviewStep,
+    SigningMandate,
+)
 from .querysets import effective_id_list, held_id_list, inbox_unit_id_list
 
 
@@ -78,11 +86,48 @@ def signer_positions_q(letter_type: LetterType) -> Q:
 
 
 def signer_positions(tenant_id: int):
-    """Every active post of a tenant that may sign at least one of its active letter types."""
-    rule = Q(pk__in=[])
+    """Every active post of a tenant that may sign at least one of its active letter types,
+    by the types' rules or by a mandate (a.n.)."""
+    rule = Q(
+        pk__in=SigningMandate.objects.filter(tenant_id=tenant_id, is_active=True).values("holder")
+    )
     for letter_type in LetterType.objects.filter(tenant_id=tenant_id, is_active=True):
         rule |= signer_positions_q(letter_type)
     return Position.objects.filter(rule, tenant_id=tenant_id, is_active=True)
+
+
+def mandate_for(letter_type: LetterType, holder: Position, grantor: Position):
+    """The active mandate under which `holder` signs a letter of the type a.n. `grantor`
+    (for u.b., the mandate names the post in between), or None."""
+    mandate = (
+        SigningMandate.objects.filter(
+            tenant_id=letter_type.tenant_id, grantor=grantor, holder=holder, is_active=True
+        )
+        .select_related("via")
+        .first()
+    )
+    if mandate is None or not mandate.covers(letter_type.code):
+        return None
+    if mandate.via_id is not None:
+        upper = SigningMandate.objects.filter(
+            tenant_id=letter_type.tenant_id, grantor=grantor, holder=mandate.via, is_active=True
+        ).first()
+        if upper is None or not upper.covers(letter_type.code):
+            return None
+    return mandate
+
+
+def letter_signer_allowed(letter: Letter, position: Position) -> bool:
+    """Whether a post may sign this letter: by its type's rule, or, for the letter's signer
+    signing a.n. another post, by a mandate from a post the rule allows."""
+    if letter.on_behalf_of_id and position.pk == letter.signer_position_id:
+        grantor = letter.on_behalf_of
+        return (
+            position.is_active
+            and signer_allowed(letter.letter_type, grantor)
+            and mandate_for(letter.letter_type, position, grantor) is not None
+        )
+    return signer_allowed(letter.letter_type, position)
 
 
 def signer_allowed(letter_type: LetterType, position: Position) -> bool:

@@ -13,6 +13,16 @@ class TimeZone(models.TextChoices):
         return cls(name).name if name in cls.values else ""
 
 
+class RegionalRole(models.TextChoices):
+    """The region's top posts, whose signature blocks follow their own rules (Permendagri
+    1/2023 art. 44: no NIP or rank for them, no title either when held by an acting official)."""
+
+    NONE = "", _("None")
+    HEAD = "kdh", _("Regional head")
+    VICE_HEAD = "wkdh", _("Vice regional head")
+    SECRETARY = "sekda", _("Regional secretary")
+
+
 class UnitKind(models.TextChoices):
     SECRETARIAT = "secretariat", _("Secretariat")
     AGENCY = "agency", _("Agency (dinas)")

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from .choices import AssignmentKind, RoleKind, TimeZone, UnitKind
+from .choices import AssignmentKind, RegionalRole, RoleKind, TimeZone, UnitKind
 from .querysets import AssignmentQuerySet, TenantQuerySet, UnitManager
 from .validators import hex_colour, validate_echelon, validate_nik, validate_nip
 
@@ -29,6 +29,12 @@ class Tenant(models.Model):
     letterhead_email = models.CharField(_("letterhead: e-mail"), max_length=100, blank=True)
     letterhead_website = models.CharField(_("letterhead: website"), max_length=100, blank=True)
     city = models.CharField(_("city for the place-and-date line"), max_length=100)
+    region = models.CharField(
+        _("region as written after a post"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. 'Kota Medan'; empty: the official name without 'Pemerintah'."),
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB
     )
@@ -50,6 +56,14 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_name} ({self.name})"
+
+    @property
+    def region_name(self) -> str:
+        """The region as letters write it after a post: "Kota Medan"."""
+        name = self.name
+        if name.lower().startswith("pemerintah "):
+            name = name[len("pemerintah ") :]
+        return self.region or name
 
     @property
     def primary_domain(self) -> str:
@@ -96,6 +110,12 @@ class User(AbstractUser):
     nip = models.CharField(_("NIP"), max_length=18, blank=True, validators=[validate_nip])
     nik = models.CharField(_("NIK"), max_length=16, blank=True, validators=[validate_nik])
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    rank = models.CharField(
+        _("rank (pangkat/golongan)"),
+        max_length=80,
+        blank=True,
+        help_text=_("As printed under the name, e.g. 'Pembina Utama Muda (IV/c)'."),
+    )
 
     objects = UserManager()
 
@@ -124,6 +144,9 @@ class Unit(MP_Node):
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    # The unit's own letterhead lines (address, phone, email, website); empty keys fall back to
+    # the tenant's letterhead.
+    letterhead = models.JSONField(_("letterhead"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = UnitManager()
@@ -143,6 +166,10 @@ class Unit(MP_Node):
     def label(self) -> str:
         return self.short_name or self.name
 
+    def letterhead_line(self, key: str) -> str:
+        """One line of the unit's letterhead, or the tenant's."""
+        return (self.letterhead or {}).get(key) or getattr(self.tenant, f"letterhead_{key}", "")
+
 
 class Position(models.Model):
     """A post (jabatan) inside a unit."""
@@ -156,6 +183,9 @@ class Position(models.Model):
     # Eselon (I.a ... V.a): the tenant's access rules may name echelons (workflows.reach).
     echelon = models.CharField(
         _("echelon"), max_length=8, blank=True, validators=[validate_echelon]
+    )
+    regional_role = models.CharField(
+        _("regional role"), max_length=5, choices=RegionalRole.choices, blank=True, default=""
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)

@@ -17,7 +17,7 @@ from .letters import Attachment, Comment, Letter, LetterVersion, Recipient, Revi
 from .records import RecordSplitPending
 from .reference import AddressBookEntry, DispositionInstruction, LetterType
 from .registry import NumberCounter, NumberReservation
-from .signing import SignerCertificate, SigningAuthority
+from .signing import SignerCertificate, SigningAuthority, SigningMandate
 
 __all__ = [
     "AddressBookEntry",
@@ -42,4 +42,5 @@ __all__ = [
     "ReviewStep",
     "SignerCertificate",
     "SigningAuthority",
+    "SigningMandate",
 ]

@@ -54,6 +54,18 @@ class Letter(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name=_("signer"),
     )
+    # a.n.: the post on whose behalf the signer signs (a mandate of the tenant file); the
+    # letter is numbered in that post's register.
+    on_behalf_of = models.ForeignKey(
+        "organizations.Position",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signs on behalf of (a.n.)"),
+    )
+    # The structured parts of its type's layout (menimbang, diktum, people, parties, ...).
+    parts = models.JSONField(_("parts"), default=dict, blank=True)
     classification_code = models.CharField(_("classification"), max_length=30, blank=True)
     security = models.CharField(
         _("security"), max_length=16, choices=SecurityLevel.choices, default=SecurityLevel.BIASA
@@ -252,6 +264,7 @@ class LetterVersion(models.Model):
     subject = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
+    parts = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -47,6 +47,9 @@ class LetterType(models.Model):
             "A draft of this type may skip review (paraf); its signer is never its drafter."
         ),
     )
+    # How the type is laid out and which parts it has: the tenant file's changes to the
+    # default layout of its code (correspondence.layouts.layout_of merges them).
+    layout = models.JSONField(_("layout"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 

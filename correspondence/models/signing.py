@@ -51,3 +51,36 @@ class SignerCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.serial}"
+
+
+class SigningMandate(models.Model):
+    """A mandate to sign on behalf of a post (a.n.): `holder` signs letters of the listed types
+    for `grantor`; with `via`, the holder signs u.b., under the mandate `via` holds."""
+
+    tenant = models.ForeignKey(
+        "organizations.Tenant", on_delete=models.CASCADE, related_name="signing_mandates"
+    )
+    grantor = models.ForeignKey(
+        "organizations.Position", on_delete=models.CASCADE, related_name="+"
+    )
+    holder = models.ForeignKey("organizations.Position", on_delete=models.CASCADE, related_name="+")
+    via = models.ForeignKey(
+        "organizations.Position", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    letter_type_codes = models.JSONField(
+        default=list, blank=True, help_text=_("Empty: every type the grantor may sign.")
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("signing mandate")
+        verbose_name_plural = _("signing mandates")
+        constraints = [
+            models.UniqueConstraint(fields=["grantor", "holder"], name="signing_mandate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} a.n. {self.grantor}"
+
+    def covers(self, type_code: str) -> bool:
+        return not self.letter_type_codes or type_code in self.letter_type_codes

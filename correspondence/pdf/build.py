@@ -18,6 +18,7 @@ from core.dates import date_long, day_date_long
 from organizations.choices import AssignmentKind, TimeZone
 from organizations.models import Assignment, Unit
 
+from .. import numbering
 from ..choices import AttachmentKind, RecipientKind, StepKind
 from . import render
 
@@ -79,6 +80,67 @@ def signature_blocks(letter) -> list[render.SignatureBlock]:
             )
         )
     return blocks
+
+
+def number_placeholder(letter) -> str:
+    """The number a draft will get, its sequence left open: "…/000.1.2/DISKOMINFO/2026"."""
+    today = timezone.localdate(timezone=ZoneInfo(letter.tenant.time_zone))
+    register = letter.on_behalf_of or letter.signer_position
+    unit = register.unit if register is not None else letter.unit
+    return numbering.number_format(
+        letter.letter_type.number_pattern or letter.tenant.number_pattern,
+        seq="…",
+        classification=letter.classification_code,
+        unit_code=unit.code,
+        type_code=letter.letter_type.code,
+        on=today,
+    )
+
+
+def _holder(position):
+    """Who holds a post today (definitive first), for a preview's signature block."""
+    assignment = (
+        Assignment.objects.current(timezone.localdate())
+        .filter(position=position)
+        .select_related("user")
+        .order_by("kind", "start_date")
+        .first()
+    )
+    return assignment.user if assignment else None
+
+
+def planned_signature_blocks(letter) -> list[render.SignatureBlock]:
+    """The signature blocks a draft will carry: its signature steps (or its signer), each with
+    the official who signed or who holds the post today."""
+    steps = list(
+        letter.steps.filter(round=letter.review_round, kind=StepKind.SIGN)
+        .select_related("position", "acted_by")
+        .order_by("order")
+    )
+    posts = [(s.position, s.acted_by) for s in steps] or (
+        [(letter.signer_position, None)] if letter.signer_position_id else []
+    )
+    blocks = []
+    for position, acted_by in posts:
+        user = acted_by or _holder(position)
+        blocks.append(
+            render.SignatureBlock(
+                prefix=_prefix(letter, user, position) if user else "",
+                title=position.title,
+                name=user.display_name if user else "",
+                nip=user.nip if user else "",
+            )
+        )
+    return blocks
+
+
+def letter_preview_pdf(letter) -> bytes:
+    """The draft as it will print: the same code path as the signed letter, watermarked
+    KONSEP, with the number's placeholder and the planned signers."""
+    doc = letter_doc(letter, signer_blocks=planned_signature_blocks(letter), signed=False)
+    doc.number = number_placeholder(letter)
+    doc.draft = True
+    return letter_pdf(letter, doc=doc)
 
 
 def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.LetterDoc:

@@ -83,6 +83,7 @@ class LetterDoc:
     signed_footer: str = ""
     document_id: str = ""
     tenant_name: str = ""
+    draft: bool = False  # a preview: KONSEP across every page
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -475,6 +476,8 @@ def render_letter(doc: LetterDoc) -> bytes:
 
     def on_page(canvas, template):
         canvas.saveState()
+        if doc.draft:
+            _watermark(canvas)
         page = canvas.getPageNumber()
         if page > 1:  # continuation pages carry their number at the top
             canvas.setFont(FONT, 10)
@@ -504,6 +507,17 @@ def render_letter(doc: LetterDoc) -> bytes:
     )
     _ = st
     return buffer.getvalue()
+
+
+def _watermark(canvas) -> None:
+    """KONSEP across the page: a preview is never mistaken for the signed letter."""
+    canvas.saveState()
+    canvas.setFillColor(colors.Color(0.55, 0.55, 0.55, alpha=0.28))
+    canvas.setFont(FONT, 96)
+    canvas.translate(A4[0] / 2, A4[1] / 2)
+    canvas.rotate(45)
+    canvas.drawCentredString(0, -30, "KONSEP")
+    canvas.restoreState()
 
 
 def canvas_maker(*args, **kwargs) -> Canvas:

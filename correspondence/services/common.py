@@ -4,6 +4,7 @@ today, notice texts, and the audit row every change writes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -61,9 +62,28 @@ class RecipientInput:
     address: AddressBookEntry | None = None
 
 
+BLOCK_TAG = re.compile(r"<\s*(p|div|ol|ul|li|table|h[1-6]|blockquote|br)\b", re.IGNORECASE)
+
+
+def body_paragraphs(text: str) -> str:
+    """Text typed without block markup (a plain textarea, an API client) as paragraphs: a
+    blank line starts a new paragraph, a single line break stays a line break."""
+    if BLOCK_TAG.search(text or ""):
+        return text or ""
+    paragraphs = re.split(r"\r?\n\s*\r?\n", (text or "").strip())
+    return "".join(
+        "<p>" + "<br>".join(line.strip() for line in p.splitlines()) + "</p>"
+        for p in paragraphs
+        if p.strip()
+    )
+
+
 def body_sanitize(html: str) -> str:
-    """Keep only the formatting a naskah dinas needs; scripts, styles and links go."""
-    return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={}, url_schemes=set()).strip()
+    """Keep only the formatting a naskah dinas needs, every paragraph kept; scripts, styles
+    and links go."""
+    return nh3.clean(
+        body_paragraphs(html), tags=ALLOWED_TAGS, attributes={}, url_schemes=set()
+    ).strip()
 
 
 def tenant_today(tenant: Tenant) -> dt.date:

@@ -26,6 +26,13 @@ DEFAULT_TYPES = [
     ("berita_acara", "Berita Acara", LetterScope.BOTH, SignerRule.UNIT_HEAD, False, True),
     ("surat_kuasa", "Surat Kuasa", LetterScope.BOTH, SignerRule.UNIT_HEAD, False, False),
     ("telaahan_staf", "Telaahan Staf", LetterScope.INTERNAL, SignerRule.ANY_SIGNER, False, False),
+    ("instruksi", "Instruksi", LetterScope.INTERNAL, SignerRule.OPD_HEAD, False, False),
+    ("surat_perintah", "Surat Perintah", LetterScope.INTERNAL, SignerRule.UNIT_HEAD, False, False),
+    ("surat_pengantar", "Surat Pengantar", LetterScope.BOTH, SignerRule.UNIT_HEAD, False, False),
+    ("pengumuman", "Pengumuman", LetterScope.BOTH, SignerRule.UNIT_HEAD, False, False),
+    ("surat_pernyataan", "Surat Pernyataan", LetterScope.BOTH, SignerRule.UNIT_HEAD, False, False),
+    ("laporan", "Laporan", LetterScope.INTERNAL, SignerRule.ANY_SIGNER, False, False),
+    ("notula", "Notula", LetterScope.INTERNAL, SignerRule.ANY_SIGNER, False, False),
 ]
 
 

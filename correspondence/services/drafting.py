@@ -18,7 +18,7 @@ from organizations.models import Position, Tenant, Unit, User
 from workflows.choices import SecurityLevel, Urgency
 from workflows.transitions import row_lock, transition_fire
 
-from .. import hooks
+from .. import hooks, layouts
 from .. import permissions as policy
 from ..choices import (
     AttachmentKind,
@@ -103,8 +103,12 @@ def letter_fields_check(letter: Letter) -> None:
     letter.body = body_sanitize(letter.body)
     if letter.letter_type.tenant_id != letter.tenant_id or not letter.letter_type.is_active:
         raise ValidationError({"letter_type": _("Unknown letter type.")})
-    if letter.signer_position_id and not policy.signer_allowed(
-        letter.letter_type, letter.signer_position
+    if letter.on_behalf_of_id and (
+        letter.on_behalf_of.tenant_id != letter.tenant_id or not letter.signer_position_id
+    ):
+        raise ValidationError({"on_behalf_of": _("Unknown position.")})
+    if letter.signer_position_id and not policy.letter_signer_allowed(
+        letter, letter.signer_position
     ):
         raise ValidationError(
             {
@@ -112,6 +116,12 @@ def letter_fields_check(letter: Letter) -> None:
                 % {"pos": letter.signer_position, "type": letter.letter_type.name}
             }
         )
+    try:
+        letter.parts = layouts.parts_clean(
+            layouts.layout_of(letter.letter_type), letter.parts, body_sanitize
+        )
+    except ValueError as exc:
+        raise ValidationError({"parts": str(exc)}) from None
     if letter.reply_to_id and not Letter.objects.visible_to(letter.drafter).filter(
         pk=letter.reply_to_id
     ):
@@ -132,6 +142,7 @@ def _version_save(letter: Letter, by: User) -> None:
         subject=letter.subject,
         summary=letter.summary,
         body=letter.body,
+        parts=letter.parts,
         created_by=by,
     )
 
@@ -156,6 +167,8 @@ def letter_create(
     urgency: str = Urgency.BIASA,
     classification_code: str = "",
     signer_position: Position | None = None,
+    on_behalf_of: Position | None = None,
+    parts: dict | None = None,
     reply_to: Letter | None = None,
     unit: Unit | None = None,
     event_start: dt.datetime | None = None,
@@ -177,6 +190,8 @@ def letter_create(
         security=security,
         urgency=urgency,
         classification_code=classification_code,
+        on_behalf_of=on_behalf_of,
+        parts=parts or {},
         reply_to=reply_to,
         event_start=event_start,
         event_end=event_end,
@@ -199,7 +214,15 @@ def letter_create(
 # the form, the API and `letter_update` build on them.
 TEXT_FIELDS = ("subject", "summary", "body", "security", "urgency", "classification_code")
 EVENT_FIELDS = ("event_start", "event_end", "event_location")
-EDITABLE = ("letter_type", *TEXT_FIELDS, "signer_position", "reply_to", *EVENT_FIELDS)
+EDITABLE = (
+    "letter_type",
+    *TEXT_FIELDS,
+    "signer_position",
+    "on_behalf_of",
+    "parts",
+    "reply_to",
+    *EVENT_FIELDS,
+)
 
 
 @transaction.atomic
@@ -224,6 +247,9 @@ def letter_update(
         raise ValidationError({f: _("This field cannot be edited.") for f in unknown})
     for name, value in fields.items():
         setattr(letter, name, value)
+    if "letter_type" in fields and "parts" not in fields:  # keep what the new type has
+        names = {p.name for p in layouts.layout_of(letter.letter_type).structured}
+        letter.parts = {k: v for k, v in (letter.parts or {}).items() if k in names}
     letter_fields_check(letter)
     if recipients is not None:
         rows = _recipients_check(letter, recipients)

@@ -106,7 +106,7 @@ def _submit_check(letter: Letter, route: list[Position], signers: list[Position]
         if pos.tenant_id != letter.tenant_id or not pos.is_active:
             raise ValidationError({"route": _("Unknown position.")})
     for pos in signers:
-        if not policy.signer_allowed(letter.letter_type, pos):
+        if not policy.letter_signer_allowed(letter, pos):
             raise ValidationError({"signers": _("%s may not sign this letter.") % pos})
     if len({p.pk for p in [*route, *signers]}) != len(route) + len(signers):
         raise ValidationError({"route": _("A position appears twice in the route.")})
