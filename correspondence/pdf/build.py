@@ -1,5 +1,6 @@
-"""From a letter to its official PDF: the data for the renderer, attachments appended,
-metadata set; and the disposition sheet of a delivery."""
+"""From a letter to its official PDF: the data for the renderer (layout, kop, addressees,
+signature blocks by authority), attachments appended with the lampiran header, metadata set;
+and the draft preview through the same path."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 
 from core.dates import date_long, day_date_long
-from organizations.choices import AssignmentKind, TimeZone
-from organizations.models import Assignment, Unit
+from organizations.choices import AssignmentKind, RegionalRole, TimeZone
+from organizations.models import Assignment, Position, Unit
+from workflows.choices import SecurityLevel, Urgency
 
 from .. import numbering
 from ..choices import AttachmentKind, RecipientKind, StepKind
+from ..layouts import Layout, layout_of, titles_allowed
+from ..models import SigningMandate
 from . import render
+from .signature import Authority, SignatureBlock, party_label, post_title, signature_block
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,16 @@ SIGNED_FOOTER = (
     "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik "
     "yang diterbitkan oleh {issuer}. Keaslian dokumen dapat diperiksa dengan memindai kode QR."
 )
+# What a naskah prints for the security level and the urgency (always Indonesian: the page is
+# a record, not the reader's interface).
+SECURITY_WORDS = {
+    SecurityLevel.BIASA: "Biasa",
+    SecurityLevel.TERBATAS: "Terbatas",
+    SecurityLevel.RAHASIA: "Rahasia",
+    SecurityLevel.SANGAT_RAHASIA: "Sangat Rahasia",
+}
+URGENCY_WORDS = {Urgency.SEGERA: "Segera", Urgency.SANGAT_SEGERA: "Sangat Segera"}
+RED = {SecurityLevel.RAHASIA, SecurityLevel.SANGAT_RAHASIA}
 
 
 def verify_url(letter) -> str:
@@ -42,44 +57,146 @@ def _opd(unit):
     return ancestors[1] if len(ancestors) > 1 else ancestors[0]
 
 
-def _prefix(letter, user, position) -> str:
-    """Plt./Plh./Pj. for an acting signer, "a.n." for one signing through a delegation."""
+def post_display(position: Position, tenant, *, upper: bool = True) -> str:
+    """A post as the letter writes it: the region added to the heads of the region's own
+    offices ("KEPALA DINAS KESEHATAN KOTA MEDAN"), capitals in a signature block."""
+    with_region = position.regional_role != "" or (position.is_head and position.unit.depth <= 2)
+    return post_title(position.title, tenant.region_name, with_region=with_region, upper=upper)
+
+
+def _acting(user, position, on) -> str | None:
+    """plt/plh/pj when the user holds the post acting on that day, "" when definitively, None
+    when not at all (signing through an inbox delegation)."""
     kind = (
-        Assignment.objects.current(timezone.localdate())
+        Assignment.objects.current(on)
         .filter(user=user, position=position)
         .values_list("kind", flat=True)
         .first()
     )
-    if kind in {AssignmentKind.PLT, AssignmentKind.PLH, AssignmentKind.PJ}:
-        return {"plt": "Plt.", "plh": "Plh.", "pj": "Pj."}[kind]
-    if kind is None:  # signing through a delegation: on behalf of the position
-        return f"a.n. {position.title}"
-    return ""
+    if kind is None:
+        return None
+    return kind if kind in {AssignmentKind.PLT, AssignmentKind.PLH, AssignmentKind.PJ} else ""
 
 
-def signature_blocks(letter) -> list[render.SignatureBlock]:
-    """One block per signature step of the current round, in order."""
+def _own_post(user, on) -> Position | None:
+    a = (
+        Assignment.objects.current(on)
+        .filter(user=user)
+        .select_related("position__unit")
+        .order_by("kind", "start_date")
+        .first()
+    )
+    return a.position if a else None
+
+
+def authority_of(letter, user, position, on) -> Authority:
+    """In what capacity `user` signs `position`'s step: definitive, acting (Plt./Plh./Pj.), a.n.
+    the letter's mandating post (u.b. through the post between), or a.n. a head whose inbox
+    was delegated to them (their own post on the signer's line)."""
+    tenant = letter.tenant
+    acting = _acting(user, position, on)
+    own = position
+    for_title = via_title = ""
+    if acting is None:  # a delegate signs for the head: a.n. the head, under their own post
+        for_title = post_display(position, tenant)
+        own = _own_post(user, on) or position
+        acting = _acting(user, own, on) or ""
+    elif letter.on_behalf_of_id and position.pk == letter.signer_position_id:
+        grantor = letter.on_behalf_of
+        for_title = post_display(grantor, tenant)
+        mandate = (
+            SigningMandate.objects.filter(grantor=grantor, holder=position)
+            .select_related("via__unit")
+            .first()
+        )
+        if mandate and mandate.via_id:
+            via_title = post_display(mandate.via, tenant)
+    return Authority(
+        title=post_display(own, tenant),
+        acting=acting,
+        for_title=for_title,
+        via_title=via_title,
+        regional_role=own.regional_role,
+    )
+
+
+def _block(letter, layout: Layout, user, position, on, label: str = "") -> SignatureBlock:
+    return signature_block(
+        authority_of(letter, user, position, on),
+        name=user.display_name,
+        nip=user.nip,
+        rank=user.rank,
+        titles=titles_allowed(layout),
+        label=label,
+    )
+
+
+def _labelled(letter, layout: Layout, posts) -> list[SignatureBlock]:
+    """The blocks of `posts` [(position, user)], the parties of a berita acara or surat kuasa
+    labelled from its parts (the one beyond the parties: "Mengetahui")."""
+    on = _signing_day(letter)
+    parties = letter.parts.get("pihak", []) if layout.signature == "parties" else []
+    blocks = []
+    for i, (position, user) in enumerate(posts):
+        label = ""
+        if layout.signature == "parties" and len(posts) > 1:
+            if i < len(parties):
+                label = parties[i].get("label") or party_label(i + 1)
+            elif i == len(posts) - 1 and len(posts) % 2:
+                label = "Mengetahui"
+            else:
+                label = party_label(i + 1)
+        blocks.append(_block(letter, layout, user, position, on, label))
+    return blocks
+
+
+def _signing_day(letter):
+    tz = ZoneInfo(letter.tenant.time_zone)
+    return timezone.localtime(letter.signed_at or timezone.now(), tz).date()
+
+
+def signature_blocks(letter) -> list[SignatureBlock]:
+    """One block per signature step of the current round that was signed, in order."""
     steps = (
         letter.steps.filter(round=letter.review_round, kind=StepKind.SIGN)
-        .select_related("position", "acted_by")
+        .select_related("position__unit", "acted_by")
         .order_by("order")
     )
-    blocks = []
+    posts = []
     for step in steps:
         user = step.acted_by or (
             letter.signed_by if step.position_id == letter.signed_as_id else None
         )
-        if user is None:
-            continue
-        blocks.append(
-            render.SignatureBlock(
-                prefix=_prefix(letter, user, step.position),
-                title=step.position.title,
-                name=user.display_name,
-                nip=user.nip,
-            )
-        )
-    return blocks
+        if user is not None:
+            posts.append((step.position, user))
+    return _labelled(letter, layout_of(letter.letter_type), posts)
+
+
+def _holder(position):
+    """Who holds a post today (definitive first), for a preview's signature block."""
+    assignment = (
+        Assignment.objects.current(timezone.localdate())
+        .filter(position=position)
+        .select_related("user")
+        .order_by("kind", "start_date")
+        .first()
+    )
+    return assignment.user if assignment else None
+
+
+def planned_signature_blocks(letter) -> list[SignatureBlock]:
+    """The signature blocks a draft will carry: its signature steps (or its signer), each with
+    the official who signed or who holds the post today."""
+    steps = list(
+        letter.steps.filter(round=letter.review_round, kind=StepKind.SIGN)
+        .select_related("position__unit", "acted_by")
+        .order_by("order")
+    )
+    posts = [(s.position, s.acted_by) for s in steps] or (
+        [(letter.signer_position, None)] if letter.signer_position_id else []
+    )
+    posts = [(p, u or _holder(p)) for p, u in posts]
+    return _labelled(letter, layout_of(letter.letter_type), [(p, u) for p, u in posts if u])
 
 
 def number_placeholder(letter) -> str:
@@ -97,43 +214,6 @@ def number_placeholder(letter) -> str:
     )
 
 
-def _holder(position):
-    """Who holds a post today (definitive first), for a preview's signature block."""
-    assignment = (
-        Assignment.objects.current(timezone.localdate())
-        .filter(position=position)
-        .select_related("user")
-        .order_by("kind", "start_date")
-        .first()
-    )
-    return assignment.user if assignment else None
-
-
-def planned_signature_blocks(letter) -> list[render.SignatureBlock]:
-    """The signature blocks a draft will carry: its signature steps (or its signer), each with
-    the official who signed or who holds the post today."""
-    steps = list(
-        letter.steps.filter(round=letter.review_round, kind=StepKind.SIGN)
-        .select_related("position", "acted_by")
-        .order_by("order")
-    )
-    posts = [(s.position, s.acted_by) for s in steps] or (
-        [(letter.signer_position, None)] if letter.signer_position_id else []
-    )
-    blocks = []
-    for position, acted_by in posts:
-        user = acted_by or _holder(position)
-        blocks.append(
-            render.SignatureBlock(
-                prefix=_prefix(letter, user, position) if user else "",
-                title=position.title,
-                name=user.display_name if user else "",
-                nip=user.nip if user else "",
-            )
-        )
-    return blocks
-
-
 def letter_preview_pdf(letter) -> bytes:
     """The draft as it will print: the same code path as the signed letter, watermarked
     KONSEP, with the number's placeholder and the planned signers."""
@@ -143,55 +223,125 @@ def letter_preview_pdf(letter) -> bytes:
     return letter_pdf(letter, doc=doc)
 
 
+def _authority_post(letter) -> Position | None:
+    """The post whose authority the letter carries: the mandating post of an a.n. letter,
+    else the post that signed (or will sign)."""
+    return letter.on_behalf_of or letter.signed_as or letter.signer_position
+
+
+def letterhead_of(letter, layout: Layout, post: Position | None) -> render.Letterhead:
+    """The kop: the region head's post kop for a letter carrying that post's authority (or
+    when the layout asks for it), else the OPD's kop with the OPD's own address."""
+    tenant = letter.tenant
+    position_kop = post is not None and (
+        layout.kop == "position"
+        or (
+            layout.kop == "auto"
+            and post.regional_role in {RegionalRole.HEAD, RegionalRole.VICE_HEAD}
+        )
+    )
+    logo = _logo(tenant)
+    if position_kop:
+        return render.Letterhead(
+            government="",
+            unit=post_display(post, tenant),
+            address_lines=[],
+            logo=logo,
+            position=True,
+        )
+    opd = _opd(post.unit if post is not None else letter.unit)
+    contact = " · ".join(
+        x for x in (opd.letterhead_line(k) for k in ("phone", "email", "website")) if x
+    )
+    return render.Letterhead(
+        government=tenant.letterhead_government or tenant.name,
+        unit=opd.name,
+        address_lines=[opd.letterhead_line("address"), contact],
+        logo=logo,
+    )
+
+
+def sifat_of(letter) -> str:
+    """ "Biasa", "Rahasia", "Segera", "Rahasia, Sangat Segera"."""
+    words = [SECURITY_WORDS[letter.security]] if letter.security != SecurityLevel.BIASA else []
+    if letter.urgency in URGENCY_WORDS:
+        words.append(URGENCY_WORDS[letter.urgency])
+    return ", ".join(words) or "Biasa"
+
+
+def _addressee(recipient, tenant) -> str:
+    """An addressee as the letter names it: an official by post with the region ("Kepala
+    Badan Perencanaan Pembangunan Daerah Kota Medan"), a unit by its head's post, an
+    addressee off the platform by name and organisation."""
+    if recipient.position_id:
+        return post_display(recipient.position, tenant, upper=False)
+    if recipient.unit_id:
+        head = next((p for p in recipient.unit.positions.all() if p.is_head and p.is_active), None)
+        if head is not None:
+            return post_display(head, tenant, upper=False)
+        return recipient.unit.name
+    return str(recipient)
+
+
+def _di(recipients, tenant) -> str:
+    """ "di Tempat" for addressees in the tenant's own city; "di <place>" for the one
+    addressee off the platform elsewhere."""
+    outside = [
+        r.address
+        for r in recipients
+        if r.address_id
+        and r.address.address
+        and tenant.city.lower() not in r.address.address.lower()
+    ]
+    if len(outside) == 1 and len(recipients) == 1:
+        return f"di {outside[0].address.splitlines()[-1].strip()}"
+    return "di Tempat"
+
+
 def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.LetterDoc:
     """Everything the letter's PDF shows, read from the letter (`signer_blocks` for a
     preview; `signed=False` leaves the signed footer out)."""
     tz = ZoneInfo(letter.tenant.time_zone)
     when = timezone.localtime(letter.signed_at or timezone.now(), tz)
-    unit = letter.signed_as.unit if letter.signed_as_id else letter.unit
-    opd = _opd(unit)
     tenant = letter.tenant
+    layout = layout_of(letter.letter_type)
+    post = _authority_post(letter)
     recipients = list(
-        letter.recipients.select_related("unit", "position", "address").order_by("order", "pk")
+        letter.recipients.select_related("unit", "position__unit", "address")
+        .prefetch_related("unit__positions")
+        .order_by("order", "pk")
     )
-    to = [_addressee(r) for r in recipients if r.kind == RecipientKind.TO]
-    cc = [_addressee(r) for r in recipients if r.kind == RecipientKind.CC]
+    to = [r for r in recipients if r.kind == RecipientKind.TO]
+    cc = [_addressee(r, tenant) for r in recipients if r.kind == RecipientKind.CC]
     attachments = list(letter.attachments.filter(kind=AttachmentKind.ATTACHMENT).order_by("pk"))
-    event = _event_block(letter, tz)
-    logo = _logo(tenant)
     issuer = getattr(getattr(tenant, "signing_authority", None), "name", "") or "Naskah CA"
+    authority = post_display(post, tenant) if post is not None else ""
+    signer = letter.signed_as or letter.signer_position
     return render.LetterDoc(
         type_code=letter.letter_type.code,
         type_name=letter.letter_type.name,
-        letterhead=render.Letterhead(
-            government=tenant.letterhead_government or tenant.name,
-            unit=opd.name,
-            address_lines=[
-                tenant.letterhead_address,
-                " · ".join(
-                    x
-                    for x in (
-                        tenant.letterhead_phone,
-                        tenant.letterhead_email,
-                        tenant.letterhead_website,
-                    )
-                    if x
-                ),
-            ],
-            logo=logo,
-        ),
+        layout=layout,
+        parts=letter.parts or {},
+        title=layout.title.replace("{authority}", authority),
+        letterhead=letterhead_of(letter, layout, post),
         number=letter.number or "",
-        security=letter.get_security_display(),
-        attachments_label=f"{len(attachments)} berkas" if attachments else "-",
+        sifat=sifat_of(letter),
+        marking=SECURITY_WORDS[letter.security].upper()
+        if letter.security != SecurityLevel.BIASA
+        else "",
+        marking_red=letter.security in RED,
         subject=letter.subject,
-        place_date=f"{tenant.city}, {date_long(when.date())}",
-        addressees=to or ["-"],
+        place=tenant.city,
+        date=date_long(when.date()),
+        addressees=[_addressee(r, tenant) for r in to] or ["-"],
+        di=_di(to, tenant),
         body_html=letter.body,
         signatures=signer_blocks if signer_blocks is not None else signature_blocks(letter),
         cc=cc,
-        from_label=letter.signed_as.title if letter.signed_as_id else "",
-        event=event,
+        from_label=post_display(signer, tenant, upper=False) if signer is not None else "",
+        event=_event_block(letter, tz),
         attachment_names=[a.original_name for a in attachments],
+        attachments_count=len(attachments),
         verify_url=verify_url(letter) if letter.verify_token else "",
         signed_footer=SIGNED_FOOTER.format(issuer=issuer) if signed else "",
         document_id=f"{tenant.slug}-{letter.pk}",
@@ -206,10 +356,10 @@ def _event_block(letter, tz) -> render.EventBlock | None:
     start = timezone.localtime(letter.event_start, tz)
     end = timezone.localtime(letter.event_end, tz) if letter.event_end else None
     zone = TimeZone.abbreviation(letter.tenant.time_zone)
-    until = f"{end:%H.%M}" if end else "selesai"
+    until = f"{end:%H.%M} {zone}" if end else "selesai"
     return render.EventBlock(
         day_date=day_date_long(start.date()),
-        time=f"{start:%H.%M} {zone} s.d. {until}".replace("  ", " "),
+        time=" ".join(f"{start:%H.%M} {zone} s.d. {until}".split()),
         place=letter.event_location,
     )
 
@@ -223,12 +373,6 @@ def _logo(tenant) -> bytes | None:
             return fh.read()
     except OSError:
         return None
-
-
-def _addressee(recipient) -> str:
-    if recipient.position_id:
-        return recipient.position.title
-    return str(recipient)
 
 
 def letter_pdf(letter, *, doc: render.LetterDoc | None = None) -> bytes:
@@ -252,6 +396,7 @@ def letter_pdf(letter, *, doc: render.LetterDoc | None = None) -> bytes:
         except Exception:
             log.warning("attachment %s not merged into letter %s", att.pk, letter.pk, exc_info=True)
             continue
+        _stamp(writer, doc, start)
         writer.add_outline_item(title=f"Lampiran: {att.original_name}", page_number=start)
     writer.add_metadata(
         {
@@ -267,6 +412,15 @@ def letter_pdf(letter, *, doc: render.LetterDoc | None = None) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _stamp(writer: PdfWriter, doc: render.LetterDoc, start: int) -> None:
+    """Every appended page carries the lampiran header and the letter's page decoration."""
+    for i in range(start, len(writer.pages)):
+        page = writer.pages[i]
+        box = page.mediabox
+        overlay = render.attachment_overlay(doc, i + 1, float(box.width), float(box.height))
+        page.merge_page(PdfReader(io.BytesIO(overlay)).pages[0])
 
 
 def _image_page(data: bytes) -> bytes:

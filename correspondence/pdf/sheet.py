@@ -31,22 +31,9 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
     head = render.Letterhead(
         government=delivery.tenant.letterhead_government or delivery.tenant.name,
         unit=delivery.unit.name,
-        address_lines=[delivery.tenant.letterhead_address],
+        address_lines=[delivery.unit.letterhead_line("address")],
     )
-    doc = render.LetterDoc(
-        type_code="",
-        type_name="",
-        letterhead=head,
-        number="",
-        security="",
-        attachments_label="",
-        subject="",
-        place_date="",
-        addressees=[],
-        body_html="",
-        signatures=[],
-    )
-    out = render._letterhead(doc, st)
+    out = render.letterhead_flowables(head, st)
     out.append(Paragraph("LEMBAR DISPOSISI", st["title"]))
     out.append(Spacer(1, 4 * mm))
     out.append(_letter_table(delivery, st, tz))
