@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pdf.py [--n 200]
 
-Renders a one-page letter (reportlab) and signs it (PAdES, pyHanko, the built-in tenant CA
+Renders a one-page letter (reportlab), then one sample of every letter type, and signs it (PAdES, pyHanko, the built-in tenant CA
 adapter, ECDSA P-256) N times each; prints median/p95 and per-second rates and writes
 bench/results/pdf.json. Targets: render under 50 ms, sign under 150 ms (median). Runs on a
 throwaway SQLite database (the certificate lookup is part of what is measured).
@@ -50,6 +50,14 @@ def main() -> None:
         t = time.perf_counter()
         pdf = render.render_letter(doc)
         render_times.append(time.perf_counter() - t)
+    per_type = {}
+    for code, name in getattr(samples, "TYPES", []):
+        sample, times = samples.sample_doc(code, name, long=False), []
+        for _ in range(max(args.n // 10, 5)):
+            t = time.perf_counter()
+            render.render_letter(sample)
+            times.append(time.perf_counter() - t)
+        per_type[code] = round(statistics.median(times) * 1000, 2)
     for i in range(args.n):
         t = time.perf_counter()
         signed = adapter.sign(
@@ -68,6 +76,7 @@ def main() -> None:
             **summary_ms(sign_times),
             "per_second": round(1 / statistics.median(sign_times), 1),
         },
+        "render_per_type_median_ms": per_type,
         "targets": {"render_median_ms": 50, "sign_median_ms": 150},
     }
     path = write_result("pdf", result)
@@ -75,6 +84,8 @@ def main() -> None:
     for step in ("render", "sign"):
         r = result[step]
         print(f"{step:<8} {r['median_ms']:>10} {r['p95_ms']:>8} {r['per_second']:>8}")
+    if per_type:
+        print("render per type (median ms):", ", ".join(f"{k} {v}" for k, v in per_type.items()))
     print(f"written {path.relative_to(ROOT)}")
 
 
