@@ -143,6 +143,11 @@ def letter_preview_pdf(letter) -> bytes:
     return letter_pdf(letter, doc=doc)
 
 
+def preview_filename(letter) -> str:
+    """The name the preview is shown under (it has no number yet)."""
+    return f"konsep-{letter.pk}.pdf"
+
+
 def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.LetterDoc:
     """Everything the letter's PDF shows, read from the letter (`signer_blocks` for a
     preview; `signed=False` leaves the signed footer out)."""
