@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +44,17 @@ class _Counted(Paginator):
     def __init__(self, object_list, per_page, count: int):
         super().__init__(object_list, per_page)
         self.count = count  # `count` is a cached property: the instance value is used
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """For an action that answers a file itself (an HttpResponse): whatever the client
+    accepts (`application/pdf`, say), the errors it may get are the first renderer's JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return (renderers[0], renderers[0].media_type)
 
 
 # State-machine refusals and stale edits (by class name, so this module imports no app).

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 
 ACCEL_PREFIX = "/protected/"  # an `internal` location in docker/nginx/naskah.conf
 
@@ -42,5 +43,17 @@ def protected_file_response(
             content_type=content_type,
         )
     response["Cache-Control"] = "private, no-store" if confidential else "private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def generated_pdf_response(data: bytes, *, filename: str) -> HttpResponse:
+    """A PDF made for this request (a preview, a sheet): shown in the browser under the given
+    filename, private and never stored by any cache (it changes with every edit)."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=filename
+    )
+    response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

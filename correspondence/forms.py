@@ -10,7 +10,7 @@ from core.uploads import SCAN_TYPES, upload_inspect
 from organizations.models import Position, Unit
 from workflows.choices import SecurityLevel, Urgency
 
-from . import selectors
+from . import layouts, selectors
 from .choices import DeliveryState, RecipientKind, SigningMode
 from .models import AddressBookEntry
 from .services import RecipientInput
@@ -41,8 +41,53 @@ def _check_upload(f, allowed=None):
     return f
 
 
+class TypeSelect(forms.Select):
+    """The letter type's select: each option carries its type's code (`data-code`), which the
+    fields shown only for some types name (`data-letter-types` on their wrapper)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-type-select": "", **(attrs or {})})
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-code"] = instance.code
+        return option
+
+
+# How a structured part is typed in its textarea (`layouts.part_from_text`).
+PART_FORMATS = {
+    "items": _("One item per line."),
+    "people": _("One person per line: name | NIP | rank | position."),
+    "parties": _("One party per line: label (e.g. PIHAK PERTAMA) | name | NIP | position."),
+}
+
+
+def _part_field(specs: dict, type_names: dict) -> forms.CharField:
+    """One textarea for a part name that several types may have (`specs`: type pk -> spec);
+    its label is the types' common label, its help the line format of each kind."""
+    labels = {spec.label for spec in specs.values()}
+    name = next(iter(specs.values())).name
+    label = labels.pop() if len(labels) == 1 and "" not in labels else ""
+    by_kind: dict[str, list[str]] = {}
+    for pk, spec in specs.items():
+        by_kind.setdefault(spec.kind, []).append(type_names[pk])
+    formats = [(kind, PART_FORMATS[kind]) for kind in by_kind if kind in PART_FORMATS]
+    if len(by_kind) == 1:
+        help_text = formats[0][1] if formats else ""
+    else:  # one name, several kinds (kepada: a list in an instruksi, people in a surat tugas)
+        help_text = " ".join(f"{', '.join(by_kind[k])}: {text}" for k, text in formats)
+    return forms.CharField(
+        label=label or name.replace("_", " ").capitalize(),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=help_text,
+    )
+
+
 class LetterForm(forms.Form):
-    letter_type = forms.ModelChoiceField(queryset=None, label=_("Type"))
+    letter_type = forms.ModelChoiceField(queryset=None, label=_("Type"), widget=TypeSelect)
     subject = forms.CharField(label=_("Subject (hal)"), max_length=300)
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -54,6 +99,12 @@ class LetterForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     classification_code = forms.CharField(label=_("Classification"), max_length=30, required=False)
     signer_position = PositionChoice(queryset=None, label=_("Signer"), required=False)
+    on_behalf_of = PositionChoice(
+        queryset=None,
+        label=_("On behalf of (a.n.)"),
+        required=False,
+        help_text=_("The post the signer signs for, when it is not their own."),
+    )
     to_units = UnitChoice(queryset=None, label=_("To (units)"), required=False)
     to_positions = PositionsChoice(queryset=None, label=_("To (positions)"), required=False)
     cc_units = UnitChoice(queryset=None, label=_("Copy to (tembusan)"), required=False)
@@ -78,6 +129,8 @@ class LetterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["letter_type"].queryset = selectors.letter_types_for(user)
         self.fields["signer_position"].queryset = selectors.signer_choices(user)
+        self.fields["on_behalf_of"].queryset = selectors.signer_choices(user)
+        self._type_fields(list(self.fields["letter_type"].queryset))
         units = selectors.recipient_units(user)
         self.fields["to_units"].queryset = units
         self.fields["cc_units"].queryset = units
@@ -87,6 +140,37 @@ class LetterForm(forms.Form):
         self.fields["to_addresses"].queryset = AddressBookEntry.objects.filter(
             tenant_id=user.tenant_id, is_active=True
         )
+
+    def _type_fields(self, types) -> None:
+        """A textarea per structured part name of the tenant's types (`part_<name>`), after
+        the body; it, the body and the event fields are shown only for the types that have
+        them (`shown_for`: field name -> type codes, for the wrapper's data attribute)."""
+        specs: dict[str, dict] = {}
+        for t in types:
+            for spec in layouts.layout_of(t).structured:
+                specs.setdefault(spec.name, {})[t.pk] = spec
+        names = {t.pk: t.name for t in types}
+        codes = {t.pk: t.code for t in types}
+        self.shown_for = {
+            "body": [t.code for t in types if layouts.layout_of(t).has_body],
+            **{f: [t.code for t in types if t.creates_event] for f in EVENT_FIELDS},
+        }
+        part_fields = []
+        for name, by_type in specs.items():
+            field = f"part_{name}"
+            self.fields[field] = _part_field(by_type, names)
+            self.shown_for[field] = [codes[pk] for pk in by_type]
+            part_fields.append(field)
+        order = list(self.fields)
+        at = order.index("body") + 1
+        self.order_fields([*order[:at], *part_fields, *order[at:]])
+
+    def rows(self) -> list[tuple]:
+        """The visible fields, each with the type codes it is shown for (None: always)."""
+        return [
+            (f, " ".join(self.shown_for[f.name]) if f.name in self.shown_for else None)
+            for f in self.visible_fields()
+        ]
 
     def clean_attachment(self):
         return _check_upload(self.cleaned_data.get("attachment"))
@@ -103,14 +187,26 @@ class LetterForm(forms.Form):
         return rows
 
     def letter_fields(self) -> dict:
+        """The service's fields; `parts` are the chosen type's, as typed in their textareas
+        (a part another type has is not the letter's, even if it was filled in)."""
         d = self.cleaned_data
-        keys = ["letter_type", *TEXT_FIELDS, "signer_position", *EVENT_FIELDS]
-        return {k: d[k] for k in keys}
+        keys = ["letter_type", *TEXT_FIELDS, "signer_position", "on_behalf_of", *EVENT_FIELDS]
+        parts = {
+            spec.name: layouts.part_from_text(spec, d.get(f"part_{spec.name}") or "")
+            for spec in layouts.layout_of(d["letter_type"]).structured
+        }
+        return {**{k: d[k] for k in keys}, "parts": parts}
 
     @staticmethod
     def initial_for(letter) -> dict:
         recipients = list(letter.recipients.all())
+        layout = layouts.layout_of(letter.letter_type)
+        parts = {
+            f"part_{spec.name}": layouts.part_to_text(spec, (letter.parts or {}).get(spec.name))
+            for spec in layout.structured
+        }
         return {
+            **parts,
             "letter_type": letter.letter_type_id,
             "subject": letter.subject,
             "summary": letter.summary,
@@ -119,6 +215,7 @@ class LetterForm(forms.Form):
             "urgency": letter.urgency,
             "classification_code": letter.classification_code,
             "signer_position": letter.signer_position_id,
+            "on_behalf_of": letter.on_behalf_of_id,
             "to_units": [
                 r.unit_id for r in recipients if r.kind == "to" and r.unit_id and not r.position_id
             ],

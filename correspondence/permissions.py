@@ -201,6 +201,19 @@ def can_edit_letter(user, letter: Letter) -> bool:
     )
 
 
+# The states in which a letter is still a draft of what will be signed: its preview (KONSEP)
+# can be rendered; from signing on, the signed PDF is the letter.
+PREVIEW_STATES = frozenset({LetterState.DRAFT, LetterState.IN_REVIEW, LetterState.APPROVED})
+
+
+def can_preview_letter(user, letter: Letter) -> bool:
+    """Whether the user may open the letter's draft preview: whoever may view it, while it is
+    an outgoing letter not yet signed."""
+    return (
+        not letter.is_incoming and letter.state in PREVIEW_STATES and can_view_letter(user, letter)
+    )
+
+
 def can_submit_letter(user, letter: Letter) -> bool:
     return can_edit_letter(user, letter)
 
@@ -316,6 +329,7 @@ def letter_actions(user, letter: Letter) -> dict[str, bool]:
     """What the user may do with the letter now, by the names its page uses."""
     return {
         "edit": can_edit_letter(user, letter),
+        "preview": can_preview_letter(user, letter),
         "submit": can_submit_letter(user, letter),
         "review": can_review_letter(user, letter),
         "sign": can_sign_letter(user, letter),

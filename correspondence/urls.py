@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.letter_detail, name="letter"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/pdf/", views.letter_pdf_download, name="letter-pdf"),
+    path("<int:pk>/preview.pdf", views.letter_preview, name="letter-preview"),
     path("deliveries/<int:pk>/sheet.pdf", views.disposition_sheet, name="disposition-sheet"),
     path("<int:pk>/do/<slug:action>/", views.letter_action, name="action"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),

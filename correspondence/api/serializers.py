@@ -19,6 +19,31 @@ class RecipientIn(serializers.Serializer):
     address = IdField(required=False, allow_null=True)
 
 
+def _no_nul(value, path: str = "parts") -> None:
+    """PostgreSQL's jsonb cannot store a NUL character: refuse it as the bad input it is."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise serializers.ValidationError(f"{path}: null characters are not allowed.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key, path)
+            _no_nul(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item, path)
+
+
+class PartsField(serializers.DictField):
+    """A letter's structured parts by name, as its type's layout has them: `items` parts a
+    list of strings, `people` a list of {name, nip, rank, position}, `parties` a list of
+    {label, name, nip, position}, the others a string."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        _no_nul(value)
+        return value
+
+
 class LetterIn(serializers.Serializer):
     letter_type = serializers.CharField(help_text="Letter type code, e.g. surat_dinas")
     subject = serializers.CharField(max_length=300)
@@ -30,6 +55,17 @@ class LetterIn(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=30
     )
     signer_position = IdField(required=False, allow_null=True)
+    on_behalf_of = IdField(
+        required=False,
+        allow_null=True,
+        help_text="The post the signer signs for (a.n.), a position of the same government.",
+    )
+    parts = PartsField(
+        required=False,
+        default=dict,
+        help_text="The structured parts beyond the body, by name, as the type's layout has "
+        "them (e.g. dasar, kepada, untuk for a surat_tugas).",
+    )
     reply_to = IdField(required=False, allow_null=True)
     recipients = RecipientIn(many=True)
     event_start = serializers.DateTimeField(required=False, allow_null=True)
@@ -101,7 +137,12 @@ class LetterOut(serializers.ModelSerializer):
         ]
 
 
+def letter_pdf_url(letter) -> str | None:
+    return reverse("correspondence:letter-pdf", args=[letter.pk]) if letter.pdf else None
+
+
 class LetterDetailOut(LetterOut):
+    parts = serializers.DictField(read_only=True)
     recipients = RecipientOut(many=True, read_only=True)
     steps = StepOut(many=True, read_only=True)
     attachments = AttachmentOut(many=True, read_only=True)
@@ -112,6 +153,8 @@ class LetterDetailOut(LetterOut):
         fields = [
             *LetterOut.Meta.fields,
             "body",
+            "parts",
+            "on_behalf_of",
             "recipients",
             "steps",
             "attachments",
@@ -126,11 +169,17 @@ class LetterDetailOut(LetterOut):
         ]
 
     def get_pdf_url(self, letter) -> str | None:
-        return reverse("correspondence:letter-pdf", args=[letter.pk]) if letter.pdf else None
+        return letter_pdf_url(letter)
 
     def get_signing(self, letter) -> bool:
         """True while the PDF is being rendered and signed in the background."""
         return letter.sign_pending_since is not None
+
+
+class PreviewRefusedOut(serializers.Serializer):
+    error = serializers.CharField()
+    detail = serializers.CharField()
+    pdf_url = serializers.CharField(allow_null=True, help_text="The signed PDF, if it has one.")
 
 
 class OutboxOut(LetterOut):

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -14,15 +15,18 @@ from rest_framework.response import Response
 
 from accounts.permissions import has_second_factor
 from accounts.services import totp_code_valid
-from core.api import validated
+from core.api import FileNegotiation, validated
+from core.files import generated_pdf_response
 from core.query import id_or_404
 from organizations.models import Position, Unit
 
+from .. import permissions as policy
 from .. import selectors
 from .. import services as svc
 from ..choices import AttachmentKind, LetterState
 from ..forms import InboxFilterForm
 from ..models import AddressBookEntry, Delivery, Disposition, Letter, LetterType
+from ..pdf.build import letter_preview_pdf, preview_filename
 from ..services.drafting import EVENT_FIELDS, TEXT_FIELDS
 from . import serializers as s
 
@@ -82,6 +86,14 @@ def _letter_fields(user, data: dict) -> dict:
             data["signer_position"],
             "signer_position",
         )
+    if "on_behalf_of" in data:  # a post of another government answers as an unknown id
+        out["on_behalf_of"] = _one(
+            Position.objects.filter(tenant_id=user.tenant_id),
+            data["on_behalf_of"],
+            "on_behalf_of",
+        )
+    if "parts" in data:
+        out["parts"] = data["parts"]
     if "reply_to" in data:
         out["reply_to"] = _one(Letter.objects.visible_to(user), data["reply_to"], "reply_to")
     return out
@@ -152,6 +164,43 @@ class LetterViewSet(
     def destroy(self, request, *args, **kwargs):
         svc.letter_cancel(letter=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The draft as it will print, marked KONSEP."
+            ),
+            409: OpenApiResponse(
+                s.PreviewRefusedOut,
+                description="The letter is signed (its PDF is at `pdf_url`) or was never "
+                "an outgoing draft: there is nothing to preview.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
+    def preview(self, request, pk=None):
+        """The letter's draft rendered exactly as it will print, watermarked KONSEP and with
+        the number's placeholder; for whoever may view the letter, until it is signed."""
+        letter = self.get_object()
+        if not policy.can_preview_letter(request.user, letter):
+            return Response(
+                s.PreviewRefusedOut(
+                    {
+                        "error": "not_a_draft",
+                        "detail": "This letter is no longer a draft; there is no preview.",
+                        "pdf_url": s.letter_pdf_url(letter),
+                    }
+                ).data,
+                status=status.HTTP_409_CONFLICT,
+            )
+        svc.letter_preview_opened(
+            letter=letter,
+            by=request.user,
+            ip=request.META.get("REMOTE_ADDR"),
+            agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return generated_pdf_response(letter_preview_pdf(letter), filename=preview_filename(letter))
 
     def _act(self, fn, **kwargs):
         letter = fn(letter=self.get_object(), by=self.request.user, **kwargs)

@@ -223,6 +223,11 @@ def letter_preview_pdf(letter) -> bytes:
     return letter_pdf(letter, doc=doc)
 
 
+def preview_filename(letter) -> str:
+    """The name the preview is shown under (it has no number yet)."""
+    return f"konsep-{letter.pk}.pdf"
+
+
 def _authority_post(letter) -> Position | None:
     """The post whose authority the letter carries: the mandating post of an a.n. letter,
     else the post that signed (or will sign)."""

@@ -23,6 +23,7 @@ from .deliveries import (
     delivery_finish,
     letter_opened,
     letter_pdf_downloaded,
+    letter_preview_opened,
 )
 from .dispositions import (
     disposition_cancel,
@@ -92,6 +93,7 @@ __all__ = [
     "letter_create",
     "letter_opened",
     "letter_pdf_downloaded",
+    "letter_preview_opened",
     "letter_reschedule",
     "letter_retract",
     "letter_return",

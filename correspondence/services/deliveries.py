@@ -81,6 +81,13 @@ def letter_pdf_downloaded(*, letter: Letter, by: User, ip: str | None = None, ag
     _confidential_access(letter, by, "letter.pdf_downloaded", ip, agent, number=letter.number)
 
 
+def letter_preview_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str = ""):
+    """Audit the opening of a confidential letter's draft preview (its full text)."""
+    _confidential_access(
+        letter, by, "letter.preview_opened", ip, agent, state=letter.state, version=letter.version
+    )
+
+
 @transaction.atomic
 def delivery_finish(*, delivery: Delivery, by: User) -> Delivery:
     """The head closes a delivery once it has been acted on. Raises TransitionNotAllowed,

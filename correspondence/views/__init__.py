@@ -9,6 +9,7 @@ from .files import (
     attachment_upload,
     disposition_sheet,
     letter_pdf_download,
+    letter_preview,
     verify,
 )
 from .letters import comment, dispatch_external, letter_action, letter_detail
@@ -44,6 +45,7 @@ __all__ = [
     "letter_action",
     "letter_detail",
     "letter_pdf_download",
+    "letter_preview",
     "outbox",
     "reservation_action",
     "reservations",

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.files import download_response
+from core.files import download_response, generated_pdf_response
 
+from .. import permissions as policy
 from .. import selectors, signing
 from .. import services as svc
 from ..choices import AttachmentKind
@@ -17,6 +19,7 @@ from ..forms import (
     AttachmentForm,
     VerifyUploadForm,
 )
+from ..pdf.build import letter_preview_pdf, preview_filename
 from ..pdf.sheet import disposition_sheet_pdf
 from .common import acts, client_of, letter_url
 
@@ -72,6 +75,20 @@ def letter_pdf_download(request, pk):
         content_type="application/pdf",
         confidential=letter.is_confidential,
     )
+
+
+@login_required
+def letter_preview(request, pk):
+    """The draft as it will print (KONSEP), for whoever may view the letter until it is
+    signed; a signed letter's link leads to its signed PDF (or to its page if it has none)."""
+    letter = selectors.letter_get_for_user(request.user, pk)
+    if not policy.can_preview_letter(request.user, letter):
+        if letter.pdf:
+            return redirect(reverse("correspondence:letter-pdf", args=[letter.pk]) + "?inline=1")
+        messages.info(request, _("This letter is no longer a draft: there is no preview."))
+        return redirect(letter_url(letter))
+    svc.letter_preview_opened(letter=letter, by=request.user, **client_of(request))
+    return generated_pdf_response(letter_preview_pdf(letter), filename=preview_filename(letter))
 
 
 @login_required

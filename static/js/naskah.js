@@ -6,7 +6,26 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   liveUpdates(document.body);
+  typeFields(document);
 });
+
+// The compose form: a field only some letter types have (its wrapper's [data-letter-types],
+// their codes separated by spaces) shows while one of them is the chosen type (the option's
+// data-code); before a type is chosen only those marked [data-shown-untyped] show.
+function typeFields(root) {
+  const select = root.querySelector("select[data-type-select]");
+  if (!select) return;
+  const apply = () => {
+    const option = select.options[select.selectedIndex];
+    const code = (option && option.dataset.code) || "";
+    root.querySelectorAll("[data-letter-types]").forEach((el) => {
+      const codes = el.dataset.letterTypes.split(" ");
+      el.hidden = code ? !codes.includes(code) : !el.hasAttribute("data-shown-untyped");
+    });
+  };
+  select.addEventListener("change", apply);
+  apply();
+}
 
 // The page's WebSocket: the unread badge, lists that refresh themselves when a matching
 // notification arrives ([data-refresh-on="delivery"] for kinds "delivery.*", "*" for all),
