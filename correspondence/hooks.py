@@ -33,6 +33,17 @@ def classification_known(tenant, code: str) -> bool:
     )
 
 
+def classification_state(tenant, code: str) -> str:
+    """The state of a letter's classification code in the tenant's file plan: "ok" (active,
+    or any well-formed code while the tenant has no file plan yet), "inactive" or "unknown"."""
+    if not CODE.match(code):
+        return "unknown"
+    active = archive_records.classification_active(tenant.pk, code)
+    if active is None:
+        return "ok" if not archive_records.file_plan_in_use(tenant.pk) else "unknown"
+    return "ok" if active else "inactive"
+
+
 def letter_finished(letter) -> None:
     """A letter is finished (closed by its sender, or every delivery done): file it in the
     archive in the background (its PDFs take a moment), queued with this transaction."""

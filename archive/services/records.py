@@ -66,6 +66,16 @@ def classification_exists(tenant_id: int, code: str) -> bool:
     ).exists()
 
 
+def classification_active(tenant_id: int, code: str) -> bool | None:
+    """Whether the tenant's file plan has this code active (True), inactive (False), or not
+    at all (None)."""
+    return (
+        Classification.objects.filter(tenant_id=tenant_id, code=code.strip())
+        .values_list("is_active", flat=True)
+        .first()
+    )
+
+
 def file_plan_in_use(tenant_id: int) -> bool:
     """Whether the tenant has a file plan at all."""
     return Classification.objects.filter(tenant_id=tenant_id).exists()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import IdField
 from workflows.choices import SecurityLevel, Urgency
 
+from ..checker import draft_findings
 from ..choices import RecipientKind, SigningMode
 from ..models import Attachment, Delivery, Disposition, Letter, Recipient, ReviewStep
 
@@ -141,6 +143,20 @@ def letter_pdf_url(letter) -> str | None:
     return reverse("correspondence:letter-pdf", args=[letter.pk]) if letter.pdf else None
 
 
+class FindingOut(serializers.Serializer):
+    """One finding of the rules checker on a draft."""
+
+    level = serializers.ChoiceField(
+        choices=["error", "warning"], help_text="An error blocks submit; a warning does not."
+    )
+    code = serializers.CharField(help_text='A stable id of the rule, e.g. "part.missing".')
+    message = serializers.CharField(help_text="What to fix, in the user's language.")
+    rule = serializers.CharField(help_text='The rule applied, e.g. "Permendagri 1/2023 art. 44".')
+    field = serializers.CharField(
+        allow_blank=True, help_text="The input field or letter part it is about; empty if none."
+    )
+
+
 class LetterDetailOut(LetterOut):
     parts = serializers.DictField(read_only=True)
     recipients = RecipientOut(many=True, read_only=True)
@@ -148,6 +164,14 @@ class LetterDetailOut(LetterOut):
     attachments = AttachmentOut(many=True, read_only=True)
     pdf_url = serializers.SerializerMethodField()
     signing = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField(
+        help_text=(
+            "The rules checker's findings while the letter is a draft, errors first: an error "
+            "blocks `submit` (which answers 400 with the errors' messages by field), a warning "
+            "does not. Answered after every create and update, so a client shows them right "
+            "after saving; empty once the letter has left its drafter."
+        )
+    )
 
     class Meta(LetterOut.Meta):
         fields = [
@@ -166,6 +190,7 @@ class LetterDetailOut(LetterOut):
             "pdf_sha256",
             "signing",
             "sign_error",
+            "findings",
         ]
 
     def get_pdf_url(self, letter) -> str | None:
@@ -174,6 +199,11 @@ class LetterDetailOut(LetterOut):
     def get_signing(self, letter) -> bool:
         """True while the PDF is being rendered and signed in the background."""
         return letter.sign_pending_since is not None
+
+    @extend_schema_field(FindingOut(many=True))
+    def get_findings(self, letter) -> list[dict]:
+        """The findings of a draft (see the field's help text)."""
+        return [f.as_dict() for f in draft_findings(letter)]
 
 
 class PreviewRefusedOut(serializers.Serializer):

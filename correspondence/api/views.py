@@ -206,7 +206,14 @@ class LetterViewSet(
         letter = fn(letter=self.get_object(), by=self.request.user, **kwargs)
         return Response(s.LetterDetailOut(selectors.letter_for_output(letter)).data)
 
-    @extend_schema(request=s.SubmitIn, responses=s.LetterDetailOut)
+    @extend_schema(
+        request=s.SubmitIn,
+        responses=s.LetterDetailOut,
+        description=(
+            "Send the draft along its route. Refused with 400 while the rules checker finds "
+            "errors in it (the letter's `findings` of level `error`), their messages by field."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         data = validated(s.SubmitIn, request.data)

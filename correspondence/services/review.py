@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from organizations.selectors import unit_ancestor_heads
 from workflows.transitions import row_lock, transition_fire
 
 from .. import permissions as policy
+from ..checker import letter_findings
 from ..choices import (
     StepKind,
     StepState,
@@ -111,10 +112,18 @@ def _submit_check(letter: Letter, route: list[Position], signers: list[Position]
     if len({p.pk for p in [*route, *signers]}) != len(route) + len(signers):
         raise ValidationError({"route": _("A position appears twice in the route.")})
     _route_check(letter, route, signers)
-    if letter.letter_type.creates_event and letter.event_start is None:
-        # Its event is made from these fields when it is sent: an invitation without a day
-        # and time would reach every calendar as nothing.
-        raise ValidationError({"event_start": _("Give the day and time of the event.")})
+    findings_check(letter)
+
+
+def findings_check(letter: Letter) -> None:
+    """The rules checker's errors on a draft, as one ValidationError by field (its warnings
+    do not block). Raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    for finding in letter_findings(letter):
+        if finding.is_error:
+            errors.setdefault(finding.field or NON_FIELD_ERRORS, []).append(finding.message)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _steps_create(letter: Letter, route: list[Position], signers: list[Position]) -> ReviewStep:

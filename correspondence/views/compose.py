@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from .. import permissions as policy
 from .. import selectors
 from .. import services as svc
+from ..checker import draft_findings
 from ..forms import (
     LetterForm,
 )
@@ -74,4 +75,5 @@ def edit(request, pk):
         else:
             messages.success(request, _("Draft saved."))
             return redirect(letter_url(letter))
-    return render(request, "correspondence/compose.html", {"form": form, "letter": letter})
+    context = {"form": form, "letter": letter, "findings": draft_findings(letter)}
+    return render(request, "correspondence/compose.html", context)

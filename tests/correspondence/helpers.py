@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from correspondence import services as svc
+from correspondence.layouts import layout_of
 from correspondence.models import Delivery, Letter, LetterType
 from correspondence.services import RecipientInput
 
@@ -27,6 +28,26 @@ def letter_type(world, code="surat_dinas", tenant=None) -> LetterType:
     return LetterType.objects.get(tenant=tenant or world.tenant, code=code)
 
 
+SAMPLE_PART = {
+    "html": "<p>Uraian.</p>",
+    "text": "Rapat koordinasi",
+    "event": "Rapat koordinasi",
+    "items": ["Butir pertama."],
+    "people": [{"name": "Rina Siregar", "position": "Pranata Komputer Ahli Muda"}],
+    "parties": [{"label": "PIHAK PERTAMA", "name": "Rina Siregar"}],
+}
+
+
+def parts_sample(letter_type: LetterType) -> dict:
+    """A value for each required structured part of the type's layout, so a draft of any
+    type passes the rules checker's part rule."""
+    return {
+        spec.name: SAMPLE_PART[spec.kind]
+        for spec in layout_of(letter_type).structured
+        if spec.required and spec.kind != "event"
+    }
+
+
 def draft(
     world,
     *,
@@ -47,9 +68,11 @@ def draft(
     recipients += [RecipientInput(kind="cc", unit=world.units[u]) for u in cc]
     fields.setdefault("subject", "Permohonan data aplikasi")
     fields.setdefault("body", "<p>Dengan hormat,</p><p>Mohon data.</p>")
+    kind = letter_type(world, code)
+    fields.setdefault("parts", parts_sample(kind))
     return svc.letter_create(
         by=by or world.drafter,
-        letter_type=letter_type(world, code),
+        letter_type=kind,
         recipients=recipients,
         security=security,
         signer_position=world.positions["kadis_kominfo"],

@@ -32,6 +32,7 @@ def _to_kominfo(world, level: str):
         by=world.bappeda_staff,
         letter_type=LetterType.objects.get(tenant=world.tenant, code="surat_dinas"),
         subject=f"Data {level}",
+        body="<p>Mohon data.</p>",
         security=level,
         signer_position=world.positions["kaban_bappeda"],
         recipients=[RecipientInput(kind="to", unit=world.units["kominfo"])],

@@ -19,6 +19,7 @@ from correspondence.models import Letter, LetterType
 from correspondence.services import RecipientInput
 from organizations.models import Assignment, Position
 from tests.conftest import client_for, host_of
+from tests.correspondence.helpers import parts_sample
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,8 @@ def _awaiting_signature(world, post: Position) -> Letter:
         by=drafter,
         letter_type=letter_type,
         subject=f"Surat untuk {post.title}",
+        body="<p>Mohon data.</p>",
+        parts=parts_sample(letter_type),
         recipients=[RecipientInput(kind="to", unit=world.units["bappeda"])],
         signer_position=post,
         event_start=None,
@@ -66,6 +69,7 @@ def _awaiting_signature(world, post: Position) -> Letter:
             expected_version=letter.version,
             event_start=start,
             event_end=start + dt.timedelta(hours=1),
+            event_location="Aula",
         )
     svc.letter_submit(letter=letter, by=drafter, route=[reviewer_post])
     svc.letter_approve(letter=Letter.objects.get(pk=letter.pk), by=_holder(reviewer_post))
