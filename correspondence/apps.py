@@ -22,7 +22,7 @@ class CorrespondenceConfig(AppConfig):
         from organizations.tenantfile import register_section
         from scheduling.registry import minutes_lookup_register
 
-        from .models import Delegation, Delivery, Letter, LetterType
+        from .models import Delegation, Delivery, Letter, LetterType, SigningMandate
         from .permissions import holds_signing_post
         from .realtime import digest_lines, letter_watch_group
         from .selectors import letter_as_minutes
@@ -58,6 +58,13 @@ class CorrespondenceConfig(AppConfig):
         )
         post_delete.connect(
             access_signal_handler, sender=LetterType, dispatch_uid="access-lettertype-del"
+        )
+        # So does a signing mandate: its holder signs a.n. the grantor.
+        post_save.connect(
+            access_signal_handler, sender=SigningMandate, dispatch_uid="access-mandate"
+        )
+        post_delete.connect(
+            access_signal_handler, sender=SigningMandate, dispatch_uid="access-mandate-del"
         )
         # Records filed before records were kept per side are split once every migration ran.
         post_migrate.connect(_split_pending_records, sender=self, dispatch_uid="records-split")

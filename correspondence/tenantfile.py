@@ -1,17 +1,24 @@
-"""The tenant file's `letter_types`, `disposition_instructions` and `address_book` sections."""
+"""The tenant file's `letter_types`, `disposition_instructions`, `address_book` and
+`signing_mandates` sections."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
+from organizations.models import Position
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
 
 from .choices import LetterScope, SignerRule
-from .models import AddressBookEntry, DispositionInstruction, LetterType
+from .layouts import DEFAULTS, Layout, layout_build
+from .models import AddressBookEntry, DispositionInstruction, LetterType, SigningMandate
 from .numbering import pattern_check
+from .permissions import signer_allowed
 from .services import letter_types_ensure_defaults
+
+POSITION_REF = r"^[^:]+:[^:]+$"  # UNIT_CODE:POSITION_CODE
 
 
 class LetterTypeEntry(Strict):
@@ -24,6 +31,8 @@ class LetterTypeEntry(Strict):
     creates_event: bool = False
     multiple_signers: bool = False
     direct_to_signer: bool = False
+    # Changes to the default layout of the type's code (correspondence.layouts.Layout fields).
+    layout: dict[str, Any] = {}
     active: bool = True
 
     @field_validator("number_pattern")
@@ -32,6 +41,36 @@ class LetterTypeEntry(Strict):
         if value:
             pattern_check(value)
         return value
+
+    @field_validator("layout")
+    @classmethod
+    def _layout(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if value:
+            layout_check(info.data.get("code", ""), value)
+        return value
+
+
+def layout_check(code: str, changes: dict[str, Any]) -> None:
+    """Refuse layout changes `layout_build` refuses, with a ValueError that names each field."""
+    unknown = sorted(set(changes) - set(Layout.model_fields))
+    if unknown:
+        raise ValueError(
+            f"unknown layout field(s) {', '.join(unknown)}; "
+            f"expected {', '.join(Layout.model_fields)}"
+        )
+    try:
+        layout_build(code, changes)
+    except ValueError:
+        # Validated again for the errors one by one (layout_build gives them as one text).
+        try:
+            Layout.model_validate({**DEFAULTS.get(code, {}), **changes})
+        except ValidationError as detail:
+            raise ValueError(
+                "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in detail.errors()
+                )
+            ) from None
+        raise
 
 
 class InstructionEntry(Strict):
@@ -46,6 +85,16 @@ class AddressEntry(Strict):
     organization: str = Field(default="", max_length=200)
     address: str = ""
     email: str = ""
+
+
+class MandateEntry(Strict):
+    """`signer` signs letters of `types` (all the grantor may sign when empty) a.n. the post
+    `for`; with `via`, u.b. under the mandate `via` holds from the same post."""
+
+    grantor: str = Field(alias="for", pattern=POSITION_REF)
+    signer: str = Field(pattern=POSITION_REF)
+    via: str | None = Field(default=None, pattern=POSITION_REF)
+    types: list[str] = []
 
 
 def _ordered(order: int, entry) -> dict[str, int]:
@@ -74,10 +123,121 @@ def _load_addresses(tenant, entries: list[AddressEntry], base_dir: Path) -> dict
     return {"addressees": made} if made else {}
 
 
+def _position(tenant, ref: str, where: str, what: str) -> Position:
+    unit_code, pos_code = ref.split(":", 1)
+    position = (
+        Position.objects.filter(tenant=tenant, unit__code=unit_code, code=pos_code)
+        .select_related("unit")
+        .first()
+    )
+    if position is None:
+        raise TenantFileError(f"{where} > {what}: position {ref} does not exist in this file.")
+    return position
+
+
+def _mandates_check(tenant, entries: list[MandateEntry]) -> list[dict[str, Any]]:
+    """The mandates the file asks for, as rows; TenantFileError names the entry and what is
+    wrong with it."""
+    types = {t.code: t for t in LetterType.objects.filter(tenant=tenant)}
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for i, e in enumerate(entries):
+        where = f"signing_mandates[{i}] ({e.signer} a.n. {e.grantor})"
+        grantor = _position(tenant, e.grantor, where, "for")
+        holder = _position(tenant, e.signer, where, "signer")
+        via = _position(tenant, e.via, where, "via") if e.via else None
+        if holder.pk == grantor.pk or (via is not None and via.pk in (grantor.pk, holder.pk)):
+            raise TenantFileError(f"{where}: for, signer and via must be three different posts.")
+        if (grantor.pk, holder.pk) in rows:
+            raise TenantFileError(f"{where}: this mandate is listed twice.")
+        codes = list(dict.fromkeys(e.types))
+        unknown = [c for c in codes if c not in types]
+        if unknown:
+            raise TenantFileError(f"{where} > types: unknown letter type(s) {', '.join(unknown)}.")
+        asked = [types[c] for c in codes] or [t for t in types.values() if t.is_active]
+        if not any(signer_allowed(t, grantor) for t in asked):
+            listed = ", ".join(codes) if codes else "any active letter type"
+            raise TenantFileError(
+                f"{where} > for: {e.grantor} may not sign {listed} by the type's signer rule, "
+                "so it cannot give a mandate for it."
+            )
+        rows[(grantor.pk, holder.pk)] = {
+            "where": where,
+            "grantor": grantor,
+            "holder": holder,
+            "via": via,
+            "letter_type_codes": codes,
+        }
+    for row in rows.values():
+        via = row["via"]
+        if via is None:
+            continue
+        upper = rows.get((row["grantor"].pk, via.pk))
+        if upper is None:
+            raise TenantFileError(
+                f"{row['where']} > via: {via.unit.code}:{via.code} has no mandate of its own "
+                f"from {row['grantor'].unit.code}:{row['grantor'].code} (u.b. signs under it)."
+            )
+        if upper["via"] is not None:
+            raise TenantFileError(
+                f"{row['where']} > via: the mandate of {via.unit.code}:{via.code} is itself "
+                "u.b.; u.b. goes one level below an a.n. mandate, not more."
+            )
+        outside = [
+            c
+            for c in row["letter_type_codes"]
+            if upper["letter_type_codes"] and c not in upper["letter_type_codes"]
+        ]
+        if outside:
+            raise TenantFileError(
+                f"{row['where']} > types: {', '.join(outside)} not covered by the mandate of "
+                f"{via.unit.code}:{via.code}."
+            )
+    return list(rows.values())
+
+
+def _load_mandates(tenant, entries: list[MandateEntry], base_dir: Path) -> dict[str, int]:
+    """Upsert the file's signing mandates (keyed by grantor and holder); a mandate the file no
+    longer lists becomes inactive, so loading a file twice changes nothing."""
+    counts: dict[str, int] = {}
+    existing = {
+        (m.grantor_id, m.holder_id): m for m in SigningMandate.objects.filter(tenant=tenant)
+    }
+    listed = set()
+    for row in _mandates_check(tenant, entries):
+        key = (row["grantor"].pk, row["holder"].pk)
+        listed.add(key)
+        values = {
+            "via": row["via"],
+            "letter_type_codes": row["letter_type_codes"],
+            "is_active": True,
+        }
+        mandate = existing.get(key)
+        if mandate is None:
+            SigningMandate.objects.create(
+                tenant=tenant, grantor=row["grantor"], holder=row["holder"], **values
+            )
+            counts["mandates created"] = counts.get("mandates created", 0) + 1
+            continue
+        changed = [k for k, v in values.items() if getattr(mandate, k) != v]
+        if changed:
+            for k in changed:
+                setattr(mandate, k, values[k])
+            mandate.save(update_fields=changed)
+            counts["mandates updated"] = counts.get("mandates updated", 0) + 1
+    for key, mandate in existing.items():
+        if key not in listed and mandate.is_active:
+            mandate.is_active = False
+            mandate.save(update_fields=["is_active"])  # its signal renews who must use 2FA
+            counts["mandates ended"] = counts.get("mandates ended", 0) + 1
+    return counts
+
+
 SECTIONS = [
     Section("letter_types", LetterTypeEntry, _load_types, order=20),
     Section("disposition_instructions", InstructionEntry, _load_instructions, order=21),
     Section("address_book", AddressEntry, _load_addresses, order=22),
+    # After the letter types: a mandate is checked against their signer rules.
+    Section("signing_mandates", MandateEntry, _load_mandates, order=23),
 ]
 
 __all__ = ["SECTIONS", "TenantFileError"]

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from .access import access_changed
-from .choices import AssignmentKind, RoleKind
+from .choices import AssignmentKind, RegionalRole, RoleKind, UnitKind
 from .models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
 from .selectors import tenant_cache_clear
 from .tenantfile import (
@@ -19,6 +19,7 @@ from .tenantfile import (
     PositionEntry,
     TenantFileError,
     UnitEntry,
+    UnitLetterhead,
     UserEntry,
     parse,
     registered_sections,
@@ -99,6 +100,7 @@ def _load_tenant(parsed: ParsedTenantFile, counts: _Counts) -> Tenant:
         "app_name": t.app_name,
         "short_name": t.short_name,
         "city": t.city,
+        "region": t.region,
         "time_zone": t.time_zone.value,
         "primary_colour": t.colours.primary.lower(),
         "accent_colour": t.colours.accent.lower(),
@@ -197,6 +199,12 @@ def _load_units(parsed: ParsedTenantFile, tenant: Tenant, counts: _Counts) -> di
                 "short_name": entry.short_name,
                 "kind": entry.kind.value,
                 "is_active": entry.active,
+                # Only the lines the file gives: the others fall back to the tenant's.
+                "letterhead": {
+                    k: v
+                    for k, v in (entry.letterhead or UnitLetterhead()).model_dump().items()
+                    if v
+                },
             }
             unit = existing.get(entry.code)
             if unit is None:
@@ -240,6 +248,7 @@ def _load_positions(
             "can_sign": pos.signer,
             "echelon": pos.echelon,
             "sort_order": pos.order,
+            "regional_role": _regional_role(pos, unit, entry),
             "is_active": True,
         }
         position = existing.get(pos.code)
@@ -252,6 +261,20 @@ def _load_positions(
             _clean(position, f"{where} > positions[{j}] ({pos.code})")
             position.save()
             counts.bump("positions updated")
+
+
+def _regional_role(pos: PositionEntry, unit: Unit, entry: UnitEntry) -> str:
+    """The post's regional role as the file gives it; not given, inferred only in the regional
+    head's office (a top-level unit of kind office): its head is the regional head (kdh), its
+    other signers the vice (wkdh). The Sekda is never inferred: a secretariat under the root
+    may as well be the DPRD's, so the file names it."""
+    if pos.regional_role is not None:
+        return pos.regional_role.value
+    if unit.depth != 1 or entry.kind != UnitKind.OFFICE:
+        return RegionalRole.NONE.value
+    if pos.head:
+        return RegionalRole.HEAD.value
+    return RegionalRole.VICE_HEAD.value if pos.signer else RegionalRole.NONE.value
 
 
 def _resolve_position(ref: str, tenant: Tenant, where: str) -> Position:
@@ -324,6 +347,7 @@ def _load_user(entry: UserEntry, tenant: Tenant, where: str, counts: _Counts) ->
         "nip": entry.nip,
         "nik": entry.nik,
         "phone": entry.phone,
+        "rank": entry.rank,
         "is_active": entry.active,
     }
     user = User.objects.filter(username=entry.username).first()

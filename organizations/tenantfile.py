@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .choices import AssignmentKind, RoleKind, TimeZone, UnitKind
+from .choices import AssignmentKind, RegionalRole, RoleKind, TimeZone, UnitKind
 from .validators import ECHELON
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -52,6 +52,8 @@ class TenantSection(Strict):
     app_name: str = Field(min_length=1, max_length=60)
     short_name: str = Field(default="", max_length=60)
     city: str = Field(min_length=1, max_length=100)
+    # As letters write it after a post ("Kota Medan"); empty: the name without "Pemerintah".
+    region: str = Field(default="", max_length=100)
     time_zone: TimeZone
     colours: Colours
     logo: str | None = None
@@ -68,6 +70,18 @@ class PositionEntry(Strict):
     signer: bool = False
     echelon: str = Field(default="", pattern=r"^$|" + ECHELON)
     order: int = Field(default=100, ge=0, le=32767)
+    # kdh, wkdh, sekda or "" (none); not given: inferred for the regional head's office (see
+    # organizations.services).
+    regional_role: RegionalRole | None = None
+
+
+class UnitLetterhead(Strict):
+    """A unit's own letterhead lines; a line not given is the tenant's."""
+
+    address: str = Field(default="", max_length=255)
+    phone: str = Field(default="", max_length=100)
+    email: str = Field(default="", max_length=100)
+    website: str = Field(default="", max_length=100)
 
 
 class UnitEntry(Strict):
@@ -76,6 +90,7 @@ class UnitEntry(Strict):
     short_name: str = Field(default="", max_length=80)
     kind: UnitKind
     active: bool = True
+    letterhead: UnitLetterhead | None = None
     positions: list[PositionEntry] = []
     children: list[UnitEntry] = []
 
@@ -100,6 +115,7 @@ class UserEntry(Strict):
     nip: str = ""
     nik: str = ""
     phone: str = ""
+    rank: str = Field(default="", max_length=80, description="pangkat/golongan")
     password: str | None = None
     active: bool = True
     assignments: list[AssignmentEntry] = []

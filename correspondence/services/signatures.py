@@ -179,9 +179,10 @@ def letter_sign_failed(*, letter_id: int, by: User, message: str) -> None:
 
 def _number(letter: Letter) -> None:
     """Give the letter its number: from the register of the signing unit (the OPD), not the
-    drafter's seksi."""
+    drafter's seksi; signed a.n., from the register of the post signed for (the responsibility
+    stays with the mandating official, and so does the register)."""
     today = tenant_today(letter.tenant)
-    unit = letter.signed_as.unit
+    unit = (letter.on_behalf_of or letter.signed_as).unit
     key = numbering.letter_key(
         tenant_id=letter.tenant_id,
         unit_id=unit.pk,

@@ -73,6 +73,10 @@ COVERED_ELSEWHERE = {
     # them, for the signer's own user (tests/correspondence/test_pdf.py).
     "correspondence.signingauthority",
     "correspondence.signercertificate",
+    # Signing mandates (a.n., u.b.): no page, API or admin; the tenant file sets them, and the
+    # signing rule reads them for the letter type's tenant only
+    # (tests/organizations/test_tenantfile_signing.py, tests/correspondence/test_mandates.py).
+    "correspondence.signingmandate",
     # API tokens: listed only on the owner's account page; revoking a foreign one is a 404
     # (tests/accounts/test_security.py).
     "accounts.apitoken",
