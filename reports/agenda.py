@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core.pdfdoc import page_template
-from correspondence.pdf import render
+from correspondence.pdf import flow, render
 from workflows.choices import SecurityLevel
 
 INCOMING = [
@@ -113,10 +113,10 @@ def _cell(value: str) -> str:
 
 
 def as_pdf(title: str, subtitle: str, header, rows) -> bytes:
-    st = render._styles()
+    st = flow._styles()
     cell = st["cell"]
     data = [[Paragraph(f"<b>{h}</b>", cell) for h in header]]
-    data += [[Paragraph(render._e(str(v)), cell) for v in row] for row in rows]
+    data += [[Paragraph(flow._e(str(v)), cell) for v in row] for row in rows]
     if len(data) == 1:
         data.append([Paragraph("-", cell)] * len(header))
     width = landscape(A4)[0] - 30 * mm
@@ -134,8 +134,8 @@ def as_pdf(title: str, subtitle: str, header, rows) -> bytes:
     buffer = io.BytesIO()
     page_template(buffer, margins=(15, 15, 15, 15), wide=True, title=title).build(
         [
-            Paragraph(render._e(title), st["title"]),
-            Paragraph(render._e(subtitle), st["small"]),
+            Paragraph(flow._e(title), st["title"]),
+            Paragraph(flow._e(subtitle), st["small"]),
             Spacer(1, 4 * mm),
             table,
         ],

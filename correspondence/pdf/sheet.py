@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from core.dates import date_long
 from core.pdfdoc import page_template
 
-from . import render
+from . import flow, render
 
 
 def _e(text) -> str:
@@ -26,7 +26,7 @@ def _e(text) -> str:
 def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
     """The sheet as PDF bytes; `tree` is `selectors.disposition_tree` for the viewer, so the
     sheet shows exactly the dispositions that person may see."""
-    st = render._styles()
+    st = flow._styles()
     tz = ZoneInfo(delivery.tenant.time_zone)
     head = render.Letterhead(
         government=delivery.tenant.letterhead_government or delivery.tenant.name,
@@ -72,7 +72,7 @@ def _letter_table(delivery, st, tz):
         ("Urgensi", _e(delivery.get_urgency_display())),
         ("Perihal", _e(subject)),
     ]
-    return render._kv(rows, st, widths=(38 * mm, 4 * mm, 118 * mm))
+    return flow._kv(rows, st, widths=(38 * mm, 4 * mm, 118 * mm))
 
 
 def _dispositions_table(delivery, tree: dict, st, tz):

@@ -1,0 +1,213 @@
+"""The building blocks of every Naskah page: styles, the sanitised body as flowables, and
+borderless tables of label : value."""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from core.pdfdoc import heading_style
+from core.pdffonts import FONT, fonts_register
+
+
+def _fonts() -> None:
+    fonts_register()
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    _fonts()
+    base = ParagraphStyle("base", fontName=FONT, fontSize=11, leading=15)
+    return {
+        "base": base,
+        "body": ParagraphStyle(
+            "body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6, firstLineIndent=0
+        ),
+        "gov": heading_style("gov", base, 14, 17),
+        "unit": heading_style("unit", base, 15, 19),
+        "addr": ParagraphStyle("addr", parent=base, fontSize=9, leading=11, alignment=TA_CENTER),
+        "title": heading_style("title", base, 13, spaceAfter=2),
+        "poskop": heading_style("poskop", base, 18, 22),
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=13),
+        "sign": ParagraphStyle("sign", parent=base, alignment=TA_LEFT),
+    }
+
+
+# --- sanitised HTML body -> flowables ---
+INLINE = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u"}
+
+
+class _BodyParser(HTMLParser):
+    """The body is already sanitised (nh3, on save); this maps its tags to platypus."""
+
+    def __init__(self, styles):
+        super().__init__(convert_charrefs=True)
+        self.styles = styles
+        self.out: list[Flowable] = []
+        self.text: list[str] = []
+        self.lists: list[tuple[str, list]] = []
+        self.table: list[list[str]] | None = None
+        self.cell: list[str] | None = None
+
+    def _buffer(self) -> list[str]:
+        return self.cell if self.cell is not None else self.text
+
+    def _flush(self):
+        markup = "".join(self.text).strip()
+        self.text = []
+        if not markup:
+            return
+        para = Paragraph(markup, self.styles["body"])
+        if self.lists:
+            self.lists[-1][1].append(ListItem(para, leftIndent=18))
+        else:
+            self.out.append(para)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in INLINE:
+            self._buffer().append(f"<{INLINE[tag]}>")
+        elif tag == "br":
+            self._buffer().append("<br/>")
+        elif tag in {"p", "div", "h1", "h2", "h3", "h4", "blockquote"}:
+            self._flush()
+        elif tag in {"ul", "ol"}:
+            self._flush()
+            self.lists.append((tag, []))
+        elif tag == "li":
+            self._flush()
+        elif tag == "table":
+            self._flush()
+            self.table = []
+        elif tag == "tr" and self.table is not None:
+            self.table.append([])
+        elif tag in {"td", "th"} and self.table is not None:
+            self.cell = ["<b>"] if tag == "th" else []
+
+    def handle_endtag(self, tag):
+        if tag in INLINE:
+            self._buffer().append(f"</{INLINE[tag]}>")
+        elif tag in {"p", "div", "h1", "h2", "h3", "h4", "blockquote", "li"}:
+            self._flush()
+        elif tag in {"ul", "ol"} and self.lists:
+            self._flush()
+            kind, items = self.lists.pop()
+            flow = ListFlowable(
+                items,
+                bulletType="1" if kind == "ol" else "bullet",
+                bulletFormat="%s." if kind == "ol" else None,
+                start="1" if kind == "ol" else "•",
+                bulletFontName=FONT,
+                leftIndent=18,
+            )
+            if self.lists:
+                self.lists[-1][1].append(ListItem(flow, leftIndent=18))
+            else:
+                self.out.append(flow)
+        elif tag in {"td", "th"} and self.cell is not None and self.table:
+            if tag == "th":
+                self.cell.append("</b>")
+            self.table[-1].append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "table" and self.table is not None:
+            rows = [r for r in self.table if r]
+            self.table = None
+            if rows:
+                width = max(len(r) for r in rows)
+                data = [
+                    [Paragraph(c, self.styles["cell"]) for c in r + [""] * (width - len(r))]
+                    for r in rows
+                ]
+                table = Table(
+                    data, repeatRows=0, hAlign="LEFT", colWidths=[(160 * mm) / width] * width
+                )
+                table.setStyle(
+                    TableStyle(
+                        [
+                            ("FONTNAME", (0, 0), (-1, -1), FONT),
+                            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ]
+                    )
+                )
+                self.out.append(table)
+                self.out.append(Spacer(1, 4))
+
+    def handle_data(self, data):
+        self._buffer().append(html.escape(data, quote=False))
+
+    def close(self):
+        super().close()
+        self._flush()
+        while self.lists:
+            self.handle_endtag(self.lists[-1][0])
+        return self.out
+
+
+def body_flowables(body_html: str, styles) -> list[Flowable]:
+    parser = _BodyParser(styles)
+    parser.feed(body_html or "")
+    return parser.close()
+
+
+class _Rule(Flowable):
+    """The thin second line of the double rule under a letterhead."""
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return available_width, 1
+
+    def draw(self):
+        self.canv.setLineWidth(0.6)
+        self.canv.line(0, 0, self.width, 0)
+
+
+def _grid(data, widths, *, style=()) -> Table:
+    """A borderless table of paragraphs, top-aligned, flush left."""
+    table = Table(data, colWidths=list(widths), hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                *style,
+            ]
+        )
+    )
+    return table
+
+
+def _kv(rows: list[tuple[str, str]], st, widths=(28 * mm, 4 * mm, 128 * mm)) -> Table:
+    data = [
+        [Paragraph(k, st["base"]), Paragraph(":", st["base"]), Paragraph(v, st["base"])]
+        for k, v in rows
+    ]
+    return _grid(data, widths)
+
+
+def _e(text: str) -> str:
+    return html.escape(text or "")
+
+
+def _numbered(items: list[str]) -> str:
+    """Markup of a numbered list inside one cell: "1. A<br/>2. B"."""
+    if len(items) == 1:
+        return _e(items[0])
+    return "<br/>".join(f"{i}. {_e(x)}" for i, x in enumerate(items, 1))
