@@ -25,8 +25,9 @@ from workflows.choices import SecurityLevel
 from . import hooks
 from . import permissions as policy
 from .choices import AttachmentKind, LetterState, RecipientKind, RecipientScope
-from .layouts import Layout, layout_of, titles_allowed
+from .layouts import Layout, layout_of, parts_fit, titles_allowed
 from .models import Letter, Recipient
+from .pdf.signature import academic_titles
 
 Level = Literal["error", "warning"]
 ERROR: Level = "error"
@@ -89,11 +90,16 @@ class _Draft:
         return sum(1 for a in self.letter.attachments.all() if a.kind == AttachmentKind.ATTACHMENT)
 
     @cached_property
+    def parts(self) -> dict:
+        """The stored parts that fit the type's layout."""
+        return parts_fit(self.layout, self.letter.parts)
+
+    @cached_property
     def text(self) -> str:
         """The letter's own words: the body and its text parts, without markup."""
         chunks = [self.letter.body or ""]
         for spec in self.layout.structured:
-            value = (self.letter.parts or {}).get(spec.name)
+            value = self.parts.get(spec.name)
             if spec.kind in {"html", "text", "event"} and isinstance(value, str):
                 chunks.append(value)
             elif spec.kind == "items" and isinstance(value, list):
@@ -131,7 +137,7 @@ def _parts_required(d: _Draft) -> Iterator[Finding]:
             continue
         if spec.kind == "event" and (d.letter.letter_type.creates_event or d.letter.event_start):
             continue
-        value = d.letter.body if spec.name == "body" else (d.letter.parts or {}).get(spec.name)
+        value = d.letter.body if spec.name == "body" else d.parts.get(spec.name)
         if not _filled(value):
             label = spec.label or (_("Body") if spec.name == "body" else spec.name)
             yield Finding(
@@ -273,7 +279,7 @@ def _people_titles(d: _Draft) -> Iterator[Finding]:
     if titles_allowed(d.layout):
         return
     for spec in d.layout.structured:
-        rows = (d.letter.parts or {}).get(spec.name)
+        rows = d.parts.get(spec.name)
         if spec.kind not in {"people", "parties"} or not isinstance(rows, list):
             continue
         names = [row.get("name", "") for row in rows if academic_titles(row.get("name", ""))]
@@ -319,15 +325,18 @@ def _classification(d: _Draft) -> Iterator[Finding]:
         )
 
 
-# "terlampir", "lampiran", "dilampirkan", "melampirkan", "kami lampirkan"
+# Any mention of an attachment ("lampiran", "terlampir", "dilampirkan", "kami lampirkan"),
+# and the words that say something is attached: not "lampiran" alone, which also cites
+# another document ("Lampiran Peraturan Menteri …").
 MENTIONS_ATTACHMENT = re.compile(r"\b(?:ter|di|me)?lampir(?:an|kan)?\b", re.IGNORECASE)
+CLAIMS_ATTACHMENT = re.compile(r"\b(?:terlampir|(?:di|me)?lampirkan)\b", re.IGNORECASE)
 
 
 def _attachments(d: _Draft) -> Iterator[Finding]:
     """What the text says is attached is attached (the heading's Lampiran line counts the
     files), and what is attached is mentioned."""
     mentioned = bool(MENTIONS_ATTACHMENT.search(d.text))
-    if mentioned and not d.attachments:
+    if CLAIMS_ATTACHMENT.search(d.text) and not d.attachments:
         yield Finding(
             ERROR,
             "attachment.missing",
@@ -406,17 +415,3 @@ def draft_findings(letter: Letter) -> list[Finding]:
     if letter.state != LetterState.DRAFT or letter.is_incoming:
         return []
     return letter_findings(letter)
-
-
-# --- academic titles in a name ---
-# Degrees written before the name (Prof., Dr., dr., drg., Drs., Dra., Ir.); after it they
-# follow a comma ("Rina Siregar, S.T., M.M."). Haji, Hajjah and nobility (H., Hj., Tengku)
-# are not academic titles and stay, before or between the degrees ("H. Drs. Mulyadi").
-TITLE_BEFORE = re.compile(r"^(?:prof|dr|drg|drs|dra|ir)\.$", re.IGNORECASE)
-
-
-def academic_titles(name: str) -> list[str]:
-    """The academic titles in a name as written: "Dr. Ir. Budi, M.M." → ["Dr.", "Ir.", "M.M."]."""
-    head, _sep, tail = (name or "").partition(",")
-    found = [word for word in head.split() if TITLE_BEFORE.match(word)]
-    return found + [t.strip() for t in tail.split(",") if t.strip()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Family = Literal["korespondensi", "arahan", "khusus", "lainnya"]
@@ -268,29 +269,55 @@ def _fields_of(kind: PartKind) -> tuple[str, ...]:
     return PARTY_FIELDS if kind == "parties" else PERSON_FIELDS
 
 
+MAX_HTML = 20000
+MAX_FIELD = 200
+
+
+def _one_line(value: str, limit: int, label: str) -> str:
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise ValueError(
+            _("%(part)s: at most %(n)s characters per entry.") % {"part": label, "n": limit}
+        )
+    return text
+
+
 def part_clean(spec: PartSpec, value, sanitize) -> object:
-    """One part's value in its stored form; ValueError (Indonesian) says what is wrong."""
+    """One part's value in its stored form; ValueError says what is wrong (nothing is cut
+    short: a value too long is refused)."""
     label = spec.label or spec.name
-    if spec.kind in {"html"}:
+    if spec.kind in {"html", "text", "event"}:
         if not isinstance(value, str):
-            raise ValueError(f"{label}: harus berupa teks.")
-        return sanitize(value)[:20000]
-    if spec.kind in {"text", "event"}:
-        if not isinstance(value, str):
-            raise ValueError(f"{label}: harus berupa teks.")
-        return " ".join(value.split())[:MAX_TEXT]
+            raise ValueError(_("%(part)s: must be text.") % {"part": label})
+        if spec.kind == "html":
+            clean = sanitize(value)
+            if len(clean) > MAX_HTML:
+                raise ValueError(
+                    _("%(part)s: at most %(n)s characters.") % {"part": label, "n": MAX_HTML}
+                )
+            return clean
+        if spec.kind == "event":  # the agenda may run over several lines
+            lines = [_one_line(line, MAX_TEXT, label) for line in value.splitlines()]
+            return "\n".join(line for line in lines if line)
+        return _one_line(value, MAX_TEXT, label)
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise ValueError(f"{label}: harus berupa daftar (paling banyak {MAX_ITEMS} butir).")
+        raise ValueError(
+            _("%(part)s: must be a list of at most %(n)s entries.")
+            % {"part": label, "n": MAX_ITEMS}
+        )
     if spec.kind == "items":
         if not all(isinstance(v, str) for v in value):
-            raise ValueError(f"{label}: setiap butir harus berupa teks.")
-        return [" ".join(v.split())[:MAX_TEXT] for v in value if v.strip()]
+            raise ValueError(_("%(part)s: every entry must be text.") % {"part": label})
+        return [_one_line(v, MAX_TEXT, label) for v in value if v.strip()]
     fields = _fields_of(spec.kind)
     rows = []
     for row in value:
         if not isinstance(row, dict) or set(row) - set(fields):
-            raise ValueError(f"{label}: setiap baris berisi {', '.join(fields)}.")
-        clean = {f: " ".join(str(row.get(f) or "").split())[:200] for f in fields}
+            raise ValueError(
+                _("%(part)s: every row has the fields %(fields)s.")
+                % {"part": label, "fields": ", ".join(fields)}
+            )
+        clean = {f: _one_line(str(row.get(f) or ""), MAX_FIELD, label) for f in fields}
         if clean["name"]:
             rows.append(clean)
     return rows
@@ -301,12 +328,12 @@ def parts_clean(layout: Layout, raw: dict | None, sanitize) -> dict:
     does not have are refused (ValueError), empty ones dropped."""
     raw = raw or {}
     if not isinstance(raw, dict):
-        raise ValueError("Bagian naskah harus berupa objek.")  # noqa: TRY004 (user input)
+        raise ValueError(_("The parts must be an object."))  # noqa: TRY004 (user input)
     names = {p.name for p in layout.structured}
     unknown = set(raw) - names
     if unknown:
         raise ValueError(
-            "Bagian ini tidak ada pada jenis naskah tersebut: " + ", ".join(sorted(unknown))
+            _("This type of letter has no part: %(parts)s") % {"parts": ", ".join(sorted(unknown))}
         )
     out = {}
     for spec in layout.structured:
@@ -315,6 +342,28 @@ def parts_clean(layout: Layout, raw: dict | None, sanitize) -> dict:
             if value not in ("", []):
                 out[spec.name] = value
     return out
+
+
+def _fits(spec: PartSpec, value) -> bool:
+    if spec.kind in {"html", "text", "event"}:
+        return isinstance(value, str)
+    if not isinstance(value, list):
+        return False
+    if spec.kind == "items":
+        return all(isinstance(v, str) for v in value)
+    return all(isinstance(v, dict) for v in value)
+
+
+def parts_fit(layout: Layout, parts) -> dict:
+    """The stored parts that still fit the layout (a tenant may change a type's parts after
+    letters were written): parts it no longer has, or whose kind changed, are left out."""
+    if not isinstance(parts, dict):
+        return {}
+    return {
+        spec.name: parts[spec.name]
+        for spec in layout.structured
+        if spec.name in parts and _fits(spec, parts[spec.name])
+    }
 
 
 def part_from_text(spec: PartSpec, text: str):
@@ -335,7 +384,7 @@ def part_from_text(spec: PartSpec, text: str):
 
 def part_to_text(spec: PartSpec, value) -> str:
     """The inverse of `part_from_text`, for the form's initial values."""
-    if value in (None, "", []):
+    if value in (None, "", []) or not _fits(spec, value):
         return ""
     if spec.kind in {"html", "text", "event"}:
         return str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -65,7 +65,10 @@ class Letter(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("signs on behalf of (a.n.)"),
     )
     # The structured parts of its type's layout (menimbang, diktum, people, parties, ...).
-    parts = models.JSONField(_("parts"), default=dict, blank=True)
+    # db_default: rows written by COPY (the load generator) without the column get {} too.
+    parts = models.JSONField(
+        _("parts"), default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True
+    )
     classification_code = models.CharField(_("classification"), max_length=30, blank=True)
     security = models.CharField(
         _("security"), max_length=16, choices=SecurityLevel.choices, default=SecurityLevel.BIASA
@@ -264,7 +267,9 @@ class LetterVersion(models.Model):
     subject = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
-    parts = models.JSONField(default=dict, blank=True)
+    parts = models.JSONField(
+        default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -21,9 +21,9 @@ from organizations.models import Assignment, Position, Unit
 from workflows.choices import SecurityLevel, Urgency
 
 from .. import numbering
+from .. import permissions as policy
 from ..choices import AttachmentKind, RecipientKind, StepKind
-from ..layouts import Layout, layout_of, titles_allowed
-from ..models import SigningMandate
+from ..layouts import Layout, layout_of, parts_fit, titles_allowed
 from . import render
 from .signature import Authority, SignatureBlock, party_label, post_title, signature_block
 
@@ -51,7 +51,7 @@ def verify_url(letter) -> str:
     )
 
 
-def _opd(unit):
+def opd_of(unit):
     """The OPD a unit belongs to (its ancestor at depth 2), or the unit itself."""
     ancestors = [*Unit.objects.get_ancestors(unit), unit]
     return ancestors[1] if len(ancestors) > 1 else ancestors[0]
@@ -60,7 +60,11 @@ def _opd(unit):
 def post_display(position: Position, tenant, *, upper: bool = True) -> str:
     """A post as the letter writes it: the region added to the heads of the region's own
     offices ("KEPALA DINAS KESEHATAN KOTA MEDAN"), capitals in a signature block."""
-    with_region = position.regional_role != "" or (position.is_head and position.unit.depth <= 2)
+    role = position.regional_role
+    # The region head's own title names the region already ("Bupati Deli Serdang").
+    with_region = role == RegionalRole.SECRETARY or (
+        role == RegionalRole.NONE and position.is_head and position.unit.depth <= 2
+    )
     return post_title(position.title, tenant.region_name, with_region=with_region, upper=upper)
 
 
@@ -104,11 +108,7 @@ def authority_of(letter, user, position, on) -> Authority:
     elif letter.on_behalf_of_id and position.pk == letter.signer_position_id:
         grantor = letter.on_behalf_of
         for_title = post_display(grantor, tenant)
-        mandate = (
-            SigningMandate.objects.filter(grantor=grantor, holder=position)
-            .select_related("via__unit")
-            .first()
-        )
+        mandate = policy.mandate_for(letter.letter_type, position, grantor)
         if mandate and mandate.via_id:
             via_title = post_display(mandate.via, tenant)
     return Authority(
@@ -135,7 +135,8 @@ def _labelled(letter, layout: Layout, posts) -> list[SignatureBlock]:
     """The blocks of `posts` [(position, user)], the parties of a berita acara or surat kuasa
     labelled from its parts (the one beyond the parties: "Mengetahui")."""
     on = _signing_day(letter)
-    parties = letter.parts.get("pihak", []) if layout.signature == "parties" else []
+    parts = parts_fit(layout, letter.parts)
+    parties = parts.get("pihak", []) if layout.signature == "parties" else []
     blocks = []
     for i, (position, user) in enumerate(posts):
         label = ""
@@ -204,14 +205,15 @@ def number_placeholder(letter) -> str:
     today = timezone.localdate(timezone=ZoneInfo(letter.tenant.time_zone))
     register = letter.on_behalf_of or letter.signer_position
     unit = register.unit if register is not None else letter.unit
+    sentinel = 987654321  # formatted as a number (a pattern may say {seq:03d}), then replaced
     return numbering.number_format(
         letter.letter_type.number_pattern or letter.tenant.number_pattern,
-        seq="…",
+        seq=sentinel,
         classification=letter.classification_code,
         unit_code=unit.code,
         type_code=letter.letter_type.code,
         on=today,
-    )
+    ).replace(str(sentinel), "…")
 
 
 def letter_preview_pdf(letter) -> bytes:
@@ -254,7 +256,7 @@ def letterhead_of(letter, layout: Layout, post: Position | None) -> render.Lette
             logo=logo,
             position=True,
         )
-    opd = _opd(post.unit if post is not None else letter.unit)
+    opd = opd_of(post.unit if post is not None else letter.unit)
     contact = " · ".join(
         x for x in (opd.letterhead_line(k) for k in ("phone", "email", "website")) if x
     )
@@ -278,12 +280,12 @@ def _addressee(recipient, tenant) -> str:
     """An addressee as the letter names it: an official by post with the region ("Kepala
     Badan Perencanaan Pembangunan Daerah Kota Medan"), a unit by its head's post, an
     addressee off the platform by name and organisation."""
-    if recipient.position_id:
-        return post_display(recipient.position, tenant, upper=False)
+    if recipient.position_id:  # the region is the addressee's own government's
+        return post_display(recipient.position, recipient.position.tenant, upper=False)
     if recipient.unit_id:
         head = next((p for p in recipient.unit.positions.all() if p.is_head and p.is_active), None)
         if head is not None:
-            return post_display(head, tenant, upper=False)
+            return post_display(head, recipient.unit.tenant, upper=False)
         return recipient.unit.name
     return str(recipient)
 
@@ -312,8 +314,10 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
     layout = layout_of(letter.letter_type)
     post = _authority_post(letter)
     recipients = list(
-        letter.recipients.select_related("unit", "position__unit", "address")
-        .prefetch_related("unit__positions")
+        letter.recipients.select_related(
+            "unit__tenant", "position__unit", "position__tenant", "address"
+        )
+        .prefetch_related("unit__positions__unit")
         .order_by("order", "pk")
     )
     to = [r for r in recipients if r.kind == RecipientKind.TO]
@@ -326,7 +330,7 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
         type_code=letter.letter_type.code,
         type_name=letter.letter_type.name,
         layout=layout,
-        parts=letter.parts or {},
+        parts=parts_fit(layout, letter.parts),
         title=layout.title.replace("{authority}", authority),
         letterhead=letterhead_of(letter, layout, post),
         number=letter.number or "",

@@ -4,6 +4,7 @@ borderless tables of label : value."""
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 from reportlab.lib import colors
@@ -52,6 +53,35 @@ def _styles() -> dict[str, ParagraphStyle]:
 INLINE = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u"}
 
 
+_TAG = re.compile(r"<[^>]+>")
+_OPEN = {"<b>": "b", "<i>": "i", "<u>": "u"}
+_CLOSE = {"</b>": "b", "</i>": "i", "</u>": "u"}
+
+
+def _balanced(tokens: list[str]) -> tuple[str, list[str]]:
+    """Paragraph markup from the parser's tokens with every inline tag closed in order (a
+    stray closing tag dropped), and the tags still open at its end, to reopen in the next
+    one: reportlab refuses markup that is not well nested, and HTML allows `<b>a<p>b</p></b>`."""
+    out, stack = [], []
+    for token in tokens:
+        if token in _OPEN:
+            stack.append(_OPEN[token])
+            out.append(token)
+        elif token in _CLOSE:
+            tag = _CLOSE[token]
+            if tag in stack:
+                while stack:
+                    top = stack.pop()
+                    out.append(f"</{top}>")
+                    if top == tag:
+                        break
+        else:
+            out.append(token)
+    still_open = list(stack)
+    out += [f"</{tag}>" for tag in reversed(stack)]
+    return "".join(out).strip(), still_open
+
+
 class _BodyParser(HTMLParser):
     """The body is already sanitised (nh3, on save); this maps its tags to platypus."""
 
@@ -68,9 +98,9 @@ class _BodyParser(HTMLParser):
         return self.cell if self.cell is not None else self.text
 
     def _flush(self):
-        markup = "".join(self.text).strip()
-        self.text = []
-        if not markup:
+        markup, still_open = _balanced(self.text)
+        self.text = [f"<{tag}>" for tag in still_open]  # bold across paragraphs stays bold
+        if not _TAG.sub("", markup).strip():
             return
         para = Paragraph(markup, self.styles["body"])
         if self.lists:
@@ -121,7 +151,7 @@ class _BodyParser(HTMLParser):
         elif tag in {"td", "th"} and self.cell is not None and self.table:
             if tag == "th":
                 self.cell.append("</b>")
-            self.table[-1].append("".join(self.cell).strip())
+            self.table[-1].append(_balanced(self.cell)[0])
             self.cell = None
         elif tag == "table" and self.table is not None:
             rows = [r for r in self.table if r]
@@ -178,7 +208,7 @@ class _Rule(Flowable):
 
 def _grid(data, widths, *, style=()) -> Table:
     """A borderless table of paragraphs, top-aligned, flush left."""
-    table = Table(data, colWidths=list(widths), hAlign="LEFT")
+    table = Table(data, colWidths=list(widths), hAlign="LEFT", splitInRow=1)  # long rows break
     table.setStyle(
         TableStyle(
             [

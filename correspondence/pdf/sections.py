@@ -90,7 +90,7 @@ def _memo_heading(doc: LetterDoc, st) -> list[Flowable]:
     to = "(Daftar terlampir)" if doc.listed else _numbered(doc.addressees or ["-"])
     rows = [("Yth.", to), ("Dari", _e(doc.from_label))]
     if doc.cc and doc.layout.cc_label:
-        rows.append(("Tembusan", _numbered(doc.cc)))
+        rows.append((_e(doc.layout.cc_label), _numbered(doc.cc)))
     rows += [
         ("Tanggal", _e(doc.date)),
         ("Nomor", _e(doc.number)),
@@ -226,15 +226,17 @@ def _parties_part(parties: list[dict], st) -> list[Flowable]:
 
 def _event_part(doc: LetterDoc, acara: str, st) -> list[Flowable]:
     """An invitation's day, time, place and agenda."""
-    if doc.event is None:
-        return []
-    rows = [
-        ("Hari/Tanggal", _e(doc.event.day_date)),
-        ("Waktu", _e(doc.event.time)),
-        ("Tempat", _e(doc.event.place)),
-    ]
+    rows = []
+    if doc.event is not None:
+        rows = [
+            ("Hari/Tanggal", _e(doc.event.day_date)),
+            ("Waktu", _e(doc.event.time)),
+            ("Tempat", _e(doc.event.place)),
+        ]
     if acara:
-        rows.append(("Acara", _e(acara)))
+        rows.append(("Acara", "<br/>".join(_e(line) for line in acara.splitlines())))
+    if not rows:
+        return []
     return [
         Spacer(1, 1 * mm),
         _kv(rows, st, widths=(32 * mm, 4 * mm, 124 * mm)),

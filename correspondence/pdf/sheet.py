@@ -17,6 +17,7 @@ from core.dates import date_long
 from core.pdfdoc import page_template
 
 from . import flow, render
+from .build import opd_of
 
 
 def _e(text) -> str:
@@ -31,7 +32,7 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
     head = render.Letterhead(
         government=delivery.tenant.letterhead_government or delivery.tenant.name,
         unit=delivery.unit.name,
-        address_lines=[delivery.unit.letterhead_line("address")],
+        address_lines=[opd_of(delivery.unit).letterhead_line("address")],
     )
     out = render.letterhead_flowables(head, st)
     out.append(Paragraph("LEMBAR DISPOSISI", st["title"]))

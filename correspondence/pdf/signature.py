@@ -59,7 +59,8 @@ def signature_block(
     acting_top = (a.acting and a.regional_role in {"kdh", "wkdh"}) or (
         a.acting in {"pj", "plh"} and a.regional_role == "sekda"
     )
-    top = a.regional_role in TOP_POSTS
+    # A Plt. of the regional secretary is an official like any other (only Pj./Plh. are not).
+    top = a.regional_role in TOP_POSTS and not (a.regional_role == "sekda" and a.acting == "plt")
     return SignatureBlock(
         lines=authority_lines(a),
         name=name if titles and not acting_top else name_without_titles(name),
@@ -69,21 +70,24 @@ def signature_block(
     )
 
 
-# Academic titles written before a name; degrees follow the name after a comma. "H." and "Hj."
-# (haji) are not academic and stay.
-_PREFIX_TITLES = re.compile(
-    r"^(?:(?:Prof|Dr|dr|drg|Drh|drh|Ir|Drs|Dra|Dipl\.?-?Ing)\.\s*)+", re.UNICODE
-)
+# Degrees written before the name (Prof., Dr., dr., drg., Drh., Drs., Dra., Ir.); after it they
+# follow a comma ("Rina Siregar, S.T., M.M."). Haji, Hajjah and nobility (H., Hj., Tengku)
+# are not academic titles and stay, before or between the degrees ("H. Drs. Mulyadi").
+TITLE_BEFORE = re.compile(r"^(?:prof|dr|drg|drh|drs|dra|ir)\.$", re.IGNORECASE)
+
+
+def academic_titles(name: str) -> list[str]:
+    """The academic titles in a name as written: "Dr. Ir. Budi, M.M." → ["Dr.", "Ir.", "M.M."]."""
+    head, _sep, tail = (name or "").partition(",")
+    found = [word for word in head.split() if TITLE_BEFORE.match(word)]
+    return found + [t.strip() for t in tail.split(",") if t.strip()]
 
 
 def name_without_titles(name: str) -> str:
-    """ "Dr. Ir. Ahmad Rizal Pohan, S.T., M.T." → "Ahmad Rizal Pohan"."""
-    bare = name.split(",", 1)[0].strip()
-    return _PREFIX_TITLES.sub("", bare).strip() or bare
-
-
-def has_academic_titles(name: str) -> bool:
-    return name_without_titles(name) != name.strip()
+    """ "H. Dr. Ir. Ahmad Rizal Pohan, S.T., M.T." → "H. Ahmad Rizal Pohan"."""
+    head = (name or "").partition(",")[0]
+    kept = [word for word in head.split() if not TITLE_BEFORE.match(word)]
+    return " ".join(kept) or head.strip()
 
 
 def nip_spaced(nip: str) -> str:

@@ -247,9 +247,8 @@ def letter_update(
         raise ValidationError({f: _("This field cannot be edited.") for f in unknown})
     for name, value in fields.items():
         setattr(letter, name, value)
-    if "letter_type" in fields and "parts" not in fields:  # keep what the new type has
-        names = {p.name for p in layouts.layout_of(letter.letter_type).structured}
-        letter.parts = {k: v for k, v in (letter.parts or {}).items() if k in names}
+    if "parts" not in fields:  # keep what still fits the (new) type's layout
+        letter.parts = layouts.parts_fit(layouts.layout_of(letter.letter_type), letter.parts)
     letter_fields_check(letter)
     if recipients is not None:
         rows = _recipients_check(letter, recipients)

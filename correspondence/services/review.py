@@ -84,6 +84,9 @@ def letter_submit(
     """Send a draft along its paraf chain to its signer(s). Raises ValidationError (a bad
     route), TransitionNotAllowed, PermissionDenied."""
     letter = row_lock(letter)
+    if signers and letter.signer_position_id is None:  # the last of the signers given signs it
+        letter.signer_position = signers[-1]
+        letter.save(update_fields=["signer_position", "updated_at"])
     route = route_propose(letter) if route is None else route
     signers = signers or ([letter.signer_position] if letter.signer_position_id else [])
     _submit_check(letter, route, signers)

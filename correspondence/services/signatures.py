@@ -54,6 +54,7 @@ def letter_sign(
     step = policy.current_step(letter)
     if step is None or step.kind != StepKind.SIGN:
         raise TransitionNotAllowed("no signature is waiting")
+    _authority_check(letter, step)
     last = not ReviewStep.objects.filter(
         letter=letter, round=letter.review_round, order__gt=step.order
     ).exists()
@@ -78,6 +79,18 @@ def letter_sign(
     else:
         letter_notify([letter.drafter], Kind.LETTER_SIGNED, letter, _("Signed: %(s)s"))
     return letter
+
+
+def _authority_check(letter: Letter, step: ReviewStep) -> None:
+    """The post still may sign at the moment it signs: a mandate (a.n.) ended or a type's rule
+    changed after submit refuses the signature, it is never printed on the letter."""
+    if not policy.letter_signer_allowed(letter, step.position):
+        raise ValidationError(
+            {
+                "signer_position": _("%(pos)s may not sign a %(type)s.")
+                % {"pos": step.position, "type": letter.letter_type.name}
+            }
+        )
 
 
 # A background signature that has not finished after this long may be asked for again.
@@ -126,6 +139,9 @@ def letter_sign_request(
         raise TransitionNotAllowed(_("This letter is not waiting for a signature."))
     if not policy.can_sign_letter(by, letter):
         raise PermissionDenied
+    step = policy.current_step(letter)
+    if step is not None:
+        _authority_check(letter, step)
     # Whoever signs has verified a second factor in this session (or with this request's
     # code): the signing rule that lets them sign is the rule that makes them need one.
     if not second_factor:

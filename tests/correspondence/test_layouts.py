@@ -8,14 +8,16 @@ import re
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
 from correspondence import services as svc
+from correspondence.checker import letter_findings
 from correspondence.layouts import layout_build
-from correspondence.models import SigningMandate
+from correspondence.models import Letter, SigningMandate
 from correspondence.pdf import build, render, samples
-from correspondence.pdf.signature import Authority, signature_block
+from correspondence.pdf.signature import Authority, name_without_titles, signature_block
 from correspondence.services import RecipientInput
 from correspondence.signing import certificate_issue
 from organizations.models import Assignment
@@ -527,3 +529,111 @@ def test_a_tenant_layout_change_is_applied():
     assert "di Tempat" not in text and "(Daftar terlampir)" in text
     with pytest.raises(ValueError, match="heading"):
         layout_build("surat_dinas", {"heading": "poster"})
+
+
+# --- odd input never breaks a letter ---
+def test_a_very_long_dictum_and_consideration_break_across_pages():
+    doc = samples.sample_doc("surat_keputusan", "Surat Keputusan", long=False)
+    long_item = ("bahwa pertimbangan yang sangat panjang " * 100)[:4000] + " AKHIR"
+    doc.parts = {**doc.parts, "menimbang": [long_item], "diktum": [long_item, "Penutup."]}
+    text = _flat(render.render_letter(doc))
+    assert text.count("AKHIR") == 2 and "KEDUA" in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<b>tebal<p>paragraf</p></b>", "<i>a</b>b</i>", "<p><b>tidak ditutup</p><p>lagi</p>", "</u>"],
+)
+def test_unbalanced_inline_markup_renders(body):
+    doc = samples.sample_doc("surat_dinas", "Surat Dinas", long=False)
+    doc.body_html = svc.body_sanitize(body)
+    assert "Budi Hasibuan" in _flat(render.render_letter(doc))
+
+
+def test_a_padded_sequence_pattern_previews_with_its_placeholder(world):
+    letter = draft(world)
+    letter.letter_type.number_pattern = "{seq:04d}/{unit}/{year}"
+    letter.letter_type.save()
+    assert re.search(r"Nomor : …/KOMINFO/\d{4}", _flat(build.letter_preview_pdf(letter)))
+
+
+def test_stored_parts_that_no_longer_fit_their_layout_are_left_out(world):
+    letter = draft(world, code="surat_tugas", body="")
+    Letter.objects.filter(pk=letter.pk).update(parts={"kepada": "Fajar", "dasar": [{"x": 1}]})
+    letter.refresh_from_db()
+    text = _flat(build.letter_preview_pdf(letter))
+    assert "SURAT TUGAS" in text and "Fajar" not in text
+    codes = {f.code for f in letter_findings(letter)}
+    assert "part.missing" in codes  # what no longer fits is missing, not a crash
+    edited = svc.letter_update(
+        letter=letter, by=world.drafter, expected_version=letter.version, subject="Baru"
+    )
+    assert edited.parts == {}
+
+
+def test_another_governments_officials_carry_their_own_region(world):
+    world.positions["t_kaban"].title = "Kepala Bappeda"
+    world.positions["t_kaban"].save()
+    letter = draft(world, to=("t_bappeda",))
+    text = _flat(build.letter_preview_pdf(letter))
+    assert "Yth. Kepala Bappeda Kota Tangerang" in text and "Bappeda Kota Medan" not in text
+
+
+def test_a_regency_heads_title_is_not_given_the_region_twice(world):
+    bupati = world.positions["walikota"]
+    bupati.title, bupati.regional_role = "Bupati Deli Serdang", "kdh"
+    world.tenant.region = "Kabupaten Deli Serdang"
+    assert build.post_display(bupati, world.tenant) == "BUPATI DELI SERDANG"
+    sekda = world.positions["sekda"]
+    sekda.regional_role = "sekda"
+    assert build.post_display(sekda, world.tenant) == "SEKRETARIS DAERAH KABUPATEN DELI SERDANG"
+
+
+@pytest.mark.parametrize(
+    ("name", "bare"),
+    [
+        ("H. Drs. Mulyadi, M.Si.", "H. Mulyadi"),
+        ("Prof. Dr. Ir. Rina Siregar, S.T., M.T.", "Rina Siregar"),
+        ("Tengku Chairuniza, S.STP.", "Tengku Chairuniza"),
+        ("drg. Ayu", "Ayu"),
+    ],
+)
+def test_academic_titles_are_left_out_wherever_they_stand(name, bare):
+    assert name_without_titles(name) == bare
+
+
+def test_a_plt_regional_secretary_keeps_nip_and_rank():
+    block = signature_block(
+        Authority(title="SEKRETARIS DAERAH KOTA MEDAN", acting="plt", regional_role="sekda"),
+        name="Budi",
+        nip="197205121998031004",
+        rank="Pembina Utama Muda (IV/c)",
+    )
+    assert block.nip == "19720512 199803 1 004" and block.rank
+
+
+def test_a_mandate_ended_after_submit_refuses_the_signature(world):
+    mandate = _mandate(world, "kadis_kominfo", "sekdis_kominfo")
+    certificate_issue(world.users["secretary"])
+    letter = svc.letter_create(
+        by=world.drafter,
+        letter_type=letter_type(world),
+        subject="Atas nama kepala dinas",
+        body="<p>Dengan hormat.</p>",
+        recipients=[RecipientInput(kind="to", unit=world.units["bappeda"])],
+        signer_position=world.positions["sekdis_kominfo"],
+        on_behalf_of=world.positions["kadis_kominfo"],
+    )
+    letter = svc.letter_submit(
+        letter=letter,
+        by=world.drafter,
+        route=[world.positions["kasi_aptika"]],
+        signers=[world.positions["sekdis_kominfo"]],
+    )
+    letter = svc.letter_approve(letter=letter, by=world.reviewer)
+    mandate.is_active = False
+    mandate.save()
+    with pytest.raises(ValidationError):
+        svc.letter_sign(letter=letter, by=world.users["secretary"])
+    letter.refresh_from_db()
+    assert letter.state == "approved" and not letter.number
