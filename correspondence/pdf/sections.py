@@ -153,13 +153,12 @@ def _items_part(doc: LetterDoc, spec: PartSpec, items: list[str], st) -> list[Fl
             [
                 Paragraph(k, st["base"]),
                 Paragraph(":" if k else "", st["base"]),
-                Paragraph(v, st["body"]),
+                Paragraph(v, st["base"] if k == "Menetapkan" else st["body"]),
             ]
             for k, v in rows
         ]
-        return [
-            _grid(data, (30 * mm, 4 * mm, 126 * mm), style=[("BOTTOMPADDING", (0, 0), (-1, -1), 4)])
-        ]
+        widths, pad = (30 * mm, 4 * mm, 126 * mm), [("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+        return [_grid([row], widths, style=pad) for row in data]  # one each: pages break between
     data = []
     for i, text in enumerate(items, 1):
         data.append(
@@ -170,7 +169,7 @@ def _items_part(doc: LetterDoc, spec: PartSpec, items: list[str], st) -> list[Fl
                 Paragraph(_e(text), st["body"]),
             ]
         )
-    return [_grid(data, (30 * mm, 4 * mm, 8 * mm, 118 * mm))]
+    return [_grid([row], (30 * mm, 4 * mm, 8 * mm, 118 * mm)) for row in data]
 
 
 def _person_rows(row: dict) -> list[tuple[str, str]]:
@@ -199,7 +198,7 @@ def _people_part(spec: PartSpec, people: list[dict], st) -> list[Flowable]:
                 inner,
             ]
         )
-    return [_grid(data, (30 * mm, 4 * mm, 8 * mm, 118 * mm))]
+    return [_grid([row], (30 * mm, 4 * mm, 8 * mm, 118 * mm)) for row in data]
 
 
 def _parties_part(parties: list[dict], st) -> list[Flowable]:
