@@ -192,6 +192,16 @@ def _mandates_check(tenant, entries: list[MandateEntry]) -> list[dict[str, Any]]
                 f"{row['where']} > types: {', '.join(outside)} not covered by the mandate of "
                 f"{via.unit.code}:{via.code}."
             )
+    for row in rows.values():
+        # a.n. is a mandate from the holder's superior: down the grantor's own organisation
+        # (and u.b. one step further down, inside the post it goes through).
+        holder, upper = row["holder"], row["via"] or row["grantor"]
+        if not all(holder.unit.path.startswith(p.unit.path) for p in (row["grantor"], upper)):
+            raise TenantFileError(
+                f"{row['where']} > signer: {holder.unit.code}:{holder.code} is not under "
+                f"{upper.unit.code}:{upper.code} in the organisation; a mandate goes from a post "
+                "to one below it."
+            )
     return list(rows.values())
 
 

@@ -252,6 +252,13 @@ BROKEN = {
             "SETDA:ASISTEN is itself u.b."
         ),
     ),
+    "a mandate to a post outside the grantor's organisation": (
+        GOOD + '  - {for: "SETDA:SEKDA", signer: "DISKOMINFO:KEPALA", types: [surat_dinas]}\n',
+        (
+            "signing_mandates[3] (DISKOMINFO:KEPALA a.n. SETDA:SEKDA) > signer: "
+            "DISKOMINFO:KEPALA is not under SETDA:SEKDA in the organisation"
+        ),
+    ),
     "a u.b. mandate for a type its via does not have": (
         GOOD.replace(
             '{for: "WALIKOTA:WALIKOTA", signer: "SETDA:SEKDA"}',
