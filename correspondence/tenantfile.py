@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from organizations.models import Position
+from organizations.services import position_by_ref
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
 
 from .choices import LetterScope, SignerRule
@@ -124,15 +125,7 @@ def _load_addresses(tenant, entries: list[AddressEntry], base_dir: Path) -> dict
 
 
 def _position(tenant, ref: str, where: str, what: str) -> Position:
-    unit_code, pos_code = ref.split(":", 1)
-    position = (
-        Position.objects.filter(tenant=tenant, unit__code=unit_code, code=pos_code)
-        .select_related("unit")
-        .first()
-    )
-    if position is None:
-        raise TenantFileError(f"{where} > {what}: position {ref} does not exist in this file.")
-    return position
+    return position_by_ref(ref, tenant, f"{where} > {what}")
 
 
 def _mandates_check(tenant, entries: list[MandateEntry]) -> list[dict[str, Any]]:
@@ -167,6 +160,13 @@ def _mandates_check(tenant, entries: list[MandateEntry]) -> list[dict[str, Any]]
             "via": via,
             "letter_type_codes": codes,
         }
+    _chains_check(rows)
+    return list(rows.values())
+
+
+def _chains_check(rows: dict[tuple[int, int], dict[str, Any]]) -> None:
+    """u.b. signs under its via's own a.n. mandate, one level down, for types that mandate
+    covers; every mandate goes down the grantor's organisation."""
     for row in rows.values():
         via = row["via"]
         if via is None:
@@ -202,7 +202,6 @@ def _mandates_check(tenant, entries: list[MandateEntry]) -> list[dict[str, Any]]
                 f"{upper.unit.code}:{upper.code} in the organisation; a mandate goes from a post "
                 "to one below it."
             )
-    return list(rows.values())
 
 
 def _load_mandates(tenant, entries: list[MandateEntry], base_dir: Path) -> dict[str, int]:

@@ -277,7 +277,8 @@ def _regional_role(pos: PositionEntry, unit: Unit, entry: UnitEntry) -> str:
     return RegionalRole.VICE_HEAD.value if pos.signer else RegionalRole.NONE.value
 
 
-def _resolve_position(ref: str, tenant: Tenant, where: str) -> Position:
+def position_by_ref(ref: str, tenant: Tenant, where: str) -> Position:
+    """The post a tenant file names as UNIT_CODE:POSITION_CODE; TenantFileError names `where`."""
     unit_code, pos_code = ref.split(":", 1)
     position = (
         Position.objects.filter(tenant=tenant, unit__code=unit_code, code=pos_code)
@@ -301,7 +302,7 @@ def _load_users(
         user = _load_user(entry, tenant, where, counts)
         for j, a in enumerate(entry.assignments):
             a_where = f"{where} > assignments[{j}] ({a.position})"
-            position = _resolve_position(a.position, tenant, a_where)
+            position = position_by_ref(a.position, tenant, a_where)
             assignment = Assignment.objects.filter(
                 user=user, position=position, kind=a.kind.value, start_date=a.start
             ).first()
