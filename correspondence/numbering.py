@@ -82,3 +82,15 @@ def number_format(
         month_roman=ROMAN[on.month - 1],
         year=on.year,
     )
+
+
+def letter_number(letter, *, seq: int, unit, on: dt.date) -> str:
+    """A letter's number in `unit`'s register: its type's pattern (or the tenant's) filled."""
+    return number_format(
+        letter.letter_type.number_pattern or letter.tenant.number_pattern,
+        seq=seq,
+        classification=letter.classification_code,
+        unit_code=unit.code,
+        type_code=letter.letter_type.code,
+        on=on,
+    )

@@ -206,14 +206,8 @@ def number_placeholder(letter) -> str:
     register = letter.on_behalf_of or letter.signer_position
     unit = register.unit if register is not None else letter.unit
     sentinel = 987654321  # formatted as a number (a pattern may say {seq:03d}), then replaced
-    return numbering.number_format(
-        letter.letter_type.number_pattern or letter.tenant.number_pattern,
-        seq=sentinel,
-        classification=letter.classification_code,
-        unit_code=unit.code,
-        type_code=letter.letter_type.code,
-        on=today,
-    ).replace(str(sentinel), "…")
+    number = numbering.letter_number(letter, seq=sentinel, unit=unit, on=today)
+    return number.replace(str(sentinel), "…")
 
 
 def letter_preview_pdf(letter) -> bytes:

@@ -207,11 +207,4 @@ def _number(letter: Letter) -> None:
     )
     seq = numbering.counter_take(tenant_id=letter.tenant_id, key=key)
     letter.number_seq, letter.number_year, letter.number_unit = seq, today.year, unit
-    letter.number = numbering.number_format(
-        letter.letter_type.number_pattern or letter.tenant.number_pattern,
-        seq=seq,
-        classification=letter.classification_code,
-        unit_code=unit.code,
-        type_code=letter.letter_type.code,
-        on=today,
-    )
+    letter.number = numbering.letter_number(letter, seq=seq, unit=unit, on=today)
