@@ -305,21 +305,15 @@ def _classification(d: _Draft) -> Iterator[Finding]:
         )
         return
     state = hooks.classification_state(d.letter.tenant, code)
-    if state == "inactive":
-        message = _("Classification code %(code)s is no longer in use: choose a current one.")
+    refusals = {
+        "inactive": _("Classification code %(code)s is no longer in use: choose a current one."),
+        "unknown": _("Classification code %(code)s is not in the file plan."),
+    }
+    if state in refusals:
         yield Finding(
             ERROR,
-            "classification.inactive",
-            message % {"code": code},
-            CLASSIFICATION,
-            "classification_code",
-        )
-    elif state == "unknown":
-        message = _("Classification code %(code)s is not in the file plan.")
-        yield Finding(
-            ERROR,
-            "classification.unknown",
-            message % {"code": code},
+            f"classification.{state}",
+            refusals[state] % {"code": code},
             CLASSIFICATION,
             "classification_code",
         )

@@ -392,3 +392,27 @@ def part_to_text(spec: PartSpec, value) -> str:
         return "\n".join(value)
     fields = _fields_of(spec.kind)
     return "\n".join(" | ".join(row.get(f, "") for f in fields).rstrip(" |") for row in value)
+
+
+def parts_read(layout: Layout, parts) -> list[dict]:
+    """The structured parts as a reader sees them beside the body (the letter page, the
+    reviewer's diff): each with its label and its lines, or its sanitised HTML."""
+    fit = parts_fit(layout, parts)
+    out = []
+    for spec in layout.structured:
+        value = fit.get(spec.name)
+        if value in (None, "", []):
+            continue
+        label = spec.label or spec.name.replace("_", " ").capitalize()
+        if spec.kind == "html":
+            out.append({"name": spec.name, "label": label, "html": value, "lines": []})
+            continue
+        if spec.kind in {"text", "event"}:
+            lines = value.splitlines()
+        elif spec.kind == "items":
+            lines = list(value)
+        else:
+            fields = _fields_of(spec.kind)
+            lines = [" · ".join(row[f] for f in fields if row.get(f)) for row in value]
+        out.append({"name": spec.name, "label": label, "html": "", "lines": lines})
+    return out

@@ -19,6 +19,7 @@ from organizations.models import Assignment, Position, Unit, User
 from workflows.models import SecurityEvent
 from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 
+from . import layouts
 from .checker import draft_findings
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
 from .inboxcount import inbox_counts_kept
@@ -476,6 +477,7 @@ def letter_page(user: User, letter: Letter) -> dict:
         "tree": disposition_tree(user, letter),
         "comments": list(letter.comments.select_related("author")),
         "findings": draft_findings(letter),
+        "parts": layouts.parts_read(layouts.layout_of(letter.letter_type), letter.parts),
     }
 
 

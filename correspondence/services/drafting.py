@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
@@ -322,11 +323,25 @@ def changes_since_last_look(letter: Letter, user: User) -> str | None:
     old = LetterVersion.objects.filter(letter=letter, number=seen).first()
     if old is None:
         return None
-    before = [f"{_('Subject')}: {old.subject}", *old.body.splitlines()]
-    after = [f"{_('Subject')}: {letter.subject}", *letter.body.splitlines()]
+    layout = layouts.layout_of(letter.letter_type)
+    before = [f"{_('Subject')}: {old.subject}", *old.body.splitlines(), *_parts_lines(layout, old)]
+    after = [
+        f"{_('Subject')}: {letter.subject}",
+        *letter.body.splitlines(),
+        *_parts_lines(layout, letter),
+    ]
     return "\n".join(
         difflib.unified_diff(before, after, f"v{seen}", f"v{letter.version}", lineterm="")
     )
+
+
+def _parts_lines(layout, version) -> list[str]:
+    """A letter's (or a version's) structured parts as diff lines: "Diktum: …"."""
+    lines = []
+    for part in layouts.parts_read(layout, version.parts):
+        text = part["lines"] or [strip_tags(part["html"])]
+        lines += [f"{part['label']}: {line}" for line in text]
+    return lines
 
 
 def scan_file_for(letter: Letter) -> ContentFile | None:

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from pypdf import PdfReader
 
 from correspondence import services as svc
@@ -21,6 +22,7 @@ from correspondence.pdf.signature import Authority, name_without_titles, signatu
 from correspondence.services import RecipientInput
 from correspondence.signing import certificate_issue
 from organizations.models import Assignment
+from tests.conftest import client_for
 
 from .helpers import PDF, draft, letter_type, sent, through_review
 
@@ -637,3 +639,38 @@ def test_a_mandate_ended_after_submit_refuses_the_signature(world):
         svc.letter_sign(letter=letter, by=world.users["secretary"])
     letter.refresh_from_db()
     assert letter.state == "approved" and not letter.number
+
+
+def test_the_letter_page_shows_the_parts_and_a_reviewer_sees_them_change(world):
+    parts = {
+        "dasar": ["Peraturan Wali Kota Nomor 12 Tahun 2025"],
+        "kepada": [{"name": "Fajar Nasution", "nip": "198811092012121001", "position": "Kasi"}],
+        "untuk": ["Melaksanakan inventarisasi aplikasi."],
+    }
+    letter = draft(world, code="surat_tugas", body="", parts=parts)
+    letter = svc.letter_submit(letter=letter, by=world.drafter)
+    page = client_for(world.reviewer).get(reverse("correspondence:letter", args=[letter.pk]))
+    text = page.content.decode()
+    assert 'data-testid="letter-parts"' in text
+    _in_order(
+        text,
+        [
+            "Dasar",
+            "Peraturan Wali Kota",
+            "Kepada",
+            "Fajar Nasution · 198811092012121001",
+            "Untuk",
+            "Melaksanakan inventarisasi",
+        ],
+    )
+    letter = svc.letter_return(letter=letter, by=world.reviewer, note="Tambah tugas")
+    svc.letter_update(
+        letter=letter,
+        by=world.drafter,
+        expected_version=letter.version,
+        parts={**parts, "untuk": ["Melaksanakan inventarisasi aplikasi.", "Melapor tiap pekan."]},
+    )
+    letter = svc.letter_submit(letter=Letter.objects.get(pk=letter.pk), by=world.drafter)
+    diff = svc.changes_since_last_look(letter, world.reviewer)
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[1:2] not in "+-"]
+    assert changed == ["+Untuk: Melapor tiap pekan."]  # the unchanged parts are context only
