@@ -471,10 +471,20 @@ elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     MAILERS = {"default": {"BACKEND": "core.mail.DisabledEmailBackend"}}
-# Electronic signatures: the built-in tenant CA, or a remote signing service (sketch).
+# Electronic signatures (README "Signing"): who holds the keys (the tenant's own authority,
+# or a certified provider), the timestamp authority every signature gets its time from, and the
+# roots a verifier trusts besides each tenant's own authority (the TSA's, a provider's).
 NASKAH_SIGNING_ADAPTER = env.str("NASKAH_SIGNING_ADAPTER", default="local")
-if NASKAH_SIGNING_ADAPTER not in {"local", "remote"}:
-    raise ImproperlyConfigured("NASKAH_SIGNING_ADAPTER must be local or remote.")
+if NASKAH_SIGNING_ADAPTER not in {"local", "csc", "bsre"}:
+    raise ImproperlyConfigured("NASKAH_SIGNING_ADAPTER must be local, csc or bsre.")
+# `make run` starts a local TSA (scripts/pki_services.py) on this address.
+NASKAH_TSA_URL = env.str(
+    "NASKAH_TSA_URL", default="http://127.0.0.1:8790/naskah-dev/tsa/tsa" if DEBUG else ""
+)
+NASKAH_TSA_TIMEOUT = _int("NASKAH_TSA_TIMEOUT", default=10)
+NASKAH_TRUST_ROOTS = env.list(
+    "NASKAH_TRUST_ROOTS", default=[str(VAR_DIR / "pki" / "tsa-root.pem")] if DEBUG else []
+)
 NASKAH_SIGNING_URL = env.str("NASKAH_SIGNING_URL", default="")
 NASKAH_SIGNING_CLIENT_ID = env.str("NASKAH_SIGNING_CLIENT_ID", default="")
 NASKAH_SIGNING_CLIENT_SECRET = env.str("NASKAH_SIGNING_CLIENT_SECRET", default="")

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from correspondence.views import pki
 from correspondence.views import verify as letter_verify
 from organizations.admin import admin_lock_platform_models
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("letters/", include("correspondence.urls")),
     path("v/<str:token>", letter_verify, name="letter-verify"),
+    path("pki/<slug:slug>/crl", pki.crl, name="pki-crl"),
+    path("pki/<slug:slug>/ocsp", pki.ocsp, name="pki-ocsp"),
     path("notifications/", include("notifications.urls")),
     path("", include("accounts.urls")),
     path("reports/", include("reports.urls")),

@@ -37,12 +37,22 @@ class SignerCertificate(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_certificates"
     )
+    class Protection(models.TextChoices):
+        SERVER = "server", _("server key (before signing passphrases)")
+        PASSPHRASE = "passphrase", _("the signer's passphrase")
+
     serial = models.CharField(max_length=64, unique=True)
     certificate_pem = models.TextField()
+    # Wrapped with the signer's passphrase (never stored); SERVER marks a key made before
+    # passphrases existed, which can no longer sign.
     key_pem = models.TextField()
+    key_protection = models.CharField(
+        max_length=12, choices=Protection.choices, default=Protection.SERVER
+    )
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("signer certificate")
