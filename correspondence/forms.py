@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -240,9 +241,10 @@ class SignForm(forms.Form):
         label=_("How"), choices=SigningMode.choices, initial=SigningMode.ELECTRONIC
     )
     note = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Electronic: the signing passphrase that opens the signer's key; paper: the login password.
     password = forms.CharField(
-        label=_("Your password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
+        label=_("Signing passphrase (on paper: your password)"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "required": True}),
     )
 
 
@@ -411,3 +413,37 @@ class RescheduleForm(forms.Form):
         if not form.is_valid():
             raise ValidationError([e for errors in form.errors.values() for e in errors])
         return form.cleaned_data
+
+
+class SigningKeyForm(forms.Form):
+    """A new signing key: the passphrase twice (never stored) and the login password."""
+
+    passphrase = forms.CharField(
+        label=_("New signing passphrase"),
+        min_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not your login password. Nobody can reset it."),
+    )
+    passphrase2 = forms.CharField(
+        label=_("The passphrase again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password = forms.CharField(
+        label=_("Your login password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        phrase = data.get("passphrase") or ""
+        if phrase and phrase != data.get("passphrase2"):
+            self.add_error("passphrase2", _("The two passphrases differ."))
+        if not check_password(data.get("password") or "", self.user.password):
+            self.add_error("password", _("The password is not right."))
+        elif phrase and check_password(phrase, self.user.password):
+            self.add_error("passphrase", _("Choose a passphrase other than your login password."))
+        return data

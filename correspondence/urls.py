@@ -11,6 +11,7 @@ urlpatterns = [
     path("awaiting/", views.awaiting, name="awaiting"),
     path("dispositions/", views.dispositions, name="dispositions"),
     path("new/", views.compose, name="compose"),
+    path("signing-certificate/", views.signing_certificate, name="signing-certificate"),
     path("<int:pk>/", views.letter_detail, name="letter"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/pdf/", views.letter_pdf_download, name="letter-pdf"),

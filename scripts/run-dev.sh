@@ -12,13 +12,17 @@ var=${NASKAH_VAR_DIR:-var}
 mkdir -p "$var"
 $py manage.py migrate --noinput
 $py manage.py load_tenant "$@"
-$py manage.py init_signing_ca
+$py manage.py init_signing_ca --demo "$@"
 $py manage.py demo_logins --port "$port" "$@"
+echo "Demo signers sign electronically with their demo password as signing passphrase."
 
 # Each process runs in a process group of its own (job control), and stopping the script stops
 # every group, children included (a child left behind, as the autoreloader's worker once was,
 # would keep taking tasks). A worker in the middle of a task finishes it; after 20 s all stop.
 set -m
+# The local timestamp authority every signature gets its time from (NASKAH_TSA_URL's default).
+$py scripts/pki_services.py --port "${NASKAH_TSA_PORT:-8790}" --dir "$var/pki" >"$var/tsa.log" 2>&1 &
+tsa=$!
 $py manage.py worker --queue-name default >"$var/worker.log" 2>&1 &
 worker=$!
 $py manage.py run_periodic >"$var/scheduler.log" 2>&1 &
@@ -26,7 +30,7 @@ scheduler=$!
 web=
 stop() {
   trap '' INT TERM  # a second Ctrl-C must not leave the groups behind
-  local groups=("-$worker" "-$scheduler" ${web:+"-$web"})
+  local groups=("-$tsa" "-$worker" "-$scheduler" ${web:+"-$web"})
   kill -TERM -- "${groups[@]}" 2>/dev/null || true
   local alive
   for _ in $(seq 40); do
@@ -41,7 +45,7 @@ trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 echo
-echo "Task worker and periodic scheduler running (logs: $var/worker.log, $var/scheduler.log). Serving on http://$host:$port/ with daphne."
+echo "Task worker, periodic scheduler and timestamp authority running (logs: $var/worker.log, $var/scheduler.log, $var/tsa.log). Serving on http://$host:$port/ with daphne."
 echo "Open a tenant host, e.g. http://medan.localhost:$port/ or http://tangerang.localhost:$port/"
 $py -m core.server -b "$host" -p "$port" naskah.asgi:application &
 web=$!

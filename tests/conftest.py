@@ -16,6 +16,23 @@ from .world import world_fast
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _timestamp_authority(tmp_path_factory):
+    """Every signature gets its time from a real RFC 3161 authority: one local TSA process per
+    test worker, trusted through NASKAH_TRUST_ROOTS like a city's configured TSA."""
+    from django.conf import settings
+
+    from .pki import tsa_start
+
+    proc, url, root = tsa_start(tmp_path_factory.mktemp("pki"))
+    old = settings.NASKAH_TSA_URL, settings.NASKAH_TRUST_ROOTS
+    settings.NASKAH_TSA_URL, settings.NASKAH_TRUST_ROOTS = url, [str(root)]
+    yield url
+    settings.NASKAH_TSA_URL, settings.NASKAH_TRUST_ROOTS = old
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """API throttles, lockouts and periodic-job slots live in the cache: no test inherits

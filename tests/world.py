@@ -25,7 +25,7 @@ from organizations.choices import AssignmentKind, RoleKind, UnitKind
 from organizations.models import Assignment, Position, Tenant, Unit, User
 from organizations.services import assignment_create, role_grant
 
-from .factories import PositionFactory, TenantFactory, UnitFactory, UserFactory
+from .factories import PASSWORD, PositionFactory, TenantFactory, UnitFactory, UserFactory
 
 START = dt.date(2020, 1, 1)
 
@@ -189,7 +189,7 @@ def build_world() -> World:
         posts = signer_positions(tenant.pk)
         holders = Assignment.objects.filter(position__in=posts).values("user_id")
         for user in User.objects.filter(pk__in=holders).select_related("tenant"):
-            certificate_issue(user)
+            certificate_issue(user, passphrase=PASSWORD)
     return w
 
 

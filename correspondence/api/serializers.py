@@ -290,7 +290,18 @@ class SignIn(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="The signer's login password, to confirm (a wrong or missing one is 400).",
+        help_text="Paper signing: the signer's login password (a wrong or missing one is 400).",
+    )
+    passphrase = serializers.CharField(
+        write_only=True,
+        max_length=256,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Electronic signing: the signer's signing passphrase, which opens their key for "
+            "this one signature (wrong: 400, counted toward the account's lockout)."
+        ),
     )
     otp = serializers.CharField(
         write_only=True,

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.lockout import is_wrong_passphrase, secret_failed, secret_guard
 from accounts.permissions import has_second_factor
 from accounts.services import totp_code_valid
 from core.api import FileNegotiation, validated
@@ -246,13 +247,20 @@ class LetterViewSet(
     def sign(self, request, pk=None):
         data = validated(s.SignIn, request.data)
         second = has_second_factor(request.user) or totp_code_valid(request.user, data["otp"])
-        return self._act(
-            svc.letter_sign_request,
-            password=data["password"],
-            second_factor=second,
-            mode=data["mode"],
-            note=data["note"],
-        )
+        secret_guard(request, request.user)
+        try:
+            return self._act(
+                svc.letter_sign_request,
+                password=data["password"],
+                passphrase=data["passphrase"],
+                second_factor=second,
+                mode=data["mode"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            if is_wrong_passphrase(exc):
+                secret_failed(request, request.user)
+            raise
 
     @extend_schema(request=None, responses=s.LetterDetailOut)
     @action(detail=True, methods=["post"])

@@ -119,6 +119,9 @@ class Letter(ConcurrentTransitionMixin, models.Model):
     # The official PDF (electronically signed letters): file, its hash and the QR token.
     pdf = models.FileField(_("signed PDF"), upload_to="letters/pdf/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    # When the signed PDF needs a new document timestamp (its last TSA certificate expires
+    # a year after this): `signatures_renew` adds one then.
+    pdf_renew_by = models.DateTimeField(null=True, blank=True, db_index=True)
     verify_token = models.CharField(max_length=43, unique=True, null=True, blank=True)
     sign_pending_since = models.DateTimeField(null=True, blank=True)
     sign_error = models.CharField(max_length=500, blank=True)

@@ -61,14 +61,13 @@ from .sending import (
     letter_send,
     recipient_mark_dispatched,
 )
-from .signatures import SIGN_PATIENCE, letter_sign, letter_sign_failed, letter_sign_request
+from .signatures import letter_sign, letter_sign_failed, letter_sign_request, signatures_renew
 
 __all__ = [
     "ALLOWED_TAGS",
     "DEFAULT_INSTRUCTIONS",
     "DEFAULT_TYPES",
     "EDITABLE",
-    "SIGN_PATIENCE",
     "RecipientInput",
     "StaleEdit",
     "attachment_add",
@@ -114,6 +113,7 @@ __all__ = [
     "review_needed",
     "route_propose",
     "scan_file_for",
+    "signatures_renew",
     "signer_propose",
     "tenant_today",
 ]

@@ -3,7 +3,9 @@ letter's number and sealed PDF, and a background signature's failure."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import secrets
 
 from django.contrib.auth.hashers import check_password
@@ -15,7 +17,6 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import SecondFactorRequired
-from core.tasks import enqueue_with_transaction
 from notifications.kinds import Kind
 from notifications.services import object_changed
 from organizations.models import User
@@ -32,7 +33,7 @@ from ..models import (
     Letter,
     ReviewStep,
 )
-from ..pdf.build import letter_pdf
+from ..pdf.build import SIGNED_FOOTER, letter_doc, letter_pdf, planned_signature_blocks
 from .common import (
     letter_notify,
     tenant_today,
@@ -40,14 +41,24 @@ from .common import (
 )
 from .review import step_advance, step_notify
 
+log = logging.getLogger(__name__)
+
 
 @transaction.atomic
 def letter_sign(
-    *, letter: Letter, by: User, mode: str = SigningMode.ELECTRONIC, note: str = ""
+    *,
+    letter: Letter,
+    by: User,
+    mode: str = SigningMode.ELECTRONIC,
+    note: str = "",
+    passphrase: str = "",
 ) -> Letter:
-    """The current signer signs; the last signature numbers the letter (gapless, locked) and,
-    signed electronically, seals its PDF. Raises ValidationError, TransitionNotAllowed,
-    PermissionDenied, SigningError."""
+    """The current signer signs, at their moment and with their own key (opened by their
+    signing passphrase, never stored). The first signature fixes the letter: it is numbered
+    (gapless, locked), rendered and its signature certifies the PDF; each further signer adds
+    an incremental signature, the last one locking the document. Paper signing numbers at the
+    last signature. Raises ValidationError, TransitionNotAllowed, PermissionDenied,
+    SigningError (then nothing changed)."""
     letter = row_lock(letter)
     if mode not in SigningMode.values:
         raise ValidationError({"mode": _("Unknown signing mode.")})
@@ -55,22 +66,40 @@ def letter_sign(
     if step is None or step.kind != StepKind.SIGN:
         raise TransitionNotAllowed("no signature is waiting")
     _authority_check(letter, step)
-    last = not ReviewStep.objects.filter(
-        letter=letter, round=letter.review_round, order__gt=step.order
-    ).exists()
+    orders = list(
+        ReviewStep.objects.filter(
+            letter=letter, round=letter.review_round, kind=StepKind.SIGN
+        ).values_list("order", flat=True)
+    )
+    first, last = step.order == min(orders), step.order == max(orders)
     electronic = mode == SigningMode.ELECTRONIC
+    if not first and electronic != bool(letter.pdf):
+        raise ValidationError(
+            {
+                "mode": _("This letter is being signed %(how)s; sign it the same way.")
+                % {"how": _("electronically") if letter.pdf else _("on paper")}
+            }
+        )
     fired = transition_fire(
         letter, "sign", by=by, last=last, mode=mode, signer=by, position=step.position
     )
-    if electronic:
-        signing.adapter().check(by)  # a co-signer without a certificate hears it now
     nxt = step_advance(letter, step, by, note)
-    if last:
+    if electronic:
+        engine = signing.adapter()
+        engine.check(by)  # a signer without a usable certificate hears it before anything
+        if first:
+            _number(letter)
+        _sign_pdf(
+            letter,
+            engine,
+            by,
+            passphrase,
+            first=first,
+            last=last,
+            index=orders.index(step.order) + 1,
+        )
+    elif last:
         _number(letter)
-        if electronic:
-            # Rendered and signed inside this transaction: a failure rolls back the number and
-            # the state together, so a letter is never half-signed.
-            _seal(letter)
     letter.sign_pending_since, letter.sign_error = None, ""
     action = "letter.signed" if last else "letter.cosigned"
     transition_record(letter, fired, action=action, by=by, position=step.position, note=note)
@@ -93,48 +122,102 @@ def _authority_check(letter: Letter, step: ReviewStep) -> None:
         )
 
 
-# A background signature that has not finished after this long may be asked for again.
-SIGN_PATIENCE = dt.timedelta(minutes=5)
+def _sign_pdf(
+    letter: Letter, engine, by: User, passphrase: str, *, first: bool, last: bool, index: int
+) -> None:
+    """Add this signer's signature: the first renders the letter (its number, every signature
+    block as planned) and certifies it; later ones sign the PDF as it stands."""
+    if first:
+        letter.verify_token = secrets.token_urlsafe(32)
+        doc = letter_doc(letter, signer_blocks=planned_signature_blocks(letter))
+        doc = dataclasses.replace(doc, signed_footer=SIGNED_FOOTER.format(issuer=engine.issuer(by)))
+        pdf = letter_pdf(letter, doc=doc)
+    else:
+        with letter.pdf.open("rb") as fh:
+            pdf = fh.read()
+    spec = signing.SignSpec(
+        field_name=f"TTE{index}",
+        reason=f"Penandatanganan naskah dinas {letter.number}",
+        location=letter.tenant.city,
+        certify=first,
+        lock=last,
+    )
+    pdf = engine.sign(pdf, user=by, passphrase=passphrase, spec=spec)
+    _pdf_keep(letter, pdf)
 
 
-def _seal(letter: Letter) -> None:
-    """Render the official PDF and sign it with each signer's key, in signing order."""
-    letter.verify_token = secrets.token_urlsafe(32)
-    pdf = letter_pdf(letter)
-    signers = [
-        s.acted_by
-        for s in letter.steps.filter(round=letter.review_round, kind=StepKind.SIGN)
-        .select_related("acted_by")
-        .order_by("order")
-    ]
-    engine = signing.adapter()
-    for i, user in enumerate(signers, start=1):
-        pdf = engine.sign(
-            pdf,
-            user=user,
-            field_name=f"TTE{i}",
-            reason=f"Penandatanganan naskah dinas {letter.number}",
-            location=letter.tenant.city,
-        )
+# A letter is timestamped again this long before its last timestamp's certificate expires.
+RENEW_MARGIN = dt.timedelta(days=365)
+
+
+def _pdf_keep(letter: Letter, pdf: bytes) -> None:
     letter.pdf.save(f"{letter.tenant.slug}-{letter.pk}.pdf", ContentFile(pdf), save=False)
     letter.pdf_sha256 = signing.sha256(pdf)
+    expiry = signing.last_timestamp_expiry(pdf)
+    letter.pdf_renew_by = expiry - RENEW_MARGIN if expiry else None
 
 
-@transaction.atomic
+def signatures_renew(*, limit: int = 200) -> int:
+    """Add the revocation data of the last timestamp and a new document timestamp to signed
+    letters due for it (each in its own transaction; a failure leaves that letter as it was and
+    is tried again next run)."""
+    due = Letter.objects.filter(pdf_renew_by__lte=timezone.now()).values_list("pk", flat=True)
+    done = 0
+    for pk in list(due[:limit]):
+        try:
+            with transaction.atomic():
+                letter = Letter.objects.select_for_update().select_related("tenant").get(pk=pk)
+                with letter.pdf.open("rb") as fh:
+                    pdf = signing.archive_renew(fh.read(), tenant=letter.tenant)
+                _pdf_keep(letter, pdf)
+                letter.save(update_fields=["pdf", "pdf_sha256", "pdf_renew_by", "updated_at"])
+                done += 1
+        except signing.SigningError:
+            log.warning("letter %s: document timestamp not renewed", pk, exc_info=True)
+    return done
+
+
 def letter_sign_request(
     *,
     letter: Letter,
     by: User,
-    password: str,
+    password: str = "",
+    passphrase: str = "",
     second_factor: bool = False,
     mode: str = SigningMode.ELECTRONIC,
     note: str = "",
 ) -> Letter:
-    """The signer confirms with their password (and a verified second factor); paper signing
-    happens now, an electronic signature is prepared in the background. Raises
-    PermissionDenied (also SecondFactorRequired), ValidationError (wrong password, no usable
-    certificate) or TransitionNotAllowed (not waiting for a signature, already being signed)."""
-    letter = row_lock(letter)
+    """The signer signs now, in this request: electronically with their signing passphrase
+    (which opens their key for this one signature and is never stored or queued), on paper
+    with their login password; both after a verified second factor. Raises PermissionDenied
+    (also SecondFactorRequired), ValidationError (a wrong secret, no usable certificate, a
+    provider that failed: then the letter is unchanged and the reason is kept on it, and a
+    wrong passphrase carries the code "wrong_passphrase" for the lockout) or
+    TransitionNotAllowed."""
+    with transaction.atomic():
+        letter = row_lock(letter)
+        _request_check(letter, by, second_factor=second_factor, mode=mode)
+        if mode != SigningMode.ELECTRONIC:
+            # The module-level check never rehashes: a rehash saved here would change the
+            # session's auth hash and log the signer out.
+            if not check_password(password or "", by.password):
+                raise ValidationError(
+                    {
+                        "password": _(
+                            "The password is not right. Type the password you log in with; "
+                            "nothing was signed."
+                        )
+                    }
+                )
+            return letter_sign(letter=letter, by=by, mode=mode, note=note)
+    try:
+        return letter_sign(letter=letter, by=by, mode=mode, note=note, passphrase=passphrase)
+    except signing.SigningError as exc:
+        letter_sign_failed(letter_id=letter.pk, by=by, message=exc.message)
+        raise ValidationError({"passphrase": ValidationError(exc.message, code=exc.code)}) from None
+
+
+def _request_check(letter: Letter, by: User, *, second_factor: bool, mode: str) -> None:
     if letter.state != LetterState.APPROVED:
         raise TransitionNotAllowed(_("This letter is not waiting for a signature."))
     if not policy.can_sign_letter(by, letter):
@@ -148,49 +231,18 @@ def letter_sign_request(
         raise SecondFactorRequired(
             _("Signing needs two-step verification: confirm the code from your authenticator.")
         )
-    # The module-level check never rehashes: a rehash saved here would change the session's
-    # auth hash and log the signer out (an older hash is renewed at the next login instead).
-    if not check_password(password or "", by.password):
-        raise ValidationError(
-            {
-                "password": _(
-                    "The password is not right. Type the password you log in with; "
-                    "nothing was signed."
-                )
-            }
-        )
     if mode not in SigningMode.values:
         raise ValidationError({"mode": _("Unknown signing mode.")})
-    if mode != SigningMode.ELECTRONIC:
-        return letter_sign(letter=letter, by=by, mode=mode, note=note)
-    if letter.sign_pending_since and timezone.now() - letter.sign_pending_since < SIGN_PATIENCE:
-        raise TransitionNotAllowed(_("This letter is already being signed."))
-    try:
-        signing.adapter().check(by)
-    except signing.SigningError as exc:
-        raise ValidationError({"password": exc.message}) from None
-    letter.sign_pending_since, letter.sign_error = timezone.now(), ""
-    letter.save(update_fields=["sign_pending_since", "sign_error", "updated_at"])
-    object_changed("letter", letter.pk, action="letter.signing")
-    # Imported here: tasks imports services (services → tasks → services).
-    from ..tasks import letter_sign_task
-
-    enqueue_with_transaction(letter_sign_task, letter.pk, by.pk, note)
-    return letter
 
 
 @transaction.atomic
 def letter_sign_failed(*, letter_id: int, by: User, message: str) -> None:
-    """Record why a background signature failed; the letter stays approved and unnumbered.
-    Nothing is recorded when no background signature is pending any more (a second run of
-    the task after the first signed, or a failure already told)."""
+    """Keep why a signature failed on the letter (shown to its signer); the letter stays as it
+    was, waiting for that signature."""
     letter = Letter.objects.select_for_update().get(pk=letter_id)
-    if letter.sign_pending_since is None:
-        return
     letter.sign_pending_since, letter.sign_error = None, message[:500]
     letter.save(update_fields=["sign_pending_since", "sign_error", "updated_at"])
     object_changed("letter", letter.pk, action="letter.sign_failed")
-    letter_notify([by], Kind.LETTER_TO_SIGN, letter, _("Signing failed: %(s)s"))
 
 
 def _number(letter: Letter) -> None:
@@ -198,7 +250,7 @@ def _number(letter: Letter) -> None:
     drafter's seksi; signed a.n., from the register of the post signed for (the responsibility
     stays with the mandating official, and so does the register)."""
     today = tenant_today(letter.tenant)
-    unit = (letter.on_behalf_of or letter.signed_as).unit
+    unit = (letter.on_behalf_of or letter.signed_as or letter.signer_position).unit
     key = numbering.letter_key(
         tenant_id=letter.tenant_id,
         unit_id=unit.pk,

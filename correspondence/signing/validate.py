@@ -18,8 +18,8 @@ from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.policy_decl import (
     PdfSignatureValidationSpec,
-    RevocationInfoGatheringSpec,
     RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
 from pyhanko_certvalidator import ValidationContext
@@ -86,9 +86,7 @@ def _revoked_at(cert) -> dt.datetime | None:
         return None
     serial = format(cert.serial_number, "x")
     return (
-        SignerCertificate.objects.filter(serial=serial)
-        .values_list("revoked_at", flat=True)
-        .first()
+        SignerCertificate.objects.filter(serial=serial).values_list("revoked_at", flat=True).first()
     )
 
 
@@ -144,17 +142,16 @@ def pdf_validate(data: bytes, *, tenant, moment: dt.datetime | None = None) -> P
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = [
-            s
-            for s in reader.embedded_signatures
-            if s.sig_object.get("/Type") != "/DocTimeStamp"
+            s for s in reader.embedded_signatures if s.sig_object.get("/Type") != "/DocTimeStamp"
         ]
     except Exception:  # noqa: BLE001  (a hostile or broken file is just "not valid")
         return PdfCheck(readable=False, signatures=[])
     spec = _spec(roots)
+    # A letter signed before long-term signatures has no security store: the basic check.
+    lta = "/DSS" in reader.root
     checks = []
     for sig in embedded:
         try:
-            lta = bool(reader.root.get("/DSS")) and sig.attached_timestamp_data is not None
             checks.append(_long_term(sig, spec, moment) if lta else _basic(sig, roots))
         except Exception:  # noqa: BLE001
             checks.append(_broken())

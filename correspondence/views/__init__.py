@@ -1,6 +1,7 @@
 """HTML pages of correspondence: parse, call one service or selector, render. The URL patterns
 are in `correspondence/urls.py`; every view is importable from here."""
 
+from .certificate import signing_certificate
 from .compose import compose, edit
 from .deliveries import delivery_finish, disposition_action, disposition_new, disposition_report
 from .files import (
@@ -49,5 +50,6 @@ __all__ = [
     "outbox",
     "reservation_action",
     "reservations",
+    "signing_certificate",
     "verify",
 ]

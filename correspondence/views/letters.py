@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.lockout import is_wrong_passphrase, secret_failed, secret_guard
 from accounts.permissions import has_second_factor
 
 from .. import hooks, selectors
@@ -94,10 +95,13 @@ ACTIONS = {
     ),
     "withdraw": lambda letter, user, post: svc.letter_withdraw(letter=letter, by=user),
     "cancel": lambda letter, user, post: svc.letter_cancel(letter=letter, by=user),
+    # The form's one secret field is the signing passphrase (electronic) or the login
+    # password (paper): the service takes the one the mode needs.
     "sign": lambda letter, user, post: svc.letter_sign_request(
         letter=letter,
         by=user,
         password=post.get("password", ""),
+        passphrase=post.get("password", ""),
         second_factor=has_second_factor(user),
         mode=post.get("mode", "electronic"),
     ),
@@ -118,7 +122,7 @@ DONE = {
     "return": _("Returned to the drafter."),
     "withdraw": _("Withdrawn to draft."),
     "cancel": _("Draft cancelled."),
-    "sign": _("Signing: the PDF is being prepared and signed; this page updates itself."),
+    "sign": _("Signed."),
     "send": _("Sent."),
     "retract": _("Retracted."),
     "reschedule": _("The event moved; everyone on it was told."),
@@ -131,7 +135,14 @@ def letter_action(request, pk, action):
     letter = selectors.letter_get_for_user(request.user, pk)
     if action not in ACTIONS:
         raise Http404
-    ACTIONS[action](letter, request.user, request.POST)
+    if action == "sign":
+        secret_guard(request, request.user)
+    try:
+        ACTIONS[action](letter, request.user, request.POST)
+    except ValidationError as exc:
+        if is_wrong_passphrase(exc):
+            secret_failed(request, request.user)
+        raise
     messages.success(request, DONE[action])
     return redirect(letter_url(letter))
 

@@ -7,6 +7,8 @@ from correspondence.layouts import layout_of
 from correspondence.models import Delivery, Letter, LetterType
 from correspondence.services import RecipientInput
 
+from ..factories import PASSWORD
+
 
 def _one_page_pdf() -> bytes:
     import io
@@ -88,7 +90,7 @@ def through_review(world, letter: Letter) -> Letter:
 
 def signed(world, **kw) -> Letter:
     letter = through_review(world, draft(world, **kw))
-    return svc.letter_sign(letter=letter, by=world.head)
+    return svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
 
 
 def sent(world, **kw) -> Letter:

@@ -30,6 +30,7 @@ from organizations.services import assignment_create, role_grant
 from tests.conftest import client_for
 from tests.factories import PositionFactory, UserFactory
 
+from ..factories import PASSWORD
 from .helpers import PDF, delivery_to, draft, through_review
 
 LEVELS = ["biasa", "terbatas", "rahasia", "sangat_rahasia"]
@@ -101,7 +102,9 @@ def _build(world, state: str, level: str):
     if state == "in_review":
         svc.letter_submit(letter=letter, by=world.drafter)
         return Letter.objects.get(pk=letter.pk), None, people
-    letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
+    letter = svc.letter_sign(
+        passphrase=PASSWORD, letter=through_review(world, letter), by=world.head
+    )
     letter = svc.letter_send(letter=letter, by=world.head)
     delivery = delivery_to(letter, world, "bappeda")
     (disposition,) = svc.disposition_create(

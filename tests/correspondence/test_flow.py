@@ -13,6 +13,7 @@ from correspondence.models import Delivery, Disposition, Letter
 from notifications.models import Notification
 from workflows.selectors import audit_verify, transition_log_for
 
+from ..factories import PASSWORD
 from .helpers import delivery_to, draft, sent, signed
 
 
@@ -39,7 +40,7 @@ def test_whole_story(world, django_capture_on_commit_callbacks):
     letter = svc.letter_approve(letter=letter, by=world.reviewer)
     letter = svc.letter_approve(letter=letter, by=world.reviewer2)
     assert letter.state == LetterState.APPROVED
-    letter = svc.letter_sign(letter=letter, by=world.head)
+    letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
     year = letter.signed_at.year
     assert letter.number == f"1/-/KOMINFO/{year}"
     letter = svc.letter_send(letter=letter, by=world.head)
@@ -107,7 +108,7 @@ def test_reserved_block_shares_the_sequence(world):
 def test_wrong_state_and_wrong_user_change_nothing(world):
     letter = draft(world)
     with pytest.raises(TransitionNotAllowed):
-        svc.letter_sign(letter=letter, by=world.head)
+        svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
     with pytest.raises(PermissionDenied):
         svc.letter_submit(letter=letter, by=world.reviewer)
     letter.refresh_from_db()

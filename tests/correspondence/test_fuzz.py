@@ -15,6 +15,7 @@ from correspondence import services as svc
 from correspondence.choices import DeliveryState, DispositionState, LetterState
 from correspondence.models import Delivery, Disposition, Letter
 
+from ..factories import PASSWORD
 from .helpers import draft, through_review
 
 PERSONAS = [
@@ -60,7 +61,9 @@ ACTIONS = {
     "return": lambda letter, user, world: svc.letter_return(letter=letter, by=user, note="cek"),
     "withdraw": lambda letter, user, world: svc.letter_withdraw(letter=letter, by=user),
     "cancel": lambda letter, user, world: svc.letter_cancel(letter=letter, by=user),
-    "sign": lambda letter, user, world: svc.letter_sign(letter=letter, by=user),
+    "sign": lambda letter, user, world: svc.letter_sign(
+        passphrase=PASSWORD, letter=letter, by=user
+    ),
     "send": lambda letter, user, world: svc.letter_send(letter=letter, by=user),
     "retract": lambda letter, user, world: svc.letter_retract(
         letter=letter, by=user, reason="salah"
@@ -125,7 +128,7 @@ def test_random_transitions_keep_the_invariants(world, start, sequence, security
         letter = through_review(world, letter)
     if start == "sent":
         letter = svc.letter_send(
-            letter=svc.letter_sign(letter=letter, by=world.head), by=world.head
+            letter=svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head), by=world.head
         )
     for action, persona in sequence:
         try:

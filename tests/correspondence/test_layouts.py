@@ -24,6 +24,7 @@ from correspondence.signing import certificate_issue
 from organizations.models import Assignment
 from tests.conftest import client_for
 
+from ..factories import PASSWORD
 from .helpers import PDF, draft, letter_type, sent, through_review
 
 
@@ -371,7 +372,7 @@ def _signed_by(world, letter, signer, user):
         letter=letter, by=world.drafter, route=[world.positions["kasi_aptika"]], signers=[signer]
     )
     letter = svc.letter_approve(letter=letter, by=world.reviewer)
-    return svc.letter_sign(letter=letter, by=user)
+    return svc.letter_sign(passphrase=PASSWORD, letter=letter, by=user)
 
 
 def test_an_letter_prints_the_mandate_and_the_region_heads_kop(world):
@@ -381,7 +382,7 @@ def test_an_letter_prints_the_mandate_and_the_region_heads_kop(world):
     world.positions["sekda"].regional_role = "sekda"
     world.positions["sekda"].save()
     _mandate(world, "walikota", "sekda")
-    certificate_issue(world.users["sekda"])
+    certificate_issue(world.users["sekda"], passphrase=PASSWORD)
     letter = svc.letter_create(
         by=world.drafter,
         letter_type=letter_type(world),
@@ -486,7 +487,9 @@ def test_paragraphs_lists_and_tables_survive_into_the_signed_pdf(world, tmp_path
         + "<ol><li>Butir satu</li><li>Butir dua</li></ol>"
         + "<table><tr><th>No</th><th>Unit</th></tr><tr><td>1</td><td>Bappeda</td></tr></table>",
     )
-    letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
+    letter = svc.letter_sign(
+        passphrase=PASSWORD, letter=through_review(world, letter), by=world.head
+    )
     path = tmp_path / "l.pdf"
     path.write_bytes(letter.pdf.open("rb").read())
     text = subprocess.run(
@@ -505,7 +508,9 @@ def test_attachment_pages_carry_the_lampiran_header(world):
     svc.attachment_add(
         letter=letter, by=world.drafter, upload=SimpleUploadedFile("l.pdf", PDF, "application/pdf")
     )
-    letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
+    letter = svc.letter_sign(
+        passphrase=PASSWORD, letter=through_review(world, letter), by=world.head
+    )
     pages = _pages(letter.pdf.open("rb").read())
     assert "Lampiran : 1 (satu) berkas" in pages[0]
     _in_order(pages[-1], ["Lampiran Surat Dinas", f"Nomor : {letter.number}", "Tanggal"])
@@ -616,7 +621,7 @@ def test_a_plt_regional_secretary_keeps_nip_and_rank():
 
 def test_a_mandate_ended_after_submit_refuses_the_signature(world):
     mandate = _mandate(world, "kadis_kominfo", "sekdis_kominfo")
-    certificate_issue(world.users["secretary"])
+    certificate_issue(world.users["secretary"], passphrase=PASSWORD)
     letter = svc.letter_create(
         by=world.drafter,
         letter_type=letter_type(world),
@@ -636,7 +641,7 @@ def test_a_mandate_ended_after_submit_refuses_the_signature(world):
     mandate.is_active = False
     mandate.save()
     with pytest.raises(ValidationError):
-        svc.letter_sign(letter=letter, by=world.users["secretary"])
+        svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.users["secretary"])
     letter.refresh_from_db()
     assert letter.state == "approved" and not letter.number
 

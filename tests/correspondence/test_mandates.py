@@ -12,6 +12,7 @@ from correspondence.models import Letter, SigningMandate
 from correspondence.permissions import holds_signing_post, letter_signer_allowed, mandate_for
 from correspondence.services import RecipientInput
 
+from ..factories import PASSWORD
 from .helpers import letter_type, signed
 
 
@@ -219,7 +220,7 @@ def _signed_by_kabid(world, *, behalf: str | None = None) -> Letter:
     letter = _draft(world, signer="kabid_tik", behalf=behalf)
     letter = svc.letter_submit(letter=letter, by=world.drafter)
     letter = svc.letter_approve(letter=letter, by=world.reviewer)
-    return svc.letter_sign(letter=letter, by=world.reviewer2)
+    return svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.reviewer2)
 
 
 def test_a_letter_signed_an_takes_its_number_from_the_register_of_the_post_signed_for(world):

@@ -22,6 +22,7 @@ from correspondence.pdf import render, samples
 from correspondence.pdf.build import letter_pdf
 from tests.conftest import client_for, host_of
 
+from ..factories import PASSWORD
 from .helpers import delivery_to, draft, sent, signed, through_review
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm")
@@ -167,9 +168,9 @@ def test_a_letter_with_two_signers_carries_both_signatures_in_order(world):
         signers=[world.positions["kabid_tik"], world.positions["kadis_kominfo"]],
     )
     letter = svc.letter_approve(letter=letter, by=world.reviewer)
-    letter = svc.letter_sign(letter=letter, by=world.reviewer2)
+    letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.reviewer2)
     assert letter.state == LetterState.APPROVED and not letter.pdf  # waits for the second
-    letter = svc.letter_sign(letter=letter, by=world.head)
+    letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
     data = letter.pdf.open("rb").read()
     check = signing.pdf_validate(data, tenant=world.tenant)
     assert check.valid
@@ -198,7 +199,9 @@ def test_attachments_are_appended_with_bookmarks(world):
         by=world.drafter,
         upload=SimpleUploadedFile("foto.png", png.getvalue(), "image/png"),
     )
-    letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
+    letter = svc.letter_sign(
+        passphrase=PASSWORD, letter=through_review(world, letter), by=world.head
+    )
     reader = PdfReader(io.BytesIO(letter.pdf.open("rb").read()))
     titles = [item.title for item in reader.outline]
     assert titles[1:] == ["Lampiran: lampiran.pdf", "Lampiran: foto.png"]

@@ -21,6 +21,7 @@ from workflows.models import SecurityReach
 from workflows.reach import DEFAULT_REACH, reach_for
 from workflows.tenantfile import SecurityLevelEntry, _load
 
+from ..factories import PASSWORD
 from .helpers import sent
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def _to_kominfo(world, level: str):
         letter=letter, by=world.bappeda_staff, route=[world.positions["pengadm_bappeda"]]
     )
     letter = svc.letter_approve(letter=letter, by=world.bappeda_clerk)
-    letter = svc.letter_sign(letter=letter, by=world.bappeda_head)
+    letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.bappeda_head)
     return svc.letter_send(letter=letter, by=world.bappeda_head)
 
 

@@ -17,6 +17,7 @@ from correspondence.models import Delivery, Letter
 from organizations.models import Assignment
 from organizations.services import assignment_create, assignment_end
 
+from ..factories import PASSWORD
 from .helpers import delivery_to, draft, sent, signed, through_review
 
 ROLES = ["drafter", "reviewer", "reviewer2", "head", "bappeda_head", "outsider"]
@@ -40,7 +41,7 @@ CALLS = {
     "approve": lambda l, u: svc.letter_approve(letter=l, by=u),
     "return": lambda l, u: svc.letter_return(letter=l, by=u, note="x"),
     "withdraw": lambda l, u: svc.letter_withdraw(letter=l, by=u),
-    "sign": lambda l, u: svc.letter_sign(letter=l, by=u),
+    "sign": lambda l, u: svc.letter_sign(passphrase=PASSWORD, letter=l, by=u),
     "send": lambda l, u: svc.letter_send(letter=l, by=u),
     "retract": lambda l, u: svc.letter_retract(letter=l, by=u, reason="x"),
 }
@@ -53,7 +54,9 @@ def _in_state(world, state):
     elif state == "approved":
         letter = through_review(world, letter)
     elif state in ("signed", "sent"):
-        letter = svc.letter_sign(letter=through_review(world, letter), by=world.head)
+        letter = svc.letter_sign(
+            passphrase=PASSWORD, letter=through_review(world, letter), by=world.head
+        )
         if state == "sent":
             letter = svc.letter_send(letter=letter, by=world.head)
     return letter
@@ -172,7 +175,7 @@ def test_fifty_parallel_signatures_get_gapless_numbers():
         try:
             barrier.wait()
             for letter in batch:
-                svc.letter_sign(letter=letter, by=world.head)
+                svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
         except Exception as exc:  # noqa: BLE001 - any failure is reported below
             errors.append(exc)
         finally:

@@ -9,6 +9,8 @@ from correspondence.choices import LetterState
 from correspondence.models import Delivery, LetterType
 from organizations.models import Position, Tenant, Unit, User
 
+from ..factories import PASSWORD
+
 TENANT_FILE = """
 tenant:
   slug: bontang
@@ -105,7 +107,7 @@ def test_a_new_city_onboards_from_its_tenant_file_and_sends_a_letter(tmp_path):
         signer_position=Position.objects.get(tenant=tenant, unit__code="DISKOMINFO", code="KEPALA"),
     )
     letter = svc.letter_submit(letter=letter, by=drafter, route=[])
-    letter = svc.letter_sign(letter=letter, by=kadis)
+    letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=kadis)
     letter = svc.letter_send(letter=letter, by=kadis)
     assert letter.state == LetterState.SENT and letter.number.startswith("1/")
     delivery = Delivery.objects.get(letter=letter)

@@ -27,6 +27,8 @@ from tests.archive.helpers import archive_setup, pdf_with_text
 from tests.conftest import client_for
 from tests.correspondence.helpers import draft
 
+from ..factories import PASSWORD
+
 # clock_free: file contents against access, no date decides them (not rerun with the clock ahead).
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]
 
@@ -63,7 +65,9 @@ def _story(w, level: str) -> tuple[Letter, dict[str, object]]:
     review_note = f"PARAF{level.upper()}KASI"
     svc.letter_approve(letter=letter, by=w.reviewer, note=review_note)
     letter = svc.letter_approve(letter=Letter.objects.get(pk=letter.pk), by=w.reviewer2)
-    letter = svc.letter_send(letter=svc.letter_sign(letter=letter, by=w.head), by=w.head)
+    letter = svc.letter_send(
+        letter=svc.letter_sign(passphrase=PASSWORD, letter=letter, by=w.head), by=w.head
+    )
     markers[review_note] = letter
     for unit, head, post, assignee in (
         ("bappeda", w.bappeda_head, "perencana", w.bappeda_staff),

@@ -34,6 +34,8 @@ from tests.archive.helpers import archive_setup, pdf_with_text
 from tests.factories import PositionFactory, UnitFactory, UserFactory
 from tests.world import World, build_world
 
+from ..factories import PASSWORD
+
 HIDDEN_BASE = 700_000_000
 FOREIGN_BASE = 800_000_000
 UNKNOWN_ID = 1_900_000_000  # no row of any table
@@ -149,7 +151,7 @@ def _letter_story(
     svc.attachment_add(letter=letter, by=drafter, upload=_pdf(marker))
     svc.letter_submit(letter=letter, by=drafter, route=[reviewer[1]])
     svc.letter_approve(letter=letter, by=reviewer[0], note=f"Paraf {marker}")
-    svc.letter_sign(letter=letter, by=signer)
+    svc.letter_sign(passphrase=PASSWORD, letter=letter, by=signer)
     svc.letter_send(letter=letter, by=signer)
     delivery = Delivery.objects.get(letter=letter)
     svc.letter_opened(letter=letter, by=to_head)
@@ -363,7 +365,7 @@ def build_probe_world() -> ProbeWorld:
     role_grant(user=w.foreign_admin, kind=RoleKind.RECORDS_OFFICER)
     from correspondence.signing import certificate_issue
 
-    certificate_issue(w.foreign_head)
+    certificate_issue(w.foreign_head, passphrase=PASSWORD)
     _letter_story(
         w,
         tenant=w.other_tenant,

@@ -10,6 +10,8 @@ from correspondence.models import Delivery
 from scheduling.models import Attendee, Event
 from tests.correspondence.helpers import draft, through_review
 
+from ..factories import PASSWORD
+
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -33,7 +35,7 @@ def invitation(world, *, to=("bappeda", "dinkes"), start=None, hours=2, security
         **kw,
     )
     letter = through_review(world, letter)
-    letter = letters.letter_sign(letter=letter, by=world.head)
+    letter = letters.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
     return letters.letter_send(letter=letter, by=world.head)
 
 

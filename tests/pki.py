@@ -1,0 +1,50 @@
+"""The local timestamp authority the signing tests use: the project's own
+`scripts/pki_services.py` (certomancer), started as a process on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tsa_start(directory: Path) -> tuple[subprocess.Popen, str, Path]:
+    """Start the TSA; returns the process, the TSA's URL and its root certificate file."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "pki_services.py"),
+            "--port",
+            str(port),
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/naskah-dev"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/crls/root/latest.crl", timeout=1).status_code == 200:
+                return proc, f"{base}/tsa/tsa", directory / "tsa-root.pem"
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the local timestamp authority did not start")
