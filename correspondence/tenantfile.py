@@ -15,7 +15,7 @@ from organizations.tenantfile import CODE, Section, Strict, TenantFileError, row
 from .choices import LetterScope, SignerRule
 from .layouts import DEFAULTS, Layout, layout_build
 from .models import AddressBookEntry, DispositionInstruction, LetterType, SigningMandate
-from .numbering import pattern_check
+from .numbering import effective_pattern, pattern_check, patterns_check
 from .permissions import signer_allowed
 from .services import letter_types_ensure_defaults
 
@@ -111,7 +111,22 @@ def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[
         rename={"signer_positions": "signer_position_codes"},
         extra=_ordered,
     )
+    _patterns_check(tenant)
     return {"letter types": made} if made else {}
+
+
+def _patterns_check(tenant) -> None:
+    """Refuse number patterns that could give one number twice (numbering.patterns_check),
+    among all the tenant's types, the file's and those already in the database."""
+    try:
+        pattern_check(tenant.number_pattern)
+    except ValueError as exc:
+        raise TenantFileError(f"tenant > number_pattern ({tenant.number_pattern}): {exc}") from None
+    types = LetterType.objects.filter(tenant=tenant).order_by("sort_order", "code")
+    try:
+        patterns_check({t.code: effective_pattern(t, tenant) for t in types})
+    except ValueError as exc:
+        raise TenantFileError(f"letter_types: {exc}") from None
 
 
 def _load_instructions(tenant, entries: list[InstructionEntry], base_dir: Path) -> dict[str, int]:

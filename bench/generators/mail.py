@@ -194,22 +194,21 @@ class Mail(Inbox):
         return draft
 
     def _number(self, world: TenantWorld, draft: Draft) -> None:
-        """A signed letter's number: the next in its unit's register for its type and year."""
+        """A signed letter's number: the next in its register (numbering.register_key)."""
         if not draft.signed:
             return
         local = draft.signed_at.astimezone(world.zone).date()
         tenant_id = world.tenant.pk
         ltype = draft.letter_type
-        key = numbering.letter_key(
-            tenant_id=tenant_id, unit_id=draft.unit_id, type_id=ltype.pk, year=local.year
-        )
+        unit = world.units[draft.unit_id]
+        key = numbering.register_key(ltype, world.tenant, unit, local.year)
         draft.year = local.year
         draft.seq = self._count(tenant_id, key)
         draft.number = numbering.number_format(
-            ltype.number_pattern or world.pattern,
+            numbering.effective_pattern(ltype, world.tenant),
             seq=draft.seq,
             classification=draft.classification,
-            unit_code=world.units[draft.unit_id].code,
+            unit_code=unit.code,
             type_code=ltype.code,
             on=local,
         )

@@ -46,7 +46,6 @@ class TenantWorld:
     unit_users: dict[int, list[int]]  # unit id -> user ids working there
     position_user: dict[int, int]  # position id -> holder
     types: list[LetterType]
-    pattern: str
     busy_unit: int | None = None
 
 
@@ -103,7 +102,6 @@ class People(GeneratorState):
             unit_users=dict(unit_users),
             position_user=position_user,
             types=types,
-            pattern=tenant.number_pattern,
         )
 
     def _people(self, tenant: Tenant, units: dict[int, Unit], heads: dict[int, Position]) -> None:

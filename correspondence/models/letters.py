@@ -100,6 +100,11 @@ class Letter(ConcurrentTransitionMixin, models.Model):
         help_text=_("The signing unit whose register gave the number."),
     )
     number_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The number it carried when another letter had it too (manage.py number_duplicates).
+    # db_default: rows written by COPY (the load generator) without the column get "" too.
+    number_previous = models.CharField(
+        _("previous number"), max_length=120, default="", db_default="", blank=True
+    )
     signing_mode = models.CharField(max_length=12, choices=SigningMode.choices, blank=True)
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
     signed_by = models.ForeignKey(
@@ -156,6 +161,14 @@ class Letter(ConcurrentTransitionMixin, models.Model):
                 fields=["tenant", "number_unit", "letter_type", "number_year", "number_seq"],
                 condition=Q(number_seq__isnull=False),
                 name="letter_number_unique",
+            ),
+            # One number, one letter. An incoming letter's own number (theirs) is in
+            # sender_number, and its `number` stays empty, so every number here is one the
+            # tenant gave.
+            models.UniqueConstraint(
+                fields=["tenant", "number"],
+                condition=~Q(number=""),
+                name="letter_number_issued_once",
             ),
         ]
 

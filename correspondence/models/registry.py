@@ -13,7 +13,8 @@ from .reference import LetterType
 
 
 class NumberCounter(models.Model):
-    """The last number given for one key (tenant+unit+type+year, or a unit's agenda + year)."""
+    """The last number given for one key (a letter register, `numbering.register_key`, or a
+    unit's agenda + year)."""
 
     tenant = models.ForeignKey("organizations.Tenant", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=120, unique=True)

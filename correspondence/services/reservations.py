@@ -39,17 +39,16 @@ def numbers_reserve(
     reason: str = "",
     classification_code: str = "",
 ) -> list[NumberReservation]:
-    """Take a block of numbers from the same gapless sequence for letters made by hand."""
+    """Take a block of numbers from the register the type's signed letters are numbered in (the
+    same gapless sequence), for letters made by hand."""
     if not policy.can_reserve_numbers(by, unit) or letter_type.tenant_id != unit.tenant_id:
         raise PermissionDenied
     if not 1 <= count <= 100:
         raise ValidationError({"count": _("Reserve between 1 and 100 numbers.")})
     today = tenant_today(unit.tenant)
-    key = numbering.letter_key(
-        tenant_id=unit.tenant_id, unit_id=unit.pk, type_id=letter_type.pk, year=today.year
-    )
+    key = numbering.register_key(letter_type, unit.tenant, unit, today.year)
     first = numbering.counter_take(tenant_id=unit.tenant_id, key=key, count=count)
-    pattern = letter_type.number_pattern or unit.tenant.number_pattern
+    pattern = numbering.effective_pattern(letter_type, unit.tenant)
     rows = [
         NumberReservation(
             tenant_id=unit.tenant_id,

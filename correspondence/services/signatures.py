@@ -251,12 +251,7 @@ def _number(letter: Letter) -> None:
     stays with the mandating official, and so does the register)."""
     today = tenant_today(letter.tenant)
     unit = (letter.on_behalf_of or letter.signed_as or letter.signer_position).unit
-    key = numbering.letter_key(
-        tenant_id=letter.tenant_id,
-        unit_id=unit.pk,
-        type_id=letter.letter_type_id,
-        year=today.year,
-    )
+    key = numbering.register_key(letter.letter_type, letter.tenant, unit, today.year)
     seq = numbering.counter_take(tenant_id=letter.tenant_id, key=key)
     letter.number_seq, letter.number_year, letter.number_unit = seq, today.year, unit
     letter.number = numbering.letter_number(letter, seq=seq, unit=unit, on=today)

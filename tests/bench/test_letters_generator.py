@@ -1,12 +1,13 @@
 """The benchmark data generator writes rows the application accepts as its own."""
 
-from collections import Counter
+from collections import defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from bench.generators.letters import BENCH_PASSWORD, LoadGenerator, Plan, totp_key_for
+from correspondence import numbering
 from correspondence.models import Delivery, Disposition, Letter, NumberCounter
 from organizations.models import Assignment, Position, User
 from workflows.selectors import audit_verify
@@ -28,21 +29,19 @@ def test_counts_numbers_and_chains(generated):
     assert Letter.objects.count() == 400
     assert generated["deliveries"] == Delivery.objects.count() > 400
     assert Disposition.objects.filter(parent__isnull=False).exists()  # two levels deep
-    # Numbers are gapless per register and the counters continue where the data stops.
-    numbered = Letter.objects.exclude(number_seq=None)
-    per_key = Counter(
-        (row["number_unit_id"], row["letter_type_id"], row["number_year"])
-        for row in numbered.values("number_unit_id", "letter_type_id", "number_year")
+    # Numbers are gapless per register, each given once, and the counters continue where the
+    # data stops.
+    numbered = Letter.objects.exclude(number_seq=None).select_related(
+        "tenant", "letter_type", "number_unit"
     )
-    for (unit, ltype, year), n in per_key.items():
-        seqs = sorted(
-            numbered.filter(
-                number_unit_id=unit, letter_type_id=ltype, number_year=year
-            ).values_list("number_seq", flat=True)
-        )
-        assert seqs == list(range(1, n + 1))
-        key = f"out:{numbered.first().tenant_id}:{unit}:{ltype}:{year}"
-        assert NumberCounter.objects.get(key=key).last == n
+    per_key = defaultdict(list)
+    for x in numbered:
+        key = numbering.register_key(x.letter_type, x.tenant, x.number_unit, x.number_year)
+        per_key[key].append(x.number_seq)
+    for key, seqs in per_key.items():
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
+        assert NumberCounter.objects.get(key=key).last == len(seqs)
+    assert len({x.number for x in numbered}) == len(numbered)
     # Letters come in the order they were written.
     created = list(Letter.objects.order_by("id").values_list("created_at", flat=True))
     assert created == sorted(created)

@@ -83,12 +83,13 @@ def test_whole_story(world, django_capture_on_commit_callbacks):
     assert audit_verify() == []
 
 
-def test_numbers_are_gapless_per_unit_type_year(world):
+def test_numbers_are_gapless_in_the_patterns_register(world):
     first = signed(world)
     second = signed(world, subject="Kedua")
     assert (first.number_seq, second.number_seq) == (1, 2)
+    # the pattern has no {type}: a Nota Dinas continues the same register
     nota = signed(world, code="nota_dinas", subject="Nota")
-    assert nota.number_seq == 1
+    assert nota.number_seq == 3
 
 
 def test_reserved_block_shares_the_sequence(world):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0011_layouts_parts_mandates'),
+        ('correspondence', '0012_number_registers'),
     ]
 
     operations = [
