@@ -281,10 +281,19 @@ class LocalCAAdapter(SigningAdapter):
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
         )
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = _PdfaWriter(io.BytesIO(pdf), strict=False)
         pdf_signer = signers.PdfSigner(meta, signer=signer)
         out = _run_async(lambda: pdf_signer.async_sign_pdf(writer))
         return out.getvalue()
+
+
+class _PdfaWriter(IncrementalPdfFileWriter):
+    """Signs without raising the PDF version past 1.7: pyHanko declares PDF 2.0 for an ECDSA
+    signature (the ISO 32002 extension, which it still registers), and PDF/A-3, which the
+    letter is, is PDF 1.7. The signature itself is the same."""
+
+    def ensure_output_version(self, version):
+        super().ensure_output_version(min(version, (1, 7)))
 
 
 class RemoteSigningAdapter(SigningAdapter):
