@@ -26,8 +26,9 @@ from reportlab.platypus import (
 )
 
 from core.dates import DAYS, date_long
+from core.pdfa import pdfa_finish
 from core.pdfdoc import heading_style, page_template
-from core.pdffonts import FONT, fonts_register
+from core.pdffonts import FONT, canvas_maker, fonts_register
 
 MEDIA = {"digital": "Elektronik", "paper": "Kertas", "both": "Kertas dan elektronik"}
 
@@ -87,7 +88,14 @@ def _heading(head: Heading, st) -> list:
         parts.append(_p(head.unit.upper(), st["unit"]))
     parts += [_p(line, st["sub"]) for line in head.lines]
     rule = Table([[""]], colWidths=[257 * mm], rowHeights=[2])
-    rule.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.2, colors.black)]))
+    rule.setStyle(  # the empty cell still names a font: ours, never reportlab's Helvetica
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 1.2, colors.black),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ]
+        )
+    )
     return [*parts, Spacer(1, 2 * mm), rule, Spacer(1, 4 * mm)]
 
 
@@ -153,7 +161,9 @@ def _signatures(signers: list[Signer], st) -> Table:
     if not cells:
         cells = [""]
     table = Table([cells], colWidths=[257 * mm / len(cells)] * len(cells))
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), FONT)])
+    )
     return KeepTogether([Spacer(1, 6 * mm), table])
 
 
@@ -169,8 +179,8 @@ def _render(story: list, *, title: str, footer: str) -> bytes:
         canvas.restoreState()
 
     doc = page_template(buffer, margins=(20, 20, 15, 18), wide=True, title=title, author=footer)
-    doc.build(story, onFirstPage=page, onLaterPages=page)
-    return buffer.getvalue()
+    doc.build(story, onFirstPage=page, onLaterPages=page, canvasmaker=canvas_maker)
+    return pdfa_finish(buffer.getvalue(), part=2)
 
 
 def _titled(heading: Heading, title: str, number: str, st: dict[str, ParagraphStyle]) -> list:

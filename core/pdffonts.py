@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "NaskahSerif"
@@ -31,3 +32,12 @@ def fonts_register() -> str:
         boldItalic=f"{FONT}-BoldItalic",
     )
     return FONT
+
+
+def canvas_maker(*args, **kwargs) -> Canvas:
+    """A canvas whose initial font is ours: reportlab otherwise names Helvetica on every page,
+    a standard font it never embeds, which PDF/A forbids."""
+    fonts_register()
+    if kwargs.get("initialFontName") is None:
+        kwargs["initialFontName"] = FONT
+    return Canvas(*args, **kwargs)

@@ -518,7 +518,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("NASKAH_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # pikepdf (core.pdfa) announces its C++ log bridge at INFO in every process it loads in.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 
 # Uploads: per-kind size limits in megabytes (see core/uploads.py for the allowed types).

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the system packages the tests use when they are missing: Debian's Chromium (browser
 # tests drive it through Playwright; no tool downloads a browser of its own) and poppler-utils
-# (pdftoppm renders PDF pages to PNG) and faketime (`make test-future` moves the clock two years
-# ahead). Needs root and apt-get; otherwise it says what to do.
+# (pdftoppm renders PDF pages to PNG; pdffonts lists a PDF's fonts), qpdf (`qpdf --check` on
+# every official PDF) and faketime (`make test-future` moves the clock two years ahead). Needs
+# root and apt-get; otherwise it says what to do.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 
 from core.dates import date_long, day_date_long
+from core.pdfa import pdfa_finish
 from organizations.choices import AssignmentKind, RegionalRole, TimeZone
 from organizations.models import Assignment, Position, Unit
 from workflows.choices import SecurityLevel, Urgency
@@ -24,7 +23,7 @@ from .. import numbering
 from .. import permissions as policy
 from ..choices import AttachmentKind, RecipientKind, StepKind
 from ..layouts import Layout, layout_of, parts_fit, titles_allowed
-from . import render
+from . import attach, render
 from .signature import Authority, SignatureBlock, party_label, post_title, signature_block
 
 log = logging.getLogger(__name__)
@@ -216,7 +215,7 @@ def letter_preview_pdf(letter) -> bytes:
     doc = letter_doc(letter, signer_blocks=planned_signature_blocks(letter), signed=False)
     doc.number = number_placeholder(letter)
     doc.draft = True
-    return letter_pdf(letter, doc=doc)
+    return letter_pdf(letter, doc=doc, preview=True)
 
 
 def preview_filename(letter) -> str:
@@ -343,7 +342,7 @@ def letter_doc(letter, *, signer_blocks=None, signed: bool = True) -> render.Let
         cc=cc,
         from_label=post_display(signer, tenant, upper=False) if signer is not None else "",
         event=_event_block(letter, tz),
-        attachment_names=[a.original_name for a in attachments],
+        attachment_names=[attach.attachment_label(a) for a in attachments],
         attachments_count=len(attachments),
         verify_url=verify_url(letter) if letter.verify_token else "",
         signed_footer=SIGNED_FOOTER.format(issuer=issuer) if signed else "",
@@ -378,43 +377,54 @@ def _logo(tenant) -> bytes | None:
         return None
 
 
-def letter_pdf(letter, *, doc: render.LetterDoc | None = None) -> bytes:
-    """The letter followed by its attachments: PDFs appended (a bookmark each), images placed
-    on pages, other types only listed in the letter."""
+def letter_pdf(letter, *, doc: render.LetterDoc | None = None, preview: bool = False) -> bytes:
+    """The letter followed by its attachments, PDF/A-3: PDFs appended (a bookmark each),
+    images placed on pages, other files embedded. Raises AttachmentUnmergeable for an
+    attachment that cannot be carried; a `preview` renders anyway and says so in its list."""
     doc = doc or letter_doc(letter)
+    atts = letter.attachments.filter(kind=AttachmentKind.ATTACHMENT).order_by("pk")
+    carried = [attach.attachment_carry(att) for att in atts]
+    broken = [c for c in carried if c.broken]
+    if broken and not preview:
+        raise attach.AttachmentUnmergeable(broken[0].name)
+    if broken:
+        doc = replace(
+            doc, attachment_names=[attach.broken_label(c) if c.broken else c.label for c in carried]
+        )
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(render.render_letter(doc))))
     writer.add_outline_item(title=f"{doc.type_name} {doc.number}".strip(), page_number=0)
-    for att in letter.attachments.filter(kind=AttachmentKind.ATTACHMENT).order_by("pk"):
-        start = len(writer.pages)
-        try:
-            with att.file.open("rb") as fh:
-                data = fh.read()
-            if att.content_type == "application/pdf":
-                writer.append(PdfReader(io.BytesIO(data)))
-            elif att.content_type.startswith("image/"):
-                writer.append(PdfReader(io.BytesIO(_image_page(data))))
-            else:
-                continue
-        except Exception:
-            log.warning("attachment %s not merged into letter %s", att.pk, letter.pk, exc_info=True)
-            continue
-        _stamp(writer, doc, start)
-        writer.add_outline_item(title=f"Lampiran: {att.original_name}", page_number=start)
-    writer.add_metadata(
-        {
-            "/Title": doc.subject,
-            "/Subject": doc.number,
-            "/Author": doc.tenant_name,
-            "/Creator": "Naskah",
+    for c in carried:
+        if c.reader is not None:
+            _append(writer, doc, c, preview=preview)
+    writer.add_metadata({"/Title": doc.subject, "/Subject": doc.number, "/Author": doc.tenant_name})
+    out = io.BytesIO()
+    writer.write(out)
+    return pdfa_finish(
+        out.getvalue(),
+        part=3,
+        info={
             "/NaskahDocumentId": doc.document_id,
             "/NaskahNumber": doc.number,
             "/NaskahTenant": doc.tenant_name,
-        }
+        },
+        files=[c.embedded for c in carried if c.embedded is not None],
+        to_sign=not preview,
     )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+
+
+def _append(writer: PdfWriter, doc: render.LetterDoc, carried, *, preview: bool) -> None:
+    """An attachment's pages after the letter's, stamped and bookmarked."""
+    start = len(writer.pages)
+    try:
+        writer.append(carried.reader)
+        _stamp(writer, doc, start)
+    except Exception as exc:
+        if not preview:
+            raise attach.AttachmentUnmergeable(carried.name) from exc
+        log.warning("attachment %s not merged into a preview", carried.name, exc_info=True)
+        return
+    writer.add_outline_item(title=f"Lampiran: {carried.name}", page_number=start)
 
 
 def _stamp(writer: PdfWriter, doc: render.LetterDoc, start: int) -> None:
@@ -424,16 +434,3 @@ def _stamp(writer: PdfWriter, doc: render.LetterDoc, start: int) -> None:
         box = page.mediabox
         overlay = render.attachment_overlay(doc, i + 1, float(box.width), float(box.height))
         page.merge_page(PdfReader(io.BytesIO(overlay)).pages[0])
-
-
-def _image_page(data: bytes) -> bytes:
-    image = ImageReader(io.BytesIO(data))
-    w, h = image.getSize()
-    box_w, box_h = A4[0] - 30 * mm, A4[1] - 30 * mm
-    scale = min(box_w / w, box_h / h, 1.0 if w > 600 else box_w / w)
-    buffer = io.BytesIO()
-    c = render.canvas_maker(buffer, pagesize=A4)
-    c.drawImage(image, (A4[0] - w * scale) / 2, (A4[1] - h * scale) / 2, w * scale, h * scale)
-    c.showPage()
-    c.save()
-    return buffer.getvalue()

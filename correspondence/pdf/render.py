@@ -13,7 +13,6 @@ import qrcode
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     Image,
@@ -28,10 +27,10 @@ from reportlab.platypus import (
 )
 
 from core.pdfdoc import page_template
-from core.pdffonts import FONT
+from core.pdffonts import FONT, canvas_maker
 
 from ..layouts import Layout, layout_build
-from .flow import _e, _fonts, _grid, _Rule, _styles
+from .flow import _e, _grid, _Rule, _styles
 from .sections import HEADINGS, part_flowables
 from .signature import (
     SignatureBlock,
@@ -403,14 +402,6 @@ def _watermark(canvas, width: float = A4[0], height: float = A4[1]) -> None:
     canvas.rotate(45)
     canvas.drawCentredString(0, -30, "KONSEP")
     canvas.restoreState()
-
-
-def canvas_maker(*args, **kwargs) -> Canvas:
-    """A canvas whose initial font is ours: no unembedded Helvetica in the file."""
-    _fonts()
-    if kwargs.get("initialFontName") is None:
-        kwargs["initialFontName"] = FONT
-    return Canvas(*args, **kwargs)
 
 
 def _wrap(text: str, width: int) -> list[str]:

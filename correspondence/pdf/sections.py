@@ -100,7 +100,11 @@ def _memo_heading(doc: LetterDoc, st) -> list[Flowable]:
     ]
     out.append(_kv(rows, st))
     rule = Table([[Spacer(1, 1)]], colWidths=[160 * mm], rowHeights=[2])
-    rule.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1, colors.black)]))
+    rule.setStyle(  # a table names its font even for an empty cell: ours, not Helvetica
+        TableStyle(
+            [("LINEBELOW", (0, 0), (-1, -1), 1, colors.black), ("FONTNAME", (0, 0), (-1, -1), FONT)]
+        )
+    )
     return [*out, Spacer(1, 2 * mm), rule, Spacer(1, 4 * mm)]
 
 

@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core.dates import date_long
+from core.pdfa import pdfa_finish
 from core.pdfdoc import page_template
 
 from . import flow, render
@@ -47,7 +48,7 @@ def disposition_sheet_pdf(delivery, *, tree: dict) -> bytes:
         title=f"Lembar disposisi {delivery.agenda_number}",
         author=delivery.tenant.name,
     ).build(out, canvasmaker=render.canvas_maker)
-    return buffer.getvalue()
+    return pdfa_finish(buffer.getvalue(), part=2)
 
 
 def _letter_table(delivery, st, tz):

@@ -213,6 +213,15 @@ def service_down(exc: Exception) -> SigningError:
     )
 
 
+class PdfaWriter(IncrementalPdfFileWriter):
+    """Signs without raising the PDF version past 1.7: pyHanko declares PDF 2.0 for an ECDSA
+    signature (the ISO 32002 extension), and the letter is PDF/A-3, which is PDF 1.7. The
+    signature itself is the same."""
+
+    def ensure_output_version(self, version):
+        super().ensure_output_version(min(version, (1, 7)))
+
+
 def sign_pdf(
     pdf: bytes, *, signer: signers.Signer, tenant, spec: SignSpec, revocation=None
 ) -> bytes:
@@ -225,7 +234,7 @@ def sign_pdf(
         timestamper=timestamper(),
         new_field_spec=field_spec(spec),
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    writer = PdfaWriter(io.BytesIO(pdf), strict=False)
     try:
         out = run_async(lambda: pdf_signer.async_sign_pdf(writer))
     except SigningError:
