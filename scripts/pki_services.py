@@ -116,9 +116,9 @@ def prepare(directory: Path, *, port: int) -> Path:
 
 def app_for(config: Path):
     """The Animator WSGI app, and the TSA root certificate as PEM."""
-    from certomancer.registry import CertomancerConfig, CertLabel
-    from certomancer.integrations.animator import Animator, AnimatorArchStore
     from asn1crypto import pem
+    from certomancer.integrations.animator import Animator, AnimatorArchStore
+    from certomancer.registry import CertLabel, CertomancerConfig
 
     cfg = CertomancerConfig.from_file(str(config), key_search_dir=str(config.parent))
     arch = cfg.get_pki_arch(ARCH)
@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     (directory / "tsa-root.pem").write_text(root_pem)
     from werkzeug.serving import run_simple
 
-    print(f"timestamp authority on http://127.0.0.1:{args.port}/{ARCH}/tsa/tsa", flush=True)
+    sys.stdout.write(f"timestamp authority on http://127.0.0.1:{args.port}/{ARCH}/tsa/tsa" + "\n")
+    sys.stdout.flush()
     run_simple("127.0.0.1", args.port, app, threaded=True)
     return 0
 

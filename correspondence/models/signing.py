@@ -37,6 +37,7 @@ class SignerCertificate(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_certificates"
     )
+
     class Protection(models.TextChoices):
         SERVER = "server", _("server key (before signing passphrases)")
         PASSPHRASE = "passphrase", _("the signer's passphrase")

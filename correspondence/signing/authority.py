@@ -370,9 +370,7 @@ class Revocation:
             this_update=now - dt.timedelta(minutes=1),
             next_update=now + REVOCATION_FRESH,
             revocation_time=record.revoked_at if revoked else None,
-            revocation_reason=REVOCATION_REASONS.get(record.revocation_reason)
-            if revoked
-            else None,
+            revocation_reason=REVOCATION_REASONS.get(record.revocation_reason) if revoked else None,
         )
         builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert)
         response = builder.sign(self.key, hashes.SHA256())

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -30,12 +31,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.api import Fetchers
+from pyhanko_certvalidator.fetchers.common_utils import process_ocsp_response_data
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 from pyhanko_certvalidator.fetchers.requests_fetchers.crl_client import RequestsCRLFetcher
 from pyhanko_certvalidator.fetchers.requests_fetchers.ocsp_client import RequestsOCSPFetcher
-from pyhanko_certvalidator.fetchers.api import Fetchers
-from pyhanko_certvalidator.fetchers.common_utils import process_ocsp_response_data
-from asn1crypto import crl as asn1_crl
 
 from ..models import SigningAuthority
 from .authority import Revocation
@@ -54,9 +54,7 @@ def run_async(make_coroutine):
 
 
 def asn1_cert(pem_text: str) -> asn1_x509.Certificate:
-    der = x509.load_pem_x509_certificate(pem_text.encode()).public_bytes(
-        serialization.Encoding.DER
-    )
+    der = x509.load_pem_x509_certificate(pem_text.encode()).public_bytes(serialization.Encoding.DER)
     return asn1_x509.Certificate.load(der)
 
 
@@ -185,9 +183,7 @@ def pdf_meta(spec: SignSpec, context: ValidationContext) -> signers.PdfSignature
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         certify=spec.certify,
-        docmdp_permissions=(
-            fields.MDPPerm.NO_CHANGES if spec.lock else fields.MDPPerm.FILL_FORMS
-        ),
+        docmdp_permissions=(fields.MDPPerm.NO_CHANGES if spec.lock else fields.MDPPerm.FILL_FORMS),
         embed_validation_info=True,
         use_pades_lta=True,
         validation_context=context,
@@ -234,13 +230,17 @@ def sign_pdf(
         out = run_async(lambda: pdf_signer.async_sign_pdf(writer))
     except SigningError:
         raise
-    except Exception as exc:  # noqa: BLE001  (pyHanko wraps network failures many ways)
-        raise _explained(exc) from exc
+    except Exception as exc:
+        raise explained(exc) from exc
     return out.getvalue()
 
 
-def _explained(exc: Exception) -> SigningError:
-    text = str(exc).lower()
+def explained(exc: Exception) -> SigningError:
+    """Our error for a failure inside pyHanko: a revoked certificate (said anywhere in the
+    chain of causes), else a service that did not answer."""
+    text, cause = "", exc
+    while cause is not None:
+        text, cause = text + " " + str(cause).lower(), cause.__cause__ or cause.__context__
     if "revoked" in text:
         return SigningError(
             "certificate_revoked",
@@ -265,7 +265,7 @@ def archive_renew(pdf: bytes, *, tenant) -> bytes:
                 reader, context, in_place=False, output=output
             )
         )
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise service_down(exc) from exc
     return output.getvalue()
 

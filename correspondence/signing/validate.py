@@ -15,11 +15,12 @@ from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.policy_decl import (
     PdfSignatureValidationSpec,
-    RevocationInfoGatheringSpec,
     RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
 from pyhanko_certvalidator import ValidationContext
@@ -86,9 +87,7 @@ def _revoked_at(cert) -> dt.datetime | None:
         return None
     serial = format(cert.serial_number, "x")
     return (
-        SignerCertificate.objects.filter(serial=serial)
-        .values_list("revoked_at", flat=True)
-        .first()
+        SignerCertificate.objects.filter(serial=serial).values_list("revoked_at", flat=True).first()
     )
 
 
@@ -144,9 +143,7 @@ def pdf_validate(data: bytes, *, tenant, moment: dt.datetime | None = None) -> P
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = [
-            s
-            for s in reader.embedded_signatures
-            if s.sig_object.get("/Type") != "/DocTimeStamp"
+            s for s in reader.embedded_signatures if s.sig_object.get("/Type") != "/DocTimeStamp"
         ]
     except Exception:  # noqa: BLE001  (a hostile or broken file is just "not valid")
         return PdfCheck(readable=False, signatures=[])
@@ -154,7 +151,9 @@ def pdf_validate(data: bytes, *, tenant, moment: dt.datetime | None = None) -> P
     checks = []
     for sig in embedded:
         try:
-            lta = bool(reader.root.get("/DSS")) and sig.attached_timestamp_data is not None
+            lta = bool(reader.root.get("/DSS")) and any(
+                extract_tst_data_iter(sig.signer_info, signed=False)
+            )
             checks.append(_long_term(sig, spec, moment) if lta else _basic(sig, roots))
         except Exception:  # noqa: BLE001
             checks.append(_broken())
