@@ -485,6 +485,21 @@ NASKAH_TSA_TIMEOUT = _int("NASKAH_TSA_TIMEOUT", default=10)
 NASKAH_TRUST_ROOTS = env.list(
     "NASKAH_TRUST_ROOTS", default=[str(VAR_DIR / "pki" / "tsa-root.pem")] if DEBUG else []
 )
+# Certified providers (docs/signing-providers.md). CSC: the service's base URL (before
+# /csc/v1), an OAuth2 bearer token of this platform's account, and the rule that names a
+# signer's credential ({nip}, {nik}, {username}).
+NASKAH_CSC_URL = env.str("NASKAH_CSC_URL", default="")
+NASKAH_CSC_TOKEN = env.str("NASKAH_CSC_TOKEN", default="")
+NASKAH_CSC_CREDENTIAL_ID = env.str("NASKAH_CSC_CREDENTIAL_ID", default="{nip}")
+NASKAH_CSC_API_VERSION = env.str("NASKAH_CSC_API_VERSION", default="v1")
+# BSrE (BSSN) Esign Client Service: base URL and the client account (HTTP Basic); signers are
+# named by their NIK. The issuer is what the PDF footer names before a signature exists.
+NASKAH_BSRE_URL = env.str("NASKAH_BSRE_URL", default="")
+NASKAH_BSRE_USER = env.str("NASKAH_BSRE_USER", default="")
+NASKAH_BSRE_PASSWORD = env.str("NASKAH_BSRE_PASSWORD", default="")
+NASKAH_BSRE_ISSUER = env.str("NASKAH_BSRE_ISSUER", default="Balai Sertifikasi Elektronik (BSrE)")
+# Seconds to wait for a provider's answer before telling the signer to try again.
+NASKAH_PROVIDER_TIMEOUT = _int("NASKAH_PROVIDER_TIMEOUT", default=30)
 NASKAH_SIGNING_URL = env.str("NASKAH_SIGNING_URL", default="")
 NASKAH_SIGNING_CLIENT_ID = env.str("NASKAH_SIGNING_CLIENT_ID", default="")
 NASKAH_SIGNING_CLIENT_SECRET = env.str("NASKAH_SIGNING_CLIENT_SECRET", default="")

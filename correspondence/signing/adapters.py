@@ -3,8 +3,9 @@ user holds (their signing passphrase), as a PAdES B-LTA signature.
 
 - `LocalCAAdapter` (default): the tenant's own authority (`authority.py`); the key is stored
   wrapped with the signer's passphrase and opened only for this signature, in this request.
-- Certified providers (a PSrE; for government BSrE of BSSN), where keys never leave the
-  provider, are further adapters in this package and named in NASKAH_SIGNING_ADAPTER.
+- Certified providers, where keys never leave the provider: `csc.CSCAdapter` (any service
+  speaking the Cloud Signature Consortium API) and `bsre.BSrEAdapter` (BSrE of BSSN, hash
+  signing), named "csc" and "bsre" in NASKAH_SIGNING_ADAPTER (docs/signing-providers.md).
 
 Every failure is a `SigningError` with a code and a message that says what to do.
 """
@@ -71,6 +72,8 @@ def _asn1_key(key):
 
 ADAPTERS = {
     "local": "correspondence.signing.adapters.LocalCAAdapter",
+    "csc": "correspondence.signing.csc.CSCAdapter",
+    "bsre": "correspondence.signing.bsre.BSrEAdapter",
 }
 
 

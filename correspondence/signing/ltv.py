@@ -240,12 +240,16 @@ def sign_pdf(
     except SigningError:
         raise
     except Exception as exc:
-        raise _explained(exc) from exc
+        raise explained(exc) from exc
     return out.getvalue()
 
 
-def _explained(exc: Exception) -> SigningError:
-    text = str(exc).lower()
+def explained(exc: Exception) -> SigningError:
+    """Our error for a failure inside pyHanko: a revoked certificate (said anywhere in the
+    chain of causes), else a service that did not answer."""
+    text, cause = "", exc
+    while cause is not None:
+        text, cause = text + " " + str(cause).lower(), cause.__cause__ or cause.__context__
     if "revoked" in text:
         return SigningError(
             "certificate_revoked",

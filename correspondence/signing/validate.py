@@ -15,6 +15,7 @@ from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.policy_decl import (
     PdfSignatureValidationSpec,
@@ -147,11 +148,14 @@ def pdf_validate(data: bytes, *, tenant, moment: dt.datetime | None = None) -> P
     except Exception:  # noqa: BLE001  (a hostile or broken file is just "not valid")
         return PdfCheck(readable=False, signatures=[])
     spec = _spec(roots)
-    # A letter signed before long-term signatures has no security store: the basic check.
-    lta = "/DSS" in reader.root
     checks = []
     for sig in embedded:
         try:
+            # A letter signed before long-term signatures (no security store, no signature
+            # timestamp) gets the basic check.
+            lta = bool(reader.root.get("/DSS")) and any(
+                extract_tst_data_iter(sig.signer_info, signed=False)
+            )
             checks.append(_long_term(sig, spec, moment) if lta else _basic(sig, roots))
         except Exception:  # noqa: BLE001
             checks.append(_broken())
