@@ -46,7 +46,11 @@ def pdffonts_rows(data: bytes) -> list[list[str]] | None:
 def _unchecked_when_signed(finding) -> bool:
     return finding.kind == "unsupported" and (
         finding.rule == "pikepdf:embedded-file"
-        or (finding.rule == "pikepdf:schema-Catalog" and "/AcroForm" in finding.message)
+        or (
+            finding.rule == "pikepdf:schema-Catalog"
+            # the signature's form, its certification (DocMDP) and its security store
+            and any(key in finding.message for key in ("/AcroForm", "/Perms", "/DSS"))
+        )
     )
 
 

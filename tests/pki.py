@@ -48,3 +48,14 @@ def tsa_start(directory: Path) -> tuple[subprocess.Popen, str, Path]:
         time.sleep(0.1)
     proc.kill()
     raise RuntimeError("the local timestamp authority did not start")
+
+
+def real_time():
+    """Back to the wall clock (the TSA's) inside a test that pinned the clock: a signature's
+    revocation data and timestamp come from servers that live in real time."""
+    import datetime as dt
+
+    import time_machine
+
+    now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), dt.UTC)
+    return time_machine.travel(now, tick=True)

@@ -18,9 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import time_machine
+from django.utils import timezone
+
 from correspondence.permissions import signer_positions
 from correspondence.services import letter_types_ensure_defaults
-from correspondence.signing import certificate_issue
+from correspondence.signing import CERT_YEARS, certificate_issue
 from organizations.choices import AssignmentKind, RoleKind, UnitKind
 from organizations.models import Assignment, Position, Tenant, Unit, User
 from organizations.services import assignment_create, role_grant
@@ -184,13 +187,21 @@ def build_world() -> World:
     for tenant in (medan, tangerang, samarinda):
         letter_types_ensure_defaults(tenant)
     # Everyone who holds a post the signing rule accepts gets a certificate from their
-    # tenant's authority (ECDSA keys: issuing one takes about a millisecond).
-    for tenant in (medan, tangerang, samarinda):
-        posts = signer_positions(tenant.pk)
-        holders = Assignment.objects.filter(position__in=posts).values("user_id")
-        for user in User.objects.filter(pk__in=holders).select_related("tenant"):
-            certificate_issue(user, passphrase=PASSWORD)
+    # tenant's authority whose passphrase is their password (ECDSA keys; the passphrase's
+    # scrypt takes ~35 ms). Issued as of CERT_BACKDATE ago, valid as long again plus the usual
+    # two years: a test that pins the clock to an earlier day of this year or last still signs.
+    with time_machine.travel(timezone.now() - CERT_BACKDATE, tick=True):
+        for tenant in (medan, tangerang, samarinda):
+            posts = signer_positions(tenant.pk)
+            holders = Assignment.objects.filter(position__in=posts).values("user_id")
+            for user in User.objects.filter(pk__in=holders).select_related("tenant"):
+                certificate_issue(
+                    user, passphrase=PASSWORD, days=CERT_BACKDATE.days + 365 * CERT_YEARS
+                )
     return w
+
+
+CERT_BACKDATE = dt.timedelta(days=800)
 
 
 # --- the same world, fast -------------------------------------------------------------------

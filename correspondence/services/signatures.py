@@ -213,7 +213,8 @@ def letter_sign_request(
     try:
         return letter_sign(letter=letter, by=by, mode=mode, note=note, passphrase=passphrase)
     except signing.SigningError as exc:
-        letter_sign_failed(letter_id=letter.pk, by=by, message=exc.message)
+        if exc.code != signing.WRONG_PASSPHRASE:  # a typo is told at once, not kept
+            letter_sign_failed(letter_id=letter.pk, by=by, message=exc.message)
         raise ValidationError({"passphrase": ValidationError(exc.message, code=exc.code)}) from None
 
 

@@ -93,7 +93,7 @@ def test_signing_is_refused_without_the_second_factor(world, password):
     assert api.status_code == 403 and api.json()["error"] == "second_factor_required"
 
 
-def test_a_token_must_carry_a_code_to_sign(world, password, django_capture_on_commit_callbacks):
+def test_a_token_must_carry_a_code_to_sign(world, password):
     letter = through_review(world, draft(world))
     key = api_token_create(user=world.head, name="mobile", scope="write")
     device = TOTPDevice.objects.create(user=world.head, name="phone", confirmed=True)
@@ -105,12 +105,11 @@ def test_a_token_must_carry_a_code_to_sign(world, password, django_capture_on_co
     assert wrong.status_code == 403
     device.refresh_from_db()
     device.throttle_reset()  # a wrong code slows the next attempt down (django-otp throttling)
-    with django_capture_on_commit_callbacks(execute=True):
-        ok = api.post(
-            url,
-            {"password": password, "otp": f"{totp(device.bin_key):06d}"},
-            content_type="application/json",
-        )
+    ok = api.post(
+        url,
+        {"passphrase": password, "otp": f"{totp(device.bin_key):06d}"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200
     letter.refresh_from_db()
     assert letter.state == LetterState.SIGNED

@@ -63,8 +63,8 @@ def test_story_through_the_api(world, password, django_capture_on_commit_callbac
     # the same paraf twice: the second is refused, nothing changes
     assert post(w.reviewer, "api:letter-approve", pk).status_code in (403, 409)
     assert post(w.reviewer2, "api:letter-approve", pk).json()["state"] == "approved"
-    with django_capture_on_commit_callbacks(execute=True):  # the background signature
-        assert post(w.head, "api:letter-sign", pk, password=password).json()["signing"]
+    signed = post(w.head, "api:letter-sign", pk, passphrase=password)
+    assert signed.json()["state"] == "signed"
     assert api(w.head).get(reverse("api:letter-detail", args=[pk])).json()["number"]
     sent = post(w.head, "api:letter-send", pk)
     assert sent.json()["state"] == "sent"

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -169,14 +170,15 @@ def test_a_letter_with_two_signers_carries_both_signatures_in_order(world):
     )
     letter = svc.letter_approve(letter=letter, by=world.reviewer)
     letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.reviewer2)
-    assert letter.state == LetterState.APPROVED and not letter.pdf  # waits for the second
+    # The first signature fixed the letter: numbered and signed; it waits for the second.
+    assert letter.state == LetterState.APPROVED and letter.pdf and letter.number
     letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=world.head)
     data = letter.pdf.open("rb").read()
     check = signing.pdf_validate(data, tenant=world.tenant)
     assert check.valid
-    assert [s.signer.split(";")[0] for s in check.signatures] == [
-        f"Common Name: {world.reviewer2.display_name}",
-        f"Common Name: {world.head.display_name}",
+    assert [s.signer for s in check.signatures] == [
+        world.reviewer2.display_name,
+        world.head.display_name,
     ]
     text = " ".join(_text(data).split())
     assert world.reviewer2.display_name in text and world.head.display_name in text
@@ -213,11 +215,13 @@ def _approved(world) -> Letter:
     return through_review(world, draft(world))
 
 
-def test_signing_needs_the_signers_password(world):
+def test_signing_needs_the_signers_passphrase(world):
     letter = _approved(world)
-    with pytest.raises(Exception) as err:
-        svc.letter_sign_request(letter=letter, by=world.head, password="salah", second_factor=True)
-    assert "password" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        svc.letter_sign_request(
+            letter=letter, by=world.head, passphrase="salah", second_factor=True
+        )
+    assert "passphrase" in err.value.message_dict
     letter.refresh_from_db()
     assert (letter.state, letter.number) == (LetterState.APPROVED, "")
 
@@ -226,8 +230,10 @@ def test_a_signer_without_a_certificate_reads_what_to_do(world, password):
     SignerCertificate.objects.filter(user=world.head).delete()
     letter = _approved(world)
     with pytest.raises(Exception) as err:
-        svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
-    assert "administrator" in str(err.value)
+        svc.letter_sign_request(
+            letter=letter, by=world.head, passphrase=password, second_factor=True
+        )
+    assert "Sertifikat tanda tangan" in str(err.value)
     letter.refresh_from_db()
     assert letter.state == LetterState.APPROVED and not NumberCounter.objects.exists()
 
@@ -241,46 +247,37 @@ def test_an_expired_certificate_is_named(world, password):
     assert err.value.code == "certificate_expired" and "01-01-2026" in err.value.message
 
 
-def test_a_failed_background_signature_leaves_the_letter_approved_and_unnumbered(
-    world, password, settings, django_capture_on_commit_callbacks
-):
-    settings.NASKAH_SIGNING_ADAPTER = "remote"
-    settings.NASKAH_SIGNING_URL = "https://tte.example.go.id"
-    world.head.nip = "197001011995031001"
-    world.head.save()
+def test_a_failed_signature_leaves_the_letter_approved_and_unnumbered(world, password, settings):
+    """The timestamp authority is down: nothing is signed or numbered, the reason is kept on
+    the letter for its signer, and the next signature is number 1."""
+    good = settings.NASKAH_TSA_URL
+    settings.NASKAH_TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens on the discard port
     letter = _approved(world)
-    with django_capture_on_commit_callbacks(execute=True):
-        svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
+    with pytest.raises(ValidationError):
+        svc.letter_sign_request(
+            letter=letter, by=world.head, passphrase=password, second_factor=True
+        )
     letter.refresh_from_db()
-    assert letter.state == LetterState.APPROVED and letter.number == ""
-    assert "layanan tanda tangan" in letter.sign_error.lower()
-    assert letter.sign_pending_since is None
-    # nothing was consumed: the next real signature is number 1
-    settings.NASKAH_SIGNING_ADAPTER = "local"
-    with django_capture_on_commit_callbacks(execute=True):
-        svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
+    assert letter.state == LetterState.APPROVED and letter.number == "" and not letter.pdf
+    assert "did not answer" in letter.sign_error or "tidak menjawab" in letter.sign_error
+    settings.NASKAH_TSA_URL = good
+    svc.letter_sign_request(letter=letter, by=world.head, passphrase=password, second_factor=True)
     letter.refresh_from_db()
     assert letter.state == LetterState.SIGNED and letter.number_seq == 1 and letter.pdf
+    assert letter.sign_error == ""
 
 
-def test_the_page_signs_in_the_background_and_offers_the_pdf(
-    world, password, django_capture_on_commit_callbacks
-):
+def test_the_page_signs_now_and_offers_the_pdf(world, password):
     letter = _approved(world)
     head = client_for(world.head)
     page = head.get(reverse("correspondence:letter", args=[letter.pk]))
     assert b'name="password"' in page.content
     url = reverse("correspondence:action", args=[letter.pk, "sign"])
     wrong = head.post(url, {"mode": "electronic", "password": "salah"}, follow=True)
-    assert "password" in wrong.content.decode().lower() or "sandi" in wrong.content.decode()
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        head.post(url, {"mode": "electronic", "password": password})
+    assert b'class="msg error"' in wrong.content
     letter.refresh_from_db()
-    assert letter.state == LetterState.APPROVED and letter.sign_pending_since
-    page = head.get(reverse("correspondence:letter", args=[letter.pk]))
-    assert b'data-testid="signing-pending"' in page.content
-    for callback in queued:
-        callback()  # the worker picks the task up
+    assert letter.state == LetterState.APPROVED and not letter.number
+    head.post(url, {"mode": "electronic", "password": password})
     letter.refresh_from_db()
     assert letter.state == LetterState.SIGNED
     page = head.get(reverse("correspondence:letter", args=[letter.pk]))
@@ -296,14 +293,15 @@ def test_the_page_signs_in_the_background_and_offers_the_pdf(
     )
 
 
-def test_api_sign_requires_the_password(world, password, django_capture_on_commit_callbacks):
+def test_api_sign_requires_the_passphrase(world, password):
     letter = _approved(world)
     api = client_for(world.head)
     url = reverse("api:letter-sign", args=[letter.pk])
     assert api.post(url, {}, content_type="application/json").status_code == 400
-    assert api.post(url, {"password": "x"}, content_type="application/json").status_code == 400
-    with django_capture_on_commit_callbacks(execute=True):
-        ok = api.post(url, {"password": password}, content_type="application/json")
+    assert api.post(url, {"password": password}, content_type="application/json").status_code == 400
+    bad = api.post(url, {"passphrase": "x"}, content_type="application/json")
+    assert bad.status_code == 400 and "passphrase" in bad.json()["fields"]
+    ok = api.post(url, {"passphrase": password}, content_type="application/json")
     assert ok.status_code == 200
     body = api.get(reverse("api:letter-detail", args=[letter.pk])).json()
     assert body["state"] == "signed" and body["pdf_url"] and len(body["pdf_sha256"]) == 64
@@ -351,13 +349,12 @@ def test_verify_pdf_command(world, tmp_path, capsys):
     assert exit_.value.code == 1
 
 
-def test_init_signing_ca_issues_missing_certificates(world, capsys):
+def test_init_signing_ca_names_signers_without_a_key_and_issues_none(world, capsys):
+    """Nobody but the signer may choose their passphrase: the command only counts them."""
     SignerCertificate.objects.filter(user=world.head).delete()
     call_command("init_signing_ca", world.tenant.slug)
-    assert SignerCertificate.objects.filter(user=world.head).count() == 1
-    call_command("init_signing_ca", world.tenant.slug)
-    assert SignerCertificate.objects.filter(user=world.head).count() == 1
-    assert "0 certificate(s) issued" in capsys.readouterr().out.splitlines()[-1]
+    assert not SignerCertificate.objects.filter(user=world.head).exists()
+    assert "1 signer(s) still to create theirs" in capsys.readouterr().out.splitlines()[-1]
 
 
 def test_rendering_uses_the_real_letter(world):
@@ -398,5 +395,7 @@ def test_signing_never_rehashes_the_password(world, password, settings):
     before = type(world.head).objects.get(pk=world.head.pk).password
     assert before.startswith("md5$")
     letter = _approved(world)
-    svc.letter_sign_request(letter=letter, by=world.head, password=password, second_factor=True)
+    svc.letter_sign_request(
+        letter=letter, by=world.head, password=password, second_factor=True, mode="paper"
+    )
     assert type(world.head).objects.get(pk=world.head.pk).password == before

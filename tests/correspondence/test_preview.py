@@ -15,6 +15,7 @@ from correspondence import services as svc
 from correspondence.models import Letter
 from tests.conftest import client_for, host_of
 
+from ..pki import real_time
 from .helpers import draft, signed, through_review
 
 # The placeholder's year is the year the preview is made: the clock is fixed.
@@ -104,8 +105,9 @@ def test_preview_asks_to_sign_in(world):
 
 
 def test_signed_letter_has_no_preview(world):
-    # GIVEN a signed letter
-    letter = signed(world)
+    # GIVEN a signed letter (signed at the wall clock, as its timestamp authority lives)
+    with real_time():
+        letter = signed(world)
     assert letter.pdf
     # WHEN its preview is asked for
     page = web(world.drafter, letter)
@@ -148,6 +150,7 @@ def test_preview_links_on_the_pages(world):
     assert b'data-testid="preview"' in page.content
     new = client_for(world.drafter).get(reverse("correspondence:compose"))
     assert b'data-testid="preview"' not in new.content  # nothing saved yet
-    done = signed(world)
+    with real_time():
+        done = signed(world)
     page = client_for(world.head).get(reverse("correspondence:letter", args=[done.pk]))
     assert b'data-testid="preview"' not in page.content

@@ -7,6 +7,7 @@ from django.test import Client
 from correspondence import services as svc
 from correspondence.choices import LetterState
 from correspondence.models import Delivery, LetterType
+from correspondence.signing import certificate_issue
 from organizations.models import Position, Tenant, Unit, User
 
 from ..factories import PASSWORD
@@ -107,6 +108,7 @@ def test_a_new_city_onboards_from_its_tenant_file_and_sends_a_letter(tmp_path):
         signer_position=Position.objects.get(tenant=tenant, unit__code="DISKOMINFO", code="KEPALA"),
     )
     letter = svc.letter_submit(letter=letter, by=drafter, route=[])
+    certificate_issue(kadis, passphrase=PASSWORD)  # the head makes their own signing key
     letter = svc.letter_sign(passphrase=PASSWORD, letter=letter, by=kadis)
     letter = svc.letter_send(letter=letter, by=kadis)
     assert letter.state == LetterState.SENT and letter.number.startswith("1/")
