@@ -66,38 +66,17 @@ def letter_sign(
     if step is None or step.kind != StepKind.SIGN:
         raise TransitionNotAllowed("no signature is waiting")
     _authority_check(letter, step)
-    orders = list(
-        ReviewStep.objects.filter(
-            letter=letter, round=letter.review_round, kind=StepKind.SIGN
-        ).values_list("order", flat=True)
-    )
-    first, last = step.order == min(orders), step.order == max(orders)
-    electronic = mode == SigningMode.ELECTRONIC
-    if not first and electronic != bool(letter.pdf):
-        raise ValidationError(
-            {
-                "mode": _("This letter is being signed %(how)s; sign it the same way.")
-                % {"how": _("electronically") if letter.pdf else _("on paper")}
-            }
-        )
+    first, last, index = _place(letter, step, mode)
     fired = transition_fire(
         letter, "sign", by=by, last=last, mode=mode, signer=by, position=step.position
     )
     nxt = step_advance(letter, step, by, note)
-    if electronic:
+    if mode == SigningMode.ELECTRONIC:
         engine = signing.adapter()
         engine.check(by)  # a signer without a usable certificate hears it before anything
         if first:
             _number(letter)
-        _sign_pdf(
-            letter,
-            engine,
-            by,
-            passphrase,
-            first=first,
-            last=last,
-            index=orders.index(step.order) + 1,
-        )
+        _sign_pdf(letter, engine, by, passphrase, first=first, last=last, index=index)
     elif last:
         _number(letter)
     letter.sign_pending_since, letter.sign_error = None, ""
@@ -108,6 +87,25 @@ def letter_sign(
     else:
         letter_notify([letter.drafter], Kind.LETTER_SIGNED, letter, _("Signed: %(s)s"))
     return letter
+
+
+def _place(letter: Letter, step: ReviewStep, mode: str) -> tuple[bool, bool, int]:
+    """Whether this signature is the round's first and last, and its place (1, 2, …); a
+    co-signer signs the way the first signer did."""
+    orders = list(
+        ReviewStep.objects.filter(
+            letter=letter, round=letter.review_round, kind=StepKind.SIGN
+        ).values_list("order", flat=True)
+    )
+    first, last = step.order == min(orders), step.order == max(orders)
+    if not first and (mode == SigningMode.ELECTRONIC) != bool(letter.pdf):
+        raise ValidationError(
+            {
+                "mode": _("This letter is being signed %(how)s; sign it the same way.")
+                % {"how": _("electronically") if letter.pdf else _("on paper")}
+            }
+        )
+    return first, last, orders.index(step.order) + 1
 
 
 def _authority_check(letter: Letter, step: ReviewStep) -> None:
@@ -250,6 +248,8 @@ def _number(letter: Letter) -> None:
     """Give the letter its number: from the register of the signing unit (the OPD), not the
     drafter's seksi; signed a.n., from the register of the post signed for (the responsibility
     stays with the mandating official, and so does the register)."""
+    if letter.number:  # signed once, returned and signed again: it keeps its number
+        return
     today = tenant_today(letter.tenant)
     unit = (letter.on_behalf_of or letter.signed_as or letter.signer_position).unit
     key = numbering.register_key(letter.letter_type, letter.tenant, unit, today.year)

@@ -187,18 +187,8 @@ def passphrase_check(passphrase: str) -> None:
         )
 
 
-@transaction.atomic
-def certificate_issue(user, *, passphrase: str, days: int = 365 * CERT_YEARS) -> SignerCertificate:
-    """Issue a signer certificate whose key only `passphrase` opens; the user's earlier
-    certificates are revoked as superseded (one usable key per signer)."""
-    passphrase_check(passphrase)
-    authority = authority_ensure(user.tenant)
-    ca_cert = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
-    ca_key = authority_key(authority)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = timezone.now()
-    serial = x509.random_serial_number()
-    subject = x509.Name(
+def _subject(user) -> x509.Name:
+    return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, user.tenant.name[:64]),
@@ -206,12 +196,25 @@ def certificate_issue(user, *, passphrase: str, days: int = 365 * CERT_YEARS) ->
             *([x509.NameAttribute(NameOID.SERIAL_NUMBER, user.nip)] if user.nip else []),
         ]
     )
-    cert = (
+
+
+def _crl_point(tenant) -> x509.CRLDistributionPoints:
+    # Only the CRL is named in the certificate: an OCSP answer signed by the authority itself
+    # makes the authority a responder that long-term validation (ETSI time-sliding) asks
+    # revocation data for; the OCSP endpoint still answers anyone who asks.
+    uri = x509.UniformResourceIdentifier(pki_url(tenant, "crl"))
+    return x509.CRLDistributionPoints([x509.DistributionPoint([uri], None, None, None)])
+
+
+def _signer_certificate(user, authority, public_key, *, days: int) -> x509.Certificate:
+    ca_cert = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
+    now = timezone.now()
+    return (
         x509.CertificateBuilder()
-        .subject_name(subject)
+        .subject_name(_subject(user))
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(serial)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -223,31 +226,26 @@ def certificate_issue(user, *, passphrase: str, days: int = 365 * CERT_YEARS) ->
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
             critical=False,
         )
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        [x509.UniformResourceIdentifier(pki_url(user.tenant, "crl"))],
-                        None,
-                        None,
-                        None,
-                    )
-                ]
-            ),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(_crl_point(user.tenant), critical=False)
+        .sign(authority_key(authority), hashes.SHA256())
     )
-    # Only the CRL is named in the certificate: an OCSP answer signed by the authority itself
-    # makes the authority a responder that long-term validation (ETSI time-sliding) asks
-    # revocation data for; the OCSP endpoint still answers anyone who asks.
+
+
+@transaction.atomic
+def certificate_issue(user, *, passphrase: str, days: int = 365 * CERT_YEARS) -> SignerCertificate:
+    """Issue a signer certificate whose key only `passphrase` opens; the user's earlier
+    certificates are revoked as superseded (one usable key per signer)."""
+    passphrase_check(passphrase)
+    authority = authority_ensure(user.tenant)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _signer_certificate(user, authority, key.public_key(), days=days)
     for old in SignerCertificate.objects.filter(user=user, revoked_at__isnull=True):
         certificate_revoke(old, by=None, reason="superseded")
     return SignerCertificate.objects.create(
         tenant=user.tenant,
         authority=authority,
         user=user,
-        serial=format(serial, "x"),
+        serial=format(cert.serial_number, "x"),
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
         key_pem=_signer_key_dump(key, passphrase),
         key_protection=SignerCertificate.Protection.PASSPHRASE,
