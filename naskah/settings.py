@@ -500,9 +500,6 @@ NASKAH_BSRE_PASSWORD = env.str("NASKAH_BSRE_PASSWORD", default="")
 NASKAH_BSRE_ISSUER = env.str("NASKAH_BSRE_ISSUER", default="Balai Sertifikasi Elektronik (BSrE)")
 # Seconds to wait for a provider's answer before telling the signer to try again.
 NASKAH_PROVIDER_TIMEOUT = _int("NASKAH_PROVIDER_TIMEOUT", default=30)
-NASKAH_SIGNING_URL = env.str("NASKAH_SIGNING_URL", default="")
-NASKAH_SIGNING_CLIENT_ID = env.str("NASKAH_SIGNING_CLIENT_ID", default="")
-NASKAH_SIGNING_CLIENT_SECRET = env.str("NASKAH_SIGNING_CLIENT_SECRET", default="")
 
 # The daily digest goes out after this local hour; links in mail use this scheme.
 NASKAH_DIGEST_HOUR = _int("NASKAH_DIGEST_HOUR", default=7)
