@@ -18,19 +18,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 @pytest.fixture(scope="session", autouse=True)
 def _timestamp_authority(tmp_path_factory):
-    """Every signature gets its time from a real RFC 3161 authority: one local TSA process per
-    test worker, trusted through NASKAH_TRUST_ROOTS like a city's configured TSA."""
+    """Every signature gets its time from a real RFC 3161 authority: one local TSA per test
+    worker (on a thread, on the test's clock), trusted through NASKAH_TRUST_ROOTS like a
+    city's configured TSA."""
     from django.conf import settings
 
-    from .pki import tsa_start
+    from .pki import tsa_serve
 
-    proc, url, root = tsa_start(tmp_path_factory.mktemp("pki"))
+    server, url, root = tsa_serve(tmp_path_factory.mktemp("pki"))
     old = settings.NASKAH_TSA_URL, settings.NASKAH_TRUST_ROOTS
     settings.NASKAH_TSA_URL, settings.NASKAH_TRUST_ROOTS = url, [str(root)]
     yield url
     settings.NASKAH_TSA_URL, settings.NASKAH_TRUST_ROOTS = old
-    proc.terminate()
-    proc.wait(timeout=10)
+    server.shutdown()
 
 
 @pytest.fixture(autouse=True)

@@ -268,3 +268,17 @@ def test_renewal_adds_a_document_timestamp_before_the_last_one_expires(world):
     assert after.startswith(before) and len(stamps) == 2
     assert signing.pdf_validate(after, tenant=world.tenant).valid
     assert svc.signatures_renew() == 0  # not due again for decades
+
+
+def test_the_revocation_command_revokes_with_an_audit_row(world, capsys):
+    from workflows.models import SecurityEvent
+
+    record = signing.certificate_current(world.head)
+    call_command("revoke_signing_certificate", world.head.username, "--reason", "key_compromise")
+    record.refresh_from_db()
+    assert record.revoked_at is not None and record.revocation_reason == "key_compromise"
+    event = SecurityEvent.objects.get(kind="signing.certificate_revoked", object_id=record.pk)
+    assert event.detail["serial"] == record.serial
+    assert record.serial in capsys.readouterr().out
+    with pytest.raises(signing.SigningError):
+        signing.certificate_current(world.head)

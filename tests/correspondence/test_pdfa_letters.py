@@ -159,7 +159,7 @@ def test_an_unmergeable_pdf_attachment_stops_signing_and_names_the_file(world, m
         svc.letter_sign(letter=letter, by=world.head, passphrase=PASSWORD)
     assert isinstance(err.value, signing.SigningError)
     assert err.value.code == "attachment_unmergeable" and name in err.value.message
-    assert "nothing was signed" in err.value.message
+    assert "belum ada yang ditandatangani" in err.value.message  # Indonesian by default
     letter.refresh_from_db()
     assert (letter.state, letter.number, bool(letter.pdf)) == (LetterState.APPROVED, "", False)
     assert not NumberCounter.objects.filter(tenant=world.tenant).exists()

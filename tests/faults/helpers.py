@@ -42,7 +42,9 @@ def database_url() -> str:
 
 def env(**extra: str) -> dict[str, str]:
     """The environment of a Naskah process of these tests: the test database, database tasks,
-    no Redis unless given."""
+    no Redis unless given, the test worker's timestamp authority."""
+    from django.conf import settings
+
     base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     return {
         **base,
@@ -52,6 +54,9 @@ def env(**extra: str) -> dict[str, str]:
         "NASKAH_BIND": "127.0.0.1",
         "NASKAH_TEST_PRODUCTION_PARTS": "1",
         "NASKAH_DB_POOL_MAX": "6",  # several of these run beside the test processes' pools
+        # the test worker's timestamp authority, which its processes sign with too
+        "NASKAH_TSA_URL": settings.NASKAH_TSA_URL,
+        "NASKAH_TRUST_ROOTS": ",".join(settings.NASKAH_TRUST_ROOTS),
         **extra,
     }
 

@@ -43,8 +43,6 @@ def test_a_signer_process_killed_while_sealing_leaves_no_signed_file_and_no_numb
         NASKAH_MEDIA_ROOT=str(media),
         NASKAH_FAULT_MARK=str(mark),
         NASKAH_FAULT_PASSPHRASE=password,
-        NASKAH_TSA_URL=settings.NASKAH_TSA_URL,
-        NASKAH_TRUST_ROOTS=",".join(settings.NASKAH_TRUST_ROOTS),
     )
     first = through_review(world, draft(world, subject="Surat yang tersegel saat proses mati"))
     args = python_args("tests/faults/stalling_signer.py", str(first.pk), str(world.head.pk))

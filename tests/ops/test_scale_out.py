@@ -47,6 +47,8 @@ def _env() -> dict[str, str]:
         "DATABASE_URL": url,
         "NASKAH_TEST_TASKS": "db",
         "NASKAH_BIND": "127.0.0.1",
+        "NASKAH_TSA_URL": settings.NASKAH_TSA_URL,  # the test worker's timestamp authority
+        "NASKAH_TRUST_ROOTS": ",".join(settings.NASKAH_TRUST_ROOTS),
     }
 
 
@@ -146,7 +148,7 @@ def test_two_webs_two_workers_two_schedulers(world, password):
 
         def sign(letter, port):
             path = f"/api/v1/letters/{letter.pk}/sign/"
-            statuses.append(_post(port, host, path, auth, {"password": password}))
+            statuses.append(_post(port, host, path, auth, {"passphrase": password}))
 
         threads = [
             threading.Thread(target=sign, args=(letter, ports[i % 2]))
