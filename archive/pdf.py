@@ -167,7 +167,7 @@ def _signatures(signers: list[Signer], st) -> Table:
     return KeepTogether([Spacer(1, 6 * mm), table])
 
 
-def _render(story: list, *, title: str, footer: str) -> bytes:
+def _render(story: list, *, title: str, footer: str, to_sign: bool = False) -> bytes:
     fonts_register()
     buffer = io.BytesIO()
 
@@ -180,7 +180,7 @@ def _render(story: list, *, title: str, footer: str) -> bytes:
 
     doc = page_template(buffer, margins=(20, 20, 15, 18), wide=True, title=title, author=footer)
     doc.build(story, onFirstPage=page, onLaterPages=page, canvasmaker=canvas_maker)
-    return pdfa_finish(buffer.getvalue(), part=2)
+    return pdfa_finish(buffer.getvalue(), part=2, to_sign=to_sign)
 
 
 def _titled(heading: Heading, title: str, number: str, st: dict[str, ParagraphStyle]) -> list:
@@ -199,6 +199,17 @@ def _on_this_day(day: dt.date, city: str) -> str:
     return f"Pada hari ini {DAYS[day.weekday()]}, tanggal {date_long(day)}, bertempat di {city}, "
 
 
+def _signed_electronically(signer: Signer | None, st) -> list:
+    """The line that names who signs the document electronically (none without a signer)."""
+    if signer is None:
+        return []
+    text = (
+        "Berita acara ini ditandatangani secara elektronik oleh "
+        f"{signer.name}, {signer.title}, menggunakan sertifikat elektronik."
+    )
+    return [Spacer(1, 4 * mm), _p(text, st["small"])]
+
+
 def disposal_report_pdf(
     *,
     heading: Heading,
@@ -209,9 +220,11 @@ def disposal_report_pdf(
     permanent: list[Row],
     approvers: list[Signer],
     executor: Signer,
+    e_signer: Signer | None = None,
 ) -> bytes:
     """Berita acara pemusnahan arsip: the records destroyed, those made permanent, who
-    approved (names and positions) and the date."""
+    approved (names and positions) and the date. With `e_signer`, the document says who signs
+    it electronically and is made ready for that signature."""
     st = _styles()
     story = [
         *_titled(heading, "BERITA ACARA PEMUSNAHAN ARSIP", number, st),
@@ -248,8 +261,12 @@ def disposal_report_pdf(
         ],
         _signatures([*approvers, executor], st),
     ]
+    story += _signed_electronically(e_signer, st)
     return _render(
-        story, title=f"Berita Acara Pemusnahan Arsip {number}", footer=heading.government
+        story,
+        title=f"Berita Acara Pemusnahan Arsip {number}",
+        footer=heading.government,
+        to_sign=e_signer is not None,
     )
 
 

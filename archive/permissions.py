@@ -136,6 +136,18 @@ def can_decide_proposal(user, proposal: DisposalProposal) -> bool:
     return can_decide_step(user, proposal_current_step(proposal))
 
 
+def can_sign_disposal_report(user, proposal: DisposalProposal) -> bool:
+    """The official who gave the proposal its final approval signs its filed berita acara
+    pemusnahan, once (they were named on it when the proposal was carried out)."""
+    return (
+        user.is_authenticated
+        and user.tenant_id == proposal.tenant_id
+        and proposal.state == ProposalState.EXECUTED
+        and proposal.is_report_awaiting_signature
+        and proposal.report_signer_id == user.pk
+    )
+
+
 def proposal_step_holders(proposal: DisposalProposal) -> dict[int, list]:
     """Who holds each step's position today (step -> users): who may decide it."""
     return {

@@ -17,7 +17,7 @@ class CorrespondenceConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: models and what reads them load only once the app registry is ready.
         from accounts.permissions import second_factor_rule_register
-        from archive.registry import source_access_register
+        from archive.registry import act_signer_register, source_access_register
         from notifications.registry import digest_section_register, watchable_register
         from organizations.access import access_signal_handler
         from organizations.tenantfile import register_section
@@ -27,6 +27,7 @@ class CorrespondenceConfig(AppConfig):
         from .permissions import holds_signing_post
         from .realtime import digest_lines, letter_watch_group
         from .selectors import letter_as_minutes
+        from .signing.acts import ArchiveActSigner
         from .tenantfile import SECTIONS
 
         watchable_register("letter", letter_watch_group)
@@ -40,6 +41,8 @@ class CorrespondenceConfig(AppConfig):
             "correspondence.delivery",
             lambda user: Delivery.objects.visible_to(user).values("pk"),
         )
+        # The archive's berita acara are signed with the same keys, second factor and lockout.
+        act_signer_register(ArchiveActSigner())
         minutes_lookup_register(letter_as_minutes)
         digest_section_register(digest_lines)
         for section in SECTIONS:

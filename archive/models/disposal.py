@@ -57,6 +57,10 @@ class DisposalProposal(models.Model):
     executed_by = optional_user()
     # The berita acara pemusnahan, itself filed as a permanent record.
     report = report_record()
+    # Who signs the berita acara electronically (the official who gave the final approval),
+    # named when it is filed; empty for a report filed before reports were signed.
+    report_signer = optional_user()
+    report_signed_at = models.DateTimeField(_("berita acara signed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("disposal proposal")
@@ -68,6 +72,10 @@ class DisposalProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Disposal proposal')} {self.number}"
+
+    @property
+    def is_report_awaiting_signature(self) -> bool:
+        return bool(self.report_id and self.report_signer_id and self.report_signed_at is None)
 
     @transition(field=state, source=ProposalState.DRAFT, target=ProposalState.PENDING)
     def submit(self) -> None:

@@ -56,7 +56,7 @@ def proposal_get_for_user(user, pk) -> DisposalProposal:
     try:
         return (
             proposals_visible_to(user)
-            .select_related("created_by", "executed_by")
+            .select_related("created_by", "executed_by", "report_signer")
             .get(pk=id_or_404(pk))
         )
     except DisposalProposal.DoesNotExist:

@@ -1,6 +1,7 @@
 """The end of a record's life: the daily retention sweep, disposal proposals approved in turn
 by the tenant's named positions, their execution (files deleted, metadata kept as a tombstone,
-a berita acara pemusnahan filed as a permanent record) and reviews. Legal holds are in
+a berita acara pemusnahan filed as a permanent record, then signed electronically by the
+official who gave the final approval) and reviews. Legal holds are in
 `holds` (re-exported here), the berita acara in `reports`.
 
 The sweep makes one draft proposal per tenant per run with every record that fell due and is
@@ -27,11 +28,12 @@ from ..permissions import can_act_in_tenant, can_decide_step, can_manage_disposa
 from ..selectors.disposal import OPEN, held_record_ids, records_in_open_proposal
 from .common import log, next_number, settings_for, settings_lock
 from .holds import hold_add_records, hold_place, hold_release
-from .reports import disposal_report_file
+from .reports import disposal_report_file, disposal_report_sign, report_signer_of
 
 __all__ = [
     "MAX_EXTEND_YEARS",
     "Execution",
+    "disposal_report_sign",
     "hold_add_records",
     "hold_place",
     "hold_release",
@@ -410,6 +412,8 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
             by=by,
             now=now,
         )
+        # It awaits the electronic signature of the official who gave the final approval.
+        proposal.report_signer = report_signer_of(proposal)
     transition_save(
         proposal,
         fired,
@@ -417,7 +421,7 @@ def proposal_execute(*, proposal: DisposalProposal, by) -> Execution:
         by=by,
         note=f"destroyed={len(result.destroyed)} permanent={len(result.made_permanent)} "
         f"skipped={len(result.skipped)}",
-        update_fields=["state", "executed_at", "executed_by", "report"],
+        update_fields=["state", "executed_at", "executed_by", "report", "report_signer"],
     )
     return result
 

@@ -1,22 +1,36 @@
 """The archive's own reports (berita acara) filed as permanent records of the records unit:
-the berita acara pemusnahan of an executed disposal proposal, and the filing step a
-handover's berita acara penyerahan shares with it."""
+the berita acara pemusnahan of an executed disposal proposal (and its electronic signature by
+the official who gave the final approval), and the filing step a handover's berita acara
+penyerahan shares with it.
+
+The berita acara pemusnahan is filed when the proposal is carried out, so the act and its
+record exist together, then awaits its signer. The signature is an incremental revision: the
+signed PDF begins with the filed bytes unchanged, so the record's file is replaced by the
+signed one (its SHA-256 with it) and the audit chain keeps the hash and length of what was
+filed: anyone can cut the signed file there and find the original."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import contextlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
 
 from organizations.models import Tenant
 from organizations.selectors import positions_held
 from workflows.transitions import row_lock, transition_fire, transition_save
 
 from .. import pdf
-from ..choices import Fate, FileKind, RecordState
-from ..models import Classification, DisposalProposal, Record
+from ..choices import Decision, Fate, FileKind, RecordState
+from ..models import Classification, DisposalProposal, Record, RecordFile
+from ..permissions import can_act_in_tenant, can_sign_disposal_report
+from ..registry import act_signer
 from . import records as filing
-from .common import settings_for
+from .common import log, settings_for
 
 REPORT_CODE = "000.5"  # Kearsipan, where the berita acara is filed
 
@@ -105,6 +119,13 @@ def _approver_signers(proposal: DisposalProposal) -> list[pdf.Signer]:
     ]
 
 
+def report_signer_of(proposal: DisposalProposal):
+    """The official who gave the proposal its final approval (the last step's decider), who
+    signs its berita acara; None while that step is undecided."""
+    last = proposal.approvals.select_related("decided_by").order_by("-step").first()
+    return last.decided_by if last is not None and last.decision == Decision.APPROVED else None
+
+
 def _executor_title(user) -> str:
     held = positions_held(user).first()
     return held.title if held is not None else ""
@@ -124,6 +145,8 @@ def disposal_report_file(
     day = timezone.localdate(now)
     number = f"{REPORT_CODE}/BA-PMS/{proposal.number}/{day.year}"
     settings = settings_for(tenant.pk)
+    approvers = _approver_signers(proposal)
+    signed_by = approvers[-1] if approvers and report_signer_of(proposal) else None
     content = pdf.disposal_report_pdf(
         heading=pdf.heading_for(tenant, settings.records_unit),
         number=number,
@@ -131,8 +154,9 @@ def disposal_report_file(
         day=day,
         destroyed=[pdf.row_for(r) for r in destroyed],
         permanent=[pdf.row_for(r) for r in made_permanent],
-        approvers=_approver_signers(proposal),
+        approvers=approvers,
         executor=pdf.Signer(role="Pelaksana,", name=by.display_name, title=_executor_title(by)),
+        e_signer=signed_by,
     )
     return file_permanent_report(
         source=proposal,
@@ -143,3 +167,96 @@ def disposal_report_file(
         now=now,
         filename=f"berita-acara-pemusnahan-{proposal.number}.pdf",
     )
+
+
+# --- the electronic signature of the berita acara pemusnahan ---
+
+
+@transaction.atomic
+def disposal_report_sign(
+    *, proposal: DisposalProposal, by, passphrase: str, second_factor: bool
+) -> DisposalProposal:
+    """The official who gave the final approval signs the filed berita acara pemusnahan with
+    their signing passphrase (typed for this signature, never kept): the record's file becomes
+    the signed PDF. Raises PermissionDenied (not that official; no second factor),
+    TransitionNotAllowed (not waiting for a signature: signed already) or ValidationError (a
+    wrong passphrase, coded "wrong_passphrase"; no usable certificate; a provider that did
+    not answer; a filed file that no longer matches its hash): then nothing changed."""
+    proposal = row_lock(proposal)
+    if not can_act_in_tenant(by, proposal.tenant_id) or proposal.report_signer_id != by.pk:
+        raise PermissionDenied
+    if not can_sign_disposal_report(by, proposal):
+        raise TransitionNotAllowed("the berita acara is not waiting for a signature")
+    if not second_factor:
+        raise PermissionDenied(
+            _("Signing needs two-step verification: confirm the code from your authenticator.")
+        )
+    signer = act_signer()
+    if signer is None:
+        raise ValidationError(_("Electronic signing is not available on this server."))
+    record, row, filed = _report_file(proposal)
+    tenant = Tenant.objects.get(pk=proposal.tenant_id)
+    signed = signer.sign(
+        filed,
+        user=by,
+        passphrase=passphrase,
+        reason=f"Penandatanganan berita acara pemusnahan arsip {record.number}",
+        location=tenant.city,
+    )
+    if not signed.startswith(filed):  # an incremental signature leaves the filed bytes alone
+        raise ValidationError(_("The signature would change the filed berita acara."))
+    before, now = row.sha256, timezone.now()
+    _file_replace(row, signed)
+    Record.objects.filter(pk=record.pk).update(updated_at=now)
+    log(
+        record,
+        action="record.signed",
+        by=by,
+        source=before,
+        target=row.sha256,
+        note=f"{row.name}: the first {len(filed)} bytes are the file as filed",
+    )
+    proposal.report_signed_at = now
+    proposal.save(update_fields=["report_signed_at"])
+    log(proposal, action="proposal.report_signed", by=by, note=f"record:{record.pk}")
+    return proposal
+
+
+def _report_file(proposal: DisposalProposal) -> tuple[Record, RecordFile, bytes]:
+    """The berita acara's record and its PDF (both locked) with the PDF's bytes, checked
+    against the hash it was filed with. Raises ValidationError."""
+    record = Record.objects.select_for_update().get(pk=proposal.report_id)
+    row = (
+        RecordFile.objects.select_for_update()
+        .filter(record=record, kind=FileKind.MINUTES, deleted_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if record.state == RecordState.DESTROYED or row is None or not row.file:
+        raise ValidationError(_("The berita acara is no longer kept; nothing was signed."))
+    with row.file.open("rb") as fh:
+        filed = fh.read()
+    if filing.sha256_of(filed) != row.sha256:
+        raise ValidationError(
+            _(
+                "The stored berita acara no longer matches the hash it was filed with, so it "
+                "is not signed. Tell the administrator."
+            )
+        )
+    return record, row, filed
+
+
+def _file_replace(row: RecordFile, content: bytes) -> None:
+    """Store `content` as the row's file (named by its hash, as filing names files); the old
+    stored file goes once this commits (a rollback keeps it and leaves the new one unused)."""
+    storage, old = row.file.storage, row.file.name
+    digest = filing.sha256_of(content)
+    row.file.save(f"{digest[:32]}.pdf", ContentFile(content), save=False)
+    row.size, row.sha256 = len(content), digest
+    row.save(update_fields=["file", "size", "sha256"])
+
+    def _drop() -> None:
+        with contextlib.suppress(OSError):
+            storage.delete(old)
+
+    transaction.on_commit(_drop)
