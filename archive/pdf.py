@@ -199,12 +199,13 @@ def _on_this_day(day: dt.date, city: str) -> str:
     return f"Pada hari ini {DAYS[day.weekday()]}, tanggal {date_long(day)}, bertempat di {city}, "
 
 
-def _signed_electronically(signer: Signer | None, st) -> list:
-    """The line that names who signs the document electronically (none without a signer)."""
+def _signed_electronically(signer: Signer | None, st, what: str = "Berita acara ini") -> list:
+    """The line that names who signs the document (`what`) electronically (none without a
+    signer)."""
     if signer is None:
         return []
     text = (
-        "Berita acara ini ditandatangani secara elektronik oleh "
+        f"{what} ditandatangani secara elektronik oleh "
         f"{signer.name}, {signer.title}, menggunakan sertifikat elektronik."
     )
     return [Spacer(1, 4 * mm), _p(text, st["small"])]
@@ -278,8 +279,11 @@ def records_list_pdf(
     place_date: str,
     rows: list[Row],
     signers: list[Signer],
+    e_signer: Signer | None = None,
 ) -> bytes:
-    """A list of records (daftar arsip inaktif / daftar arsip statis) with its signatures."""
+    """A list of records (daftar arsip inaktif / daftar arsip statis) with its signatures.
+    With `e_signer`, the list says who signs it electronically and is made ready for that
+    signature."""
     st = _styles()
     story = [
         *_titled(heading, title.upper(), number, st),
@@ -287,8 +291,14 @@ def records_list_pdf(
         Spacer(1, 3 * mm),
         _p(f"Jumlah: {len(rows)} arsip. {place_date}", st["base"]),
         _signatures(signers, st),
+        *_signed_electronically(e_signer, st, "Daftar ini"),
     ]
-    return _render(story, title=f"{title} {number}", footer=heading.government)
+    return _render(
+        story,
+        title=f"{title} {number}",
+        footer=heading.government,
+        to_sign=e_signer is not None,
+    )
 
 
 def handover_report_pdf(
@@ -300,8 +310,10 @@ def handover_report_pdf(
     receiver: str,
     rows: list[Row],
     signers: list[Signer],
+    e_signer: Signer | None = None,
 ) -> bytes:
-    """Berita acara penyerahan arsip statis followed by the list of the records handed over."""
+    """Berita acara penyerahan arsip statis followed by the list of the records handed over.
+    With `e_signer`, as `records_list_pdf`: one signature covers both."""
     st = _styles()
     story = [
         *_titled(heading, "BERITA ACARA PENYERAHAN ARSIP STATIS", number, st),
@@ -314,12 +326,16 @@ def handover_report_pdf(
             st["base"],
         ),
         _signatures(signers, st),
+        *_signed_electronically(e_signer, st, "Berita acara ini beserta daftar terlampir"),
         PageBreak(),
         *_titled(heading, "DAFTAR ARSIP STATIS YANG DISERAHKAN", number, st),
         _table(rows, st, with_unit=True),
     ]
     return _render(
-        story, title=f"Berita Acara Penyerahan Arsip Statis {number}", footer=heading.government
+        story,
+        title=f"Berita Acara Penyerahan Arsip Statis {number}",
+        footer=heading.government,
+        to_sign=e_signer is not None,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from organizations.permissions import can_admin_tenant
 from organizations.selectors import position_holders, positions_held
 
-from .choices import Medium, ProposalState, RecordState
+from .choices import Medium, ProposalState, RecordState, TransferState
 from .models import (
     Classification,
     DisposalApproval,
@@ -182,12 +182,27 @@ def can_receive_transfer(user, transfer: Transfer) -> bool:
     return can_act_in_tenant(user, transfer.tenant_id) and is_records_unit_archivist(user)
 
 
+def can_sign_transfer_report(user, transfer: Transfer) -> bool:
+    """The head of the unit handing over, named when the received list was filed, signs that
+    list (a handover: its berita acara penyerahan), once."""
+    return (
+        user.is_authenticated
+        and user.tenant_id == transfer.tenant_id
+        and transfer.state == TransferState.RECEIVED
+        and transfer.is_report_awaiting_signature
+        and transfer.report_signer_id == user.pk
+    )
+
+
 def can_view_transfer(user, transfer: Transfer) -> bool:
-    """Whoever may manage it, and the archivists of its records' codes."""
+    """Whoever may manage it, the official named to sign its filed list, and the archivists
+    of its records' codes."""
     if can_manage_transfer(user, transfer):
         return True
     if not user.is_authenticated or user.tenant_id != transfer.tenant_id:
         return False
+    if transfer.report_signer_id == user.pk:
+        return True
     return all(
         is_archivist(user, r.classification)
         for r in transfer.records.select_related("classification")

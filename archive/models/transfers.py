@@ -43,7 +43,13 @@ class Transfer(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     received_by = optional_user()
+    # What is filed when the list is received: the transfer's list, or the handover's berita
+    # acara penyerahan with its list, as a permanent record of the records unit.
     report = report_record()
+    # Who signs it electronically: the head of the unit handing over, named when it is filed;
+    # empty for a list filed before lists were signed, or a unit with no head in post.
+    report_signer = optional_user()
+    report_signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("transfer")
@@ -57,6 +63,10 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def is_report_awaiting_signature(self) -> bool:
+        return bool(self.report_id and self.report_signer_id and self.report_signed_at is None)
 
     @transition(field=state, source=TransferState.DRAFT, target=TransferState.SENT)
     def send(self, *, at) -> None:

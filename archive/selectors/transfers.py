@@ -9,8 +9,8 @@ from django.http import Http404
 from organizations.choices import RoleKind
 from organizations.models import Unit
 
-from ..choices import RecordState, TransferKind, TransferState
-from ..models import ArchiveSettings, Record, Transfer
+from ..choices import FileKind, RecordState, TransferKind, TransferState
+from ..models import ArchiveSettings, Record, RecordFile, Transfer
 from ..permissions import can_view_transfer
 from ..querysets import ALL, archivist_scope
 
@@ -24,14 +24,14 @@ def _anonymous(user) -> bool:
 
 def transfers_visible_to(user) -> QuerySet[Transfer]:
     """Lists the user may open (agrees with `can_view_transfer`): all of them for an archivist
-    of the records unit; else their own and those whose every record has a code the user is
-    archivist of. Newest first, with the number of records."""
+    of the records unit; else their own, those they are named to sign, and those whose every
+    record has a code the user is archivist of. Newest first, with the number of records."""
     if _anonymous(user):
         return Transfer.objects.none()
     qs = Transfer.objects.filter(tenant_id=user.tenant_id)
     scope = archivist_scope(user)
     if scope != ALL:
-        allowed = Q(created_by_id=user.pk)
+        allowed = Q(created_by_id=user.pk) | Q(report_signer_id=user.pk)
         if scope:
             outside = Transfer.records.through.objects.filter(transfer_id=OuterRef("pk")).exclude(
                 record__classification_id__in=scope
@@ -57,13 +57,29 @@ def transfer_get_for_user(user, pk) -> Transfer:
         raise Http404
     try:
         transfer = Transfer.objects.select_related(
-            "from_unit", "to_unit", "created_by", "received_by", "report"
+            "from_unit", "to_unit", "created_by", "received_by", "report", "report_signer"
         ).get(tenant_id=user.tenant_id, pk=int(pk))
     except (Transfer.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
     if not can_view_transfer(user, transfer):
         raise Http404
     return transfer
+
+
+def transfer_report_file(transfer: Transfer) -> RecordFile | None:
+    """The PDF filed when the list was received (its record's kept file), if any. Whoever
+    may open the list may read it: it is the list they could already download."""
+    if transfer.report_id is None:
+        return None
+    return (
+        RecordFile.objects.filter(
+            record_id=transfer.report_id, kind=FileKind.MINUTES, deleted_at__isnull=True
+        )
+        .exclude(file="")
+        .select_related("record")
+        .order_by("pk")
+        .first()
+    )
 
 
 def records_unit_id(tenant_id: int) -> int | None:

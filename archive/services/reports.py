@@ -1,21 +1,22 @@
-"""The archive's own reports (berita acara) filed as permanent records of the records unit:
-the berita acara pemusnahan of an executed disposal proposal (and its electronic signature by
-the official who gave the final approval), and the filing step a handover's berita acara
-penyerahan shares with it.
+"""The archive's own reports (berita acara, lists) filed as permanent records of the records
+unit: the berita acara pemusnahan of an executed disposal proposal, the filing step the
+transfers' lists and the handovers' berita acara penyerahan share with it, and the electronic
+signature of any of them by the official its act names (`report_sign`).
 
-The berita acara pemusnahan is filed when the proposal is carried out, so the act and its
-record exist together, then awaits its signer. The signature is an incremental revision: the
-signed PDF begins with the filed bytes unchanged, so the record's file is replaced by the
-signed one (its SHA-256 with it) and the audit chain keeps the hash and length of what was
-filed: anyone can cut the signed file there and find the original."""
+A report is filed when its act is done (a proposal carried out, a list received), so the act
+and its record exist together, then awaits its signer. The signature is an incremental
+revision: the signed PDF begins with the filed bytes unchanged, so the record's file is
+replaced by the signed one (its SHA-256 with it) and the audit chain keeps the hash and length
+of what was filed: anyone can cut the signed file there and find the original."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
@@ -169,24 +170,34 @@ def disposal_report_file(
     )
 
 
-# --- the electronic signature of the berita acara pemusnahan ---
+# --- the electronic signature of a filed report ---
 
 
 @transaction.atomic
-def disposal_report_sign(
-    *, proposal: DisposalProposal, by, passphrase: str, second_factor: bool
-) -> DisposalProposal:
-    """The official who gave the final approval signs the filed berita acara pemusnahan with
-    their signing passphrase (typed for this signature, never kept): the record's file becomes
-    the signed PDF. Raises PermissionDenied (not that official; no second factor),
-    TransitionNotAllowed (not waiting for a signature: signed already) or ValidationError (a
-    wrong passphrase, coded "wrong_passphrase"; no usable certificate; a provider that did
-    not answer; a filed file that no longer matches its hash): then nothing changed."""
-    proposal = row_lock(proposal)
-    if not can_act_in_tenant(by, proposal.tenant_id) or proposal.report_signer_id != by.pk:
+def report_sign[A: models.Model](
+    *,
+    act: A,
+    by,
+    passphrase: str,
+    second_factor: bool,
+    may_sign: Callable[[object, A], bool],
+    reason: str,
+    action: str,
+) -> A:
+    """The official an act (a disposal proposal, a transfer: any document with `report`,
+    `report_signer` and `report_signed_at`) names signs its filed report with their signing
+    passphrase (typed for this signature, never kept): the record's file becomes the signed
+    PDF. `may_sign` is the act's policy, `reason` the signature's reason (the record's number
+    is added), `action` the act's audit action. Raises PermissionDenied (not that official; no
+    second factor), TransitionNotAllowed (not waiting for a signature: signed already) or
+    ValidationError (a wrong passphrase, coded "wrong_passphrase"; no usable certificate; a
+    provider that did not answer; a filed file that no longer matches its hash): then nothing
+    changed."""
+    act = row_lock(act)
+    if not can_act_in_tenant(by, act.tenant_id) or act.report_signer_id != by.pk:
         raise PermissionDenied
-    if not can_sign_disposal_report(by, proposal):
-        raise TransitionNotAllowed("the berita acara is not waiting for a signature")
+    if not may_sign(by, act):
+        raise TransitionNotAllowed("the report is not waiting for a signature")
     if not second_factor:
         raise PermissionDenied(
             _("Signing needs two-step verification: confirm the code from your authenticator.")
@@ -194,13 +205,13 @@ def disposal_report_sign(
     signer = act_signer()
     if signer is None:
         raise ValidationError(_("Electronic signing is not available on this server."))
-    record, row, filed = _report_file(proposal)
-    tenant = Tenant.objects.get(pk=proposal.tenant_id)
+    record, row, filed = _report_file(act)
+    tenant = Tenant.objects.get(pk=act.tenant_id)
     signed = signer.sign(
         filed,
         user=by,
         passphrase=passphrase,
-        reason=f"Penandatanganan berita acara pemusnahan arsip {record.number}",
+        reason=f"{reason} {record.number}",
         location=tenant.city,
     )
     if not signed.startswith(filed):  # an incremental signature leaves the filed bytes alone
@@ -216,16 +227,32 @@ def disposal_report_sign(
         target=row.sha256,
         note=f"{row.name}: the first {len(filed)} bytes are the file as filed",
     )
-    proposal.report_signed_at = now
-    proposal.save(update_fields=["report_signed_at"])
-    log(proposal, action="proposal.report_signed", by=by, note=f"record:{record.pk}")
-    return proposal
+    act.report_signed_at = now
+    act.save(update_fields=["report_signed_at"])
+    log(act, action=action, by=by, note=f"record:{record.pk}")
+    return act
 
 
-def _report_file(proposal: DisposalProposal) -> tuple[Record, RecordFile, bytes]:
-    """The berita acara's record and its PDF (both locked) with the PDF's bytes, checked
-    against the hash it was filed with. Raises ValidationError."""
-    record = Record.objects.select_for_update().get(pk=proposal.report_id)
+def disposal_report_sign(
+    *, proposal: DisposalProposal, by, passphrase: str, second_factor: bool
+) -> DisposalProposal:
+    """The official who gave the final approval signs the filed berita acara pemusnahan (see
+    `report_sign`, which says what it raises)."""
+    return report_sign(
+        act=proposal,
+        by=by,
+        passphrase=passphrase,
+        second_factor=second_factor,
+        may_sign=can_sign_disposal_report,
+        reason="Penandatanganan berita acara pemusnahan arsip",
+        action="proposal.report_signed",
+    )
+
+
+def _report_file(act) -> tuple[Record, RecordFile, bytes]:
+    """The act's filed report's record and its PDF (both locked) with the PDF's bytes,
+    checked against the hash it was filed with. Raises ValidationError."""
+    record = Record.objects.select_for_update().get(pk=act.report_id)
     row = (
         RecordFile.objects.select_for_update()
         .filter(record=record, kind=FileKind.MINUTES, deleted_at__isnull=True)

@@ -1,6 +1,13 @@
 """Moving records on: the transfer (pemindahan) of a creating unit's inactive records to the
 records unit, and the handover (penyerahan) of permanent records to the regional static
-archive, each with its list (PDF and CSV) and, for the handover, its berita acara."""
+archive, each with its list (PDF and CSV) and, for the handover, its berita acara.
+
+When a list is received, what proves the move is filed as a permanent record of the records
+unit: the transfer's list, or the handover's berita acara penyerahan with its list. The
+giving side answers for what it hands over, so the head of the unit handing over (the
+creating unit, or the records unit for a handover) is named on it and signs it electronically
+from the list's page (`transfer_report_sign`); the archivist who receives is named as the
+receiver but holds no signing post."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Tenant
+from organizations.selectors import position_holders, unit_ancestor_heads
 from workflows.transitions import row_lock_for, transition_fire, transition_run, transition_save
 
 from .. import pdf
@@ -24,9 +32,10 @@ from ..permissions import (
     can_create_transfer,
     can_manage_transfer,
     can_receive_transfer,
+    can_sign_transfer_report,
 )
 from .common import PLACE_FIELDS, log, next_number, settings_for, settings_lock
-from .reports import file_permanent_report
+from .reports import file_permanent_report, report_sign
 
 OPEN = [TransferState.DRAFT, TransferState.SENT]
 CSV_COLUMNS = [
@@ -176,8 +185,9 @@ def _place(place: dict[str, str] | None) -> dict[str, str]:
 @transaction.atomic
 def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = None) -> Transfer:
     """The records unit receives a transfer (optionally giving the records' new place), or
-    confirms the static archive received a handover (its berita acara is filed as a permanent
-    record). Raises PermissionDenied or TransitionNotAllowed."""
+    confirms the static archive received a handover; the list (a handover: its berita acara)
+    is filed as a permanent record awaiting the signature of the giving unit's head. Raises
+    PermissionDenied, TransitionNotAllowed or ValidationError (no file plan to file it)."""
     transfer = row_lock_for(transfer, by, can_receive_transfer)
     now = timezone.now()
     fired = transition_fire(transfer, "receive", at=now, actor=by)
@@ -192,25 +202,74 @@ def transfer_receive(*, transfer: Transfer, by, place: dict[str, str] | None = N
             by=by,
             note=f"{transfer.kind}:{transfer.number}",
         )
-    if transfer.kind == TransferKind.HANDOVER:
-        number = handover_number(transfer)
-        transfer.report = file_permanent_report(
-            source=transfer,
-            title=f"Berita acara penyerahan arsip statis {number}",
-            number=number,
-            content=handover_pdf(transfer, day=timezone.localdate(now)),
-            by=by,
-            now=now,
-            filename=f"berita-acara-penyerahan-{transfer.number}.pdf",
-        )
+    _list_file(transfer, by=by, now=now)
     transition_save(
         transfer,
         fired,
         action=f"{transfer.kind}.received",
         by=by,
-        update_fields=["state", "received_at", "received_by", "report"],
+        update_fields=["state", "received_at", "received_by", "report", "report_signer"],
     )
     return transfer
+
+
+def _list_file(transfer: Transfer, *, by, now) -> None:
+    """File the received list (a handover: its berita acara with the list), ready to be signed
+    by the head of the unit handing over, and name that official on the transfer."""
+    responsible = report_signer_of(transfer)
+    giver = None
+    if responsible is not None:
+        user, position = responsible
+        giver = pdf.Signer(role="Yang menyerahkan,", name=user.display_name, title=position.title)
+        transfer.report_signer = user
+    if transfer.kind == TransferKind.HANDOVER:
+        number, title = handover_number(transfer), "Berita acara penyerahan arsip statis"
+        content = handover_pdf(transfer, day=timezone.localdate(now), giver=giver)
+        filename = f"berita-acara-penyerahan-{transfer.number}.pdf"
+    else:
+        number, title = list_number(transfer), "Daftar arsip inaktif yang dipindahkan"
+        content = transfer_list_pdf(transfer, giver=giver)
+        filename = f"daftar-arsip-inaktif-dipindahkan-{transfer.number}.pdf"
+    transfer.report = file_permanent_report(
+        source=transfer,
+        title=f"{title} {number}",
+        number=number,
+        content=content,
+        by=by,
+        now=now,
+        filename=filename,
+    )
+
+
+def report_signer_of(transfer: Transfer) -> tuple | None:
+    """Who answers for a list on the giving side, as (user, position): the holder of the head
+    post of the unit handing over (definitive first, then acting); while that post is vacant
+    or missing, of the nearest head post above it. None when no head post up the tree is
+    held."""
+    for position in unit_ancestor_heads(transfer.from_unit):
+        holders = position_holders(position)
+        if holders:
+            return holders[0].user, position
+    return None
+
+
+def transfer_report_sign(*, transfer: Transfer, by, passphrase: str, second_factor: bool):
+    """The head of the unit handing over signs the received list (a handover: its berita
+    acara) filed as a record; see `reports.report_sign`, which says what it raises."""
+    what = (
+        "berita acara penyerahan arsip statis"
+        if transfer.kind == TransferKind.HANDOVER
+        else "daftar arsip inaktif yang dipindahkan"
+    )
+    return report_sign(
+        act=transfer,
+        by=by,
+        passphrase=passphrase,
+        second_factor=second_factor,
+        may_sign=can_sign_transfer_report,
+        reason=f"Penandatanganan {what}",
+        action=f"{transfer.kind}.report_signed",
+    )
 
 
 @transaction.atomic
@@ -268,20 +327,23 @@ def transfer_list_csv(transfer: Transfer) -> str:
     return out.getvalue()
 
 
-def _signers(transfer: Transfer) -> list[pdf.Signer]:
-    giver = transfer.created_by
+def _signers(transfer: Transfer, giver: pdf.Signer | None = None) -> list[pdf.Signer]:
+    """Who hands over (`giver`, the official who signs; else the list's maker) and who
+    receives."""
+    if giver is None:
+        giver = pdf.Signer(
+            role="Yang menyerahkan,",
+            name=transfer.created_by.display_name,
+            title=transfer.from_unit.name,
+        )
     receiving = transfer.receiver or (transfer.to_unit.name if transfer.to_unit else "")
     received = transfer.received_by.display_name if transfer.received_by else ""
-    return [
-        pdf.Signer(
-            role="Yang menyerahkan,", name=giver.display_name, title=transfer.from_unit.name
-        ),
-        pdf.Signer(role="Yang menerima,", name=received, title=receiving),
-    ]
+    return [giver, pdf.Signer(role="Yang menerima,", name=received, title=receiving)]
 
 
-def transfer_list_pdf(transfer: Transfer) -> bytes:
-    """Daftar arsip inaktif yang dipindahkan, or daftar arsip statis yang diserahkan."""
+def transfer_list_pdf(transfer: Transfer, *, giver: pdf.Signer | None = None) -> bytes:
+    """Daftar arsip inaktif yang dipindahkan, or daftar arsip statis yang diserahkan. With
+    `giver`, that official signs it electronically (it is made ready for the signature)."""
     tenant = Tenant.objects.get(pk=transfer.tenant_id)
     title = (
         "Daftar arsip inaktif yang dipindahkan"
@@ -295,12 +357,14 @@ def transfer_list_pdf(transfer: Transfer) -> bytes:
         number=list_number(transfer),
         place_date=f"{tenant.city}, {pdf.date_long(day)}",
         rows=[pdf.row_for(r) for r in transfer_records(transfer)],
-        signers=_signers(transfer),
+        signers=_signers(transfer, giver),
+        e_signer=giver,
     )
 
 
-def handover_pdf(transfer: Transfer, *, day=None) -> bytes:
-    """Berita acara penyerahan arsip statis with the list of the records handed over."""
+def handover_pdf(transfer: Transfer, *, day=None, giver: pdf.Signer | None = None) -> bytes:
+    """Berita acara penyerahan arsip statis with the list of the records handed over (signed
+    electronically by `giver`, as `transfer_list_pdf`)."""
     tenant = Tenant.objects.get(pk=transfer.tenant_id)
     day = day or timezone.localdate(transfer.received_at or transfer.sent_at or timezone.now())
     return pdf.handover_report_pdf(
@@ -310,5 +374,6 @@ def handover_pdf(transfer: Transfer, *, day=None) -> bytes:
         day=day,
         receiver=transfer.receiver or settings_for(tenant.pk).static_archive,
         rows=[pdf.row_for(r) for r in transfer_records(transfer)],
-        signers=_signers(transfer),
+        signers=_signers(transfer, giver),
+        e_signer=giver,
     )

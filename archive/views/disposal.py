@@ -3,9 +3,11 @@ a berita acara, the retention sweep on demand, and legal holds."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,10 +27,10 @@ from ..permissions import (
     can_sign_disposal_report,
     proposal_step_holders,
 )
-from ..registry import act_signer
 from ..selectors import disposal as sel
 from ..services import disposal as svc
 from ..services import holds
+from .acts import report_sign_context, report_sign_run
 
 PAGE = 50
 
@@ -54,8 +56,6 @@ def proposal_detail(request, pk):
     proposal = sel.proposal_get_for_user(user, pk)
     manage = can_manage_disposal(user)
     holders = proposal_step_holders(proposal)
-    sign_report = can_sign_disposal_report(user, proposal)
-    signer = act_signer()
     return render(
         request,
         "archive/proposal.html",
@@ -70,8 +70,7 @@ def proposal_detail(request, pk):
             "cancel": manage and proposal.state in (ProposalState.DRAFT, ProposalState.PENDING),
             "execute": manage and proposal.state == ProposalState.APPROVED,
             "decide": can_decide_proposal(user, proposal),
-            "sign_report": sign_report,
-            "sign_verified": sign_report and signer is not None and signer.verified(user),
+            **report_sign_context(user, may_sign=can_sign_disposal_report(user, proposal)),
             "fates": [(Fate.DESTROY, Fate.DESTROY.label), (Fate.PERMANENT, Fate.PERMANENT.label)],
             "max_years": svc.MAX_EXTEND_YEARS,
         },
@@ -153,28 +152,10 @@ def proposal_action(request, pk, action):
 
 
 def _sign_report(request, proposal) -> None:
-    """The approver signs the berita acara with their passphrase; a wrong one counts toward
-    the lockout, and a refusal with a reason (locked out, no second factor) says it."""
-    user, signer = request.user, act_signer()
-    if signer is None:
-        raise ValidationError(_("Electronic signing is not available on this server."))
-    try:
-        signer.guard(request, user)
-        svc.disposal_report_sign(
-            proposal=proposal,
-            by=user,
-            passphrase=request.POST.get("passphrase", ""),
-            second_factor=signer.verified(user),
-        )
-    except ValidationError as exc:
-        signer.refused(request, user, exc)
-        raise
-    except PermissionDenied as exc:
-        if not exc.args:
-            raise
-        messages.error(request, str(exc.args[0]))
-        return
-    messages.success(request, _("The berita acara is signed."))
+    """The approver signs the berita acara with their passphrase (see `report_sign_run`)."""
+    sign = functools.partial(svc.disposal_report_sign, proposal=proposal)
+    if report_sign_run(request, sign):
+        messages.success(request, _("The berita acara is signed."))
 
 
 def _executed(request, result: svc.Execution) -> None:

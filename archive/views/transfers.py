@@ -4,6 +4,8 @@ CSV, and the ZIP export of chosen records."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,12 +28,14 @@ from ..forms import MAX_CANDIDATES, TransferForm
 from ..permissions import (
     can_manage_transfer,
     can_receive_transfer,
+    can_sign_transfer_report,
     is_archivist,
     is_records_unit_archivist,
 )
 from ..selectors import transfers as sel
 from ..services import export
 from ..services import transfers as svc
+from .acts import report_sign_context, report_sign_run
 
 PAGE = 50
 KINDS = {
@@ -89,6 +93,7 @@ def transfer_detail(request, pk):
             "can_cancel": manage and state in (TransferState.DRAFT, TransferState.SENT),
             "can_receive": state == TransferState.SENT and can_receive_transfer(user, transfer),
             "is_handover": transfer.kind == TransferKind.HANDOVER,
+            **report_sign_context(user, may_sign=can_sign_transfer_report(user, transfer)),
         },
     )
 
@@ -110,6 +115,14 @@ def transfer_action(request, pk, action):
     elif action == "cancel":
         svc.transfer_cancel(transfer=transfer, by=by)
         messages.success(request, _("The list is cancelled."))
+    elif action == "sign-report":
+        if report_sign_run(request, functools.partial(svc.transfer_report_sign, transfer=transfer)):
+            messages.success(
+                request,
+                _("The berita acara is signed.")
+                if transfer.kind == TransferKind.HANDOVER
+                else _("The list is signed."),
+            )
     else:
         raise Http404
     return redirect("archive:transfer", transfer.pk)
@@ -199,7 +212,14 @@ def _filename(number: str, extension: str) -> str:
 
 @login_required
 def transfer_pdf(request, pk):
+    """The list (a handover: its berita acara) as filed when it was received, signed once its
+    official signed it; before that, rendered as it stands."""
     transfer = sel.transfer_get_for_user(request.user, pk)
+    filed = sel.transfer_report_file(transfer)
+    if filed is not None:
+        with filed.file.open("rb") as fh:
+            content = fh.read()
+        return _attachment(content, "application/pdf", _filename(filed.record.number, "pdf"))
     if transfer.kind == TransferKind.HANDOVER:
         content = svc.handover_pdf(transfer)
         name = _filename(svc.handover_number(transfer), "pdf")

@@ -7,25 +7,11 @@ first revision, byte for byte."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django_fsm import TransitionNotAllowed
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.ades.report import AdESStatus
-from pyhanko.sign.validation.ades import ades_lta_validation
-from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
-)
-from pyhanko_certvalidator.context import CertValidationPolicySpec
-from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from archive.models import DisposalProposal, RecordFile
 from archive.permissions import can_sign_disposal_report
@@ -38,6 +24,7 @@ from workflows.selectors import transition_log_for
 
 from .disposal_helpers import approved, inactive, proposed
 from .helpers import archive_setup
+from .signatures import pyhanko_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -93,29 +80,6 @@ def _unchanged(proposal, before: bytes) -> None:
     assert not transition_log_for(proposal).filter(action="proposal.report_signed").exists()
 
 
-def _pyhanko_passes(data: bytes, tenant) -> str:
-    """pyHanko's own AdES long-term validation (not the project's wrapper) of the one
-    signature; returns its signer's name."""
-    policy = CertValidationPolicySpec(
-        trust_manager=SimpleTrustManager.build(trust_roots=signing.trust_roots(tenant)),
-        revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
-    )
-    spec = PdfSignatureValidationSpec(
-        SignatureValidationSpec(
-            cert_validation_policy=policy,
-            revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
-            ),
-        )
-    )
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    [sig] = [s for s in reader.embedded_signatures if s.sig_object.get("/Type") != "/DocTimeStamp"]
-    assert sig.sig_object["/Reference"][0]["/TransformMethod"] == "/DocMDP"  # certified
-    result = signing.ltv.run_async(lambda: ades_lta_validation(sig, spec))
-    assert result.ades_subindic.status == AdESStatus.PASSED, result.ades_subindic
-    return sig.signer_cert.subject.native["common_name"]
-
-
 def test_execution_files_the_berita_acara_waiting_for_the_final_approver(world, executed):
     # THEN the last step's official is named as its signer, and the filed PDF is PDF/A, not
     # yet signed, and says who signs it
@@ -146,7 +110,7 @@ def test_the_final_approver_signs_it_from_the_page(
     check = signing.pdf_validate(data, tenant=world.tenant)
     assert check.valid and [s.signer for s in check.signatures] == [world.sekda.display_name[:64]]
     assert check.signatures[0].long_term
-    assert _pyhanko_passes(data, world.tenant) == world.sekda.display_name[:64]
+    assert pyhanko_passes(data, world.tenant) == world.sekda.display_name[:64]
     assert_pdfa(data, 2, signed=True)
     # ... whose first revision is the filed file, byte for byte; the hash follows the file
     assert data.startswith(filed) and row.sha256 == signing.sha256(data) != filed_sha
