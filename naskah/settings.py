@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "correspondence",
     "accounts",
     "reports",
+    "intake",
     "bench",  # the benchmark data generators (commands only, no models)
 ]
 

@@ -37,6 +37,15 @@ MAY_IMPORT: dict[str, set[str]] = {
         "scheduling",
     },
     "reports": {"core", "organizations", "workflows", "correspondence"},
+    "intake": {
+        "core",
+        "organizations",
+        "workflows",
+        "accounts",
+        "notifications",
+        "archive",
+        "correspondence",
+    },
 }
 PROJECT = set(MAY_IMPORT) | {"naskah", "bench", "tenants"}
 # What counts as application code for the size rules: the apps, the project package and the

@@ -1,0 +1,3 @@
+from .pending import PendingIncoming
+
+__all__ = ["PendingIncoming"]

@@ -1,0 +1,1 @@
+"""The intake's use cases (the only writers of its models)."""
