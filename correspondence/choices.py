@@ -78,6 +78,7 @@ class SigningMode(models.TextChoices):
 class AttachmentKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     SCAN = "scan", _("Scan")
+    OCR = "ocr", _("Searchable copy (OCR)")
 
 
 class ReservationState(models.TextChoices):

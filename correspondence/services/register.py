@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.uploads import SCAN_TYPES, upload_inspect
+from core.uploads import SCAN_TYPES, UploadInfo, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import notify
 from organizations.models import Position, Unit, User
@@ -62,14 +63,17 @@ def incoming_register(
     urgency: str = Urgency.BIASA,
     letter_type: LetterType | None = None,
     addressed_position: Position | None = None,
+    scan_types: frozenset[str] | None = SCAN_TYPES,
+    extra: list[tuple[File, UploadInfo, str]] = (),
 ) -> Delivery:
     """Register a letter that came in on paper or by e-mail: it enters the unit's inbox with an
-    agenda number, its scan attached. Raises PermissionDenied, ValidationError."""
+    agenda number, its scan attached (and `extra` files already inspected: an OCR copy, an
+    e-mail's other attachments). Raises PermissionDenied, ValidationError."""
     if not policy.can_register_incoming(by, unit):
         raise PermissionDenied
     if addressed_position is not None and addressed_position.unit_id != unit.pk:
         raise ValidationError({"addressed_position": _("Choose a position of this unit.")})
-    info = upload_inspect(scan, allowed=SCAN_TYPES)
+    info = upload_inspect(scan, allowed=scan_types)
     letter_type = letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first()
     if received_date > tenant_today(unit.tenant):
         raise ValidationError({"received_date": _("The received date is in the future.")})
@@ -95,6 +99,8 @@ def incoming_register(
         raise ValidationError({"sender_name": _("Name the sender.")})
     letter.save()
     attachment_keep(letter, by, scan, info, AttachmentKind.SCAN)
+    for upload, extra_info, kind in extra:
+        attachment_keep(letter, by, upload, extra_info, kind)
     d = _incoming_deliver(letter, by, addressed_position)
     notify(
         policy.delivery_handlers(d),

@@ -1,3 +1,3 @@
-from .pending import PendingIncoming
+from .pending import PendingFile, PendingIncoming
 
-__all__ = ["PendingIncoming"]
+__all__ = ["PendingFile", "PendingIncoming"]

@@ -65,3 +65,26 @@ class PendingIncoming(models.Model):
         if self.ocr_state in (OcrState.DONE, OcrState.SKIPPED):
             return 100
         return int(100 * self.ocr_done / self.ocr_total) if self.ocr_total else 0
+
+
+class PendingFile(models.Model):
+    """Another file of a pending incoming letter: an e-mail's further attachments, or the
+    e-mail message itself (kept as a record file)."""
+
+    class Kind(models.TextChoices):
+        ATTACHMENT = "attachment", _("Attachment")
+        MESSAGE = "message", _("E-mail message")
+
+    pending = models.ForeignKey(PendingIncoming, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ATTACHMENT)
+    file = models.FileField(upload_to="intake/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["pending", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
