@@ -33,6 +33,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("organizations.urls")),
+    path("letters/intake/", include("intake.urls")),
     path("letters/", include("correspondence.urls")),
     path("v/<str:token>", letter_verify, name="letter-verify"),
     path("pki/<slug:slug>/crl", pki.crl, name="pki-crl"),
