@@ -68,7 +68,8 @@ def incoming_register(
 ) -> Delivery:
     """Register a letter that came in on paper or by e-mail: it enters the unit's inbox with an
     agenda number, its scan attached (and `extra` files already inspected: an OCR copy, an
-    e-mail's other attachments). Raises PermissionDenied, ValidationError."""
+    e-mail's other attachments). Raises PermissionDenied, ValidationError. Long because each
+    field of the register is a keyword of its own and the letter is built from all of them."""
     if not policy.can_register_incoming(by, unit):
         raise PermissionDenied
     if addressed_position is not None and addressed_position.unit_id != unit.pk:

@@ -25,6 +25,7 @@ from correspondence import services as svc
 from correspondence.archiving import delivery_file, letter_file
 from correspondence.models import Delivery, LetterType
 from correspondence.services import RecipientInput
+from intake import services as intake
 from notifications.services import notify
 from organizations.choices import RoleKind, UnitKind
 from organizations.services import assignment_create, role_grant
@@ -343,6 +344,7 @@ def build_probe_world() -> ProbeWorld:
         reason=f"Gangguan {HIDDEN}",
         letter_type=LetterType.objects.get(tenant=w.tenant, code="surat_dinas"),
     )
+    intake.pending_create(unit=w.units["dinkes"], upload=_pdf(HIDDEN), by=w.outsider)
     notify([w.dinkes_head], "letter.signed", None, text=f"Pemberitahuan {HIDDEN}", url="/")
     api_token_create(user=w.outsider, name=f"Token {HIDDEN}")
     probe.tokens["hidden"] = [scheduling.feed_create(user=w.outsider)]
@@ -406,6 +408,7 @@ def build_probe_world() -> ProbeWorld:
         reason=f"Gangguan {FOREIGN}",
         letter_type=LetterType.objects.get(tenant=w.other_tenant, code="surat_dinas"),
     )
+    intake.pending_create(unit=t_unit, upload=_pdf(FOREIGN), by=t_staff)
     notify([w.foreigner], "letter.signed", None, text=f"Pemberitahuan {FOREIGN}", url="/")
     api_token_create(user=w.foreigner, name=f"Token {FOREIGN}")
     probe.tokens["foreign"] = [scheduling.feed_create(user=w.foreigner)]
