@@ -5,6 +5,8 @@ message only after it commits."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from core.uploads import ALLOWED, upload_inspect
+from core.uploads import ALLOWED
 from organizations.models import Tenant, Unit
 
 from ..choices import IntakeSource, MailState
@@ -20,9 +22,6 @@ from ..mime import ParsedMail
 from ..models import Mailbox, MailMessage, PendingFile
 from .pending import pending_create
 
-# Refusals that only leave an attachment out (the e-mail, kept whole, still has it); any
-# other refusal (a zip bomb, a damaged or oversized file, a virus) quarantines the message.
-SKIPPED_CODES = frozenset({"type", "empty"})
 # Which accepted attachment becomes the letter itself: a PDF, else a picture, else an
 # office file.
 MAIN_ORDER = {"pdf": 0, "image": 1, "office": 2}
@@ -37,21 +36,27 @@ def mail_message_state(*, mailbox: Mailbox, message_id: str) -> str | None:
     )
 
 
-def _uploads(parsed: ParsedMail) -> tuple[list[tuple[SimpleUploadedFile, str]], list[str]]:
-    """The accepted attachments with their size class, and what was left out and why.
-    Raises ValidationError for an attachment that makes the whole message suspect."""
+def _uploads(parsed: ParsedMail) -> tuple[list[SimpleUploadedFile], list[str]]:
+    """The attachments of an accepted type, the letter first, and what was left out (another
+    type, or empty) and why. Only the extension is looked at here: `pending_create` inspects
+    each file once, and any other refusal (a zip bomb, a damaged or oversized file, content
+    that is not what its extension says) quarantines the whole message."""
     accepted, left_out = [], []
     for att in parsed.attachments:
-        upload = SimpleUploadedFile(att.name, att.data, att.content_type)
-        try:
-            info = upload_inspect(upload, allowed=None)
-        except ValidationError as exc:
-            if exc.code not in SKIPPED_CODES:
-                raise
-            left_out.append("; ".join(exc.messages))
-            continue
-        accepted.append((upload, ALLOWED[info.extension][0]))
-    return accepted, left_out
+        name = PurePath(att.name.replace("\\", "/")).name
+        ext = PurePath(name).suffix.lower().lstrip(".")
+        if ext not in ALLOWED:
+            left_out.append(
+                _("%(name)s: files of type .%(ext)s are not accepted (allowed: %(allowed)s).")
+                % {"name": name, "ext": ext or "?", "allowed": ", ".join(sorted(ALLOWED))}
+            )
+        elif not att.data:
+            left_out.append(_("%(name)s is empty.") % {"name": name})
+        else:
+            upload = SimpleUploadedFile(att.name, att.data, att.content_type)
+            accepted.append((MAIN_ORDER[ALLOWED[ext][0]], upload))
+    accepted.sort(key=lambda pair: pair[0])  # stable: the first PDF leads
+    return [upload for _order, upload in accepted], left_out
 
 
 def _eml_name(parsed: ParsedMail) -> str:
@@ -70,8 +75,7 @@ def _pending_from(mailbox: Mailbox, raw: bytes, parsed: ParsedMail):
         raise ValidationError(
             _("No attachment is of an accepted type: %(why)s") % {"why": " ".join(left_out)}
         )
-    accepted.sort(key=lambda pair: MAIN_ORDER[pair[1]])  # stable: the first PDF leads
-    main, *others = (upload for upload, _class in accepted)
+    main, *others = accepted
     eml = SimpleUploadedFile(_eml_name(parsed), raw, "message/rfc822")
     note = _("E-mail from %(sender)s: %(subject)s") % {
         "sender": parsed.sender or "?",

@@ -353,6 +353,19 @@ BAD_MAIL = {
         lambda: mail(attachments=[("laporan.docx", bomb_docx(), DOCX_TYPE)]),
         'laporan.docx expands to 300 MB when opened (a "zip bomb")',
     ),
+    "zip bomb beside a letter": (
+        lambda: mail(
+            attachments=[
+                ("surat.pdf", letter_pdf(), ("application", "pdf")),
+                ("laporan.docx", bomb_docx(), DOCX_TYPE),
+            ]
+        ),
+        'laporan.docx expands to 300 MB when opened (a "zip bomb")',
+    ),
+    "a PDF that is not one": (
+        lambda: mail(attachments=[("surat.pdf", b"MZ\x90\x00" * 64, ("application", "pdf"))]),
+        "surat.pdf does not contain what its extension .pdf says",
+    ),
     "malformed MIME": (malformed_mail, "MIME structure is damaged (Multipart"),
     "no accepted type": (
         lambda: mail(attachments=[("setup.exe", b"MZ\x90\x00" * 64, ("application", "x-exe"))]),
@@ -384,6 +397,33 @@ def test_bad_mail_is_quarantined_with_the_reason(case, mailbox, imap):
     # AND the good one behind it went its way
     assert PendingIncoming.objects.count() == 1
     assert len(ids(imap, PROCESSED)) == 1 and ids(imap, "INBOX") == []
+
+
+def test_attachments_of_other_types_are_left_out_and_said_so(mailbox, imap):
+    # GIVEN a letter as a picture, with a ZIP and an empty PDF beside it
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    imap.append(
+        "INBOX",
+        mail(
+            attachments=[
+                ("arsip.zip", b"PK\x05\x06" + bytes(18), ("application", "zip")),
+                ("kosong.pdf", b"", ("application", "pdf")),
+                ("surat.png", png, ("image", "png")),
+            ]
+        ),
+    )
+
+    poller.mailbox_poll(mailbox)
+
+    # THEN the picture is the letter; the note names what was left out (the e-mail keeps it)
+    pending = PendingIncoming.objects.get()
+    assert pending.original_name == "surat.png"
+    assert "arsip.zip: files of type .zip are not accepted" in pending.note
+    assert "kosong.pdf is empty" in pending.note
+    assert [f.kind for f in pending.files.all()] == [PendingFile.Kind.MESSAGE]
 
 
 def _logged_out_lines(dovecot) -> list[str]:
