@@ -27,7 +27,6 @@ import ssl
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from imapclient import IMAPClient
@@ -42,9 +41,9 @@ log = logging.getLogger(__name__)
 # The errors of a server that is down, refuses us or breaks the connection: the poll ends
 # and the mailbox says why.
 SERVER_ERRORS = (imaplib.IMAP4.error, OSError, ValidationError)
-# Two polls of one mailbox at once would fetch the same messages twice; the second waits
-# for the next tick. The lock outlives a poll that dies without releasing it by this long.
-LOCK_SECONDS = 15 * 60
+# Two polls of one mailbox at once would fetch the same messages twice: the second leaves it
+# to the first. A poll killed outright holds the mailbox this long at most.
+LEASE_SECONDS = 15 * 60
 TAKEN = "taken"  # a known message moved again
 
 
@@ -56,6 +55,7 @@ class PollResult:
     taken: int = 0
     failed: int = 0
     error: str = ""
+    skipped: bool = False
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -168,10 +168,11 @@ def _poll(client: IMAPClient, mailbox: Mailbox, result: PollResult) -> None:
 
 def mailbox_poll(mailbox: Mailbox) -> PollResult:
     """Take the mailbox's new messages (see the module's docstring). Raises nothing for the
-    server or a message: what went wrong is returned and kept in `mailbox.last_error`."""
+    server or a message: what went wrong is returned and kept in `mailbox.last_error`. A
+    mailbox another poll is taking is left to it (`skipped`)."""
     result = PollResult()
-    lock = f"naskah:intake:mailbox-poll:{mailbox.pk}"
-    if not cache.add(lock, 1, timeout=LOCK_SECONDS):
+    if not services.mailbox_lease(mailbox=mailbox, seconds=LEASE_SECONDS):
+        result.skipped = True
         return result
     try:
         with mailbox_connect(mailbox) as client:
@@ -180,16 +181,25 @@ def mailbox_poll(mailbox: Mailbox) -> PollResult:
         log.warning("Mailbox %s (%s) could not be polled: %s", mailbox.pk, mailbox, exc)
         result.error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         result.error = result.error or type(exc).__name__
+    except BaseException as exc:
+        result.error = _("The poll was interrupted (%(why)s).") % {"why": type(exc).__name__}
+        raise
     finally:
-        cache.delete(lock)
-    services.mailbox_polled(mailbox=mailbox, error=result.error)
+        # Also after a crash: the lease goes back with the stamp (a process killed outright
+        # leaves it to run out).
+        services.mailbox_polled(mailbox=mailbox, error=result.error)
     return result
 
 
 def mailboxes_poll() -> dict[str, PollResult]:
     """Poll every enabled mailbox of every tenant, one after another; returns each one's
-    result by its `tenant-slug/code`."""
+    result by its `tenant-slug/code`. One mailbox failing never stops the others."""
     results = {}
     for mailbox in Mailbox.objects.filter(enabled=True).select_related("tenant", "unit"):
-        results[f"{mailbox.tenant.slug}/{mailbox.code}"] = mailbox_poll(mailbox)
+        name = f"{mailbox.tenant.slug}/{mailbox.code}"
+        try:
+            results[name] = mailbox_poll(mailbox)
+        except Exception as exc:  # the database, say: the next mailbox may still go well
+            log.exception("Mailbox %s could not be polled", name)
+            results[name] = PollResult(error=f"{type(exc).__name__}: {exc}")
     return results

@@ -63,6 +63,9 @@ class Mailbox(models.Model):
     )
     enabled = models.BooleanField(_("enabled"), default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
+    # Held by the poll under way (two at once would fetch the same messages); a poll that
+    # died without giving it back loses it when it runs out.
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:

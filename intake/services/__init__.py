@@ -4,6 +4,7 @@ from .mail import (
     mail_message_quarantine,
     mail_message_state,
     mail_message_take,
+    mailbox_lease,
     mailbox_polled,
     mailbox_set,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "mail_message_quarantine",
     "mail_message_state",
     "mail_message_take",
+    "mailbox_lease",
     "mailbox_polled",
     "mailbox_set",
     "pending_create",

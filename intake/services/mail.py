@@ -5,11 +5,13 @@ message only after it commits."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -157,11 +159,23 @@ def mail_message_quarantine(
     return row
 
 
+def mailbox_lease(*, mailbox: Mailbox, seconds: int) -> bool:
+    """Take the mailbox for one poll: False when another poll holds it. Committed at once
+    (call it outside a transaction) so that every other process sees it."""
+    now = timezone.now()
+    return bool(
+        Mailbox.objects.filter(pk=mailbox.pk)
+        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
+        .update(poll_lease_until=now + dt.timedelta(seconds=seconds))
+    )
+
+
 def mailbox_polled(*, mailbox: Mailbox, error: str = "") -> None:
-    """Stamp a mailbox's poll and its error (empty when it went well)."""
+    """Stamp a mailbox's poll and its error (empty when it went well), and give the lease
+    back."""
     mailbox.last_polled_at, mailbox.last_error = timezone.now(), error[:500]
     Mailbox.objects.filter(pk=mailbox.pk).update(
-        last_polled_at=mailbox.last_polled_at, last_error=mailbox.last_error
+        last_polled_at=mailbox.last_polled_at, last_error=mailbox.last_error, poll_lease_until=None
     )
 
 

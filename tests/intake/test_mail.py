@@ -4,6 +4,7 @@ with the reason; no message is ever lost, whatever point a poll dies at."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import io
 import random
@@ -18,7 +19,7 @@ from functools import cache
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 from imapclient import IMAPClient
 
 from intake import mail as poller
@@ -300,6 +301,9 @@ def test_a_crash_between_fetch_and_commit_takes_the_message_again_once(mailbox, 
 
     # THEN nothing was kept, and the message is still there, unread
     assert not PendingIncoming.objects.exists() and not MailMessage.objects.exists()
+    mailbox.refresh_from_db()
+    assert mailbox.last_error == "The poll was interrupted (Crash)."
+    assert mailbox.poll_lease_until is None
     [(mid, flags)] = folder_messages(imap, "INBOX")
     assert mid == "<crash-1@bappeda.example.go.id>" and b"\\Seen" not in flags
 
@@ -541,6 +545,27 @@ def test_a_mailbox_whose_server_is_down_is_recorded_and_the_others_polled(
     assert "Connection refused" in down.last_error and down.last_polled_at is not None
     assert unset.last_error == "The environment variable NASKAH_TEST_IMAP_UNSET is not set."
     assert PendingIncoming.objects.get().unit == world.units["kominfo"]
+
+
+def test_a_mailbox_another_poll_is_taking_is_left_to_it(mailbox, imap):
+    # GIVEN a poll under way (it holds the mailbox's lease)
+    assert services.mailbox_lease(mailbox=mailbox, seconds=600)
+    imap.append("INBOX", letter_mail())
+
+    # WHEN a second poll starts, THEN it leaves the mailbox alone
+    assert poller.mailbox_poll(mailbox).skipped
+    assert not services.mailbox_lease(mailbox=mailbox, seconds=600)
+    assert len(ids(imap, "INBOX")) == 1 and not MailMessage.objects.exists()
+
+    # WHEN the first poll died without giving the lease back and the lease ran out
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        poll_lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+    # THEN the next poll takes the mailbox, and gives the lease back
+    assert poller.mailbox_poll(mailbox).registered == 1
+    mailbox.refresh_from_db()
+    assert mailbox.poll_lease_until is None
 
 
 def test_a_mailbox_that_fails_to_log_in_says_so(mailbox, monkeypatch):

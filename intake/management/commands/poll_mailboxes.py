@@ -27,6 +27,11 @@ class Command(BaseCommand):
         failed = False
         for box in boxes:
             r = mailbox_poll(box)
+            if r.skipped:
+                self.stdout.write(
+                    f"{box.tenant.slug}/{box.code} ({box}): another poll is taking it"
+                )
+                continue
             self.stdout.write(
                 f"{box.tenant.slug}/{box.code} ({box}): {r.registered} registered, "
                 f"{r.duplicate} duplicate, {r.quarantined} quarantined, {r.taken} moved again, "
