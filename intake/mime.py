@@ -107,20 +107,22 @@ def _attachments(msg: EmailMessage) -> list[Attachment]:
 def message_parse(raw: bytes) -> ParsedMail:
     """Read a whole message: its ids, its attachments (decoded), or the problem that keeps
     them from being read."""
-    msg = BytesParser(policy=default).parsebytes(raw)
-    parsed = ParsedMail(
-        message_id=message_id_of(msg, raw),
-        sender=_header(msg, "From")[:255],
-        subject=_header(msg, "Subject")[:255],
-    )
     try:
+        msg = BytesParser(policy=default).parsebytes(raw)
+        parsed = ParsedMail(
+            message_id=message_id_of(msg, raw),
+            sender=_header(msg, "From")[:255],
+            subject=_header(msg, "Subject")[:255],
+        )
         attachments = _attachments(msg)  # decoding registers the base64 defects
-    except Exception as exc:  # noqa: BLE001 - a hostile structure must not stop the intake
-        parsed.problem = _("The message's MIME structure cannot be read (%(why)s).") % {
-            "why": type(exc).__name__
-        }
-        return parsed
-    defects = _fatal_defects(msg)
+        defects = _fatal_defects(msg)
+    except Exception as exc:  # noqa: BLE001 - a hostile structure (parts nested thousands
+        # deep: RecursionError) must not stop the intake, nor keep the message in the folder
+        return ParsedMail(
+            message_id="sha256:" + hashlib.sha256(raw).hexdigest(),
+            problem=_("The message's MIME structure cannot be read (%(why)s).")
+            % {"why": type(exc).__name__},
+        )
     if defects:
         parsed.problem = _("The message's MIME structure is damaged (%(defects)s).") % {
             "defects": ", ".join(defects)

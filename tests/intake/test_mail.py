@@ -351,6 +351,17 @@ def test_a_crash_between_commit_and_move_registers_once_and_moves(mailbox, imap,
 # --- bad mail ---------------------------------------------------------------------------
 
 
+def nested_mail(depth: int = 3000) -> bytes:
+    """Parts nested thousands deep (the parser's recursion gives out)."""
+    raw = b"From: x@example.go.id\r\nSubject: Bersarang\r\nMIME-Version: 1.0\r\n"
+    for i in range(depth):
+        raw += b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+    raw += b"Content-Type: text/plain\r\n\r\nhalo\r\n"
+    for i in reversed(range(depth)):
+        raw += b"--b%d--\r\n" % i
+    return raw
+
+
 BAD_MAIL = {
     "no attachment": (lambda: mail(subject="Tanpa lampiran"), "has no attachment"),
     "zip bomb": (
@@ -371,6 +382,7 @@ BAD_MAIL = {
         "surat.pdf does not contain what its extension .pdf says",
     ),
     "malformed MIME": (malformed_mail, "MIME structure is damaged (Multipart"),
+    "parts nested too deep": (nested_mail, "MIME structure cannot be read (RecursionError)"),
     "no accepted type": (
         lambda: mail(attachments=[("setup.exe", b"MZ\x90\x00" * 64, ("application", "x-exe"))]),
         "No attachment is of an accepted type: setup.exe: files of type .exe",
