@@ -63,6 +63,7 @@ class PollResult:
 
 def mailbox_connect(mailbox: Mailbox) -> IMAPClient:
     """A logged-in client for the mailbox. Raises the SERVER_ERRORS."""
+    mailbox.clean()  # never a password in clear to another machine, whoever saved the row
     context = ssl.create_default_context()
     client = IMAPClient(
         mailbox.host,

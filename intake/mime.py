@@ -134,7 +134,10 @@ def message_parse(raw: bytes) -> ParsedMail:
 
 def headers_parse(header: bytes) -> ParsedMail:
     """Read only a message's header (for a message too large to download)."""
-    msg = BytesParser(policy=default).parsebytes(header, headersonly=True)
+    try:
+        msg = BytesParser(policy=default).parsebytes(header, headersonly=True)
+    except Exception:  # noqa: BLE001 - as in message_parse
+        return ParsedMail(message_id="sha256:" + hashlib.sha256(header).hexdigest())
     return ParsedMail(
         message_id=message_id_of(msg, header),
         sender=_header(msg, "From")[:255],

@@ -580,6 +580,15 @@ def test_a_mailbox_another_poll_is_taking_is_left_to_it(mailbox, imap):
     assert mailbox.poll_lease_until is None
 
 
+def test_plain_imap_to_another_machine_is_refused_even_from_a_row_saved_around_the_checks(
+    mailbox,
+):
+    Mailbox.objects.filter(pk=mailbox.pk).update(host="imap.medan.go.id")
+    mailbox.refresh_from_db()
+    result = poller.mailbox_poll(mailbox)
+    assert result.error == "Plain IMAP without TLS is allowed only to this machine."
+
+
 def test_a_mailbox_that_fails_to_log_in_says_so(mailbox, monkeypatch):
     monkeypatch.setenv(PASSWORD_ENV, "wrong")
     result = poller.mailbox_poll(mailbox)
