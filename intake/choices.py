@@ -19,3 +19,15 @@ class OcrState(models.TextChoices):
     DONE = "done", _("Read")
     FAILED = "failed", _("Could not be read")
     SKIPPED = "skipped", _("Has its own text")
+
+
+class MailSecurity(models.TextChoices):
+    SSL = "ssl", _("TLS (IMAPS)")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (this machine only)")
+
+
+class MailState(models.TextChoices):
+    REGISTERED = "registered", _("Pending incoming letter")
+    DUPLICATE = "duplicate", _("Duplicate")
+    QUARANTINED = "quarantined", _("Quarantined")

@@ -548,6 +548,14 @@ NASKAH_REQUEST_MAX_MB = _int(
     "NASKAH_REQUEST_MAX_MB", default=2 * max(NASKAH_UPLOAD_MAX_MB.values()) + 5
 )
 
+# E-mail intake (intake/mail.py): a message larger than this is quarantined without being
+# downloaded; the IMAP connection's timeout; at most this many messages are taken per poll.
+NASKAH_MAIL_MAX_MB = _int("NASKAH_MAIL_MAX_MB", default=50)
+NASKAH_MAIL_TIMEOUT = _float("NASKAH_MAIL_TIMEOUT", default=60)
+NASKAH_MAIL_BATCH = _int("NASKAH_MAIL_BATCH", default=200)
+if NASKAH_MAIL_MAX_MB < 1 or NASKAH_MAIL_BATCH < 1:
+    raise ImproperlyConfigured("NASKAH_MAIL_MAX_MB and NASKAH_MAIL_BATCH must be at least 1.")
+
 # Optional antivirus: a clamd daemon (tcp://clamav:3310); uploads are refused when it finds
 # something or cannot be reached.
 NASKAH_CLAMD_URL = env.str("NASKAH_CLAMD_URL", default="")

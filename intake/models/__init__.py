@@ -1,3 +1,4 @@
+from .mail import Mailbox, MailMessage
 from .pending import PendingFile, PendingIncoming
 
-__all__ = ["PendingFile", "PendingIncoming"]
+__all__ = ["MailMessage", "Mailbox", "PendingFile", "PendingIncoming"]
