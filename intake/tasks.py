@@ -3,7 +3,7 @@
 from django.tasks import task
 
 
-@task
+@task(queue_name="ocr")
 def pending_read(pending_id: int) -> str:
     """OCR a pending incoming letter's scan and read its fields."""
     from .services.reading import pending_read as read

@@ -295,7 +295,9 @@ ACCESS_CACHE_SECONDS = _int("NASKAH_ACCESS_CACHE_SECONDS", default=600 if REDIS_
 TASKS = {
     "default": {
         "BACKEND": env.str("NASKAH_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        # "ocr": reading scans takes seconds per page; its own worker keeps it from delaying
+        # notices and signatures (scripts/run-dev.sh, scripts/serve.sh).
+        "QUEUES": ["default", "ocr"],
     }
 }
 # A worker renews its lease this often / 5; the tasks of a worker silent for this long are run

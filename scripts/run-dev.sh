@@ -25,12 +25,15 @@ $py scripts/pki_services.py --port "${NASKAH_TSA_PORT:-8790}" --dir "$var/pki" >
 tsa=$!
 $py manage.py worker --queue-name default >"$var/worker.log" 2>&1 &
 worker=$!
+# Scans are read (OCR) by a worker of their own: a long scan never delays a notice.
+$py manage.py worker --queue-name ocr >"$var/worker-ocr.log" 2>&1 &
+ocr_worker=$!
 $py manage.py run_periodic >"$var/scheduler.log" 2>&1 &
 scheduler=$!
 web=
 stop() {
   trap '' INT TERM  # a second Ctrl-C must not leave the groups behind
-  local groups=("-$tsa" "-$worker" "-$scheduler" ${web:+"-$web"})
+  local groups=("-$tsa" "-$worker" "-$ocr_worker" "-$scheduler" ${web:+"-$web"})
   kill -TERM -- "${groups[@]}" 2>/dev/null || true
   local alive
   for _ in $(seq 40); do
@@ -45,7 +48,7 @@ trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 echo
-echo "Task worker, periodic scheduler and timestamp authority running (logs: $var/worker.log, $var/scheduler.log, $var/tsa.log). Serving on http://$host:$port/ with daphne."
+echo "Task workers, periodic scheduler and timestamp authority running (logs: $var/worker.log, $var/worker-ocr.log, $var/scheduler.log, $var/tsa.log). Serving on http://$host:$port/ with daphne."
 echo "Open a tenant host, e.g. http://medan.localhost:$port/ or http://tangerang.localhost:$port/"
 $py -m core.server -b "$host" -p "$port" naskah.asgi:application &
 web=$!

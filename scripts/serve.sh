@@ -13,7 +13,9 @@ case "${1:-}" in
     exec "$py" -m core.server --bind "${NASKAH_BIND:-0.0.0.0}" --port "${2:-8000}" --proxy-headers \
       naskah.asgi:application ;;
   worker)
-    exec "$py" manage.py worker --queue-name default --interval "${NASKAH_WORKER_INTERVAL:-1}" ;;
+    # NASKAH_WORKER_QUEUES=ocr (or default) splits the reading of scans onto workers of its own.
+    exec "$py" manage.py worker --queue-name "${NASKAH_WORKER_QUEUES:-default,ocr}" \
+      --interval "${NASKAH_WORKER_INTERVAL:-1}" ;;
   scheduler)
     exec "$py" manage.py run_periodic ;;
   *)

@@ -5,7 +5,7 @@ import pytest
 from asgiref.local import Local
 from django.tasks import task_backends
 
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "ocr"]}}
 
 
 def _reset_task_backends() -> None:
