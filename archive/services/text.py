@@ -16,6 +16,7 @@ transaction: each file is read first, then its row is written in a short one.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from ..textread import IMAGE, MAX_CHARS, PDF, PLAIN, file_kind, read_text
 
@@ -26,6 +27,8 @@ MAX_BYTES = 25 * 1024 * 1024
 # A PDF whose text layer holds fewer letters and digits than this per page is a scan (a
 # stamp or a page number does not make it searchable): it is read by OCR.
 SCAN_CHARS_PER_PAGE = 16
+# ocrmypdf's sidecar names the pages it did not read (they had text of their own).
+OCR_SKIPPED = re.compile(r"\[OCR skipped on pages?\(s\) [\d, -]+\]")
 OCR_ERRORS = {
     "unavailable": "OCR is not available here (Tesseract with the Indonesian model is missing)",
     "timeout": "OCR took too long and was stopped",
@@ -93,7 +96,8 @@ def _is_scan(text: str) -> bool:
 
 def _ocr(data: bytes, content_type: str, *, text_layer: str = "") -> Extracted:
     """The text of a scan read by OCR, with its searchable PDF/A; FAILED with the reason.
-    `text_layer` is what a PDF's own text gave: kept when ocrmypdf finds the PDF has text."""
+    `text_layer` is what a PDF's own text gave: ocrmypdf reads only the pages without text,
+    so the file's text is both."""
     from core.ocr import ocr
 
     from ..choices import TextSource
@@ -104,7 +108,10 @@ def _ocr(data: bytes, content_type: str, *, text_layer: str = "") -> Extracted:
     if not result.ok:
         why = OCR_ERRORS.get(result.error, f"OCR failed: {result.error}")
         return _failed(why, TextSource.OCR)
-    return _found(result.text, TextSource.OCR, result.pdf)
+    read = OCR_SKIPPED.sub(" ", result.text)
+    if not read.strip():  # nothing but its own text (or a blank page): no copy to keep
+        return _found(text_layer, TextSource.TEXT)
+    return _found(f"{text_layer}\n{read}", TextSource.OCR, result.pdf)
 
 
 def _read(data: bytes, kind: str) -> Extracted:

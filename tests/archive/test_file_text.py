@@ -314,3 +314,22 @@ def test_the_ocr_copy_leaves_storage_with_its_file_row(
         records.record_files_regenerate(record=w.rec, kinds=[FileKind.SCAN], files=[])
     assert not RecordFile.objects.filter(pk=row.pk).exists()
     assert not storage.exists(name)
+
+
+def test_the_record_page_offers_the_ocr_copy_and_says_when_text_was_not_read(w, monkeypatch):
+    from core.ocr import OcrResult
+
+    copy = pdf_with_text("salinan")
+    monkeypatch.setattr("core.ocr.ocr", lambda *a, **k: OcrResult(copy, "Sibolangit", 1, ""))
+    scanned = extracted(add(w, "pindaian.png", scan_png("x")))
+    extracted(handed(w, "rusak.docx", b"not a zip", DOCX))
+    client = client_for(w.archivist)
+    page = client.get(reverse("archive:record", args=[w.rec.pk])).content.decode()
+    assert 'data-testid="ocr-copy"' in page and 'data-testid="text-failed"' in page
+    got = client.get(reverse("archive:record-file-ocr", args=[w.rec.pk, scanned.pk]))
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+    assert b"".join(got.streaming_content if got.streaming else [got.content]) == copy
+    # a file without an OCR copy has none to give
+    plain = RecordFile.objects.filter(record=w.rec, ocr_file="").first()
+    missing = client.get(reverse("archive:record-file-ocr", args=[w.rec.pk, plain.pk]))
+    assert missing.status_code == 404

@@ -290,12 +290,17 @@ def test_filing_queues_extraction_after_commit(setup, django_capture_on_commit_c
     assert f.text_state == TextState.DONE and "serah terima" in f.text
 
 
-def test_a_pdf_without_text_is_skipped(setup):
+def test_a_pdf_without_text_is_read_by_ocr_and_skipped_when_blank(setup):
+    from core.ocr import ocr_available
+
     r = record(setup, title="Foto", unit="kominfo", text="")
     f = r.files.get()
     text_svc.files_text_extract([f.pk])
     f = RecordFile.objects.get(pk=f.pk)
-    assert (f.text_state, f.text) == (TextState.SKIPPED, "")
+    if ocr_available():  # a blank page: nothing read, no searchable copy kept
+        assert (f.text_state, f.text, f.ocr_file.name) == (TextState.SKIPPED, "", "")
+    else:
+        assert f.text_state == TextState.FAILED and "OCR is not available" in f.text_error
 
 
 def test_a_file_over_the_size_cap_is_not_opened(setup, monkeypatch):
