@@ -165,6 +165,12 @@ def test_an_office_document_is_searchable_and_the_hit_names_the_file(w, name, ma
     assert not hit.details and not hit.body
     assert [(f.name, f.ocr) for f in hit.files] == [(name, False)]
     assert "<mark>Sipisopiso</mark>" in hit.files[0].snippet
+    # AND the page and the API say so too
+    client = client_for(w.archivist)
+    page = client.get(reverse("archive:search"), {"q": "Sipisopiso"}).content.decode()
+    assert 'data-testid="search-where-file"' in page and name in page
+    api = client.get("/api/v1/archive/search/", {"q": "Sipisopiso"}).json()["results"][0]
+    assert api["where"]["files"][0]["name"] == name and api["where"]["files"][0]["ocr"] is False
 
 
 def test_spreadsheet_numbers_read_as_written(w):

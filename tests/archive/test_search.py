@@ -417,8 +417,9 @@ def test_search_api(setup, django_assert_max_num_queries):
     # 24 on a cold process: the record filter also reads the posts the user reads letters by
     # (with their units and echelons), the user's unit roles and the tenant's reach of each
     # security level, once per request (kept across requests with Redis), and looks up the
-    # content type of deliveries (records are kept per side), once per process.
-    with django_assert_max_num_queries(24):
+    # content type of deliveries (records are kept per side), once per process; and two for
+    # where the page's hits matched (their fields, their files).
+    with django_assert_max_num_queries(26):
         response = client.get("/api/v1/archive/search/", {"q": "undangan", "page_size": 5})
     assert response.status_code == 200
     data = response.json()
@@ -426,6 +427,7 @@ def test_search_api(setup, django_assert_max_num_queries):
     hit = data["results"][0]
     assert hit["record"]["id"] == setup.rec["kominfo"].pk
     assert "<mark>" in hit["snippet"]
+    assert hit["where"] == {"details": True, "body": False, "files": []}
     assert client.get("/api/v1/archive/search/", {"security": "secret"}).status_code == 400
 
 
