@@ -57,6 +57,34 @@ def files_text_queue(file_ids: list[int]) -> None:
         enqueue_with_transaction(files_text_extract, ids)
 
 
+def files_text_requeue(*, failed: bool = False, batch: int = 200) -> int:
+    """Queue again the kept files whose text was SKIPPED and that now have a reader (scans,
+    office documents filed before they were read) and, with `failed`, those whose reading
+    FAILED (OCR was not installed, say). Returns how many; each batch is one transaction."""
+    from django.db import transaction
+
+    from ..choices import TextState
+    from ..models import RecordFile
+
+    states = [TextState.SKIPPED, TextState.FAILED] if failed else [TextState.SKIPPED]
+    rows = RecordFile.objects.filter(text_state__in=states, deleted_at__isnull=True)
+    ids = [
+        pk
+        for pk, content_type, name in rows.exclude(file="").values_list(
+            "pk", "content_type", "name"
+        )
+        if file_kind(content_type, name)
+    ]
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        with transaction.atomic():
+            RecordFile.objects.filter(pk__in=chunk, text_state__in=states).update(
+                text_state=TextState.PENDING, text_error=""
+            )
+            files_text_queue(chunk)
+    return len(ids)
+
+
 def pdf_text(data: bytes, *, timeout: float = 40) -> tuple[str, str]:
     """(text, error) of a PDF's own text layer read in a limited child process; error is ""
     on success. Pages are separated by form feeds."""

@@ -339,3 +339,27 @@ def test_the_record_page_offers_the_ocr_copy_and_says_when_text_was_not_read(w, 
     plain = RecordFile.objects.filter(record=w.rec, ocr_file="").first()
     missing = client.get(reverse("archive:record-file-ocr", args=[w.rec.pk, plain.pk]))
     assert missing.status_code == 404
+
+
+def test_files_filed_before_they_could_be_read_are_read_again(w, monkeypatch):
+    from django.core.management import call_command
+
+    from core.ocr import OcrResult
+
+    # GIVEN a scan whose OCR failed (Tesseract was not installed then)
+    monkeypatch.setattr("core.ocr.ocr", lambda *a, **k: OcrResult(b"", "", 0, "unavailable"))
+    scan = extracted(add(w, "pindaian.png", scan_png("x")))
+    assert scan.text_state == TextState.FAILED
+    # WHEN OCR is there and the files are queued again (the queue runs the task at once)
+    copy = pdf_with_text("salinan")
+    monkeypatch.setattr("core.ocr.ocr", lambda *a, **k: OcrResult(copy, "Sibolangit", 1, ""))
+    monkeypatch.setattr(text_svc, "files_text_queue", text_svc.files_text_extract)
+    call_command("records_text_reread", stdout=io.StringIO())  # skipped only: not this one
+    assert RecordFile.objects.get(pk=scan.pk).text_state == TextState.FAILED
+    out = io.StringIO()
+    call_command("records_text_reread", "--failed", stdout=out)
+    # THEN the scan is read and searchable
+    scan = RecordFile.objects.get(pk=scan.pk)
+    assert (scan.text_state, scan.text_source) == (TextState.DONE, TextSource.OCR)
+    assert "files queued: 1" in out.getvalue()
+    assert [f.name for f in where(w, "Sibolangit").files] == ["pindaian.png"]
