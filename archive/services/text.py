@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ..textread import IMAGE, MAX_CHARS, PDF, PLAIN, file_kind, read_text
+from ..textread import IMAGE, MAX_CHARS, PDF, PLAIN, TIMEOUT, file_kind, read_text
 
 # The imports of Django and of the app stay inside the functions: `archive.tasks` imports this
 # module, so importing the task here at module level would be a cycle.
@@ -85,7 +85,7 @@ def files_text_requeue(*, failed: bool = False, batch: int = 200) -> int:
     return len(ids)
 
 
-def pdf_text(data: bytes, *, timeout: float = 40) -> tuple[str, str]:
+def pdf_text(data: bytes, *, timeout: float = TIMEOUT) -> tuple[str, str]:
     """(text, error) of a PDF's own text layer read in a limited child process; error is ""
     on success. Pages are separated by form feeds."""
     return read_text(data, PDF, timeout=timeout)
