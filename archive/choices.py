@@ -44,6 +44,14 @@ class TextState(models.TextChoices):
     SKIPPED = "skipped", _("No text to extract")
 
 
+class TextSource(models.TextChoices):
+    """Where a file's text came from."""
+
+    TEXT = "text", _("Its own text")  # a PDF's text layer, a plain-text file
+    OCR = "ocr", _("Read by OCR")  # a scan: the text of the searchable copy
+    OFFICE = "office", _("Office document")  # DOCX, XLSX, OpenDocument
+
+
 class ProposalState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Waiting for approval")

@@ -15,7 +15,6 @@ statement as the match.
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import re
 from typing import Protocol
@@ -24,18 +23,19 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, Expression, F, FloatField, Max, QuerySet
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from core.memo import request_memo
 
 from .models import Classification, Record
+from .searchwhere import END, HIT, MatchPlaces, places_postgres, places_sqlite
+from .searchwhere import highlight as _highlight
 from .selectors.records import RecordFilters, RecordNarrowing, record_filter
 
 MAX_QUERY = 200  # characters of a search box that are used
 # Counting every match of a common word in a city's million records costs seconds; a person
 # narrows the search long before the five-hundredth hit, so the count stops there ("500+").
 COUNT_CAP = 500
-HIT, END = "\x02", "\x03"  # highlight markers, turned into <mark> after escaping
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +50,7 @@ class SearchHit:
     record: Record
     rank: float
     snippet: SafeString
+    where: MatchPlaces = dataclasses.field(default_factory=MatchPlaces)
 
 
 @dataclasses.dataclass
@@ -64,12 +65,6 @@ class SearchResult:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-def _highlight(text: str) -> SafeString:
-    """Escape a backend's snippet and turn its markers into <mark> elements."""
-    escaped = html.escape(text or "", quote=False)
-    return mark_safe(escaped.replace(HIT, "<mark>").replace(END, "</mark>"))
 
 
 class RecordSQL(Expression):
@@ -116,6 +111,10 @@ class SearchBackend(Protocol):
 
     def snippets(self, ids: list[int], text: str) -> dict[int, str]:
         """A short passage of each record's text around the words, with HIT/END markers."""
+        ...
+
+    def places(self, ids: list[int], text: str) -> dict[int, MatchPlaces]:
+        """Where each record's words are (details, text, which files), for a page of hits."""
         ...
 
     def classification_scores(self, tenant_id: int, text: str, limit: int) -> list[tuple]:
@@ -260,6 +259,16 @@ class PostgresSearchBackend:
             cursor.execute(sql, [*self._query_params(text), options, list(ids)])
             return dict(cursor.fetchall())
 
+    ANY_TSQUERY = (
+        "(replace(plainto_tsquery('indonesian'::regconfig, %s)::text, ' & ', ' | ')::tsquery"
+        " || to_tsquery('simple'::regconfig, %s))"
+    )
+
+    def places(self, ids: list[int], text: str) -> dict[int, MatchPlaces]:
+        words = _words(text)
+        params = [" ".join(words), _tsquery_simple(words).replace(" & ", " | ")]
+        return places_postgres(ids, self.ANY_TSQUERY, params)
+
     def classification_scores(self, tenant_id: int, text: str, limit: int) -> list[tuple]:
         words = [w for w in _words(text) if len(w) >= 3 and not w.isdigit()][:30]
         if not words:
@@ -353,6 +362,10 @@ class SqliteFtsSearchBackend:
             cursor.execute(sql, [HIT, END, query, *ids])
             return dict(cursor.fetchall())
 
+    def places(self, ids: list[int], text: str) -> dict[int, MatchPlaces]:
+        words = _words(text)
+        return places_sqlite(ids, _fts5_query(words, any_word=True), words)
+
     def classification_scores(self, tenant_id: int, text: str, limit: int) -> list[tuple]:
         words = [w for w in _words(text) if len(w) >= 3 and not w.isdigit()][:30]
         query = _fts5_query(words, any_word=True)
@@ -431,7 +444,8 @@ def record_search(
     per_page: int = 20,
     backend: SearchBackend | None = None,
 ) -> SearchResult:
-    """One page of search results with their highlighted snippets and the total. When no
+    """One page of search results with their highlighted snippets, where each hit's words
+    are (details, text, which file, read by OCR or not) and the total. When no
     record matches the words, records with a nearly matching title or sender (a misspelt
     name) are returned instead, marked `fuzzy`."""
     backend = backend or search_backend()
@@ -451,12 +465,15 @@ def record_search(
         rows = list(qs.select_related("classification", "unit")[start : start + per_page])
         total, more = _total(qs, len(rows), start, per_page)
         fuzzy = bool(rows)
-    snippets = backend.snippets([r.pk for r in rows], text) if text and not fuzzy else {}
+    ids = [r.pk for r in rows]
+    snippets = backend.snippets(ids, text) if text and not fuzzy else {}
+    places = backend.places(ids, text) if text and not fuzzy else {}  # this page's only
     hits = [
         SearchHit(
             record=r,
             rank=float(getattr(r, "search_rank", 0) or 0),
             snippet=_highlight(snippets.get(r.pk) or _lead(r)),
+            where=places.get(r.pk) or MatchPlaces(),
         )
         for r in rows
     ]

@@ -18,6 +18,12 @@ urlpatterns = [
     path("records/import/", records.record_import, name="record-import"),
     path("records/<int:pk>/", records.record_detail, name="record"),
     path("records/<int:pk>/files/<int:file_pk>/", records.record_file, name="record-file"),
+    path(
+        "records/<int:pk>/files/<int:file_pk>/ocr/",
+        records.record_file,
+        {"ocr": True},
+        name="record-file-ocr",
+    ),
     path("records/<int:pk>/<slug:action>/", records.record_action, name="record-action"),
     path("file-plan/", records.file_plan, name="file-plan"),
     path("case-files/", records.case_files, name="case-files"),

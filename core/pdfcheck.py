@@ -21,10 +21,16 @@ MEMORY_BYTES = 768 * 1024 * 1024
 
 
 def run_limited(
-    module: str, data: bytes, *, cpu_seconds: int, memory_bytes: int, timeout: float
+    module: str,
+    data: bytes,
+    *,
+    cpu_seconds: int,
+    memory_bytes: int,
+    timeout: float,
+    args: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[bytes] | None:
-    """`python -m module` with `data` on its stdin, under CPU-time and address-space limits
-    and a wall-clock timeout; its result (stdout and stderr captured), None on timeout."""
+    """`python -m module *args` with `data` on its stdin, under CPU-time and address-space
+    limits and a wall-clock timeout; its result (stdout and stderr captured), None on timeout."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
@@ -32,7 +38,7 @@ def run_limited(
 
     try:
         return subprocess.run(
-            [sys.executable, "-m", module],
+            [sys.executable, "-m", module, *args],
             input=data,
             capture_output=True,
             timeout=timeout,

@@ -48,8 +48,18 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
             }
         ),
     ),
+    **{
+        ext: (
+            "office",
+            frozenset({f"application/vnd.oasis.opendocument.{kind}", "application/zip"}),
+        )
+        for ext, kind in (("odt", "text"), ("ods", "spreadsheet"), ("odp", "presentation"))
+    },
 }
 SCAN_TYPES = frozenset({"pdf", "png", "jpg", "jpeg"})
+# The member that says what a ZIP-based document is: OOXML's content types, OpenDocument's
+# mimetype (which `filetype` checks at the start of the file).
+ZIP_SIGNATURE = {"odt": "mimetype", "ods": "mimetype", "odp": "mimetype"}
 _READ = 64 * 1024
 
 
@@ -114,7 +124,7 @@ def upload_inspect(upload: UploadedFile, *, allowed: frozenset[str] | None = Non
         digest.update(chunk)
     upload.seek(0)
     if size_class == "office":
-        _check_zip(upload, name)
+        _check_zip(upload, name, ZIP_SIGNATURE.get(ext, "[Content_Types].xml"))
     elif ext == "pdf":
         reason = pdf_check(upload.read())
         upload.seek(0)
@@ -145,15 +155,16 @@ MAX_RATIO = 100
 MAX_MEMBERS = 10000
 
 
-def _check_zip(upload: UploadedFile, name: str) -> None:
-    """Office files are ZIP archives: refuse bombs (huge or extreme expansion) and non-OOXML."""
+def _check_zip(upload: UploadedFile, name: str, signature: str) -> None:
+    """Office files are ZIP archives: refuse bombs (huge or extreme expansion) and archives
+    without the `signature` member of their format."""
     bad = ValidationError(
         _("%(name)s is damaged or is not an Office document.") % {"name": name}, code="damaged"
     )
     try:
         with zipfile.ZipFile(upload) as archive:
             members = archive.infolist()
-            if "[Content_Types].xml" not in archive.namelist():
+            if signature not in archive.namelist():
                 raise bad
     except zipfile.BadZipFile:
         raise bad from None

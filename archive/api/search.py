@@ -29,10 +29,26 @@ class SearchRecordOutSerializer(RecordBaseOutSerializer):
         fields = [*HEAD_FIELDS, "document_date", "medium", "security", "state"]
 
 
+class FileMatchOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    ocr = serializers.BooleanField(help_text="The file's text was read by OCR from a scan.")
+    snippet = serializers.CharField(
+        help_text="HTML: the words in the file, in <mark>; empty when too deep in it."
+    )
+
+
+class MatchPlacesOutSerializer(serializers.Serializer):
+    details = serializers.BooleanField(help_text="In the number, title, sender or description.")
+    body = serializers.BooleanField(help_text="In the record's text.")
+    files = FileMatchOutSerializer(many=True, help_text="The files that hold the words.")
+
+
 class SearchHitOutSerializer(serializers.Serializer):
     record = SearchRecordOutSerializer()
     rank = serializers.FloatField()
     snippet = serializers.CharField(help_text="HTML: escaped text, matches in <mark>.")
+    where = MatchPlacesOutSerializer(help_text="Where the words matched (empty without words).")
 
 
 class SearchPageOutSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from django_fsm import FSMField, transition
 
 from workflows.choices import SecurityLevel
 
-from ..choices import Fate, FileKind, Medium, RecordState, TextState
+from ..choices import Fate, FileKind, Medium, RecordState, TextSource, TextState
 from ..querysets import RecordQuerySet
 from .fileplan import CaseFile, Classification, add_years
 
@@ -167,6 +167,9 @@ class RecordFile(models.Model):
         max_length=10, choices=TextState.choices, default=TextState.PENDING
     )
     text_error = models.CharField(max_length=300, blank=True)
+    text_source = models.CharField(max_length=10, choices=TextSource.choices, blank=True)
+    # The searchable PDF/A that OCR made of a scan; the original (`file`, `sha256`) is untouched.
+    ocr_file = models.FileField(upload_to="archive/ocr/%Y/%m/", blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

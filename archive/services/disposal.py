@@ -325,13 +325,12 @@ def _tombstone(record: Record, now, *, by, note: str) -> None:
     """Destroy the record: its files leave storage (after commit), its metadata stays."""
     stored = []
     for f in RecordFile.objects.select_for_update().filter(record=record, deleted_at__isnull=True):
-        if f.file:
-            stored.append((f.file.storage, f.file.name))
-        f.file = ""
+        stored += [(x.storage, x.name) for x in (f.file, f.ocr_file) if x]
+        f.file = f.ocr_file = ""
         f.text = ""
         f.text_state = TextState.SKIPPED
         f.deleted_at = now
-        f.save(update_fields=["file", "text", "text_state", "deleted_at"])
+        f.save(update_fields=["file", "ocr_file", "text", "text_state", "deleted_at"])
     transition_run(
         record,
         "destroy",

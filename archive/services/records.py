@@ -212,7 +212,7 @@ def record_files_regenerate(
     if record.state not in RecordState.held():
         raise ValidationError(_("This record is no longer kept."))
     gone = list(record.files.filter(kind__in=kinds))
-    stored = [row.file.name for row in gone if row.file]
+    stored = [f.name for row in gone for f in (row.file, row.ocr_file) if f]
     for row in gone:
         row.delete()
     # The stored files go once the rows' deletion commits (a rollback keeps both).

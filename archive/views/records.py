@@ -83,22 +83,26 @@ def record_detail(request, pk):
 
 
 @login_required
-def record_file(request, pk, file_pk):
+def record_file(request, pk, file_pk, *, ocr=False):
+    """A record's file as it was filed or, with `ocr`, the searchable PDF/A OCR made of it."""
     user = request.user
     f = selectors.record_file_get_for_user(user, pk, file_pk)
+    stored = f.ocr_file if ocr else f.file
+    if not stored:
+        raise Http404
     if f.record.is_confidential:
         security_event_by(
             user,
             "record.file_downloaded",
             target=f.record,
-            detail={"file": f.pk, "name": f.name},
+            detail={"file": f.pk, "name": f.name} | ({"copy": "ocr"} if ocr else {}),
             ip_address=request.META.get("REMOTE_ADDR"),
         )
     return download_response(
         request,
-        f.file,
-        filename=f.name,
-        content_type=f.content_type,
+        stored,
+        filename=f"{f.name.rsplit('.', 1)[0]}.ocr.pdf" if ocr else f.name,
+        content_type="application/pdf" if ocr else f.content_type,
         confidential=f.record.is_confidential,
     )
 

@@ -290,12 +290,17 @@ def test_filing_queues_extraction_after_commit(setup, django_capture_on_commit_c
     assert f.text_state == TextState.DONE and "serah terima" in f.text
 
 
-def test_a_pdf_without_text_is_skipped(setup):
+def test_a_pdf_without_text_is_read_by_ocr_and_skipped_when_blank(setup):
+    from core.ocr import ocr_available
+
     r = record(setup, title="Foto", unit="kominfo", text="")
     f = r.files.get()
     text_svc.files_text_extract([f.pk])
     f = RecordFile.objects.get(pk=f.pk)
-    assert (f.text_state, f.text) == (TextState.SKIPPED, "")
+    if ocr_available():  # a blank page: nothing read, no searchable copy kept
+        assert (f.text_state, f.text, f.ocr_file.name) == (TextState.SKIPPED, "", "")
+    else:
+        assert f.text_state == TextState.FAILED and "OCR is not available" in f.text_error
 
 
 def test_a_file_over_the_size_cap_is_not_opened(setup, monkeypatch):
@@ -412,8 +417,9 @@ def test_search_api(setup, django_assert_max_num_queries):
     # 24 on a cold process: the record filter also reads the posts the user reads letters by
     # (with their units and echelons), the user's unit roles and the tenant's reach of each
     # security level, once per request (kept across requests with Redis), and looks up the
-    # content type of deliveries (records are kept per side), once per process.
-    with django_assert_max_num_queries(24):
+    # content type of deliveries (records are kept per side), once per process; and two for
+    # where the page's hits matched (their fields, their files).
+    with django_assert_max_num_queries(26):
         response = client.get("/api/v1/archive/search/", {"q": "undangan", "page_size": 5})
     assert response.status_code == 200
     data = response.json()
@@ -421,6 +427,7 @@ def test_search_api(setup, django_assert_max_num_queries):
     hit = data["results"][0]
     assert hit["record"]["id"] == setup.rec["kominfo"].pk
     assert "<mark>" in hit["snippet"]
+    assert hit["where"] == {"details": True, "body": False, "files": []}
     assert client.get("/api/v1/archive/search/", {"security": "secret"}).status_code == 400
 
 
