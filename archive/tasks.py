@@ -5,7 +5,7 @@ from django.tasks import task
 from .services import disposal, text
 
 
-@task
+@task(queue_name="ocr")  # it reads scans by OCR: the slow queue, see settings.TASKS
 def files_text_extract(file_ids: list[int]) -> int:
     """Extract the text of record files for the search index (time- and size-limited)."""
     return text.files_text_extract(file_ids)

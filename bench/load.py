@@ -203,7 +203,7 @@ def main() -> None:
                     "manage.py",
                     "worker",
                     "--queue-name",
-                    "default",
+                    "default,ocr",
                     "--interval",
                     "0.5",
                 ],
