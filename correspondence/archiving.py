@@ -32,7 +32,7 @@ from archive.services import fileplan
 from archive.services import records as archive
 from workflows.selectors import transition_log_for_many
 
-from .choices import DeliveryState
+from .choices import AttachmentKind, DeliveryState
 from .models import Attachment, Delivery, Disposition, Letter, RecordSplitPending
 from .pdf.sheet import disposition_sheet_pdf
 from .selectors import disposition_tree_of_delivery
@@ -124,10 +124,23 @@ def _letter_files(letter: Letter) -> list[archive.FileSpec]:
                     f"{_slug(letter)}.pdf", fh.read(), "application/pdf", FileKind.MAIN
                 )
             )
-    for att in Attachment.objects.filter(letter=letter).order_by("id"):
+    attachments = list(Attachment.objects.filter(letter=letter).order_by("id"))
+    # A registered scan's searchable copy goes with the scan (the archive's OCR copy of it).
+    ocr = next((a for a in attachments if a.kind == AttachmentKind.OCR), None)
+    scan = next((a for a in attachments if a.kind == AttachmentKind.SCAN), None)
+    for att in attachments:
+        if att is ocr and scan is not None:
+            continue
         with att.file.open("rb") as fh:
-            kind = FileKind.MAIN if not letter.pdf and att.kind == "scan" else FileKind.ATTACHMENT
-            files.append(archive.FileSpec(att.original_name, fh.read(), att.content_type, kind))
+            content = fh.read()
+        copy = b""
+        if att is scan and ocr is not None:
+            with ocr.file.open("rb") as fh:
+                copy = fh.read()
+        kind = FileKind.MAIN if not letter.pdf and att.kind == "scan" else FileKind.ATTACHMENT
+        files.append(
+            archive.FileSpec(att.original_name, content, att.content_type, kind, ocr_copy=copy)
+        )
     return files
 
 

@@ -34,6 +34,9 @@ class FileSpec:
     content: bytes
     content_type: str
     kind: str = FileKind.ATTACHMENT
+    # A searchable copy already made by OCR where the file entered (a registered scan): kept
+    # as the file's OCR copy, and its text is read from it instead of reading the scan again.
+    ocr_copy: bytes = b""
 
 
 def sha256_of(content: bytes) -> str:
@@ -95,6 +98,8 @@ def _add_files(record: Record, specs: list[FileSpec]) -> list[RecordFile]:
             sha256=digest,
         )
         row.file.save(f"{digest[:32]}.{ext}", ContentFile(spec.content), save=False)
+        if spec.ocr_copy:
+            row.ocr_file.save(f"{digest[:32]}.pdf", ContentFile(spec.ocr_copy), save=False)
         row.save()
         made.append(row)
     return made

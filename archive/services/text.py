@@ -172,11 +172,23 @@ def _extract(row) -> Extracted:
     if row.size > MAX_BYTES:
         return _failed(f"file too large for text extraction ({row.size} bytes)")
     try:
+        if row.ocr_file:  # read by OCR where it entered: its searchable copy has the text
+            with row.ocr_file.open("rb") as fh:
+                return _ocr_copy_text(fh.read(MAX_BYTES + 1))
         with row.file.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         return _failed(f"cannot read the file: {type(exc).__name__}")
     return _read(data, kind)
+
+
+def _ocr_copy_text(pdf: bytes) -> Extracted:
+    from ..choices import TextSource
+
+    text, error = pdf_text(pdf)
+    if error:
+        return _failed(error, TextSource.OCR)
+    return _found(OCR_SKIPPED.sub(" ", text), TextSource.OCR)
 
 
 def _ocr_copy_store(row, pdf: bytes) -> str:
@@ -200,7 +212,9 @@ def _file_text_save(row, got: Extracted, ocr_name: str) -> bool:
         if locked is None or locked.text_state != TextState.PENDING:
             return False
         locked.text, locked.text_state, locked.text_error = got.text, got.state, got.error
-        locked.text_source, locked.ocr_file = got.source, ocr_name
+        locked.text_source = got.source
+        if ocr_name:  # else: no new copy (none made, or the one kept when the file entered)
+            locked.ocr_file = ocr_name
         locked.save(update_fields=["text", "text_state", "text_error", "text_source", "ocr_file"])
     return True
 

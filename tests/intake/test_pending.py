@@ -283,3 +283,33 @@ def test_a_real_scan_is_read_into_a_searchable_pdfa(world):
         reader = PdfReader(fh)
         assert "Kependudukan" in reader.pages[0].extract_text()
         assert b"pdfaid:part" in json.dumps(str(reader.xmp_metadata.stream.get_data())).encode()
+
+
+@pytest.mark.skipif(not ocr_available(), reason="Tesseract with the Indonesian model is missing")
+@time_machine.travel(NOW, tick=False)
+def test_a_registered_scan_is_found_by_archive_search_without_a_second_ocr(world, monkeypatch):
+    from archive.choices import TextSource, TextState
+    from archive.search import record_search
+    from archive.services import text as text_svc
+    from correspondence import services as letters
+    from correspondence.archiving import delivery_file
+    from tests.archive.helpers import archive_setup
+
+    archive_setup(world)
+    row = upload(world, scan_png([*LETTER, "", "Mohon data Kelurahan Tanjungrejo"]))
+    svc.pending_read(row.pk)
+    c = client_for(world.clerk)
+    assert c.post(reverse("intake:pending", args=[row.pk]), register_form(row)).status_code == 302
+    delivery = Delivery.objects.get()
+    letters.letter_opened(letter=delivery.letter, by=world.head)
+    letters.delivery_finish(delivery=delivery, by=world.head)
+    record = delivery_file(delivery)
+    scan = record.files.get(name="scan.png")
+    assert scan.ocr_file and scan.sha256 == row.sha256  # the original and its copy, together
+    assert not record.files.filter(name__startswith="ocr-").exists()  # not a second file
+    monkeypatch.setattr(text_svc, "_ocr", lambda *a, **k: pytest.fail("read twice"))
+    text_svc.files_text_extract(list(record.files.values_list("pk", flat=True)))
+    scan.refresh_from_db()
+    assert (scan.text_state, scan.text_source) == (TextState.DONE, TextSource.OCR)
+    hits = record_search(user=world.archivist, text="Tanjungrejo").hits
+    assert [h.record.pk for h in hits] == [record.pk]
