@@ -2,7 +2,7 @@
 
     python -m core.ocr IN OUT SIDECAR      (the child: writes a searchable PDF/A and its text)
 
-The child runs at a lower CPU priority with one Tesseract thread, so pages keep being served
+The child runs at the idle CPU priority (SCHED_IDLE) with one Tesseract thread, so pages keep being served
 while a worker reads a scan; CPU time, memory and wall-clock time are limited, so a hostile
 file can only exhaust the child. The original is never altered: the result is a new PDF/A
 with the text layer, and the text itself. A PDF that already has text is refused with the
@@ -76,7 +76,12 @@ def ocr_supports(content_type: str) -> bool:
 
 
 def _limit() -> None:
-    os.nice(NICE)
+    # SCHED_IDLE: the child (and Tesseract under it) gets a core only when nothing else wants
+    # it, so the pages being served keep theirs; nice where the policy is not available.
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(NICE)
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
