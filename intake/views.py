@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -57,8 +58,35 @@ def pending_list(request):
             "form": form,
             "rows": selectors.pending_of_user(request.user),
             "closed": selectors.closed_of_user(request.user),
+            "accuracy": _accuracy(request.user.tenant_id),
         },
     )
+
+
+FIELD_LABELS = {
+    "number": _lazy("Their number"),
+    "date": _lazy("Their date"),
+    "subject": _lazy("Subject (hal)"),
+    "sender": _lazy("Sender"),
+    "security": _lazy("Security"),
+    "urgency": _lazy("Urgency"),
+}
+
+
+def _accuracy(tenant_id: int) -> list[dict]:
+    """How often the clerks kept what was read, per field (registered letters only)."""
+    out = []
+    for field, n in selectors.reading_accuracy(tenant_id).items():
+        if n["read"]:
+            out.append(
+                {
+                    "label": FIELD_LABELS[field],
+                    "read": n["read"],
+                    "kept": n["kept"],
+                    "percent": round(100 * n["kept"] / n["read"]),
+                }
+            )
+    return out
 
 
 def _upload(request, form):

@@ -313,3 +313,20 @@ def test_a_registered_scan_is_found_by_archive_search_without_a_second_ocr(world
     assert (scan.text_state, scan.text_source) == (TextState.DONE, TextSource.OCR)
     hits = record_search(user=world.archivist, text="Tanjungrejo").hits
     assert [h.record.pk for h in hits] == [record.pk]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_clerks_corrections_give_the_readings_accuracy(world):
+    from intake.selectors import reading_accuracy
+
+    c = client_for(world.clerk)
+    for subject in (SUBJECT, SUBJECT, "Lain"):
+        row = read_as(upload(world), FIELDS)
+        c.post(reverse("intake:pending", args=[row.pk]), register_form(row, subject=subject))
+    figures = reading_accuracy(world.tenant.pk)
+    assert figures["subject"] == {"read": 3, "kept": 2}
+    assert figures["number"] == {"read": 3, "kept": 3}
+    assert figures["urgency"] == {"read": 0, "kept": 0}  # never read: not counted
+    page = c.get(reverse("intake:list")).content.decode()
+    assert 'data-testid="reading-accuracy"' in page and "2 / 3" in page
+    assert reading_accuracy(world.other_tenant.pk)["subject"] == {"read": 0, "kept": 0}
