@@ -217,7 +217,7 @@ def _attachments(rows: list[Row]) -> dict | None:
         return _field(re.sub(r"\s*\)\s*", ") ", text).strip(), sure)
     if re.fullmatch(r"[-_~.\s]+", value):
         return _field("-", 0.85 * row.quality)
-    if re.fullmatch(r"\S\s+-", value):  # "Lamp. 2 -": the colon read as a mark
+    if re.fullmatch(r"\S\s*-", value):  # "Lamp. 2 -", "Lamp. 1-": the colon read as a mark
         return _field("-", 0.7 * row.quality)
     if len(value) <= 3 and not re.search(r"\d", value):
         return _field("-", 0.45)  # a dash OCR turned into letters ("te", "=")

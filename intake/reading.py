@@ -226,14 +226,17 @@ def number_read(value: str) -> tuple[str, bool] | None:
 def number_repaired(token: str) -> tuple[str, bool]:
     """O→0 and l/I→1 inside the number's numeric pieces (a piece holding a digit and only
     digit look-alikes besides): "2O3O" is 2030, but "KOMINFO" and "IX" stay as written. A
-    short piece of I, l and 1 that is more letter than digit is a Roman month ("I1" → "II")."""
+    short piece of Roman letters and 1s is a Roman month ("X1" → "XI", "I1" → "II")."""
     pieces = re.split(r"([/.\-])", token)
     repaired = False
     for i, piece in enumerate(pieces):
         if not re.search(r"\d", piece) or piece.isdigit():
             continue
-        if re.fullmatch(r"[Il1|]{2,4}", piece) and piece.count("1") * 2 <= len(piece):
-            pieces[i], repaired = "I" * len(piece), True
+        roman = re.fullmatch(r"[IVXl1|]{2,4}", piece) and (
+            re.search(r"[VX]", piece) or piece.count("1") * 2 <= len(piece)
+        )
+        if roman:  # "X1" is XI, "I1" is II: a month in Roman numerals
+            pieces[i], repaired = re.sub(r"[l1|]", "I", piece), True
         elif re.fullmatch(r"[0-9OoIl|]+", piece):
             pieces[i], repaired = piece.translate(DIGIT_REPAIR), True
     return "".join(pieces), repaired
@@ -261,9 +264,10 @@ ROMAN = re.compile(r"^(?=[IVXLC]+$)M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{
 
 
 def title_case(text: str) -> str:
-    """An all-capitals heading as Indonesian writes a title: "Dinas Komunikasi dan
+    """A heading in capitals (OCR may make a few small) as Indonesian writes a title: "Dinas Komunikasi dan
     Informatika", "Triwulan III", "Tahun 2027". Text in mixed case is left as written."""
-    if text != text.upper():
+    letters = [c for c in text if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) < 0.8 * len(letters):
         return text
     words = []
     for i, word in enumerate(text.split()):

@@ -63,6 +63,9 @@ def _letter(*heading: str, top: str = "Medan, 3 Desember 2026") -> str:
         ("Nornor : 440/77/Dinkes/2026", "440/77/Dinkes/2026", False),
         ("Nomor : 8OO.1/2O3O/Dinkes/IX/2026", "800.1/2030/Dinkes/IX/2026", False),
         ("Nomor : 400:7.22/1544-Bappeda/2027", "400.7.22/1544-Bappeda/2027", False),
+        ("Nomor : 800.1/279/Dispusip/X1/2027", "800.1/279/Dispusip/XI/2027", False),
+        ("Nomor : 800.1/28/Setda/I1/2026", "800.1/28/Setda/II/2026", False),
+        ("Nomor : 800.1/28/Setda/11/2026", "800.1/28/Setda/11/2026", True),
         ("Nomor : 005 / 123 / Dinkes / 2026", "005/123/Dinkes/2026", True),
         ("Nomor : B - 957/DPUPR/2027", "B-957/DPUPR/2027", True),
         ("Nomor : 005/12/Dinkes/2026      Medan, 3 Desember 2026", "005/12/Dinkes/2026", True),
@@ -193,6 +196,8 @@ def test_sifat_gives_security_and_urgency(sifat, security, urgency):
         ("Lampiran 1.3 (tiga) berkas", "3 (tiga) berkas"),
         ("Lampiran 1 (satu) berkas", "1 (satu) berkas"),
         ("Lampiran : 1 (satu) eksemplar Kepada", "1 (satu) eksemplar"),
+        ("Lamp. 1-", "-"),
+        ("Lampiran te", "-"),
     ],
 )
 def test_attachments(line, value):
