@@ -24,6 +24,7 @@ Writes bench/results/intake.json.
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -163,7 +164,9 @@ def main() -> None:
     if not ocr_available():
         raise SystemExit("Tesseract with the Indonesian model and ocrmypdf are needed.")
     world, client = world_client()
+    load = {"before": os.getloadavg()[0]}
     ocr = ocr_times(scan_set(args.ocr_n, seed=args.seed + 1000))
+    load["after_ocr"] = os.getloadavg()[0]
     print(f"OCR of a 200 dpi page: median {ocr['median_s']} s, p95 {ocr['p95_s']} s")
     scans = scan_set(args.fields_n, seed=args.seed)
     pages, results = pages_during_ocr(client, "/letters/inbox/", args.n, scans)
@@ -171,6 +174,7 @@ def main() -> None:
         f"inbox page: idle median {pages['idle']['median_ms']} ms, during OCR "
         f"{pages['during_ocr']['median_ms']} ms: {pages['slowdown_median']}x"
     )
+    load["after_pages"] = os.getloadavg()[0]
     fields = field_accuracy(scans, results, world.tenant)
     for name, pct in fields["exact_pct"].items():
         print(f"{name:<12} {pct:>6} % exact")
@@ -180,6 +184,9 @@ def main() -> None:
         "intake",
         {
             "label": args.label,
+            # Other processes on the machine (1-minute load average; 2 CPUs): the OCR child
+            # is niced, so a busy machine slows it more than it slows the pages.
+            "load_average_1m": {k: round(v, 2) for k, v in load.items()},
             "ocr": ocr,
             "ocr_while_serving": {
                 "n": len(ocr_during),

@@ -14,6 +14,7 @@ is ≤ 0.5. The clerk confirms every field; the confidence only says where to lo
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from workflows.choices import SecurityLevel, Urgency
@@ -52,7 +53,10 @@ URGENCY_WORDS = [
     ("segera", Urgency.SEGERA),
 ]
 ATTACHMENT = re.compile(r"^(\d+\s*\(\s*[a-z ]+\s*\)\s*[A-Za-z]+|-|nihil|tidak ada)", re.IGNORECASE)
-CITY_DATE = re.compile(r"(?:^|\s)(?P<city>[A-Z][A-Za-z.' ]{2,30}),\s*$")
+COUNT_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
+# "Bandung, " before a date: at the start of its line, or after a heading row's value (the
+# date on the Nomor line); a capitalised word before a comma in the body is not a city.
+CITY_DATE = re.compile(r"(?:^|:.*\s)(?P<city>[A-Z][A-Za-z.']+(?: [A-Z][A-Za-z.']+){0,3}),\s*$")
 
 
 def _field(value, confidence: float, **extra) -> dict:
@@ -159,21 +163,20 @@ def _subject_titled(lines: list[str]) -> dict | None:
 
 
 def _tidy(text: str) -> str:
-    """A value without the marks OCR leaves at its ends."""
+    """A value without the marks OCR leaves at its ends, nor a speck read as a full stop
+    after a long word inside it ("Teknis. Aplikasi"; "Kab. Sleman" and "M.Si." stay)."""
     text = re.sub(r"\s+", " ", text).strip(" .,;:-_|'\"")
+    text = re.sub(r"(?<=[a-z]{5})\.(?= [A-Za-z])", "", text)
     return re.sub(r"\s+([,.;:])", r"\1", text)
 
 
 def _words_in(value: str, words) -> tuple[str | None, bool]:
-    """The first of `words` the value holds: exactly, or one letter off."""
-    import difflib
-
-    low = value.lower()
+    """The first of `words` (longest first) the value holds: exactly, or one letter off."""
+    low = re.sub(r"[^a-z]+", " ", value.lower())  # "Sangat-Segera", "Biasa/Segera"
+    tokens = low.split()
     for word, choice in words:
         if re.search(rf"\b{word}\b", low):
             return choice, True
-    tokens = re.findall(r"[a-z]+", low)
-    for word, choice in words:
         size = len(word.split())
         grams = [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
         if difflib.get_close_matches(word, grams, n=1, cutoff=0.8):
@@ -212,6 +215,9 @@ def _attachments(rows: list[Row]) -> dict | None:
     value, sure = row.value.strip(), 0.95 * row.quality
     if stray := re.match(r"^[1lIi!][.:;,]\s*(?=\d+\s*\()", value):
         value, sure = value[stray.end() :], sure * 0.85
+    counted = re.match(r"^[1l](\d+)\s*\(\s*([a-z]+)", value)  # "11 (satu)": a colon, then 1
+    if counted and COUNT_WORDS.get(counted[2].lower()) == int(counted[1]):
+        value, sure = value[1:], sure * 0.85
     if match := ATTACHMENT.match(value):
         text = "-" if match.group(1) == "-" else re.sub(r"\s*\(\s*", " (", match.group(1))
         return _field(re.sub(r"\s*\)\s*", ") ", text).strip(), sure)

@@ -205,7 +205,8 @@ def number_read(value: str) -> tuple[str, bool] | None:
     None when the value does not start with something shaped like a number. Stops at the
     first space unless the next piece carries on the number ("800.1/ 822/…")."""
     value = value.strip().lstrip(":;.,'\"").strip()
-    mended = re.sub(r"(?<=\d)[:,](?=\d)", ".", value)  # "400:7.22/…": a dot read as a colon
+    # "400:7.22/…", "KP:07.6": a dot read as a colon or a comma, inside the number
+    mended = re.sub(r"(?<=[A-Za-z0-9])[:,](?=\d)", ".", value)
     mended = re.sub(r"\s*/\s*", "/", mended)  # "005 / 123" and "005/ 123"
     mended = re.sub(r"^([A-Za-z]{1,2})\s*-\s*(?=\d)", r"\1-", mended)  # "B - 123/…"
     match = NUMBER_TOKEN.match(mended)
@@ -219,27 +220,44 @@ def number_read(value: str) -> tuple[str, bool] | None:
     if not re.search(r"\d", token) or not re.search(r"[/.\-]", token) or len(token) < 3:
         return None
     number, repaired = number_repaired(token)
-    colon = re.search(r"\d[:,]\d", value[: len(token) + 4]) is not None
+    colon = re.search(r"\w[:,]\d", value[: len(token) + 4]) is not None
     return number, repaired or colon
 
 
 def number_repaired(token: str) -> tuple[str, bool]:
     """O→0 and l/I→1 inside the number's numeric pieces (a piece holding a digit and only
     digit look-alikes besides): "2O3O" is 2030, but "KOMINFO" and "IX" stay as written. A
-    short piece of Roman letters and 1s is a Roman month ("X1" → "XI", "I1" → "II")."""
+    short piece of Roman letters and 1s is a Roman month ("X1" → "XI", "I1" → "II"), and so
+    is a piece of 1s and ls in the month's place (after the unit's code, before the year)
+    that no numeric month can be ("l", "111"): months in digits are written with two."""
     pieces = re.split(r"([/.\-])", token)
     repaired = False
     for i, piece in enumerate(pieces):
+        if _month_place(pieces, i) and re.fullmatch(r"[Il1|]{1,3}", piece) and piece != "11":
+            if piece != "I" * len(piece):
+                pieces[i], repaired = "I" * len(piece), True
+            continue
         if not re.search(r"\d", piece) or piece.isdigit():
             continue
         roman = re.fullmatch(r"[IVXl1|]{2,4}", piece) and (
             re.search(r"[VX]", piece) or piece.count("1") * 2 <= len(piece)
         )
-        if roman:  # "X1" is XI, "I1" is II: a month in Roman numerals
+        if roman:
             pieces[i], repaired = re.sub(r"[l1|]", "I", piece), True
         elif re.fullmatch(r"[0-9OoIl|]+", piece):
             pieces[i], repaired = piece.translate(DIGIT_REPAIR), True
     return "".join(pieces), repaired
+
+
+def _month_place(pieces: list[str], i: int) -> bool:
+    """pieces[i] sits between "/" and "/<year>" after a piece in letters ("…/Setda/I/2026")."""
+    return (
+        2 <= i <= len(pieces) - 3
+        and pieces[i - 1] == "/"
+        and pieces[i + 1] == "/"
+        and re.fullmatch(r"\d{4}", pieces[i + 2]) is not None
+        and re.fullmatch(r"[A-Za-z]+", pieces[i - 2]) is not None
+    )
 
 
 SMALL_WORDS = {

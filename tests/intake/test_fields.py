@@ -66,6 +66,10 @@ def _letter(*heading: str, top: str = "Medan, 3 Desember 2026") -> str:
         ("Nomor : 800.1/279/Dispusip/X1/2027", "800.1/279/Dispusip/XI/2027", False),
         ("Nomor : 800.1/28/Setda/I1/2026", "800.1/28/Setda/II/2026", False),
         ("Nomor : 800.1/28/Setda/11/2026", "800.1/28/Setda/11/2026", True),
+        ("Nomor : 800.1/59/Disdik/111/2026", "800.1/59/Disdik/III/2026", False),
+        ("Nomor : 800.1/1877/Setda/l/2026", "800.1/1877/Setda/I/2026", False),
+        ("Nomor : B-367/Disdik/KP:07.6/08/2026", "B-367/Disdik/KP.07.6/08/2026", False),
+        ("Nomor : 005/111/Setda/2026", "005/111/Setda/2026", True),
         ("Nomor : 005 / 123 / Dinkes / 2026", "005/123/Dinkes/2026", True),
         ("Nomor : B - 957/DPUPR/2027", "B-957/DPUPR/2027", True),
         ("Nomor : 005/12/Dinkes/2026      Medan, 3 Desember 2026", "005/12/Dinkes/2026", True),
@@ -125,6 +129,14 @@ def test_date_of_an_event_is_not_the_letter_date():
     assert letter_fields(text)["date"]["value"] == "2026-12-02"
 
 
+def test_date_after_a_capitalised_word_in_the_body_is_not_the_letter_date():
+    text = _letter("Hal : Balasan", top="") + (
+        "\nMenjawab surat Bapak Kepala Dinas, 2 Desember 2026 yang lalu, kami sampaikan.\n"
+        "\nMedan, 9 Desember 2026\nKEPALA DINAS,\n"
+    )
+    assert letter_fields(text)["date"]["value"] == "2026-12-09"
+
+
 def test_date_repaired_is_less_sure():
     clean = letter_fields(_letter("Hal : X", top="Medan, 19 November 2026"))["date"]
     noisy = letter_fields(_letter("Hal : X", top="Medan, l9 Novenber 2O26"))["date"]
@@ -173,6 +185,8 @@ def test_subject_stops_before_the_addressee_and_the_body():
         ("Sifat : Rahasla", "rahasia", None),
         ("Sifat : Segera", None, "segera"),
         ("Sifat : Sangat Segera", None, "sangat_segera"),
+        ("Sifat : Sangat-Segera", None, "sangat_segera"),
+        ("Sifat : Sangal Segera", None, "sangat_segera"),
         ("Sifat : Amat Segera", None, "sangat_segera"),
         ("Sifat : Biasa/Segera", "biasa", "segera"),
         ("Sifat 1 Terbatas", "terbatas", None),
@@ -197,6 +211,8 @@ def test_sifat_gives_security_and_urgency(sifat, security, urgency):
         ("Lampiran 1 (satu) berkas", "1 (satu) berkas"),
         ("Lampiran : 1 (satu) eksemplar Kepada", "1 (satu) eksemplar"),
         ("Lamp. 1-", "-"),
+        ("Lamp. 11 (satu) eksemplar", "1 (satu) eksemplar"),
+        ("Lampiran : 11 (sebelas) berkas", "11 (sebelas) berkas"),
         ("Lampiran te", "-"),
     ],
 )
