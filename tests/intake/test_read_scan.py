@@ -53,6 +53,8 @@ def test_pdf_with_its_own_text_is_not_ocred(world, tmp_path):
     assert result["ocr"] == {"seconds": 0.0, "pages": 1, "error": "", "text_layer": True}
     assert result["number"]["value"] == letter["truth"]["number"]
     assert result["date"]["value"] == letter["truth"]["date"]
+    assert result["subject"]["value"].casefold() == letter["truth"]["subject"].casefold()
+    assert result["number"]["confidence"] >= 0.9  # read from its labelled row
 
 
 @pytest.mark.parametrize(

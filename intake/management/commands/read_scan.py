@@ -24,13 +24,14 @@ def content_type_of(data: bytes) -> str:
 
 
 def pdf_text(data: bytes) -> tuple[str, int]:
-    """The text layer of a PDF's pages and their number (("", 0) for an unreadable PDF)."""
+    """The text layer of a PDF's pages and their number (("", 0) for an unreadable PDF), in
+    pypdf's layout mode: a label, its colon and its value drawn apart stay on one line."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError):
         return "", 0
     return "\n\n".join(pages), len(pages)
