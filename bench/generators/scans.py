@@ -18,23 +18,10 @@ import io
 import random
 from dataclasses import dataclass, field
 
+from core.dates import DAYS, MONTHS
+
 DPI = 200
 LAYOUTS = ("standard", "date_on_nomor", "nota_dinas", "edaran", "undangan")
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
-DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 CITIES = [

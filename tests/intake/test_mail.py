@@ -28,6 +28,7 @@ from intake.choices import IntakeSource, MailState
 from intake.models import Mailbox, MailMessage, PendingFile, PendingIncoming
 from intake.tasks import mailboxes_poll
 
+from ..archive.helpers import pdf_with_text
 from ..imap import free_port
 
 PASSWORD_ENV = "NASKAH_TEST_IMAP_PASSWORD"
@@ -49,14 +50,7 @@ def _english():
 
 @cache
 def letter_pdf() -> bytes:
-    from reportlab.pdfgen.canvas import Canvas
-
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer)
-    canvas.drawString(72, 720, "Nomor: 005/123/DISKOMINFO - Hal: Undangan rapat")
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    return pdf_with_text("Nomor: 005/123/DISKOMINFO - Hal: Undangan rapat")
 
 
 CONTENT_TYPES = (
