@@ -24,9 +24,6 @@ from ..textread import IMAGE, MAX_CHARS, PDF, PLAIN, TIMEOUT, file_kind, read_te
 # module, so importing the task here at module level would be a cycle.
 
 MAX_BYTES = 25 * 1024 * 1024
-# A PDF whose text layer holds fewer letters and digits than this per page is a scan (a
-# stamp or a page number does not make it searchable): it is read by OCR.
-SCAN_CHARS_PER_PAGE = 16
 # ocrmypdf's sidecar names the pages it did not read (they had text of their own).
 OCR_SKIPPED = re.compile(r"\[OCR skipped on pages?\(s\) [\d, -]+\]")
 OCR_ERRORS = {
@@ -117,9 +114,11 @@ def _plain(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")  # older Windows exports
 
 
-def _is_scan(text: str) -> bool:
-    pages = text.count("\f") + 1
-    return sum(ch.isalnum() for ch in text) < SCAN_CHARS_PER_PAGE * pages
+def pages_without_text(text: str) -> bool:
+    """Whether a PDF's own text (pages separated by form feeds) leaves a page with no letter or
+    digit: such pages are scans, read by OCR. A page with any text is not: ocrmypdf keeps it as
+    it is (it cannot replace a text layer here, see core.ocr), so OCR would read nothing more."""
+    return any(not any(ch.isalnum() for ch in page) for page in text.split("\f"))
 
 
 def _ocr(data: bytes, content_type: str, *, text_layer: str = "") -> Extracted:
@@ -157,7 +156,7 @@ def _read(data: bytes, kind: str) -> Extracted:
         return _failed(error)
     if kind != PDF:
         return _found(text, TextSource.OFFICE)
-    if _is_scan(text):
+    if pages_without_text(text):
         return _ocr(data, "application/pdf", text_layer=text)
     return _found(text, TextSource.TEXT)
 

@@ -12,16 +12,12 @@ import secrets
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from archive.services.text import pdf_text
+from archive.services.text import pages_without_text, pdf_text
 from core.ocr import PDF_TYPE, ocr, ocr_supports
 
 from ..choices import IntakeState, OcrState
 from ..fields import classification_top, letter_fields
 from ..models import PendingIncoming
-
-# A PDF whose own text layer has at least this many letters is read directly (born digital);
-# a scanner's PDF has none, or a few stray characters.
-OWN_TEXT_MIN = 40
 
 
 def pending_read(pending_id: int) -> str:
@@ -39,7 +35,7 @@ def pending_read(pending_id: int) -> str:
     state, text, error, pdf, result = OcrState.FAILED, "", "", b"", None
     if kind == PDF_TYPE:
         own, _err = pdf_text(data)
-        if len("".join(own.split())) >= OWN_TEXT_MIN:
+        if own.strip() and not pages_without_text(own):  # born digital: every page has text
             state, text = OcrState.SKIPPED, own
     if state != OcrState.SKIPPED:
         if ocr_supports(kind):
