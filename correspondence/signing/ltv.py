@@ -40,6 +40,9 @@ from pyhanko_certvalidator.fetchers.requests_fetchers.ocsp_client import Request
 from ..models import SigningAuthority
 from .authority import Revocation
 from .errors import SERVICE_DOWN, SigningError
+from .pdfdates import install as one_now_per_revision
+
+one_now_per_revision()
 
 
 def run_async(make_coroutine):

@@ -31,6 +31,7 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from core.pdfa import pdfa_problems
 from correspondence import services as svc
 from correspondence import signing
 from correspondence.choices import LetterState
@@ -282,3 +283,32 @@ def test_the_revocation_command_revokes_with_an_audit_row(world, capsys):
     assert record.serial in capsys.readouterr().out
     with pytest.raises(signing.SigningError):
         signing.certificate_current(world.head)
+
+
+class _SlowClock(dt.datetime):
+    """A clock that moves on a second each time it is read, as a busy server's clock can
+    between pyHanko's two reads of "now" in one revision."""
+
+    ticks = 0
+
+    @classmethod
+    def now(cls, tz=None):
+        cls.ticks += 1
+        return dt.datetime(2026, 12, 7, 15, 44, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=cls.ticks)
+
+
+def test_every_revision_writes_one_modification_time_to_both_places(world, monkeypatch):
+    """The information dictionary's /ModDate and the XMP xmp:ModifyDate agree after signing
+    and after a renewal, even when the clock moves on a second between two reads of it."""
+    from pyhanko.pdf_utils.metadata import info, xmp_xml
+
+    monkeypatch.setattr(info, "datetime", _SlowClock)
+    monkeypatch.setattr(xmp_xml, "datetime", _SlowClock)
+    letter = sent(world, subject="Keputusan penting")
+    signed = letter.pdf.open("rb").read()
+    assert pdfa_problems(signed) == []
+    Letter.objects.filter(pk=letter.pk).update(pdf_renew_by=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert svc.signatures_renew() == 1
+    letter.refresh_from_db()
+    renewed = letter.pdf.open("rb").read()
+    assert renewed.startswith(signed) and pdfa_problems(renewed) == []
