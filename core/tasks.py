@@ -48,6 +48,16 @@ def enqueue_with_transaction(job: Task, *args, **kwargs) -> None:
         transaction.on_commit(lambda: job.enqueue(*args, **kwargs))
 
 
+def enqueue_later_with_transaction(job: Task, run_after, *args, **kwargs) -> bool:
+    """Enqueue `job` to run no earlier than `run_after`, with the surrounding transaction, when
+    the backend can hold a task until then; returns False when it cannot (the immediate
+    backend of tests and first runs), and the caller's periodic sweep must pick it up."""
+    if not task_backends[job.backend].supports_defer:
+        return False
+    enqueue_with_transaction(job.using(run_after=run_after), *args, **kwargs)
+    return True
+
+
 @task
 def heartbeat() -> str:
     """Periodic: proves a worker is taking tasks; /readyz looks for a recent one."""

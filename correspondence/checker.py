@@ -78,7 +78,7 @@ class _Draft:
         rows = self.letter.recipients.all()
         # the rows `selectors.letter_for_output` prefetched, when it did
         if "recipients" not in getattr(self.letter, "_prefetched_objects_cache", {}):
-            rows = rows.select_related("unit", "position")
+            rows = rows.select_related("unit", "position", "address")
         return list(rows)
 
     @cached_property
@@ -368,7 +368,9 @@ def _confidential_off_platform(d: _Draft) -> Iterator[Finding]:
     """A Rahasia letter to an addressee off the platform leaves on paper."""
     if d.letter.security not in SecurityLevel.confidential():
         return
-    if any(r.scope == RecipientScope.EXTERNAL for r in d.recipients):
+    if any(
+        r.scope == RecipientScope.EXTERNAL and not r.address.secure_official for r in d.recipients
+    ):
         yield Finding(
             WARNING,
             "security.off_platform",

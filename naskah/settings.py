@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "accounts",
     "reports",
     "intake",
+    "federation",
     "bench",  # the benchmark data generators (commands only, no models)
 ]
 
@@ -557,6 +558,14 @@ NASKAH_MAIL_TIMEOUT = _float("NASKAH_MAIL_TIMEOUT", default=60)
 NASKAH_MAIL_BATCH = _int("NASKAH_MAIL_BATCH", default=200)
 if NASKAH_MAIL_MAX_MB < 1 or NASKAH_MAIL_BATCH < 1:
     raise ImproperlyConfigured("NASKAH_MAIL_MAX_MB and NASKAH_MAIL_BATCH must be at least 1.")
+
+# Letters between deployments (federation/): the address other instances reach this one at
+# (the `iss` of every envelope and receipt it signs), the timeout of a call to a peer, and
+# how far a signed message's time may be from this server's clock.
+NASKAH_INSTANCE_URL = env.str("NASKAH_INSTANCE_URL", default="http://127.0.0.1:8000").rstrip("/")
+NASKAH_FEDERATION_TIMEOUT = _float("NASKAH_FEDERATION_TIMEOUT", default=30)
+NASKAH_FEDERATION_CLOCK_SKEW = _int("NASKAH_FEDERATION_CLOCK_SKEW", default=600)
+NASKAH_FEDERATION_MAX_MB = _int("NASKAH_FEDERATION_MAX_MB", default=60)
 
 # Optional antivirus: a clamd daemon (tcp://clamav:3310); uploads are refused when it finds
 # something or cannot be reached.

@@ -36,6 +36,7 @@ urlpatterns = [
     path("letters/intake/", include("intake.urls")),
     path("letters/", include("correspondence.urls")),
     path("v/<str:token>", letter_verify, name="letter-verify"),
+    path("federation/v1/", include("federation.urls")),
     path("pki/<slug:slug>/crl", pki.crl, name="pki-crl"),
     path("pki/<slug:slug>/ocsp", pki.ocsp, name="pki-ocsp"),
     path("notifications/", include("notifications.urls")),

@@ -7,7 +7,7 @@ from .permissions import can_login_to_tenant
 from .selectors import tenant_by_slug, tenant_for_host, tenant_list_public
 
 # Paths that work without a tenant (platform landing, health checks, static files).
-TENANTLESS_PREFIXES = ("/static/", "/healthz", "/readyz", "/i18n/")
+TENANTLESS_PREFIXES = ("/static/", "/healthz", "/readyz", "/i18n/", "/federation/")
 PROBES = {"/healthz", "/readyz"}
 
 

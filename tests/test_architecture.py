@@ -46,6 +46,16 @@ MAY_IMPORT: dict[str, set[str]] = {
         "archive",
         "correspondence",
     },
+    # Letters between deployments: hears correspondence's signals, registers through its
+    # services; correspondence knows nothing of it.
+    "federation": {
+        "core",
+        "organizations",
+        "workflows",
+        "accounts",
+        "notifications",
+        "correspondence",
+    },
 }
 PROJECT = set(MAY_IMPORT) | {"naskah", "bench", "tenants"}
 # What counts as application code for the size rules: the apps, the project package and the

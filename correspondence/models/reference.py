@@ -76,6 +76,14 @@ class AddressBookEntry(models.Model):
     address = models.TextField(_("address"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    secure_official = models.BooleanField(
+        _("named official on a signed exchange"),
+        default=False,
+        help_text=_(
+            "A named official of a partner instance, reached by a signed exchange: may "
+            "receive Rahasia and Sangat Rahasia letters, which never go on paper to them."
+        ),
+    )
 
     class Meta:
         verbose_name = _("address book entry")

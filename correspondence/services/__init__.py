@@ -43,7 +43,7 @@ from .drafting import (
     letter_update,
     scan_file_for,
 )
-from .register import incoming_register
+from .register import incoming_accept, incoming_register
 from .reservations import numbers_reserve, reservation_bind, reservation_release
 from .review import (
     letter_approve,
@@ -85,6 +85,7 @@ __all__ = [
     "disposition_due_notify",
     "disposition_open",
     "disposition_report",
+    "incoming_accept",
     "incoming_register",
     "letter_approve",
     "letter_cancel",

@@ -10,7 +10,7 @@ from organizations.models import User
 from workflows.services import security_event_by
 from workflows.transitions import row_lock, transition_fire
 
-from .. import hooks
+from .. import hooks, signals
 from ..choices import (
     DeliveryState,
 )
@@ -46,6 +46,7 @@ def _deliveries_read(letter: Letter, by: User) -> None:
     ):
         fired = transition_fire(d, "open", by=by, reader=by)
         transition_record(d, fired, action="delivery.read", by=by)
+        signals.delivery_read.send(sender=Delivery, delivery=d, by=by)
 
 
 def _confidential_access(letter: Letter, by: User, kind: str, ip, agent, **detail) -> None:
@@ -96,4 +97,5 @@ def delivery_finish(*, delivery: Delivery, by: User) -> Delivery:
     fired = transition_fire(delivery, "finish", by=by)
     transition_record(delivery, fired, action="delivery.done", by=by)
     hooks.delivery_done(delivery, by=by)
+    signals.delivery_finished.send(sender=Delivery, delivery=delivery, by=by)
     return delivery

@@ -79,7 +79,11 @@ def _recipients_check(letter: Letter, recipients: list[RecipientInput]) -> list[
                     % {"type": letter.letter_type.name}
                 }
             )
-        if scope == RecipientScope.EXTERNAL and letter.security == SecurityLevel.SANGAT_RAHASIA:
+        if (
+            scope == RecipientScope.EXTERNAL
+            and letter.security == SecurityLevel.SANGAT_RAHASIA
+            and not r.address.secure_official
+        ):
             raise ValidationError(
                 {"recipients": _("A top secret letter cannot go to addressees off the platform.")}
             )

@@ -17,7 +17,7 @@ from notifications.services import notify
 from organizations.models import Position, Unit, User
 from workflows.choices import SecurityLevel, Urgency
 
-from .. import numbering
+from .. import hooks, numbering
 from .. import permissions as policy
 from ..choices import (
     AttachmentKind,
@@ -75,40 +75,101 @@ def incoming_register(
     if addressed_position is not None and addressed_position.unit_id != unit.pk:
         raise ValidationError({"addressed_position": _("Choose a position of this unit.")})
     info = upload_inspect(scan, allowed=scan_types)
-    letter_type = letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first()
     if received_date > tenant_today(unit.tenant):
         raise ValidationError({"received_date": _("The received date is in the future.")})
     letter = Letter(
         tenant_id=unit.tenant_id,
-        letter_type=letter_type,
+        letter_type=letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first(),
         subject=subject,
         drafter=by,
         unit=unit,
         security=security,
         urgency=urgency,
         classification_code=classification_code,
-        is_incoming=True,
         sender_name=sender_name,
         sender_number=sender_number,
         sender_date=sender_date,
         received_date=received_date,
+        is_incoming=True,
         state=LetterState.REGISTERED,
         sent_at=timezone.now(),
     )
     letter_fields_check(letter)
-    if not sender_name.strip():
+    return _incoming_create(
+        letter, by, [(scan, info, AttachmentKind.SCAN), *extra], addressed_position
+    )
+
+
+@transaction.atomic
+def incoming_accept(
+    *,
+    unit: Unit,
+    by: User,
+    sender_name: str,
+    subject: str,
+    files: list[tuple[File, UploadInfo, str]],
+    sender_number: str = "",
+    sender_date: dt.date | None = None,
+    classification_code: str = "",
+    security: str = SecurityLevel.BIASA,
+    urgency: str = Urgency.BIASA,
+    letter_type: LetterType | None = None,
+    addressed_position: Position | None = None,
+    reply_to: Letter | None = None,
+) -> Delivery:
+    """Register a letter another deployment delivered (its files already inspected, the
+    signed PDF first): the caller has authenticated the sending instance and checked the
+    letter's signature, so no clerk's permission is asked; `by` is the tenant's exchange
+    account. A classification code unknown here is dropped (the sender's code is theirs).
+    Raises ValidationError."""
+    if addressed_position is not None and addressed_position.unit_id != unit.pk:
+        raise ValidationError({"addressed_position": _("Choose a position of this unit.")})
+    if classification_code and not hooks.classification_known(unit.tenant, classification_code):
+        classification_code = ""
+    letter = Letter(
+        tenant_id=unit.tenant_id,
+        letter_type=letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first(),
+        subject=subject,
+        drafter=by,
+        unit=unit,
+        security=security,
+        urgency=urgency,
+        classification_code=classification_code,
+        sender_name=sender_name,
+        sender_number=sender_number,
+        sender_date=sender_date,
+        received_date=tenant_today(unit.tenant),
+        is_incoming=True,
+        state=LetterState.REGISTERED,
+        sent_at=timezone.now(),
+    )
+    letter_fields_check(letter)
+    letter.reply_to = (
+        reply_to if reply_to is not None and reply_to.tenant_id == unit.tenant_id else None
+    )
+    return _incoming_create(letter, by, files, addressed_position)
+
+
+def _incoming_create(
+    letter: Letter,
+    by: User,
+    files: list[tuple[File, UploadInfo, str]],
+    addressed_position: Position | None,
+) -> Delivery:
+    """Save a checked incoming letter with its files and deliver it into its unit's inbox;
+    the handlers are told."""
+    if not letter.sender_name.strip():
         raise ValidationError({"sender_name": _("Name the sender.")})
     letter.save()
-    attachment_keep(letter, by, scan, info, AttachmentKind.SCAN)
-    for upload, extra_info, kind in extra:
-        attachment_keep(letter, by, upload, extra_info, kind)
+    for upload, info, kind in files:
+        attachment_keep(letter, by, upload, info, kind)
     d = _incoming_deliver(letter, by, addressed_position)
     notify(
         policy.delivery_handlers(d),
         Kind.DELIVERY_RECEIVED,
         d,
         text=_("New letter from %(unit)s: %(s)s")
-        % {"unit": sender_name, "s": notice_subject(letter)},
+        % {"unit": letter.sender_name, "s": notice_subject(letter)},
         url=letter_url(letter),
     )
     return d

@@ -19,7 +19,7 @@ from organizations.models import Position, User
 from workflows.services import transition_log_many
 from workflows.transitions import row_lock, transition_fire
 
-from .. import hooks, numbering
+from .. import hooks, numbering, signals
 from .. import permissions as policy
 from ..choices import (
     DeliveryState,
@@ -89,6 +89,7 @@ def letter_send(*, letter: Letter, by: User) -> Letter:
         url=letter_url(letter),
     )
     hooks.letter_sent(letter, deliveries, by=by)
+    signals.letter_sent.send(sender=Letter, letter=letter, by=by)
     return letter
 
 

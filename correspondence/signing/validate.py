@@ -134,11 +134,14 @@ def _broken() -> SignatureCheck:
     return SignatureCheck("", intact=False, trusted=False, changes_allowed=False, signed_at=None)
 
 
-def pdf_validate(data: bytes, *, tenant, moment: dt.datetime | None = None) -> PdfCheck:
+def pdf_validate(
+    data: bytes, *, tenant=None, roots=None, moment: dt.datetime | None = None
+) -> PdfCheck:
     """Validate every signature of a PDF (document timestamps are part of each signature's
-    evidence, not signatures of their own) as of `moment` (now by default). Never raises on
-    bad input: an unreadable file is `readable=False`."""
-    roots = trust_roots(tenant)
+    evidence, not signatures of their own) as of `moment` (now by default), against the
+    tenant's trust roots or the `roots` given (a partner instance's). Never raises on bad
+    input: an unreadable file is `readable=False`."""
+    roots = trust_roots(tenant) if roots is None else roots
     moment = moment or timezone.now()
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
