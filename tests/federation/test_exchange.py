@@ -12,6 +12,7 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
@@ -27,6 +28,7 @@ from federation.services import envelope_deliver, exchange_account
 from federation.services.outbox import envelope_outgoing
 from workflows.models import TransitionLog
 
+from ..conftest import client_for
 from ..correspondence.helpers import PDF, letter_type, signed
 from ..factories import PASSWORD
 from .conftest import URL
@@ -106,6 +108,11 @@ def test_a_letter_goes_across_and_every_receipt_comes_back(
         .values_list("action", flat=True)
     )
     assert actions == ["letter.peer_delivered", "letter.peer_read", "letter.peer_done"]
+    # The sender follows it on the letter's page.
+    page = client_for(world.drafter).get(reverse("correspondence:letter", args=[letter.pk]))
+    html = page.content.decode()
+    assert 'data-testid="exchange-tracking" data-state="delivered"' in html
+    assert env.agenda_number in html and html.count('class="tag ok"') >= 3
 
 
 def test_a_replayed_envelope_is_a_duplicate_and_makes_no_second_entry(
@@ -164,6 +171,9 @@ def test_a_flipped_byte_in_transit_is_refused_and_the_sender_sees_why(
     assert "digest" in env.refused_reason
     assert not _arrived(world) and not Arrival.objects.exists()
     assert letter.drafter.notifications.filter(text__contains=env.target.name).exists()
+    page = client_for(world.drafter).get(reverse("correspondence:letter", args=[letter.pk]))
+    assert 'data-state="refused"' in page.content.decode()
+    assert env.refused_reason in page.content.decode()
 
 
 def test_a_changed_digest_breaks_the_instance_signature(
