@@ -566,6 +566,8 @@ NASKAH_INSTANCE_URL = env.str("NASKAH_INSTANCE_URL", default="http://127.0.0.1:8
 NASKAH_FEDERATION_TIMEOUT = _float("NASKAH_FEDERATION_TIMEOUT", default=30)
 NASKAH_FEDERATION_CLOCK_SKEW = _int("NASKAH_FEDERATION_CLOCK_SKEW", default=600)
 NASKAH_FEDERATION_MAX_MB = _int("NASKAH_FEDERATION_MAX_MB", default=60)
+# The first wait before a delivery is tried again (doubling each time, at most an hour).
+NASKAH_FEDERATION_RETRY_SECONDS = _int("NASKAH_FEDERATION_RETRY_SECONDS", default=30)
 
 # Optional antivirus: a clamd daemon (tcp://clamav:3310); uploads are refused when it finds
 # something or cannot be reached.

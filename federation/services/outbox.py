@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +28,14 @@ from ..protocol import ENVELOPE, RECEIPT, Refusal, key_from_public, sign, verify
 
 log = logging.getLogger(__name__)
 
-# Backoff between attempts: 30 s, doubling, at most an hour; after three days the envelope is
-# given up as unreachable and the sender is told.
-FIRST_WAIT, LONGEST_WAIT = 30, 3600
+# Backoff between attempts: NASKAH_FEDERATION_RETRY_SECONDS (30 s), doubling, at most an hour;
+# after three days the envelope is given up as unreachable and the sender is told.
+LONGEST_WAIT = 3600
 GIVE_UP_AFTER = dt.timedelta(days=3)
+
+
+def first_wait() -> int:
+    return max(1, settings.NASKAH_FEDERATION_RETRY_SECONDS)
 
 
 def envelopes_for_sent(letter: Letter, by) -> list[Envelope]:
@@ -187,8 +192,8 @@ def _delivered(envelope_id: int, token: str, claims: dict) -> None:
     )
     if env.state != EnvelopeState.QUEUED:
         return
-    at = claimed_time(claims)
-    env.state, env.delivered_at = EnvelopeState.DELIVERED, at
+    at = claimed_time(claims)  # the receiver's moment; `delivered_at` is when we knew
+    env.state, env.delivered_at = EnvelopeState.DELIVERED, timezone.now()
     env.agenda_number = str(claims.get("agenda", ""))[:60]
     env.last_error, env.next_attempt_at = "", None
     env.save(
@@ -224,7 +229,7 @@ def _retry(env: Envelope, error: str) -> str:
         return _refuse(
             env, "unreachable", _("The partner instance could not be reached: %s") % error
         )
-    wait = min(FIRST_WAIT * 2 ** min(env.attempts, 16), LONGEST_WAIT)
+    wait = min(first_wait() * 2 ** min(env.attempts, 16), LONGEST_WAIT)
     with transaction.atomic():
         updated = Envelope.objects.filter(pk=env.pk, state=EnvelopeState.QUEUED).update(
             attempts=env.attempts + 1,

@@ -23,7 +23,7 @@ from ..choices import ReceiptKind, ReceiptState
 from ..models import Arrival, Envelope, Receipt
 from ..protocol import RECEIPT, Refusal, peek
 from .arrivals import receipt_sign, sender_peer
-from .outbox import FIRST_WAIT, LONGEST_WAIT, claimed_time, receipt_check
+from .outbox import LONGEST_WAIT, claimed_time, first_wait, receipt_check
 
 log = logging.getLogger(__name__)
 GIVE_UP_ATTEMPTS = 40  # about a day and a half of hourly tries
@@ -88,7 +88,7 @@ def receipt_send(receipt_id: int) -> str:
         )
         log.warning("receipt %s for %s given up: %s", receipt.kind, receipt.envelope_uid, error)
         return "given up"
-    wait = min(FIRST_WAIT * 2 ** min(receipt.attempts, 16), LONGEST_WAIT)
+    wait = min(first_wait() * 2 ** min(receipt.attempts, 16), LONGEST_WAIT)
     later = timezone.now() + dt.timedelta(seconds=wait)
     with transaction.atomic():
         Receipt.objects.filter(pk=receipt.pk).update(
