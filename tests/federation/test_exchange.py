@@ -6,11 +6,13 @@ and confidential letters each get the answer the protocol promises."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import time
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from joserfc import jws
@@ -24,8 +26,9 @@ from federation import protocol
 from federation.adapters import Outgoing
 from federation.choices import EnvelopeState, ReceiptKind
 from federation.models import Arrival, Envelope, PeerAddress, Receipt
-from federation.services import envelope_deliver, exchange_account
+from federation.services import envelope_deliver, exchange_account, outbox_due
 from federation.services.outbox import envelope_outgoing
+from organizations.models import Unit
 from workflows.models import TransitionLog
 
 from ..conftest import client_for
@@ -330,3 +333,36 @@ def test_a_receipt_signed_by_another_key_or_about_another_letter_is_refused(
 def test_malformed_requests_get_a_reason(world, exchange, path, data, status, code):
     r = exchange.wire.client.post(path, data)
     assert r.status_code == status and r.json()["code"] == code
+
+
+def test_a_unit_the_peer_no_longer_has_is_refused(
+    world, exchange, django_capture_on_commit_callbacks
+):
+    Unit.objects.filter(pk=world.units["t_kominfo"].pk).update(is_active=False)
+    _letter, env = _send(world, exchange, django_capture_on_commit_callbacks)
+    env.refresh_from_db()
+    assert env.state == EnvelopeState.REFUSED and env.refused_code == "unknown_unit"
+    assert not _arrived(world)
+
+
+def test_a_peer_down_for_three_days_is_given_up_and_the_sweep_requeues_what_is_due(
+    world, exchange, django_capture_on_commit_callbacks
+):
+    exchange.wire.down = 100
+    _letter, env = _send(world, exchange, django_capture_on_commit_callbacks)
+    env.refresh_from_db()
+    assert env.state == EnvelopeState.QUEUED and env.next_attempt_at > env.created_at
+    # The immediate task backend cannot hold a task until later: the sweep queues it when due.
+    due = env.next_attempt_at + dt.timedelta(minutes=2)
+    with (
+        time_machine.travel(due, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert outbox_due() == 1
+    env.refresh_from_db()
+    assert env.attempts == 2
+    with time_machine.travel(env.created_at + dt.timedelta(days=3, minutes=1), tick=False):
+        assert envelope_deliver(env.pk) == "refused: unreachable"
+    env.refresh_from_db()
+    assert env.state == EnvelopeState.REFUSED and "503" in env.refused_reason
+    assert outbox_due() == 0
