@@ -59,10 +59,13 @@ def draft(
     by=None,
     code="surat_dinas",
     to_positions=None,
+    addresses=(),
     **fields,
 ) -> Letter:
-    """A draft by the drafter (Seksi Aptika) signed by the head of Kominfo."""
+    """A draft by the drafter (Seksi Aptika) signed by the head of Kominfo; `addresses` are
+    address-book entries it also goes to (off the platform)."""
     recipients = [RecipientInput(kind="to", unit=world.units[u]) for u in to]
+    recipients += [RecipientInput(kind="to", address=a) for a in addresses]
     recipients += [
         RecipientInput(kind="to", unit=world.positions[p].unit, position=world.positions[p])
         for p in to_positions or ()
