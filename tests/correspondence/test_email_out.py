@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 import time_machine
 from asgiref.local import Local
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.tasks import TaskResultStatus, task_backends
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +20,17 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from correspondence import services as svc
 from correspondence import signing, tasks
+from correspondence.mailout import pdf_name
 from correspondence.models import AddressBookEntry, Recipient
 from correspondence.services import emailing
 from correspondence.services.emailing import retry_delay, smtp_failure
 from workflows.models import TransitionLog
 
+from ..factories import PASSWORD
 from ..smtp import mailers_for, smtp_server
-from .helpers import sent
+from .helpers import PDF, draft, sent, through_review
 
 SENDER = "naskah@medan.example.go.id"
 ADDRESSEE = "direktur@telkom.example.co.id"
@@ -249,6 +253,37 @@ def test_a_confidential_letter_keeps_its_subject_out_of_the_mail(world, smtp, en
     assert "kepegawaian" not in got.data.decode("ascii", errors="replace").lower()
     assert "kepegawaian" not in message.get_body(("plain",)).get_content().lower()
     assert len(pdf_parts(message)) == 1
+
+
+@pytest.mark.parametrize(("limit_mb", "goes_along"), [(10, True), (0, False)])
+def test_the_letters_attachments_go_along_while_the_mail_stays_small(
+    world, smtp, entry, settings, limit_mb, goes_along
+):
+    # GIVEN a letter with an attachment, and a size limit for the e-mail
+    settings.NASKAH_EMAIL_ATTACH_MB = limit_mb
+    letter = draft(world, addresses=[entry])
+    svc.attachment_add(
+        letter=letter, by=world.drafter, upload=SimpleUploadedFile("lampiran.pdf", PDF)
+    )
+    letter = svc.letter_sign(
+        passphrase=PASSWORD, letter=through_review(world, letter), by=world.head
+    )
+    svc.letter_send(letter=letter, by=world.head)
+
+    # WHEN it is e-mailed
+    run_worker()
+
+    # THEN the attachment goes along under the limit, and is named as left out over it (the
+    # signed PDF, which always goes, holds its pages)
+    [got] = smtp.received
+    names = [part.get_filename() for part in got.message.iter_attachments()]
+    body = got.message.get_body(("plain",)).get_content()
+    if goes_along:
+        assert names == [pdf_name(letter), "lampiran.pdf"]
+        assert pdf_parts(got.message)[1] == PDF
+    else:
+        assert names == [pdf_name(letter)]
+        assert "lampiran.pdf" in body
 
 
 # --- failures ---------------------------------------------------------------------------
