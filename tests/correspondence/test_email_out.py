@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import threading
 from unittest import mock
 
 import pytest
 import time_machine
 from asgiref.local import Local
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.tasks import TaskResultStatus, task_backends
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +32,7 @@ from workflows.models import TransitionLog
 
 from ..factories import PASSWORD
 from ..smtp import mailers_for, smtp_server
+from ..world import build_world
 from .helpers import PDF, draft, sent, through_review
 
 SENDER = "naskah@medan.example.go.id"
@@ -218,6 +221,38 @@ def test_a_worker_dying_between_the_servers_yes_and_the_commit_sends_the_same_me
     first, second = smtp.received
     assert mid(first.message) == mid(second.message) == recipient.email_message_id
     assert actions(letter).count("letter.emailed") == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_one_task_at_once_send_once(smtp):
+    # GIVEN a letter to PT Telkom, committed, and a server that takes its time
+    world = build_world()
+    entry = AddressBookEntry.objects.create(
+        tenant=world.tenant, name="Direktur", organization="PT Telkom", email=ADDRESSEE
+    )
+    recipient = external(sent(world, addresses=[entry]))
+    smtp.delay = 0.5
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append(svc.recipient_email(recipient_id=recipient.pk))
+        finally:
+            connection.close()
+
+    # WHEN two workers run its task at the same moment
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    # THEN one sends and the other, having waited for its lock, finds it done
+    assert sorted(outcomes) == ["done", "sent"]
+    assert len(smtp.received) == 1
 
 
 def test_an_addressee_without_email_is_dispatched_by_hand(world, smtp, as_user):
