@@ -96,6 +96,8 @@ def _enqueue(recipient_id: int, *, delay: float = 0) -> None:
     from .. import tasks
 
     job = tasks.recipient_email
+    # A backend that cannot defer (the immediate one) tries again at once; the attempts
+    # still end. Production's database backend waits until `run_after`.
     if delay and task_backends[job.backend].supports_defer:
         job = job.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
     enqueue_with_transaction(job, recipient_id)
