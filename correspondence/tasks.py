@@ -39,3 +39,10 @@ def delivery_archive(delivery_id: int) -> int | None:
     """File a finished delivery as its receiving unit's record (once); returns its id."""
     record = delivery_file(Delivery.objects.get(pk=delivery_id))
     return record.pk if record else None
+
+
+@task
+def recipient_email(recipient_id: int) -> str:
+    """E-mail a sent letter to one addressee off the platform, once; a temporary failure
+    queues this task again later (correspondence.services.emailing)."""
+    return services.recipient_email(recipient_id=recipient_id)

@@ -31,3 +31,4 @@ class MailState(models.TextChoices):
     REGISTERED = "registered", _("Pending incoming letter")
     DUPLICATE = "duplicate", _("Duplicate")
     QUARANTINED = "quarantined", _("Quarantined")
+    REPORT = "report", _("Delivery report (bounce)")

@@ -11,7 +11,9 @@ For every message in the folder, oldest first:
    between the commit and the move, or the same message sent twice);
 4. otherwise the pending letter and the MailMessage row are written in one transaction
    (intake.services.mail_message_take), and only after the commit is the message moved, to
-   the processed folder or to the quarantine folder.
+   the processed folder or to the quarantine folder. A delivery status notification (a
+   bounce of a letter this platform e-mailed, intake/dsn.py) becomes no letter: it marks the
+   letter's addressee undelivered, in the same transaction, and is moved as processed.
 
 A crash before the commit leaves the message where it was, to be taken again; a crash after
 it leaves a message whose Message-ID is known, to be moved only. One bad message never stops
@@ -45,6 +47,8 @@ SERVER_ERRORS = (imaplib.IMAP4.error, OSError, ValidationError)
 # to the first. A poll killed outright holds the mailbox this long at most.
 LEASE_SECONDS = 15 * 60
 TAKEN = "taken"  # a known message moved again
+# What a message already taken became, when it is only to be moved again.
+TAKEN_STATES = (MailState.REGISTERED, MailState.DUPLICATE, MailState.REPORT)
 
 
 @dataclass
@@ -52,6 +56,7 @@ class PollResult:
     registered: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    report: int = 0  # bounces of letters e-mailed from this platform
     taken: int = 0
     failed: int = 0
     error: str = ""
@@ -105,7 +110,7 @@ def _too_large(client: IMAPClient, mailbox: Mailbox, uid: int, size: int) -> str
     header = _fetch_one(client, uid, b"BODY.PEEK[HEADER]") or b""
     parsed = headers_parse(header)
     state = services.mail_message_state(mailbox=mailbox, message_id=parsed.message_id)
-    if state in (MailState.REGISTERED, MailState.DUPLICATE):
+    if state in TAKEN_STATES:
         message_move(client, uid, mailbox.processed_folder)
         return TAKEN
     reason = _(
@@ -128,7 +133,7 @@ def message_take(client: IMAPClient, mailbox: Mailbox, uid: int, size: int) -> s
         return TAKEN  # expunged by someone else since the listing
     parsed = message_parse(raw)
     state = services.mail_message_state(mailbox=mailbox, message_id=parsed.message_id)
-    if state in (MailState.REGISTERED, MailState.DUPLICATE):
+    if state in TAKEN_STATES:
         message_move(client, uid, mailbox.processed_folder)
         return TAKEN
     row = services.mail_message_take(mailbox=mailbox, uid=uid, size=size, raw=raw, parsed=parsed)

@@ -17,6 +17,8 @@ from email.policy import default
 
 from django.utils.translation import gettext as _
 
+from .dsn import DeliveryReport, report_of
+
 # Defects after which the parts cannot be told apart or a part's bytes are not what was
 # sent: the attachments of such a message are not read (the message is quarantined).
 FATAL_DEFECTS = (
@@ -45,6 +47,7 @@ class ParsedMail:
     subject: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     problem: str = ""  # why the attachments cannot be read; empty when they can
+    report: DeliveryReport | None = None  # a bounce of a message we sent (intake/dsn.py)
 
 
 def _header(msg: EmailMessage, name: str) -> str:
@@ -114,6 +117,7 @@ def message_parse(raw: bytes) -> ParsedMail:
             sender=_header(msg, "From")[:255],
             subject=_header(msg, "Subject")[:255],
         )
+        parsed.report = report_of(msg)
         attachments = _attachments(msg)  # decoding registers the base64 defects
         defects = _fatal_defects(msg)
     except Exception as exc:  # noqa: BLE001 - a hostile structure (parts nested thousands

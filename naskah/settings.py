@@ -456,6 +456,8 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous sees no
 # and e-mail features say they are off.
 NASKAH_EMAIL_URL = env.str("NASKAH_EMAIL_URL", default="")
 NASKAH_EMAIL_ENABLED = bool(NASKAH_EMAIL_URL)
+# Seconds to wait for the SMTP server (a send that hangs would hold its letter's outbox row).
+NASKAH_EMAIL_TIMEOUT = _int("NASKAH_EMAIL_TIMEOUT", default=30)
 if NASKAH_EMAIL_URL:
     _mail = environ.Env.email_url_config(NASKAH_EMAIL_URL)
     MAILERS = {
@@ -468,6 +470,7 @@ if NASKAH_EMAIL_URL:
                 "password": _mail.get("EMAIL_HOST_PASSWORD", ""),
                 "use_tls": bool(_mail.get("EMAIL_USE_TLS")),
                 "use_ssl": bool(_mail.get("EMAIL_USE_SSL")),
+                "timeout": NASKAH_EMAIL_TIMEOUT,
             },
         }
     }
@@ -508,6 +511,16 @@ NASKAH_PROVIDER_TIMEOUT = _int("NASKAH_PROVIDER_TIMEOUT", default=30)
 # The daily digest goes out after this local hour; links in mail use this scheme.
 NASKAH_DIGEST_HOUR = _int("NASKAH_DIGEST_HOUR", default=7)
 NASKAH_PUBLIC_SCHEME = env.str("NASKAH_PUBLIC_SCHEME", default="http" if DEBUG else "https")
+# The port in those links when it is not the scheme's own (a development server on :8000).
+NASKAH_PUBLIC_PORT = _int("NASKAH_PUBLIC_PORT", default=0)
+if not 0 <= NASKAH_PUBLIC_PORT <= 65535:
+    raise ImproperlyConfigured("NASKAH_PUBLIC_PORT must be a port number (0: none).")
+# Letters e-mailed to addressees off the platform: a temporary SMTP failure is tried again
+# after NASKAH_EMAIL_RETRY_SECONDS, doubling up to an hour, NASKAH_EMAIL_ATTEMPTS times in all;
+# the letter's attachments go along while the message stays under NASKAH_EMAIL_ATTACH_MB.
+NASKAH_EMAIL_RETRY_SECONDS = _int("NASKAH_EMAIL_RETRY_SECONDS", default=60)
+NASKAH_EMAIL_ATTEMPTS = _int("NASKAH_EMAIL_ATTEMPTS", default=10)
+NASKAH_EMAIL_ATTACH_MB = _int("NASKAH_EMAIL_ATTACH_MB", default=10)
 DEFAULT_FROM_EMAIL = env.str("NASKAH_DEFAULT_FROM_EMAIL", default="naskah@localhost")
 
 # Logs: JSON lines with the request id in production (NASKAH_LOG_FORMAT=json|text).

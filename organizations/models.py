@@ -1,3 +1,6 @@
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
@@ -45,6 +48,14 @@ class Tenant(models.Model):
         help_text=_("Placeholders: {seq} {classification} {unit} {type} {month_roman} {year}"),
     )
     max_reviewers = models.PositiveSmallIntegerField(_("maximum reviewers per letter"), default=6)
+    # Letters e-mailed to addressees off the platform go out from this sender; its mailbox
+    # should be one of the tenant's intake mailboxes, where the bounces come back.
+    mail_from_name = models.CharField(_("e-mail sender name"), max_length=100, blank=True)
+    mail_from_address = models.EmailField(
+        _("e-mail sender address"),
+        blank=True,
+        help_text=_("Empty: the platform's default sender (NASKAH_DEFAULT_FROM_EMAIL)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,6 +81,23 @@ class Tenant(models.Model):
         domains = list(self.domains.all())
         primary = [d for d in domains if d.is_primary] or domains
         return primary[0].host if primary else ""
+
+    @property
+    def site_url(self) -> str:
+        """The tenant's address in links that leave the platform (e-mail, QR codes,
+        certificates): NASKAH_PUBLIC_SCHEME, the primary domain and NASKAH_PUBLIC_PORT."""
+        port = settings.NASKAH_PUBLIC_PORT
+        return (
+            f"{settings.NASKAH_PUBLIC_SCHEME}://{self.primary_domain}{f':{port}' if port else ''}"
+        )
+
+    @property
+    def mail_from(self) -> str:
+        """The sender of the tenant's e-mail: its own address, else the platform's default,
+        under its sender name (its application name when none is set)."""
+        address = self.mail_from_address or settings.DEFAULT_FROM_EMAIL
+        _name, parsed = parseaddr(address)
+        return formataddr((self.mail_from_name or self.app_name, parsed or address))
 
 
 class TenantDomain(models.Model):

@@ -111,6 +111,8 @@ def _load_tenant(parsed: ParsedTenantFile, counts: _Counts) -> Tenant:
         "letterhead_website": t.letterhead.website,
         "number_pattern": t.number_pattern,
         "max_reviewers": t.max_reviewers,
+        "mail_from_name": t.mail_from.name,
+        "mail_from_address": t.mail_from.address,
     }
     tenant = Tenant.objects.select_for_update().filter(slug=t.slug).first()
     if tenant is None:

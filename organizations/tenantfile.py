@@ -46,6 +46,14 @@ class Letterhead(Strict):
     website: str = Field(default="", max_length=100)
 
 
+class MailFrom(Strict):
+    """The sender of the tenant's e-mail to addressees off the platform; bounces come back to
+    this address (make it one of the intake mailboxes)."""
+
+    name: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+$")
+
+
 class TenantSection(Strict):
     slug: str = Field(pattern=SLUG, max_length=50)
     name: str = Field(min_length=1, max_length=200)
@@ -61,6 +69,7 @@ class TenantSection(Strict):
     number_pattern: str = Field(default="{seq}/{classification}/{unit}/{year}", max_length=120)
     max_reviewers: int = Field(default=6, ge=1, le=20)
     domains: list[str] = Field(min_length=1)
+    mail_from: MailFrom = MailFrom()
 
 
 class PositionEntry(Strict):

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 host=$1; port=$2; shift 2
 export NASKAH_DEBUG=${NASKAH_DEBUG:-true}
+# Links that leave the platform (e-mail, the letter's QR code) name the port served here.
+export NASKAH_PUBLIC_PORT=${NASKAH_PUBLIC_PORT:-$port}
 py=.venv/bin/python
 
 var=${NASKAH_VAR_DIR:-var}

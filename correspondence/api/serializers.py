@@ -92,7 +92,19 @@ class RecipientOut(serializers.ModelSerializer):
 
     class Meta:
         model = Recipient
-        fields = ["id", "kind", "scope", "unit", "position", "address", "label", "dispatched_at"]
+        fields = [
+            "id",
+            "kind",
+            "scope",
+            "unit",
+            "position",
+            "address",
+            "label",
+            "dispatched_at",
+            "emailed_at",
+            "undelivered_at",
+            "undelivered_reason",
+        ]
 
 
 class StepOut(serializers.ModelSerializer):

@@ -325,6 +325,15 @@ class Recipient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # E-mail to an addressee off the platform (correspondence.services.emailing): the
+    # Message-ID is chosen when the letter is sent, so that every attempt and any bounce
+    # names the same message; `emailed_at` is when the SMTP server accepted it.
+    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(_("last e-mail error"), max_length=500, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    undelivered_at = models.DateTimeField(_("undelivered"), null=True, blank=True)
+    undelivered_reason = models.CharField(_("why undelivered"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["letter", "kind", "order", "id"]
@@ -340,6 +349,16 @@ class Recipient(models.Model):
         if self.address_id:
             return str(self.address)
         return str(self.position or self.unit)
+
+    @property
+    def needs_dispatch(self) -> bool:
+        """Whether the clerk may still dispatch to this addressee off the platform by hand: no
+        e-mail reached them (none was sent yet, none could be, or it bounced)."""
+        return (
+            self.scope == RecipientScope.EXTERNAL
+            and self.dispatched_at is None
+            and (self.emailed_at is None or self.undelivered_at is not None)
+        )
 
 
 class Attachment(models.Model):

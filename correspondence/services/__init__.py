@@ -43,6 +43,7 @@ from .drafting import (
     letter_update,
     scan_file_for,
 )
+from .emailing import recipient_email, recipient_mark_undelivered, recipients_email_queue
 from .register import incoming_accept, incoming_register
 from .reservations import numbers_reserve, reservation_bind, reservation_release
 from .review import (
@@ -108,7 +109,10 @@ __all__ = [
     "notice_subject",
     "numbers_reserve",
     "position_users",
+    "recipient_email",
     "recipient_mark_dispatched",
+    "recipient_mark_undelivered",
+    "recipients_email_queue",
     "reservation_bind",
     "reservation_release",
     "review_needed",

@@ -39,6 +39,7 @@ from .common import (
     tenant_today,
     transition_record,
 )
+from .emailing import recipients_email_queue
 
 
 def _confidential_heads(letter: Letter, recipients: list[Recipient]) -> dict[int, Position]:
@@ -68,7 +69,8 @@ def _agenda_many(deliveries: list[Delivery]) -> None:
 @transaction.atomic
 def letter_send(*, letter: Letter, by: User) -> Letter:
     """Deliver a signed letter: one delivery per recipient unit or position, each with an
-    agenda number in the receiving unit, all in this transaction. Raises
+    agenda number in the receiving unit, and an e-mail queued for each addressee off the
+    platform with an e-mail address, all in this transaction. Raises
     TransitionNotAllowed, PermissionDenied."""
     letter = row_lock(letter)
     fired = transition_fire(letter, "send", by=by)
@@ -89,6 +91,7 @@ def letter_send(*, letter: Letter, by: User) -> Letter:
         url=letter_url(letter),
     )
     hooks.letter_sent(letter, deliveries, by=by)
+    recipients_email_queue(letter)
     signals.letter_sent.send(sender=Letter, letter=letter, by=by)
     return letter
 

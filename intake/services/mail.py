@@ -17,9 +17,11 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from core.uploads import ALLOWED
+from correspondence import services as correspondence
 from organizations.models import Tenant, Unit
 
 from ..choices import IntakeSource, MailState
+from ..dsn import DeliveryReport
 from ..mime import ParsedMail
 from ..models import Mailbox, MailMessage, PendingFile
 from .pending import pending_create
@@ -96,6 +98,34 @@ def _pending_from(mailbox: Mailbox, raw: bytes, parsed: ParsedMail):
     )
 
 
+def _report_apply(mailbox: Mailbox, report: DeliveryReport) -> str:
+    """A bounce: the addressee of the letter e-mailed with the returned Message-ID, in the
+    mailbox's tenant, is marked undelivered with the report's status and diagnostic. Returns
+    what became of it, for the message's row."""
+    failed = report.failed
+    if not failed:
+        actions = ", ".join(sorted({r.action or "?" for r in report.recipients})) or "?"
+        return _("Delivery report (%(actions)s): nothing to mark.") % {"actions": actions}
+    why = "; ".join(
+        " ".join(part for part in (r.status, r.diagnostic) if part) or _("no reason given")
+        for r in failed
+    )
+    reason = _("Bounced by %(mta)s: %(why)s") % {"mta": report.reporting_mta or "?", "why": why}
+    recipient = correspondence.recipient_mark_undelivered(
+        tenant_id=mailbox.tenant_id, message_id=report.message_id, reason=reason
+    )
+    if recipient is None:
+        return _("Bounce of a message no letter was e-mailed with (%(id)s): %(why)s") % {
+            "id": report.message_id or "?",
+            "why": why,
+        }
+    return _("Letter %(number)s to %(addressee)s not delivered: %(why)s") % {
+        "number": recipient.letter.number,
+        "addressee": recipient,
+        "why": why,
+    }
+
+
 def _row(mailbox: Mailbox, uid: int, size: int, parsed: ParsedMail) -> MailMessage:
     # A message quarantined before and put back into the folder by an operator is taken
     # again: its row is updated, not added.
@@ -119,11 +149,16 @@ def mail_message_take(
 ) -> MailMessage:
     """Register an e-mailed letter as a pending incoming letter of the mailbox's unit (the
     .eml kept as a record file), or record it as a duplicate of the letter another mailbox of
-    the unit already brought, or as quarantined with the reason. Raises IntegrityError when
+    the unit already brought, or as quarantined with the reason; a bounce of a letter this
+    platform e-mailed marks its addressee undelivered instead. Raises IntegrityError when
     another poll recorded the same message first."""
     row = _row(mailbox, uid, size, parsed)
     if row.pk and row.state != MailState.QUARANTINED:
         return row  # taken by another poll meanwhile: nothing to add
+    if parsed.report is not None:
+        row.state, row.reason = MailState.REPORT, _report_apply(mailbox, parsed.report)[:500]
+        row.save()
+        return row
     twin = (
         MailMessage.objects.filter(
             message_id=parsed.message_id,

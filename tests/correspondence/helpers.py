@@ -62,15 +62,15 @@ def draft(
     addresses=(),
     **fields,
 ) -> Letter:
-    """A draft by the drafter (Seksi Aptika) signed by the head of Kominfo (`addresses`:
-    address-book entries as further "to" recipients)."""
+    """A draft by the drafter (Seksi Aptika) signed by the head of Kominfo; `addresses` are
+    address-book entries it also goes to (off the platform)."""
     recipients = [RecipientInput(kind="to", unit=world.units[u]) for u in to]
+    recipients += [RecipientInput(kind="to", address=a) for a in addresses]
     recipients += [
         RecipientInput(kind="to", unit=world.positions[p].unit, position=world.positions[p])
         for p in to_positions or ()
     ]
     recipients += [RecipientInput(kind="cc", unit=world.units[u]) for u in cc]
-    recipients += [RecipientInput(kind="to", address=a) for a in addresses]
     fields.setdefault("subject", "Permohonan data aplikasi")
     fields.setdefault("body", "<p>Dengan hormat,</p><p>Mohon data.</p>")
     kind = letter_type(world, code)

@@ -201,3 +201,33 @@ def test_reload_moves_a_unit_and_updates_titles(tmp_path):
     assert kominfo.depth == 1
     assert kominfo.name == "Dinas Komunikasi"
     assert Position.objects.get(unit=kominfo, is_head=True).title == "Kepala Dinas Komunikasi"
+
+
+@pytest.mark.django_db
+def test_the_email_sender_comes_from_the_file_or_the_platform_default(tmp_path, settings):
+    # GIVEN the platform's default sender and a file without a sender
+    settings.DEFAULT_FROM_EMAIL = "naskah@platform.example"
+    call_command("load_tenant", str(write(tmp_path, GOOD)))
+    # THEN the tenant sends from the default, under its application's name
+    tenant = Tenant.objects.get(slug="kotabaru")
+    assert tenant.mail_from == "Naskah Kota Baru <naskah@platform.example>"
+    # WHEN the file names a sender
+    named = GOOD.replace(
+        "  domains: [kotabaru.localhost]\n",
+        "  domains: [kotabaru.localhost]\n"
+        "  mail_from: {name: TU Kota Baru, address: tu@kotabaru.example.go.id}\n",
+    )
+    call_command("load_tenant", str(write(tmp_path, named)))
+    # THEN the tenant sends from it
+    tenant.refresh_from_db()
+    assert tenant.mail_from == "TU Kota Baru <tu@kotabaru.example.go.id>"
+
+
+@pytest.mark.django_db
+def test_links_that_leave_the_platform_carry_the_public_port(tmp_path, settings):
+    call_command("load_tenant", str(write(tmp_path, GOOD)))
+    tenant = Tenant.objects.get(slug="kotabaru")
+    settings.NASKAH_PUBLIC_SCHEME, settings.NASKAH_PUBLIC_PORT = "https", 0
+    assert tenant.site_url == "https://kotabaru.localhost"
+    settings.NASKAH_PUBLIC_SCHEME, settings.NASKAH_PUBLIC_PORT = "http", 8000
+    assert tenant.site_url == "http://kotabaru.localhost:8000"

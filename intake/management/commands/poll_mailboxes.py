@@ -34,7 +34,8 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(
                 f"{box.tenant.slug}/{box.code} ({box}): {r.registered} registered, "
-                f"{r.duplicate} duplicate, {r.quarantined} quarantined, {r.taken} moved again, "
+                f"{r.duplicate} duplicate, {r.quarantined} quarantined, {r.report} bounces, "
+                f"{r.taken} moved again, "
                 f"{r.failed} failed" + (f" — {r.error}" if r.error else "")
             )
             failed = failed or bool(r.error)

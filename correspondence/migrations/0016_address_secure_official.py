@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0014_attachment_kind_ocr'),
+        ('correspondence', '0015_email_out'),
     ]
 
     operations = [
