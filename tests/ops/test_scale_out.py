@@ -72,7 +72,9 @@ def _process(*args):
 
 
 def _post(port, host, path, auth: dict, body) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    # Twelve signatures queue on two web processes; on a loaded machine the last waits long.
+    # The test is about each letter numbered once, not about latency: wait two minutes.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     conn.request(
         "POST", path, json.dumps(body), {"Host": host, "Content-Type": "application/json", **auth}
     )
