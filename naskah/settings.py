@@ -507,6 +507,9 @@ NASKAH_PROVIDER_TIMEOUT = _int("NASKAH_PROVIDER_TIMEOUT", default=30)
 # The daily digest goes out after this local hour; links in mail use this scheme.
 NASKAH_DIGEST_HOUR = _int("NASKAH_DIGEST_HOUR", default=7)
 NASKAH_PUBLIC_SCHEME = env.str("NASKAH_PUBLIC_SCHEME", default="http" if DEBUG else "https")
+# The port such links carry after the tenant's host (0: none, the scheme's own); set by a
+# deployment served on a port of its own, as scripts/instance.py serves one on loopback.
+NASKAH_PUBLIC_PORT = _int("NASKAH_PUBLIC_PORT", default=0)
 DEFAULT_FROM_EMAIL = env.str("NASKAH_DEFAULT_FROM_EMAIL", default="naskah@localhost")
 
 # Logs: JSON lines with the request id in production (NASKAH_LOG_FORMAT=json|text).

@@ -222,7 +222,7 @@ def digest_send_due(*, now: dt.datetime | None = None, users=None) -> int:
             with transaction.atomic():
                 DigestLog.objects.create(user=user, day=local.date())
                 with translation.override(settings.LANGUAGE_CODE):
-                    site = f"{settings.NASKAH_PUBLIC_SCHEME}://{user.tenant.primary_domain}"
+                    site = user.tenant.base_url
                     context = {"user": user, "lines": lines, "day": local.date(), "site": site}
                     body = render_to_string("notifications/digest.txt", context)
                     subject = render_to_string("notifications/digest_subject.txt", context)

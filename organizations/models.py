@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
@@ -70,6 +71,14 @@ class Tenant(models.Model):
         domains = list(self.domains.all())
         primary = [d for d in domains if d.is_primary] or domains
         return primary[0].host if primary else ""
+
+    @property
+    def base_url(self) -> str:
+        """Where links made outside a request lead: "https://medan.go.id", with
+        NASKAH_PUBLIC_PORT when one is set ("http://medan.localhost:8101")."""
+        port = settings.NASKAH_PUBLIC_PORT
+        host = f"{self.primary_domain}:{port}" if port else self.primary_domain
+        return f"{settings.NASKAH_PUBLIC_SCHEME}://{host}"
 
 
 class TenantDomain(models.Model):

@@ -9,7 +9,6 @@ import logging
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
@@ -45,9 +44,7 @@ RED = {SecurityLevel.RAHASIA, SecurityLevel.SANGAT_RAHASIA}
 
 
 def verify_url(letter) -> str:
-    return (
-        f"{settings.NASKAH_PUBLIC_SCHEME}://{letter.tenant.primary_domain}/v/{letter.verify_token}"
-    )
+    return f"{letter.tenant.base_url}/v/{letter.verify_token}"
 
 
 def opd_of(unit):

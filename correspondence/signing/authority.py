@@ -131,7 +131,7 @@ def _name(common: str, org: str) -> x509.Name:
 def pki_url(tenant, name: str) -> str:
     """The public address of the tenant's CRL or OCSP responder (written into certificates)."""
     path = reverse(f"pki-{name}", kwargs={"slug": tenant.slug})
-    return f"{settings.NASKAH_PUBLIC_SCHEME}://{tenant.primary_domain}{path}"
+    return f"{tenant.base_url}{path}"
 
 
 def _usage(*, ca: bool) -> x509.KeyUsage:
