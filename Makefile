@@ -119,8 +119,9 @@ messages: install
 
 # Separate Naskah deployments on loopback (scripts/instance.py; README, "Running a second
 # instance"): stop every one still running (a test or demo that was killed leaves them behind).
-instances-stop: install
-	$(BIN)/python scripts/instance.py stop --all
+# (No `install`: without the virtualenv no instance was started.)
+instances-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/instance.py stop --all; fi
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

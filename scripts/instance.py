@@ -399,6 +399,9 @@ def cmd_start(args) -> int:
     if state and any(_ours(r) for r in state.get("processes", {}).values()):
         sys.stderr.write(f"instance {args.name} is running: `{sys.argv[0]} stop {args.name}`\n")
         return 1
+    if _listens(args.port):
+        sys.stderr.write(f"port {args.port} is taken on 127.0.0.1: choose another\n")
+        return 1
     if args.fresh and inst.exists():
         for sub in ("media", "logs", "naskah.sqlite3"):
             target = inst / sub
