@@ -256,7 +256,7 @@ def _database_prepare(url: str, *, fresh: bool, env: dict[str, str], inst: Path)
     if fresh:
         _database_drop(url)
     if parts.scheme.startswith("sqlite"):
-        return False
+        return _sqlite_copy(Path(parts.path), env, inst)
     from psycopg import sql
 
     name = urllib.parse.unquote(parts.path.lstrip("/"))
@@ -317,6 +317,27 @@ def _template(conn, url: str, env: dict[str, str], inst: Path) -> str:
         return name
     finally:
         conn.execute("SELECT pg_advisory_unlock(hashtext('naskah-instance-template'))")
+
+
+def _sqlite_copy(path: Path, env: dict[str, str], inst: Path) -> bool:
+    """The SQLite file as a copy of a migrated template file (made once, under a lock);
+    whether it is a new copy."""
+    if path.exists():
+        return False
+    template = INSTANCES / f"_template_{_migrations_key()}.sqlite3"
+    with (INSTANCES / "_template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            building = template.with_suffix(".building")
+            building.unlink(missing_ok=True)
+            _manage(
+                {**env, "DATABASE_URL": f"sqlite:///{building}"},
+                inst,
+                ["migrate", "--noinput", "-v0"],
+            )
+            building.replace(template)
+    shutil.copyfile(template, path)
+    return True
 
 
 def _database_drop(url: str) -> None:
