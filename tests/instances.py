@@ -87,11 +87,12 @@ class Instance:
     def state(self) -> dict:
         return json.loads((self.dir / "instance.json").read_text())
 
-    def start(self) -> Instance:
-        """Start from scratch (database and files dropped); raises with the log tails."""
+    def start(self, *, fresh: bool = True) -> Instance:
+        """Start, from scratch (database and files dropped) unless `fresh` is off; raises
+        with the log tails."""
         _script("stop", self.name, timeout=60)  # one a crashed run left behind
-        args = ["start", self.name, "--port", str(self.port), "--fresh"]
-        args += ["--timeout", str(self.timeout)]
+        args = ["start", self.name, "--port", str(self.port), "--timeout", str(self.timeout)]
+        args += ["--fresh"] if fresh else []
         for path in self.tenant_files:
             args += ["--tenant-file", str(path)]
         if self.database_url:
@@ -112,6 +113,12 @@ class Instance:
         if done.returncode:
             raise RuntimeError(f"instance {self.name} did not stop:\n{done.stderr}")
 
+    def restart(self) -> Instance:
+        """Stop every process and start again on the same database and files (a deployment
+        that went down and came back)."""
+        self.stop(drop=False)
+        return self.start(fresh=False)
+
     def pids(self) -> list[int]:
         """Every process of the instance's process groups (children included)."""
         groups = {r["pid"] for r in self.state()["processes"].values()}
@@ -126,16 +133,49 @@ class Instance:
     def url(self, tenant_slug: str, path: str = "/") -> str:
         return f"http://{self.host(tenant_slug)}:{self.port}{path}"
 
-    def get(self, path: str, *, tenant: str | None = None) -> tuple[int, str]:
-        """GET over loopback with the tenant's host name (no resolver needed)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+    def get(self, path: str, *, tenant: str | None = None, **options) -> tuple[int, str]:
+        return self.request("GET", path, tenant=tenant, **options)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        tenant: str | None = None,
+        token: str | None = None,
+        body: dict | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        """An HTTP request over loopback with the tenant's host name (*.localhost need not
+        resolve), a JSON body and an API token when given; (status, body text)."""
+        sent = {"Host": f"{self.host(tenant)}:{self.port}" if tenant else f"127.0.0.1:{self.port}"}
+        if token:
+            sent["Authorization"] = f"Token {token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            host = f"{self.host(tenant)}:{self.port}" if tenant else f"127.0.0.1:{self.port}"
-            conn.request("GET", path, headers={"Host": host})
+            conn.request(method, path, body=data, headers={**sent, **(headers or {})})
             answer = conn.getresponse()
             return answer.status, answer.read().decode(errors="replace")
         finally:
             conn.close()
+
+    def shell(self, code: str) -> str:
+        """Python run by `manage.py shell` on the instance; what it prints."""
+        return self.manage("shell", "--no-imports", "-c", code)
+
+    def token(self, username: str, *, scope: str = "write") -> str:
+        """A new API token of a user of the instance (`Authorization: Token ...`)."""
+        out = self.shell(
+            "from accounts.services import api_token_create\n"
+            "from organizations.models import User\n"
+            f"user = User.objects.get(username={username!r})\n"
+            f"print('token:', api_token_create(user=user, name='tests', scope={scope!r}))"
+        )
+        return out.rsplit("token:", 1)[1].strip()
 
     def manage(self, *args: str, timeout: float = 300) -> str:
         """Run manage.py against the instance's database and settings; its stdout."""

@@ -62,6 +62,16 @@ def test_two_instances_are_independent_and_stop_without_leftovers():
             "shell", "--no-imports", "-c", USER_EXISTS.format("federasi.uji")
         )
         assert re.search(r"Listening on TCP address 127\.0\.0\.1:\d+", medan.log("web"))
+        # an API token made through manage.py works over HTTP, on its own instance only
+        token = binjai.token("binjai.clerk")
+        status, units = binjai.get("/api/v1/units/", tenant="binjai", token=token)
+        assert status == 200 and "KEC-BINJAI-KOTA" in units
+        assert medan.get("/api/v1/units/", tenant="medan", token=token)[0] in {401, 403}
+        # WHEN Binjai's instance goes down and comes back on the same database
+        binjai.restart()
+        # THEN what it held is still there
+        assert binjai.get("/api/v1/units/", tenant="binjai", token=token)[0] == 200
+        pids += binjai.pids()
     # AND stopping leaves no process behind
     assert pids and not set(pids) & set(_live_pids())
 
