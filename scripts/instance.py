@@ -308,6 +308,7 @@ def _template(conn, url: str, env: dict[str, str], inst: Path) -> str:
         parts = urllib.parse.urlsplit(url)
         target = urllib.parse.urlunsplit(parts._replace(path=f"/{building}"))
         _manage({**env, "DATABASE_URL": target}, inst, ["migrate", "--noinput", "-v0"])
+        _templates_prune(conn, keep=name)
         # Renamed once complete: a template is never half migrated.
         conn.execute(
             sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
@@ -319,6 +320,22 @@ def _template(conn, url: str, env: dict[str, str], inst: Path) -> str:
         conn.execute("SELECT pg_advisory_unlock(hashtext('naskah-instance-template'))")
 
 
+def _templates_prune(conn, *, keep: str) -> None:
+    """Drop all but the two newest other templates (made for other migrations, by other
+    branches); one being copied right now is left alone."""
+    import psycopg
+    from psycopg import sql
+
+    rows = conn.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'naskah_inst_template_%%' "
+        "AND datname NOT LIKE '%%_building' AND datname <> %s ORDER BY oid DESC",
+        [keep],
+    ).fetchall()
+    for (name,) in rows[2:]:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+
+
 def _sqlite_copy(path: Path, env: dict[str, str], inst: Path) -> bool:
     """The SQLite file as a copy of a migrated template file (made once, under a lock);
     whether it is a new copy."""
@@ -328,6 +345,9 @@ def _sqlite_copy(path: Path, env: dict[str, str], inst: Path) -> bool:
     with (INSTANCES / "_template.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not template.exists():
+            others = sorted(INSTANCES.glob("_template_*.sqlite3"), key=lambda p: p.stat().st_mtime)
+            for old in others[:-2]:  # the two newest others stay (other branches')
+                old.unlink(missing_ok=True)
             building = template.with_suffix(".building")
             building.unlink(missing_ok=True)
             _manage(
