@@ -220,8 +220,9 @@ def _environment(args, inst: Path, tenants: list[dict], tsa_port: int) -> dict[s
         "NASKAH_STATIC_ROOT": str(STATIC_ROOT),
         "DATABASE_URL": database,
         "REDIS_URL": args.redis_url or "",
-        # Instances sharing one Redis database never read each other's keys or channels.
-        "NASKAH_REDIS_PREFIX": f"naskah-inst-{args.name}",
+        # Instances sharing one Redis database never read each other's keys or channels
+        # (the colon: no instance's prefix starts another's).
+        "NASKAH_REDIS_PREFIX": _redis_prefix(args.name),
         "NASKAH_TSA_URL": f"http://127.0.0.1:{tsa_port}/naskah-dev/tsa/tsa",
         "NASKAH_TRUST_ROOTS": str(inst / "pki" / "tsa-root.pem"),
     }
@@ -233,6 +234,28 @@ def _environment(args, inst: Path, tenants: list[dict], tsa_port: int) -> dict[s
             value = f"{env[key]},{value}"
         env[key] = value
     return env
+
+
+def _redis_prefix(name: str) -> str:
+    return f"naskah-inst-{name}:"
+
+
+def _redis_flush(url: str, name: str) -> None:
+    """Delete the instance's keys (a fresh database must not meet the cached tenants and the
+    periodic slots its predecessor claimed, which would hold the heartbeat back a minute)."""
+    if not url:
+        return
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    try:
+        keys = list(client.scan_iter(match=f"{_redis_prefix(name)}*", count=1000))
+        for i in range(0, len(keys), 1000):
+            client.delete(*keys[i : i + 1000])
+    except redis.RedisError as exc:
+        sys.stderr.write(f"instance {name}: its Redis keys were not deleted ({exc})\n")
+    finally:
+        client.close()
 
 
 def _process_env(overlay: dict[str, str]) -> dict[str, str]:
@@ -465,6 +488,8 @@ def cmd_start(args) -> int:
     }
     _state_write(inst, state)
     try:
+        if args.fresh:
+            _redis_flush(overlay["REDIS_URL"], args.name)
         copied = _database_prepare(overlay["DATABASE_URL"], fresh=args.fresh, env=env, inst=inst)
         # The timestamp authority makes its keys while the database is prepared.
         py = str(VENV_PYTHON)
@@ -567,8 +592,9 @@ def _stop_one(name: str, args) -> int:
     done = f"stopped {', '.join(running)}{note}" if running else "not running"
     if args.drop and state:
         _database_drop(state["env"]["DATABASE_URL"])
+        _redis_flush(state["env"]["REDIS_URL"], name)
         shutil.rmtree(inst / "media", ignore_errors=True)
-        done += "; database and files dropped (logs kept)"
+        done += "; database, files and Redis keys dropped (logs kept)"
     sys.stdout.write(f"instance {name}: {done}\n")
     return 0
 

@@ -122,7 +122,7 @@ class Instance:
     def pids(self) -> list[int]:
         """Every process of the instance's process groups (children included)."""
         groups = {r["pid"] for r in self.state()["processes"].values()}
-        return [pid for pid, pgid in _processes() if pgid in groups]
+        return [pid for pid, pgid in live_processes() if pgid in groups]
 
     def host(self, tenant_slug: str) -> str:
         for tenant in self.state()["tenants"]:
@@ -190,7 +190,7 @@ class Instance:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def _processes() -> Iterator[tuple[int, int]]:
+def live_processes() -> Iterator[tuple[int, int]]:
     """(pid, process group) of every live process, zombies left out."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.instances import BINJAI, MEDAN_MINI, instance, running_instances
+from tests.instances import BINJAI, MEDAN_MINI, instance, live_processes, running_instances
 
 pytestmark = [pytest.mark.slow, pytest.mark.clock_free]
 
@@ -35,32 +35,21 @@ def test_two_instances_are_independent_and_stop_without_leftovers():
         status, page = binjai.get("/accounts/login/", tenant=None)
         assert "Sarana" not in page
         assert medan.url("medan") == f"http://medan.localhost:{medan.port}/"
-        # production settings: no debug page, links outside a request carry the port
+        # production settings: no debug page
         status, page = medan.get("/no-such-page/", tenant="medan")
         assert status == 404 and "Traceback" not in page
-        base_url = medan.manage(
-            "shell",
-            "--no-imports",
-            "-c",
-            "from organizations.models import Tenant; "
-            "print(Tenant.objects.get(slug='medan').base_url)",
-        )
-        assert base_url.strip() == f"http://medan.localhost:{medan.port}"
-        # WHEN a user is created on Medan's instance
-        medan.manage(
-            "shell",
-            "--no-imports",
-            "-c",
-            "from organizations.models import User; "
-            "User.objects.create_user('federasi.uji', password='Tidak-Dipakai-2026')",
+        # WHEN a user is created on Medan's instance (through manage.py)
+        out = medan.shell(
+            "from organizations.models import Tenant, User\n"
+            "User.objects.create_user('federasi.uji', password='Tidak-Dipakai-2026')\n"
+            "print('base:', Tenant.objects.get(slug='medan').base_url)\n"
+            + USER_EXISTS.format("federasi.uji")
         )
         # THEN it exists there and not on Binjai's
-        assert "user: True" in medan.manage(
-            "shell", "--no-imports", "-c", USER_EXISTS.format("federasi.uji")
-        )
-        assert "user: False" in binjai.manage(
-            "shell", "--no-imports", "-c", USER_EXISTS.format("federasi.uji")
-        )
+        assert "user: True" in out
+        assert "user: False" in binjai.shell(USER_EXISTS.format("federasi.uji"))
+        # (production settings: links made outside a request carry the port)
+        assert f"base: http://medan.localhost:{medan.port}\n" in out
         assert re.search(r"Listening on TCP address 127\.0\.0\.1:\d+", medan.log("web"))
         # an API token made through manage.py works over HTTP, on its own instance only
         token = binjai.token("binjai.clerk")
@@ -73,10 +62,4 @@ def test_two_instances_are_independent_and_stop_without_leftovers():
         assert binjai.get("/api/v1/units/", tenant="binjai", token=token)[0] == 200
         pids += binjai.pids()
     # AND stopping leaves no process behind
-    assert pids and not set(pids) & set(_live_pids())
-
-
-def _live_pids() -> list[int]:
-    from tests.instances import _processes
-
-    return [pid for pid, _group in _processes()]
+    assert pids and not set(pids) & {pid for pid, _group in live_processes()}
