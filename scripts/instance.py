@@ -32,8 +32,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,6 +40,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import instance_processes as processes
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 INSTANCES = ROOT / "var" / "instances"
@@ -49,6 +49,7 @@ INSTANCES = ROOT / "var" / "instances"
 STATIC_ROOT = INSTANCES / "_static"
 # The processes, in the order they start (and the reverse of the order they stop).
 PROCESSES = ("tsa", "web", "worker", "scheduler")
+STOP_ORDER = tuple(reversed(PROCESSES))
 # The caller's settings never reach an instance (a test run's DJANGO_SETTINGS_MODULE, its
 # DATABASE_URL): each instance has exactly the environment `instance.json` records.
 INHERITED_PREFIXES = ("NASKAH_", "DJANGO_")
@@ -61,80 +62,8 @@ def _reexec_in_venv() -> None:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
 
 
-# --- processes ------------------------------------------------------------------------------
-
-
-def _proc_stat(pid: int) -> tuple[str, int, int] | None:
-    """(state, process group, start time in ticks) of a process, or None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rfind(")") + 2 :].split()
-    return fields[0], int(fields[2]), int(fields[19])
-
-
-def _group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a process group."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        stat = _proc_stat(int(entry.name))
-        if stat and stat[1] == pgid and stat[0] != "Z":
-            members.append(int(entry.name))
-    return members
-
-
-def _ours(record: dict) -> bool:
-    """Whether the group a record names still has processes, and is still ours: a leader
-    with another start time is a new process that reused the id."""
-    pid = record["pid"]
-    stat = _proc_stat(pid)
-    if stat is not None and stat[2] != record["start"]:
-        return False
-    return bool(_group_members(pid))
-
-
 def _spawn(name: str, argv: list[str], env: dict[str, str], inst: Path) -> dict:
-    """Start a process in a process group (and session) of its own, its output in logs/."""
-    log = (inst / "logs" / f"{name}.log").open("ab")
-    proc = subprocess.Popen(
-        argv,
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log.close()
-    stat = _proc_stat(proc.pid)
-    return {"pid": proc.pid, "start": stat[2] if stat else 0, "argv": argv}
-
-
-def _stop_groups(records: dict[str, dict], *, grace: float) -> list[str]:
-    """SIGTERM to every group still ours, SIGKILL to those left after `grace` seconds;
-    returns the names that had to be killed."""
-    live = {name: r["pid"] for name, r in records.items() if _ours(r)}
-    for name in reversed(PROCESSES):
-        if name in live:
-            _signal_group(live[name], signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while live and time.monotonic() < deadline:
-        live = {name: pid for name, pid in live.items() if _group_members(pid)}
-        time.sleep(0.1)
-    for pid in live.values():
-        _signal_group(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while any(_group_members(pid) for pid in live.values()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return sorted(live)
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, sig)
+    return processes.spawn(argv, env=env, cwd=ROOT, log_path=inst / "logs" / f"{name}.log")
 
 
 # --- state ----------------------------------------------------------------------------------
@@ -166,12 +95,6 @@ def _secret_key(inst: Path) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tenants(files: list[Path]) -> list[dict]:
@@ -460,10 +383,10 @@ def cmd_start(args) -> int:
     begun = time.monotonic()
     inst = _dir(args.name)
     state = _state_read(inst)
-    if state and any(_ours(r) for r in state.get("processes", {}).values()):
+    if state and any(processes.group_ours(r) for r in state.get("processes", {}).values()):
         sys.stderr.write(f"instance {args.name} is running: `{sys.argv[0]} stop {args.name}`\n")
         return 1
-    if _listens(args.port):
+    if processes.listens(args.port):
         sys.stderr.write(f"port {args.port} is taken on 127.0.0.1: choose another\n")
         return 1
     if args.fresh and inst.exists():
@@ -474,7 +397,7 @@ def cmd_start(args) -> int:
         (inst / sub).mkdir(parents=True, exist_ok=True)
     files = [Path(f).resolve() for f in args.tenant_file]
     tenants = _tenants(files)
-    tsa_port = args.tsa_port or _free_port()
+    tsa_port = args.tsa_port or processes.free_port()
     overlay = _environment(args, inst, tenants, tsa_port)
     env = _process_env(overlay)
     state = {
@@ -488,31 +411,9 @@ def cmd_start(args) -> int:
     }
     _state_write(inst, state)
     try:
-        if args.fresh:
-            _redis_flush(overlay["REDIS_URL"], args.name)
-        copied = _database_prepare(overlay["DATABASE_URL"], fresh=args.fresh, env=env, inst=inst)
-        # The timestamp authority makes its keys while the database is prepared.
-        py = str(VENV_PYTHON)
-        tsa = [py, "scripts/pki_services.py", "--port", str(tsa_port), "--dir", str(inst / "pki")]
-        state["processes"]["tsa"] = _spawn("tsa", tsa, env, inst)
-        _state_write(inst, state)
-        _static_collect(env, inst)
-        # A copy of the template is migrated already.
-        commands = [] if copied else [["migrate", "--noinput", "-v0"]]
-        if files:
-            commands.append(["load_tenant", *map(str, files)])
-            commands.append(["init_signing_ca", "--demo", *map(str, files)])
-        if commands:
-            _manage(env, inst, *commands)
-        serve = str(ROOT / "scripts" / "serve.sh")
-        commands = {"web": [serve, "web", str(args.port)], "worker": [serve, "worker"]}
-        commands["scheduler"] = [serve, "scheduler"]
-        for name, argv in commands.items():
-            state["processes"][name] = _spawn(name, argv, env, inst)
-            _state_write(inst, state)
-        _wait_ready(state, inst, deadline=begun + args.timeout)
+        _bring_up(args, inst, state, env, files, deadline=begun + args.timeout)
     except (_StartFailed, OSError, KeyboardInterrupt) as exc:
-        _stop_groups(state["processes"], grace=5)
+        processes.stop_groups(state["processes"], grace=5, order=STOP_ORDER)
         sys.stderr.write(f"instance {args.name} did not start: {exc}\n{_tails(inst)}")
         return 1
     state["started_in"] = round(time.monotonic() - begun, 1)
@@ -521,13 +422,42 @@ def cmd_start(args) -> int:
     return 0
 
 
+def _bring_up(args, inst: Path, state: dict, env: dict[str, str], files, *, deadline) -> None:
+    """Database, static files, tenants, then the processes; until /readyz answers."""
+    overlay = state["env"]
+    if args.fresh:
+        _redis_flush(overlay["REDIS_URL"], args.name)
+    copied = _database_prepare(overlay["DATABASE_URL"], fresh=args.fresh, env=env, inst=inst)
+    # The timestamp authority makes its keys while the rest is prepared.
+    pki = ["--port", str(state["tsa_port"]), "--dir", str(inst / "pki")]
+    state["processes"]["tsa"] = _spawn(
+        "tsa", [str(VENV_PYTHON), "scripts/pki_services.py", *pki], env, inst
+    )
+    _state_write(inst, state)
+    _static_collect(env, inst)
+    # A copy of the template is migrated already.
+    commands = [] if copied else [["migrate", "--noinput", "-v0"]]
+    if files:
+        commands.append(["load_tenant", *map(str, files)])
+        commands.append(["init_signing_ca", "--demo", *map(str, files)])
+    if commands:
+        _manage(env, inst, *commands)
+    serve = str(ROOT / "scripts" / "serve.sh")
+    servers = {"web": [serve, "web", str(args.port)], "worker": [serve, "worker"]}
+    servers["scheduler"] = [serve, "scheduler"]
+    for name, argv in servers.items():
+        state["processes"][name] = _spawn(name, argv, env, inst)
+        _state_write(inst, state)
+    _wait_ready(state, inst, deadline=deadline)
+
+
 def _wait_ready(state: dict, inst: Path, *, deadline: float) -> None:
     """Until /readyz answers 200 and the TSA listens; a process that exits is a failure."""
     port, tsa_port = state["port"], state["tsa_port"]
     last = "no answer"
     while True:
         for name, record in state["processes"].items():
-            if not _ours(record):
+            if not processes.group_ours(record):
                 raise _StartFailed(f"the {name} process exited")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
@@ -536,19 +466,11 @@ def _wait_ready(state: dict, inst: Path, *, deadline: float) -> None:
             ready, last = False, exc.read().decode(errors="replace")[:300]
         except OSError as exc:
             ready, last = False, str(exc)
-        if ready and _listens(tsa_port) and (inst / "pki" / "tsa-root.pem").exists():
+        if ready and processes.listens(tsa_port) and (inst / "pki" / "tsa-root.pem").exists():
             return
         if time.monotonic() > deadline:
             raise _StartFailed(f"not ready in time (/readyz: {last})")
         time.sleep(0.3)
-
-
-def _listens(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def _url(state: dict) -> str:
@@ -582,9 +504,9 @@ def _stop_one(name: str, args) -> int:
     inst = _dir(name)
     state = _state_read(inst)
     records = (state or {}).get("processes", {})
-    running = [name for name, r in records.items() if _ours(r)]
-    killed = _stop_groups(records, grace=args.grace) if running else []
-    left = [name for name, r in records.items() if _ours(r)]
+    running = [name for name, r in records.items() if processes.group_ours(r)]
+    killed = processes.stop_groups(records, grace=args.grace, order=STOP_ORDER) if running else []
+    left = [name for name, r in records.items() if processes.group_ours(r)]
     if left:
         sys.stderr.write(f"instance {name}: still running: {', '.join(left)}\n")
         return 1
@@ -606,11 +528,11 @@ def cmd_status(args) -> int:
         sys.stdout.write(f"instance {args.name}: unknown\n")
         return 3
     records = state.get("processes", {})
-    up = {name for name, r in records.items() if _ours(r)}
+    up = {name for name, r in records.items() if processes.group_ours(r)}
     sys.stdout.write(f"instance {args.name}: {_url(state)}\n")
     for name in PROCESSES:
         if name in records:
-            members = _group_members(records[name]["pid"]) if name in up else []
+            members = processes.group_members(records[name]["pid"]) if name in up else []
             shown = f"running (pids {', '.join(map(str, members))})" if members else "stopped"
             sys.stdout.write(f"  {name:<10}{shown}\n")
     if up and up == set(PROCESSES):
