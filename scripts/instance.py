@@ -12,7 +12,8 @@ with its own database, files, secret key and processes, as partner cities run th
 `start` gives the instance `var/instances/NAME/` (media, logs, the secret key, the timestamp
 authority's keys, `instance.json` with its settings and process ids), creates its PostgreSQL
 database when the URL is PostgreSQL (dropped first with --fresh; without a URL the instance
-has a SQLite file of its own), collects static files, migrates, loads the tenant files and
+has a SQLite file of its own) as a copy of a template migrated once per set of migrations (an
+existing database is migrated), collects static files, loads the tenant files and
 gives their demo signers keys (as `make run` does), then starts, each in a process group of
 its own with its log in `logs/`: a timestamp authority (scripts/pki_services.py), daphne, the
 task worker (queues default,ocr) and the periodic scheduler (scripts/serve.sh web, worker,
