@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help python install run test test-future test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data clean
+.PHONY: help python install run test test-future test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data instances-stop clean
 
 help:
 	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
@@ -116,6 +116,12 @@ bench: install
 messages: install
 	NASKAH_DEBUG=true $(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var
 	NASKAH_DEBUG=true $(BIN)/python manage.py compilemessages -l id --ignore=.venv
+
+# Separate Naskah deployments on loopback (scripts/instance.py; README, "Running a second
+# instance"): stop every one still running (a test or demo that was killed leaves them behind).
+# (No `install`: without the virtualenv no instance was started.)
+instances-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/instance.py stop --all; fi
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
