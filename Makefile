@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help python install run test test-future test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data instances-stop clean
+.PHONY: help python install run test test-future test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data instances-stop federation-demo clean
 
 help:
 	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
@@ -122,6 +122,12 @@ messages: install
 # (No `install`: without the virtualenv no instance was started.)
 instances-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/instance.py stop --all; fi
+
+# Two instances on loopback (Medan and the partner city Binjai, each its own database and
+# processes) exchange a letter; each signed receipt is printed as it arrives (README, "Partner
+# cities"). PostgreSQL when DATABASE_URL is set, else a SQLite file per instance.
+federation-demo: install
+	$(BIN)/python scripts/federation_demo.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
