@@ -328,12 +328,19 @@ class Recipient(models.Model):
     # E-mail to an addressee off the platform (correspondence.services.emailing): the
     # Message-ID is chosen when the letter is sent, so that every attempt and any bounce
     # names the same message; `emailed_at` is when the SMTP server accepted it.
-    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_error = models.CharField(_("last e-mail error"), max_length=500, blank=True)
+    # db_default: rows written by COPY (the load generator) without the columns get them too.
+    email_message_id = models.CharField(
+        max_length=255, blank=True, db_index=True, default="", db_default=""
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    email_error = models.CharField(
+        _("last e-mail error"), max_length=500, blank=True, default="", db_default=""
+    )
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     undelivered_at = models.DateTimeField(_("undelivered"), null=True, blank=True)
-    undelivered_reason = models.CharField(_("why undelivered"), max_length=500, blank=True)
+    undelivered_reason = models.CharField(
+        _("why undelivered"), max_length=500, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["letter", "kind", "order", "id"]

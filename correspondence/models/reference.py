@@ -79,6 +79,7 @@ class AddressBookEntry(models.Model):
     secure_official = models.BooleanField(
         _("named official on a signed exchange"),
         default=False,
+        db_default=False,
         help_text=_(
             "A named official of a partner instance, reached by a signed exchange: may "
             "receive Rahasia and Sangat Rahasia letters, which never go on paper to them."

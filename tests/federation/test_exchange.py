@@ -171,7 +171,7 @@ def test_a_flipped_byte_in_transit_is_refused_and_the_sender_sees_why(
     letter, env = _send(world, exchange, django_capture_on_commit_callbacks)
     env.refresh_from_db()
     assert env.state == EnvelopeState.REFUSED and env.refused_code == "tampered"
-    assert "digest" in env.refused_reason
+    assert env.refused_reason  # the receiver's reason, in its language
     assert not _arrived(world) and not Arrival.objects.exists()
     assert letter.drafter.notifications.filter(text__contains=env.target.name).exists()
     page = client_for(world.drafter).get(reverse("correspondence:letter", args=[letter.pk]))
