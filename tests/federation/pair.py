@@ -81,7 +81,7 @@ def connect(pair: Pair) -> None:
 
 def shell(instance: Instance, code: str) -> dict:
     """Run `code` in the instance's `manage.py shell`; it prints one JSON line last."""
-    out = instance.shell(textwrap.dedent(code))
+    out = instance.manage("shell", "--no-imports", "-c", textwrap.dedent(code), timeout=3600)
     return json.loads(out.strip().splitlines()[-1])
 
 
