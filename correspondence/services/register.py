@@ -77,12 +77,11 @@ def incoming_register(
     info = upload_inspect(scan, allowed=scan_types)
     if received_date > tenant_today(unit.tenant):
         raise ValidationError({"received_date": _("The received date is in the future.")})
-    letter = Letter(
-        tenant_id=unit.tenant_id,
-        letter_type=letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first(),
+    letter = _incoming_letter(
+        unit,
+        by,
+        letter_type,
         subject=subject,
-        drafter=by,
-        unit=unit,
         security=security,
         urgency=urgency,
         classification_code=classification_code,
@@ -90,11 +89,7 @@ def incoming_register(
         sender_number=sender_number,
         sender_date=sender_date,
         received_date=received_date,
-        is_incoming=True,
-        state=LetterState.REGISTERED,
-        sent_at=timezone.now(),
     )
-    letter_fields_check(letter)
     return _incoming_create(
         letter, by, [(scan, info, AttachmentKind.SCAN), *extra], addressed_position
     )
@@ -126,12 +121,11 @@ def incoming_accept(
         raise ValidationError({"addressed_position": _("Choose a position of this unit.")})
     if classification_code and not hooks.classification_known(unit.tenant, classification_code):
         classification_code = ""
-    letter = Letter(
-        tenant_id=unit.tenant_id,
-        letter_type=letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first(),
+    letter = _incoming_letter(
+        unit,
+        by,
+        letter_type,
         subject=subject,
-        drafter=by,
-        unit=unit,
         security=security,
         urgency=urgency,
         classification_code=classification_code,
@@ -139,15 +133,27 @@ def incoming_accept(
         sender_number=sender_number,
         sender_date=sender_date,
         received_date=tenant_today(unit.tenant),
-        is_incoming=True,
-        state=LetterState.REGISTERED,
-        sent_at=timezone.now(),
     )
-    letter_fields_check(letter)
     letter.reply_to = (
         reply_to if reply_to is not None and reply_to.tenant_id == unit.tenant_id else None
     )
     return _incoming_create(letter, by, files, addressed_position)
+
+
+def _incoming_letter(unit: Unit, by: User, letter_type: LetterType | None, **fields) -> Letter:
+    """A registered incoming letter of `unit`, its fields checked (not yet saved)."""
+    letter = Letter(
+        tenant_id=unit.tenant_id,
+        letter_type=letter_type or LetterType.objects.filter(tenant_id=unit.tenant_id).first(),
+        drafter=by,
+        unit=unit,
+        is_incoming=True,
+        state=LetterState.REGISTERED,
+        sent_at=timezone.now(),
+        **fields,
+    )
+    letter_fields_check(letter)
+    return letter
 
 
 def _incoming_create(
