@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help python install run test test-future test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data instances-stop federation-demo clean
+.PHONY: help python install assets run test test-future test-fast lint format migrations-check deploy-check docker-check messages browser-deps bench bench-data bench-archive-data instances-stop federation-demo clean
 
 help:
 	@echo "make run    start Naskah with demo data on http://medan.localhost:$(PORT)/ (embedded default)"
@@ -33,7 +33,17 @@ $(VENV)/.installed: pyproject.toml | python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-install: $(VENV)/.installed
+# The front-end libraries: npm installs package-lock.json's versions, scripts/build-assets.mjs
+# copies and bundles them into static/vendor/ (README, "Front end").
+static/vendor/.built: package.json package-lock.json scripts/build-assets.mjs $(wildcard assets/*.js)
+	@command -v npm >/dev/null || { echo "Naskah's front end needs Node.js 20+ and npm." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/build-assets.mjs
+	@touch $@
+
+assets: static/vendor/.built
+
+install: $(VENV)/.installed assets
 
 run: install
 	@scripts/run-dev.sh $(HOST) $(PORT) $(TENANT_FILES)
@@ -130,4 +140,4 @@ federation-demo: install
 	$(BIN)/python scripts/federation_demo.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache node_modules static/vendor
