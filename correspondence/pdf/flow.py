@@ -82,72 +82,124 @@ def _balanced(tokens: list[str]) -> tuple[str, list[str]]:
     return "".join(out).strip(), still_open
 
 
+# Numbered lists by depth as a naskah dinas numbers them: 1., a., 1), a); bullets • and –.
+_NUMBERING = [("1", "%s."), ("a", "%s."), ("1", "%s)"), ("a", "%s)")]
+_BULLETS = ["•", "–"]
+INDENT_STEP = 10 * mm  # one level of a paragraph's data-indent
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "blockquote"}
+
+
 class _BodyParser(HTMLParser):
-    """The body is already sanitised (nh3, on save); this maps its tags to platypus."""
+    """The body is already sanitised (nh3, on save); this maps its tags to platypus. A list
+    item holds its paragraphs and nested lists (one number for all of them); an empty
+    paragraph is a blank line; `data-indent` moves a paragraph right."""
 
     def __init__(self, styles):
         super().__init__(convert_charrefs=True)
         self.styles = styles
         self.out: list[Flowable] = []
         self.text: list[str] = []
-        self.lists: list[tuple[str, list]] = []
+        self.lists: list[tuple[str, list[list[Flowable]]]] = []
         self.table: list[list[str]] | None = None
         self.cell: list[str] | None = None
+        self.indent = 0
+        self.empty_paragraph = False  # a <p> opened and nothing in it yet
 
     def _buffer(self) -> list[str]:
         return self.cell if self.cell is not None else self.text
+
+    def _style(self) -> ParagraphStyle:
+        if not self.indent or self.lists:
+            return self.styles["body"]
+        return ParagraphStyle(
+            f"body-indent-{self.indent}",
+            parent=self.styles["body"],
+            leftIndent=self.indent * INDENT_STEP,
+        )
+
+    def _place(self, flowable: Flowable) -> None:
+        if self.lists:
+            items = self.lists[-1][1]
+            if not items:
+                items.append([])
+            items[-1].append(flowable)
+        else:
+            self.out.append(flowable)
 
     def _flush(self):
         markup, still_open = _balanced(self.text)
         self.text = [f"<{tag}>" for tag in still_open]  # bold across paragraphs stays bold
         if not _TAG.sub("", markup).strip():
             return
-        para = Paragraph(markup, self.styles["body"])
-        if self.lists:
-            self.lists[-1][1].append(ListItem(para, leftIndent=18))
+        self.empty_paragraph = False
+        self._place(Paragraph(markup, self._style()))
+
+    def _list_end(self):
+        self._flush()
+        kind, items = self.lists.pop()
+        depth = sum(1 for k, _ in self.lists if k == kind)
+        if kind == "ol":
+            bullet, fmt = _NUMBERING[depth % len(_NUMBERING)]
+            options = {
+                "bulletType": bullet,
+                "bulletFormat": fmt,
+                "start": "1" if bullet == "1" else "a",
+            }
         else:
-            self.out.append(para)
+            options = {"bulletType": "bullet", "start": _BULLETS[depth % len(_BULLETS)]}
+        flow = ListFlowable(
+            [ListItem(item, leftIndent=18) for item in items if item],
+            bulletFontName=FONT,
+            leftIndent=18,
+            **options,
+        )
+        self._place(flow)
+
+    def _cell_start(self, tag):
+        self.cell = ["<b>"] if tag == "th" else []
 
     def handle_starttag(self, tag, attrs):
         if tag in INLINE:
             self._buffer().append(f"<{INLINE[tag]}>")
         elif tag == "br":
             self._buffer().append("<br/>")
-        elif tag in {"p", "div", "h1", "h2", "h3", "h4", "blockquote"}:
+        elif tag in _BLOCKS:
+            if self.cell is not None:
+                if _TAG.sub("", "".join(self.cell)).strip():
+                    self.cell.append("<br/>")  # paragraphs inside a cell: one line each
+                return
             self._flush()
+            self.indent = int(dict(attrs).get("data-indent") or 0) if tag == "p" else 0
+            self.empty_paragraph = tag == "p"
         elif tag in {"ul", "ol"}:
             self._flush()
             self.lists.append((tag, []))
         elif tag == "li":
             self._flush()
+            if self.lists:
+                self.lists[-1][1].append([])
         elif tag == "table":
             self._flush()
             self.table = []
         elif tag == "tr" and self.table is not None:
             self.table.append([])
         elif tag in {"td", "th"} and self.table is not None:
-            self.cell = ["<b>"] if tag == "th" else []
+            self._cell_start(tag)
 
     def handle_endtag(self, tag):
         if tag in INLINE:
             self._buffer().append(f"</{INLINE[tag]}>")
-        elif tag in {"p", "div", "h1", "h2", "h3", "h4", "blockquote", "li"}:
+        elif tag in _BLOCKS and self.cell is not None:
+            return
+        elif tag in _BLOCKS or tag == "li":
+            blank = tag == "p" and self.empty_paragraph and not _TAG.sub("", "".join(self.text))
             self._flush()
+            if blank and not self.lists:
+                self.out.append(Spacer(1, self.styles["body"].leading))  # a blank line kept
+            self.empty_paragraph = False
+            self.indent = 0
         elif tag in {"ul", "ol"} and self.lists:
-            self._flush()
-            kind, items = self.lists.pop()
-            flow = ListFlowable(
-                items,
-                bulletType="1" if kind == "ol" else "bullet",
-                bulletFormat="%s." if kind == "ol" else None,
-                start="1" if kind == "ol" else "•",
-                bulletFontName=FONT,
-                leftIndent=18,
-            )
-            if self.lists:
-                self.lists[-1][1].append(ListItem(flow, leftIndent=18))
-            else:
-                self.out.append(flow)
+            self._list_end()
         elif tag in {"td", "th"} and self.cell is not None and self.table:
             if tag == "th":
                 self.cell.append("</b>")
@@ -157,35 +209,37 @@ class _BodyParser(HTMLParser):
             rows = [r for r in self.table if r]
             self.table = None
             if rows:
-                width = max(len(r) for r in rows)
-                data = [
-                    [Paragraph(c, self.styles["cell"]) for c in r + [""] * (width - len(r))]
-                    for r in rows
-                ]
-                table = Table(
-                    data, repeatRows=0, hAlign="LEFT", colWidths=[(160 * mm) / width] * width
-                )
-                table.setStyle(
-                    TableStyle(
-                        [
-                            ("FONTNAME", (0, 0), (-1, -1), FONT),
-                            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ]
-                    )
-                )
-                self.out.append(table)
-                self.out.append(Spacer(1, 4))
+                self._place(_body_table(rows, self.styles))
+                self._place(Spacer(1, 4))
 
     def handle_data(self, data):
+        if data.strip():
+            self.empty_paragraph = False
         self._buffer().append(html.escape(data, quote=False))
 
     def close(self):
         super().close()
         self._flush()
         while self.lists:
-            self.handle_endtag(self.lists[-1][0])
+            self._list_end()
         return self.out
+
+
+def _body_table(rows: list[list[str]], styles) -> Table:
+    """A simple table of the body: a grid, equal columns across the text width."""
+    width = max(len(r) for r in rows)
+    data = [[Paragraph(c, styles["cell"]) for c in r + [""] * (width - len(r))] for r in rows]
+    table = Table(data, repeatRows=0, hAlign="LEFT", colWidths=[(160 * mm) / width] * width)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
 
 
 def body_flowables(body_html: str, styles) -> list[Flowable]:

@@ -27,14 +27,14 @@ from ..models import (
 )
 from ..querysets import held_position_ids
 
+# Exactly what the compose editor (assets/editor.js) makes: paragraphs (indented with
+# data-indent 1-4), bold, italic, nested lists and simple tables. <b>/<i> from API clients are
+# read as <strong>/<em>.
 ALLOWED_TAGS = {
     "p",
     "br",
     "strong",
-    "b",
     "em",
-    "i",
-    "u",
     "ol",
     "ul",
     "li",
@@ -44,10 +44,10 @@ ALLOWED_TAGS = {
     "tr",
     "td",
     "th",
-    "h3",
-    "h4",
-    "blockquote",
 }
+INDENT_LEVELS = 4
+TAG_ATTRIBUTE_VALUES = {"p": {"data-indent": {str(n) for n in range(1, INDENT_LEVELS + 1)}}}
+_SYNONYM = re.compile(r"<(/?)(b|i)(\s[^>]*)?>", re.IGNORECASE)
 
 
 class StaleEdit(Exception):
@@ -67,22 +67,43 @@ BLOCK_TAG = re.compile(r"<\s*(p|div|ol|ul|li|table|h[1-6]|blockquote|br)\b", re.
 
 def body_paragraphs(text: str) -> str:
     """Text typed without block markup (a plain textarea, an API client) as paragraphs: a
-    blank line starts a new paragraph, a single line break stays a line break."""
+    blank line starts a new paragraph, each further blank line stays as an empty paragraph
+    (the PDF keeps it as a blank line), a single line break stays a line break."""
     if BLOCK_TAG.search(text or ""):
         return text or ""
-    paragraphs = re.split(r"\r?\n\s*\r?\n", (text or "").strip())
-    return "".join(
-        "<p>" + "<br>".join(line.strip() for line in p.splitlines()) + "</p>"
-        for p in paragraphs
-        if p.strip()
+    out: list[str] = []
+    lines: list[str] = []
+    blanks = 0
+    for raw in (text or "").strip().splitlines():
+        line = raw.strip()
+        if line:
+            if blanks > 1:
+                out += ["<p></p>"] * (blanks - 1)
+            blanks = 0
+            lines.append(line)
+            continue
+        if lines:
+            out.append("<p>" + "<br>".join(lines) + "</p>")
+            lines = []
+        blanks += 1
+    if lines:
+        out.append("<p>" + "<br>".join(lines) + "</p>")
+    return "".join(out)
+
+
+def body_sanitize(html_text: str) -> str:
+    """Keep only the markup the editor makes, every paragraph (and blank line) kept;
+    scripts, styles, links and any other markup go."""
+    text = _SYNONYM.sub(
+        lambda m: f"<{m[1]}{'strong' if m[2].lower() == 'b' else 'em'}>",
+        body_paragraphs(html_text),
     )
-
-
-def body_sanitize(html: str) -> str:
-    """Keep only the formatting a naskah dinas needs, every paragraph kept; scripts, styles
-    and links go."""
     return nh3.clean(
-        body_paragraphs(html), tags=ALLOWED_TAGS, attributes={}, url_schemes=set()
+        text,
+        tags=ALLOWED_TAGS,
+        attributes={},
+        tag_attribute_values=TAG_ATTRIBUTE_VALUES,
+        url_schemes=set(),
     ).strip()
 
 

@@ -118,7 +118,7 @@ def test_wrong_state_and_wrong_user_change_nothing(world):
 
 def test_body_is_sanitised(world):
     letter = draft(world, body='<p onclick="x()">Hi<script>alert(1)</script></p><b>ok</b>')
-    assert letter.body == "<p>Hi</p><b>ok</b>"
+    assert letter.body == "<p>Hi</p><strong>ok</strong>"
 
 
 def test_retract_notifies_recipients_and_keeps_number(world):
