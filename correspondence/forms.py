@@ -93,8 +93,11 @@ class LetterForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    # data-editor: the compose page mounts its rich-text editor on it (assets/editor.js).
     body = forms.CharField(
-        label=_("Body"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+        label=_("Body"),
+        widget=forms.Textarea(attrs={"rows": 10, "data-editor": ""}),
+        required=False,
     )
     security = forms.ChoiceField(label=_("Security"), choices=SecurityLevel.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)

@@ -1,5 +1,5 @@
-"""The tenant file's `letter_types`, `disposition_instructions`, `address_book` and
-`signing_mandates` sections."""
+"""The tenant file's `letter_types`, `disposition_instructions`, `address_book`,
+`signing_mandates` and `letter_templates` sections."""
 
 from __future__ import annotations
 
@@ -8,16 +8,22 @@ from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
-from organizations.models import Position
+from organizations.models import Position, Unit
 from organizations.services import position_by_ref
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
 
 from .choices import LetterScope, SignerRule
 from .layouts import DEFAULTS, Layout, layout_build
-from .models import AddressBookEntry, DispositionInstruction, LetterType, SigningMandate
+from .models import (
+    AddressBookEntry,
+    DispositionInstruction,
+    LetterTemplate,
+    LetterType,
+    SigningMandate,
+)
 from .numbering import effective_pattern, pattern_check, patterns_check
 from .permissions import signer_allowed
-from .services import letter_types_ensure_defaults
+from .services import body_sanitize, letter_types_ensure_defaults
 
 POSITION_REF = r"^[^:]+:[^:]+$"  # UNIT_CODE:POSITION_CODE
 
@@ -256,12 +262,58 @@ def _load_mandates(tenant, entries: list[MandateEntry], base_dir: Path) -> dict[
     return counts
 
 
+class TemplateEntry(Strict):
+    """A ready text for a letter type: its opening, body and closing (plain text, a blank line
+    between paragraphs, or the editor's markup) with placeholders such as {penerima}
+    (correspondence.composing.PLACEHOLDERS); with `unit`, for that unit and those under it."""
+
+    code: str = Field(pattern=CODE, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    type: str = Field(pattern=CODE)
+    unit: str | None = None
+    opening: str = ""
+    body: str = ""
+    closing: str = ""
+    active: bool = True
+
+
+def _load_templates(tenant, entries: list[TemplateEntry], base_dir: Path) -> dict[str, int]:
+    types = {t.code: t for t in LetterType.objects.filter(tenant=tenant)}
+    made = 0
+    for order, e in enumerate(entries):
+        where = f"letter_templates[{order}] ({e.code})"
+        if e.type not in types:
+            raise TenantFileError(f"{where} > type: unknown letter type {e.type}.")
+        unit = None
+        if e.unit:
+            unit = Unit.objects.filter(tenant=tenant, code=e.unit).first()
+            if unit is None:
+                raise TenantFileError(f"{where} > unit: unknown unit {e.unit}.")
+        _, created = LetterTemplate.objects.update_or_create(
+            tenant=tenant,
+            code=e.code,
+            defaults={
+                "name": e.name,
+                "letter_type": types[e.type],
+                "unit": unit,
+                "opening": body_sanitize(e.opening),
+                "body": body_sanitize(e.body),
+                "closing": body_sanitize(e.closing),
+                "is_active": e.active,
+                "sort_order": order,
+            },
+        )
+        made += created
+    return {"letter templates": made} if made else {}
+
+
 SECTIONS = [
     Section("letter_types", LetterTypeEntry, _load_types, order=20),
     Section("disposition_instructions", InstructionEntry, _load_instructions, order=21),
     Section("address_book", AddressEntry, _load_addresses, order=22),
     # After the letter types: a mandate is checked against their signer rules.
     Section("signing_mandates", MandateEntry, _load_mandates, order=23),
+    Section("letter_templates", TemplateEntry, _load_templates, order=24),
 ]
 
 __all__ = ["SECTIONS", "TenantFileError"]

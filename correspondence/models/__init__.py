@@ -15,7 +15,7 @@ from .grants import (
 )
 from .letters import Attachment, Comment, Letter, LetterVersion, Recipient, ReviewStep
 from .records import RecordSplitPending
-from .reference import AddressBookEntry, DispositionInstruction, LetterType
+from .reference import AddressBookEntry, DispositionInstruction, LetterTemplate, LetterType
 from .registry import NumberCounter, NumberReservation
 from .signing import SignerCertificate, SigningAuthority, SigningMandate
 
@@ -32,6 +32,7 @@ __all__ = [
     "DispositionUserObjectPermission",
     "InboxChange",
     "Letter",
+    "LetterTemplate",
     "LetterType",
     "LetterUserObjectPermission",
     "LetterVersion",

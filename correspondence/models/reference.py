@@ -121,3 +121,55 @@ class DispositionInstruction(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class LetterTemplate(models.Model):
+    """A tenant's ready text for one letter type (the standard opening, body and closing, with
+    placeholders such as {penerima} that compose fills in), for the whole tenant or for one
+    unit and its sub-units."""
+
+    tenant = models.ForeignKey(
+        "organizations.Tenant", on_delete=models.CASCADE, related_name="letter_templates"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    letter_type = models.ForeignKey(
+        LetterType,
+        on_delete=models.CASCADE,
+        related_name="templates",
+        verbose_name=_("letter type"),
+    )
+    unit = models.ForeignKey(
+        "organizations.Unit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+        help_text=_("Empty: every unit; otherwise this unit and the units under it."),
+    )
+    opening = models.TextField(_("opening"), blank=True)
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_(
+            "Placeholders: {penerima}, {hal}, {acara}, {tanggal}, {waktu}, {tempat}, "
+            "{surat_rujukan}, {penandatangan}, {unit}."
+        ),
+    )
+    closing = models.TextField(_("closing"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "code"], name="lettertemplate_code_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

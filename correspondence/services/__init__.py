@@ -34,13 +34,16 @@ from .dispositions import (
     disposition_report,
 )
 from .drafting import (
+    AUTOSAVED,
     EDITABLE,
     attachment_add,
     attachment_remove,
     changes_since_last_look,
+    letter_autosave,
     letter_cancel,
     letter_create,
     letter_update,
+    letter_version_restore,
     scan_file_for,
 )
 from .emailing import recipient_email, recipient_mark_undelivered, recipients_email_queue
@@ -66,6 +69,7 @@ from .signatures import letter_sign, letter_sign_failed, letter_sign_request, si
 
 __all__ = [
     "ALLOWED_TAGS",
+    "AUTOSAVED",
     "DEFAULT_INSTRUCTIONS",
     "DEFAULT_TYPES",
     "EDITABLE",
@@ -89,6 +93,7 @@ __all__ = [
     "incoming_accept",
     "incoming_register",
     "letter_approve",
+    "letter_autosave",
     "letter_cancel",
     "letter_close",
     "letter_create",
@@ -105,6 +110,7 @@ __all__ = [
     "letter_submit",
     "letter_types_ensure_defaults",
     "letter_update",
+    "letter_version_restore",
     "letter_withdraw",
     "notice_subject",
     "numbers_reserve",

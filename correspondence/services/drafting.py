@@ -265,6 +265,51 @@ def letter_update(
     return letter
 
 
+# What autosave writes: the text the drafter is typing (the other fields are saved with the
+# form, which checks them together).
+AUTOSAVED = ("subject", "summary", "body")
+
+
+@transaction.atomic
+def letter_autosave(
+    *, letter: Letter, by: User, expected_version: int, **fields: str
+) -> tuple[Letter, bool]:
+    """Save the text of a draft while it is typed; returns the letter and whether a version
+    was made. Saving what is already there changes nothing (a retried request is harmless),
+    and StaleEdit when the draft moved on since `expected_version`."""
+    unknown = set(fields) - set(AUTOSAVED)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be edited.") for f in unknown})
+    locked = row_lock(letter)
+    if not policy.can_edit_letter(by, locked):
+        if locked.state != LetterState.DRAFT:
+            raise TransitionNotAllowed("only a draft can be edited")
+        raise PermissionDenied
+    clean = {k: body_sanitize(v) if k == "body" else v for k, v in fields.items()}
+    if all(getattr(locked, k) == v for k, v in clean.items()):
+        return locked, False
+    return letter_update(letter=locked, by=by, expected_version=expected_version, **clean), True
+
+
+@transaction.atomic
+def letter_version_restore(
+    *, letter: Letter, by: User, number: int, expected_version: int
+) -> Letter:
+    """Bring back the text of an earlier version as a new version (nothing is lost); StaleEdit
+    when the draft moved on since `expected_version`, LetterVersion.DoesNotExist for an
+    unknown number."""
+    old = LetterVersion.objects.get(letter=letter, number=number)
+    return letter_update(
+        letter=letter,
+        by=by,
+        expected_version=expected_version,
+        subject=old.subject,
+        summary=old.summary,
+        body=old.body,
+        parts=old.parts,
+    )
+
+
 @transaction.atomic
 def attachment_add(
     *, letter: Letter, by: User, upload: UploadedFile, kind: str = AttachmentKind.ATTACHMENT

@@ -4,6 +4,7 @@ are in `correspondence/urls.py`; every view is importable from here."""
 from .certificate import signing_certificate
 from .compose import compose, edit
 from .deliveries import delivery_finish, disposition_action, disposition_new, disposition_report
+from .drafts import autosave, template_fill, version, version_restore, versions
 from .files import (
     attachment_delete,
     attachment_download,
@@ -27,6 +28,7 @@ __all__ = [
     "attachment_delete",
     "attachment_download",
     "attachment_upload",
+    "autosave",
     "awaiting",
     "comment",
     "compose",
@@ -51,5 +53,9 @@ __all__ = [
     "reservation_action",
     "reservations",
     "signing_certificate",
+    "template_fill",
     "verify",
+    "version",
+    "version_restore",
+    "versions",
 ]

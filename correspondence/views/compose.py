@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .. import composing, selectors
 from .. import permissions as policy
-from .. import selectors
 from .. import services as svc
 from ..checker import draft_findings
 from ..forms import (
@@ -39,7 +40,8 @@ def compose(request):
         else:
             messages.success(request, _("Draft saved."))
             return redirect(letter_url(letter))
-    return render(request, "correspondence/compose.html", {"form": form})
+    context = {"form": form, "letter_templates": composing.letter_templates_for(request.user)}
+    return render(request, "correspondence/compose.html", context)
 
 
 @login_required
@@ -75,5 +77,11 @@ def edit(request, pk):
         else:
             messages.success(request, _("Draft saved."))
             return redirect(letter_url(letter))
-    context = {"form": form, "letter": letter, "findings": draft_findings(letter)}
+    context = {
+        "form": form,
+        "letter": letter,
+        "findings": draft_findings(letter),
+        "letter_templates": composing.letter_templates_for(request.user),
+        "autosave_url": reverse("correspondence:autosave", args=[letter.pk]),
+    }
     return render(request, "correspondence/compose.html", context)
