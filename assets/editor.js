@@ -113,6 +113,11 @@ function mount(textarea) {
   if (toolbar) {
     host.before(toolbar);
     toolbar.hidden = false;
+    // A pointer on a button leaves the focus (and the selection) in the text: the next key
+    // typed goes to the letter, not to the button.
+    toolbar.addEventListener("mousedown", (event) => {
+      if (event.target.closest("[data-cmd]")) event.preventDefault();
+    });
     toolbar.addEventListener("click", (event) => {
       const button = event.target.closest("[data-cmd]");
       if (!button) return;

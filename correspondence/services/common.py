@@ -47,6 +47,7 @@ ALLOWED_TAGS = {
 }
 INDENT_LEVELS = 4
 TAG_ATTRIBUTE_VALUES = {"p": {"data-indent": {str(n) for n in range(1, INDENT_LEVELS + 1)}}}
+_TRAILING_BLANKS = re.compile(r"(<p>(\s|<br>)*</p>)+$")
 _SYNONYM = re.compile(r"<(/?)(b|i)(\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -98,13 +99,15 @@ def body_sanitize(html_text: str) -> str:
         lambda m: f"<{m[1]}{'strong' if m[2].lower() == 'b' else 'em'}>",
         body_paragraphs(html_text),
     )
-    return nh3.clean(
+    clean = nh3.clean(
         text,
         tags=ALLOWED_TAGS,
         attributes={},
         tag_attribute_values=TAG_ATTRIBUTE_VALUES,
         url_schemes=set(),
     ).strip()
+    # Blank lines at the end print as nothing (the editor keeps one after a closing list).
+    return _TRAILING_BLANKS.sub("", clean)
 
 
 def tenant_today(tenant: Tenant) -> dt.date:
