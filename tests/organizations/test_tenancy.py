@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import api_token_create
+from correspondence.models import LetterTemplate, LetterType
 from intake.models import Mailbox
 from organizations.middleware import TenantMiddleware
 from organizations.models import Assignment, Position, Tenant, TenantDomain, Unit, UnitRole, User
@@ -40,6 +41,15 @@ SAMPLES = {
         tenant=w.tenant, code="AULA", defaults={"name": "Aula"}
     )[0],
     CalendarSettings: lambda w: CalendarSettings.objects.get_or_create(tenant=w.tenant)[0],
+    LetterTemplate: lambda w: LetterTemplate.objects.get_or_create(
+        tenant=w.tenant,
+        code="undangan-rapat",
+        defaults={
+            "name": "Undangan rapat",
+            "letter_type": LetterType.objects.get(tenant=w.tenant, code="undangan"),
+            "body": "<p>Kepada {penerima}</p>",
+        },
+    )[0],
     Mailbox: lambda w: Mailbox.objects.get_or_create(
         tenant=w.tenant,
         code="tu-kominfo",
@@ -62,6 +72,10 @@ ROUTES = {
     Room: ["scheduling:room", "admin:scheduling_room_change"],
     CalendarSettings: ["admin:scheduling_calendarsettings_change"],
     Mailbox: ["admin:intake_mailbox_change"],
+    LetterTemplate: [
+        "correspondence:template-fill",
+        "admin:correspondence_lettertemplate_change",
+    ],
 }
 
 
