@@ -25,6 +25,7 @@ from workflows.choices import SecurityLevel
 from . import hooks
 from . import permissions as policy
 from .choices import AttachmentKind, LetterState, RecipientKind, RecipientScope
+from .composing import PLACEHOLDER, PLACEHOLDERS
 from .layouts import Layout, layout_of, parts_fit, titles_allowed
 from .models import Letter, Recipient
 from .pdf.signature import academic_titles
@@ -384,6 +385,21 @@ def _confidential_off_platform(d: _Draft) -> Iterator[Finding]:
         )
 
 
+def _placeholders(d: _Draft) -> Iterator[Finding]:
+    """A template's placeholder the drafter has not replaced yet ("{tanggal}") would be
+    signed as it is."""
+    left = sorted({m for m in PLACEHOLDER.findall(d.letter.body or "") if m in PLACEHOLDERS})
+    if left:
+        yield Finding(
+            ERROR,
+            "body.placeholder",
+            _("Replace the template's placeholders still in the body: %(names)s.")
+            % {"names": ", ".join(f"{{{name}}}" for name in left)},
+            LAYOUT,
+            "body",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     _parts_required,
     _parts_unknown,
@@ -395,6 +411,7 @@ CHECKS: tuple[Check, ...] = (
     _attachments,
     _event,
     _confidential_off_platform,
+    _placeholders,
 )
 
 

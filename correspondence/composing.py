@@ -37,7 +37,7 @@ PLACEHOLDERS = (
     "penandatangan",  # the signing post
     "unit",  # the drafter's unit
 )
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def drafting_unit_paths(user: User) -> list[str]:
@@ -133,7 +133,7 @@ def template_fill(template: LetterTemplate, values: Mapping[str, str]) -> str:
         value = values.get(m[1])
         return html.escape(value, quote=False) if value else m[0]
 
-    return _PLACEHOLDER.sub(fill, text)
+    return PLACEHOLDER.sub(fill, text)
 
 
 # --- versions ---

@@ -258,3 +258,15 @@ def test_version_pages_for_the_drafter_only(world):
     # once submitted, the drafter still sees the versions but cannot restore
     page = client.get(reverse("correspondence:version", args=[letter.pk, first]))
     assert page.status_code == 200 and b'data-testid="restore"' not in page.content
+
+
+def test_a_placeholder_left_in_the_body_blocks_submitting(world):
+    from correspondence.checker import draft_findings
+
+    letter = draft(world, body="<p>Hadir pada {tanggal} di {tempat}; harga {x}.</p>")
+    found = {f.code: f for f in draft_findings(letter)}
+    assert found["body.placeholder"].is_error
+    assert "{tanggal}, {tempat}" in found["body.placeholder"].message
+    assert "{x}" not in found["body.placeholder"].message  # not one of the template names
+    filled = draft(world, body="<p>Hadir pada Senin.</p>")
+    assert "body.placeholder" not in {f.code for f in draft_findings(filled)}
