@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from organizations.admin import TenantScopedAdmin
 
@@ -27,6 +28,16 @@ class LetterTemplateForm(forms.ModelForm):
             "is_active",
         ]
 
+    tenant = None  # the request's, set by the admin's get_form
+
+    def clean_code(self):
+        # The tenant is set on save, after the model's own unique check would have run.
+        code = self.cleaned_data["code"]
+        taken = LetterTemplate.objects.filter(tenant=self.tenant, code=code)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A template with this code exists already."))
+        return code
+
     def clean_opening(self):
         return body_sanitize(self.cleaned_data["opening"])
 
@@ -41,6 +52,11 @@ class LetterTemplateForm(forms.ModelForm):
 class LetterTemplateAdmin(TenantScopedAdmin):
     form = LetterTemplateForm
     list_display = ("name", "code", "letter_type", "unit", "is_active")
-    list_filter = ("is_active", "letter_type")
+    list_filter = ("is_active",)
     search_fields = ("name", "code")
     list_select_related = ("letter_type", "unit")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.tenant = request.tenant
+        return form

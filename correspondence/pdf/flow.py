@@ -206,7 +206,8 @@ class _BodyParser(HTMLParser):
             self.table[-1].append(_balanced(self.cell)[0])
             self.cell = None
         elif tag == "table" and self.table is not None:
-            rows = [r for r in self.table if r]
+            # rows left empty (the editor adds one when Tab leaves the last cell) print as nothing
+            rows = [r for r in self.table if any(_TAG.sub("", c).strip() for c in r)]
             self.table = None
             if rows:
                 self._place(_body_table(rows, self.styles))

@@ -270,3 +270,30 @@ def test_a_placeholder_left_in_the_body_blocks_submitting(world):
     assert "{x}" not in found["body.placeholder"].message  # not one of the template names
     filled = draft(world, body="<p>Hadir pada Senin.</p>")
     assert "body.placeholder" not in {f.code for f in draft_findings(filled)}
+
+
+def test_the_tenant_admin_writes_a_template_as_plain_text(world):
+    client = client_for(world.tenant_admin)
+    url = reverse("admin:correspondence_lettertemplate_add")
+    data = {
+        "name": "Undangan",
+        "code": "undangan",
+        "letter_type": letter_type(world, "undangan").pk,
+        "unit": world.units["kominfo"].pk,
+        "opening": "Dengan hormat,",
+        "body": "Baris {penerima}\n\n\n<script>x</script>Baris",
+        "closing": "",
+        "sort_order": 1,
+        "is_active": "on",
+    }
+    assert client.post(url, data).status_code == 302
+    template = LetterTemplate.objects.get(code="undangan")
+    assert template.tenant == world.tenant
+    assert template.body == "<p>Baris {penerima}</p><p></p><p>Baris</p>"
+    # the same code again is refused on the form, not by the database
+    again = client.post(url, data)
+    assert again.status_code == 200 and LetterTemplate.objects.filter(code="undangan").count() == 1
+    # another tenant's unit is no choice
+    foreign = {**data, "code": "lain", "unit": world.units["t_kominfo"].pk}
+    assert client.post(url, foreign).status_code == 200
+    assert not LetterTemplate.objects.filter(code="lain").exists()
