@@ -28,6 +28,7 @@ from ..choices import (
     RecipientKind,
     RecipientScope,
 )
+from ..composing import body_lines
 from ..models import (
     Attachment,
     Letter,
@@ -373,10 +374,12 @@ def changes_since_last_look(letter: Letter, user: User) -> str | None:
     if old is None:
         return None
     layout = layouts.layout_of(letter.letter_type)
-    before = [f"{_('Subject')}: {old.subject}", *old.body.splitlines(), *_parts_lines(layout, old)]
+    # The body as text lines (one per paragraph, list item, table row): the editor's HTML has
+    # no line breaks of its own.
+    before = [f"{_('Subject')}: {old.subject}", *body_lines(old.body), *_parts_lines(layout, old)]
     after = [
         f"{_('Subject')}: {letter.subject}",
-        *letter.body.splitlines(),
+        *body_lines(letter.body),
         *_parts_lines(layout, letter),
     ]
     return "\n".join(

@@ -297,3 +297,19 @@ def test_the_tenant_admin_writes_a_template_as_plain_text(world):
     foreign = {**data, "code": "lain", "unit": world.units["t_kominfo"].pk}
     assert client.post(url, foreign).status_code == 200
     assert not LetterTemplate.objects.filter(code="lain").exists()
+
+
+def test_the_reviewer_sees_the_changed_paragraph_only(world):
+    letter = draft(world, body="<p>Satu</p><p>Dua</p><ul><li><p>Tiga</p></li></ul>")
+    letter = svc.letter_submit(letter=letter, by=world.drafter)
+    letter = svc.letter_return(letter=letter, by=world.reviewer, note="Ubah")
+    svc.letter_update(
+        letter=letter,
+        by=world.drafter,
+        expected_version=letter.version,
+        body="<p>Satu</p><p>Dua diubah</p><ul><li><p>Tiga</p></li></ul>",
+    )
+    letter = svc.letter_submit(letter=Letter.objects.get(pk=letter.pk), by=world.drafter)
+    diff = svc.changes_since_last_look(letter, world.reviewer)
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[1:2] not in "+-"]
+    assert changed == ["-Dua", "+Dua diubah"]
