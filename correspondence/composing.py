@@ -4,6 +4,7 @@ from the form, a draft's versions and the diff of one against the current text. 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import html
 import re
@@ -74,7 +75,7 @@ def letter_template_get_for_user(user: User, pk) -> LetterTemplate:
     return template
 
 
-def _zone_time(value, tenant) -> tuple:
+def _zone_time(value: dt.datetime, tenant) -> dt.datetime:
     return timezone.localtime(value, ZoneInfo(tenant.time_zone))
 
 
