@@ -108,5 +108,19 @@ def letter_page_acting(user: User, letter: Letter, deliveries: list[Delivery]) -
         "acts": acting.acting_actions(user, letter),
         "tracking": letter_tracking(user, letter),
         "ackable": [d for d in deliveries if acting.can_acknowledge_delivery(user, d)],
-        "forwarded": [d for d in deliveries if d.forwarded_by_id],
+        "forwarded": _forwarded_to(user, deliveries),
     }
+
+
+def _forwarded_to(user: User, deliveries: list[Delivery]) -> list[Delivery]:
+    """The forwarded copies among the page's deliveries that the user reads as a receiver
+    (the sending side sees them on the tracking instead)."""
+    forwarded = [d for d in deliveries if d.forwarded_by_id]
+    if not forwarded:
+        return []
+    mine = set(
+        Delivery.objects.visible_to(user)
+        .filter(pk__in=[d.pk for d in forwarded])
+        .values_list("pk", flat=True)
+    )
+    return [d for d in forwarded if d.pk in mine]
