@@ -328,3 +328,40 @@ def test_sign_several_page_without_a_second_factor_signs_nothing(world):
     assert not Letter.objects.filter(
         pk__in=[x.pk for x in letters], state=LetterState.SIGNED
     ).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "closed"),
+    [
+        ("dinkes_head", 302, True),
+        ("bappeda_head", 404, False),  # not their copy: as if it did not exist
+        ("drafter", 404, False),
+        ("foreigner", 404, False),
+    ],
+)
+def test_who_may_acknowledge_a_copy(world, who, status, closed):
+    letter = sent(world, to=("bappeda",), cc=("dinkes",))
+    copy = delivery_to(letter, world, "dinkes")
+    url = reverse("correspondence:delivery-acknowledge", args=[copy.pk])
+    assert client_for(world.users[who]).post(url).status_code == status
+    copy.refresh_from_db()
+    assert (copy.state == DeliveryState.DONE) is closed
+
+
+def test_the_reply_draft_shows_its_reference(world):
+    letter = sent(world)
+    reply = svc.letter_reply_start(letter=letter, by=world.bappeda_head)
+    page = client_for(world.bappeda_head).get(reverse("correspondence:letter", args=[reply.pk]))
+    html = page.content.decode()
+    assert 'data-testid="reply-to"' in html and letter.number in html
+
+
+def test_sign_several_page_reports_each_letter(world):
+    letters = _awaiting_signature(world, 2)
+    page = client_for(world.head).post(
+        reverse("correspondence:sign-many"),
+        {"ids": [x.pk for x in letters], "password": PASSWORD},
+    )
+    html = page.content.decode()
+    assert html.count('data-result="done"') == 2
+    assert Letter.objects.filter(pk__in=[x.pk for x in letters], state="signed").count() == 2
