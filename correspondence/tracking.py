@@ -57,7 +57,7 @@ def letter_tracking(user: User, letter: Letter) -> list[TrackRow]:
     deliveries = list(
         Delivery.objects.filter(letter=letter)
         .select_related("unit__tenant", "position", "first_read_by", "forwarded_by")
-        .order_by("kind", "unit__path", "pk")
+        .order_by("-kind", "unit__path", "pk")  # "to" before the copies
     )
     # A copy another government forwarded inside itself is its own business.
     deliveries = [d for d in deliveries if not d.forwarded_from_id or d.tenant_id == user.tenant_id]

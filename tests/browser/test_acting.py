@@ -1,7 +1,10 @@
 """Reading and acting on a letter in a real browser: the receiving head replies and forwards
 with a note, the copy's reader acknowledges it, the drafter follows it all (lacak surat)."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from correspondence.choices import DeliveryState
 from correspondence.models import Delivery, Letter
@@ -14,6 +17,7 @@ from .test_leadership import _verified
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOST = "medan.localhost"
+SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def _as(page_factory, live_server, user, width=1280):
@@ -79,3 +83,6 @@ def test_reply_forward_acknowledge_and_track(live_server, page_factory):
     assert states[str(forwarded.pk)] == "read"
     readers = drafter.get_by_test_id("track-reader").all_inner_texts()
     assert world.bappeda_head.display_name in readers
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    drafter.evaluate("window.scrollTo(0, 0)")
+    drafter.screenshot(path=str(SHOTS / "letter-tracking-1280.png"), full_page=True)
