@@ -25,8 +25,8 @@ from .common import (
 
 
 def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str = "") -> None:
-    """Record that a user opened a letter: first-read receipts of the deliveries they handle,
-    and an audited open for Rahasia and Sangat Rahasia letters."""
+    """Record that a user opened a letter: first-read receipts of the deliveries they receive
+    (handle, or work the unit inbox of), and an audited open for Rahasia and Sangat Rahasia letters."""
     now = timezone.now()
     unread = Delivery.objects.received_by(by).filter(letter=letter, state=DeliveryState.DELIVERED)
     # Most opens are of letters already read: those take no row lock and write no receipt.

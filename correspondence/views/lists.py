@@ -10,7 +10,6 @@ from .. import selectors
 from ..choices import StepKind
 from ..forms import (
     InboxFilterForm,
-    SignForm,
 )
 from ..tracking import senders_attach
 from .common import page_of
@@ -67,7 +66,6 @@ def awaiting(request):
         {
             "to_review": selectors.awaiting_list(request.user, StepKind.REVIEW),
             "to_sign": selectors.awaiting_list(request.user, StepKind.SIGN),
-            "sign_form": SignForm(),
             "to_confirm": selectors.dispositions_to_confirm(request.user),
         },
     )
