@@ -19,24 +19,43 @@ from workflows.transitions import row_lock, transition_fire
 from .. import acting, hooks, signals
 from .. import permissions as policy
 from ..choices import DeliveryState, RecipientKind
-from ..models import Delivery, Letter, LetterType
+from ..models import AddressBookEntry, Delivery, Letter, LetterType
 from .common import RecipientInput, letter_url, notice_subject, transition_record
 from .drafting import letter_create
 from .sending import _agenda_many
 
 
 def _reply_type(letter: Letter, by: User) -> LetterType:
-    """The reply's type: the original's where the replier's tenant has it, else a Surat Dinas
-    (or the tenant's first type that may leave the unit)."""
+    """The reply's type: the original's where the replier's tenant has it (not for mail from
+    off the platform), else a Surat Dinas, else the tenant's first type."""
     types = LetterType.objects.filter(tenant_id=by.tenant_id, is_active=True)
-    chosen = (
-        types.filter(code=letter.letter_type.code).first()
-        or types.filter(code="surat_dinas").first()
-        or types.order_by("pk").first()
-    )
+    same = None if letter.is_incoming else types.filter(code=letter.letter_type.code).first()
+    chosen = same or types.filter(code="surat_dinas").first() or types.order_by("pk").first()
     if chosen is None:
         raise ValidationError({"letter_type": _("No type of letter is set up.")})
     return chosen
+
+
+def _reply_addressee(letter: Letter, by: User) -> RecipientInput:
+    """Back to where the letter came from: the unit of its signer (the OPD, not the drafter's
+    seksi), or for mail registered from off the platform, the sender's address-book entry."""
+    if not letter.is_incoming:
+        return RecipientInput(kind=RecipientKind.TO, unit=_sending_unit(letter))
+    entries = AddressBookEntry.objects.filter(tenant_id=by.tenant_id, is_active=True)
+    entry = (
+        entries.filter(name__iexact=letter.sender_name.strip()).first()
+        or entries.filter(organization__iexact=letter.sender_name.strip()).first()
+    )
+    if entry is None:
+        raise ValidationError(
+            {
+                "recipients": _(
+                    "%(sender)s is not in the address book: add it there first, then reply."
+                )
+                % {"sender": letter.sender_name}
+            }
+        )
+    return RecipientInput(kind=RecipientKind.TO, address=entry)
 
 
 def _sending_unit(letter: Letter) -> Unit:
@@ -64,14 +83,13 @@ def letter_reply_start(*, letter: Letter, by: User) -> Letter:
     """Start the reply to a received letter: a draft of the replier's own, linked by
     `reply_to`, addressed back to the sending unit, opening with the reference. Raises
     PermissionDenied, ValidationError."""
-    if not acting.can_reply_letter(by, letter) or letter.is_incoming:
+    if not acting.can_reply_letter(by, letter):
         raise PermissionDenied
     return letter_create(
         by=by,
         letter_type=_reply_type(letter, by),
         subject=letter.subject,
-        # Back to the unit the letter came from: the signer's (the OPD), not the drafter's seksi.
-        recipients=[RecipientInput(kind=RecipientKind.TO, unit=_sending_unit(letter))],
+        recipients=[_reply_addressee(letter, by)],
         body=reply_opening(letter),
         security=letter.security,
         reply_to=letter,

@@ -5,10 +5,12 @@ filing, and the bulk actions."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import pathlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm import TransitionNotAllowed
 
@@ -17,14 +19,14 @@ from correspondence import services as svc
 from correspondence import tracking
 from correspondence.choices import DeliveryState, LetterState
 from correspondence.history import SENTENCES, TRANSITION_ACTIONS, history_lines
-from correspondence.models import Delivery, Disposition, Letter
+from correspondence.models import AddressBookEntry, Delivery, Disposition, Letter
 from federation.choices import ReceiptKind
 from tests.archive.helpers import archive_setup
 from tests.conftest import client_for
 from workflows.selectors import transition_log_for
 
 from ..factories import PASSWORD
-from .helpers import delivery_to, draft, sent, through_review
+from .helpers import PDF, delivery_to, draft, sent, through_review
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LOGGING_CALLS = {"transition_record", "transition_run", "transition_save", "transition_log_many"}
@@ -176,6 +178,24 @@ def test_who_may_reply(world, who, status):
     assert response.status_code == status
     made = Letter.objects.filter(reply_to=letter, drafter=user).exists()
     assert made is (status == 302)
+
+
+def test_a_reply_to_mail_from_off_the_platform_goes_to_its_address_book_entry(world):
+    incoming = svc.incoming_register(
+        unit=world.units["bappeda"],
+        by=world.bappeda_clerk,
+        sender_name="PT Pos Indonesia",
+        sender_number="12/POS/2026",
+        subject="Penawaran layanan",
+        received_date=svc.tenant_today(world.tenant) - dt.timedelta(days=1),
+        scan=SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
+    ).letter
+    with pytest.raises(ValidationError):  # not in the address book yet
+        svc.letter_reply_start(letter=incoming, by=world.bappeda_head)
+    entry = AddressBookEntry.objects.create(tenant=world.tenant, name="PT Pos Indonesia")
+    reply = svc.letter_reply_start(letter=incoming, by=world.bappeda_head)
+    assert [r.address for r in reply.recipients.all()] == [entry]
+    assert reply.letter_type.code == "surat_dinas" and "12/POS/2026" in reply.body
 
 
 def test_the_sender_cannot_reply_to_its_own_letter(world):
