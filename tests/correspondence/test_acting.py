@@ -297,6 +297,8 @@ def test_bulk_mark_read_and_close_touch_only_the_users_deliveries(world):
     mine = [delivery_to(a, world, "bappeda").pk, delivery_to(b, world, "bappeda").pk]
     theirs = delivery_to(a, world, "dinkes").pk
     client = client_for(world.bappeda_head)
+    inbox = client.get(reverse("correspondence:inbox")).content.decode()
+    assert 'data-testid="inbox-bulk"' in inbox and inbox.count('data-testid="inbox-select"') == 2
     ids = [*map(str, mine), str(theirs), "999999999", "x"]
     for _twice in range(2):  # a double submit changes nothing more
         client.post(reverse("correspondence:inbox-bulk", args=["read"]), {"ids": ids})
@@ -378,7 +380,10 @@ def test_the_reply_draft_shows_its_reference(world):
 
 def test_sign_several_page_reports_each_letter(world):
     letters = _awaiting_signature(world, 2)
-    page = client_for(world.head).post(
+    client = client_for(world.head)
+    awaiting = client.get(reverse("correspondence:awaiting")).content.decode()
+    assert 'data-testid="sign-many"' in awaiting and awaiting.count('name="ids"') == 2
+    page = client.post(
         reverse("correspondence:sign-many"),
         {"ids": [x.pk for x in letters], "password": PASSWORD},
     )
