@@ -134,11 +134,14 @@ def delivery_done(delivery, *, by) -> None:
     from . import tasks  # hooks → tasks → services → hooks, as in `letter_finished`
 
     enqueue_with_transaction(tasks.delivery_archive, delivery.pk)
-    still_open = (
-        Delivery.objects.filter(letter_id=delivery.letter_id)
-        .exclude(state__in=[DeliveryState.DONE, DeliveryState.RETRACTED])
-        .exists()
-    )
+    # A copy (tembusan) is only informed: the letter is finished once every "to" delivery is
+    # done, whatever its copies do (a letter sent to copies only, once they all are).
+    siblings = Delivery.objects.filter(letter_id=delivery.letter_id)
+    if siblings.filter(kind=RecipientKind.TO).exists():
+        if not delivery.is_to():
+            return
+        siblings = siblings.filter(kind=RecipientKind.TO)
+    still_open = siblings.exclude(state__in=[DeliveryState.DONE, DeliveryState.RETRACTED]).exists()
     if not still_open:
         letter_finished(delivery.letter)
 

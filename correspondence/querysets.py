@@ -314,6 +314,16 @@ class DeliveryQuerySet(models.QuerySet):
             q |= Q(unit_id__any=units, position__isnull=True, security__any=levels)
         return self.filter(tenant_id=user.tenant_id).filter(q)
 
+    def received_by(self, user, *, on: dt.date | None = None):
+        """Deliveries whose receipt the user signs by opening them: those they handle, and
+        those in a unit inbox they work (the agendaris or TU opens the unit's mail first)."""
+        if _anonymous(user):
+            return self.none()
+        inbox = reach_q(reading(user, on).units, "unit_id") & Q(position__isnull=True)
+        return self.filter(tenant_id=user.tenant_id).filter(
+            Q(pk__in=self.handled_by(user, on=on).values("pk")) | inbox
+        )
+
 
 class DispositionQuerySet(models.QuerySet):
     def visible_to(self, user, *, on: dt.date | None = None):

@@ -22,6 +22,7 @@ from workflows.selectors import SOON_DAYS, due_status, transition_log_for
 from . import layouts
 from .checker import draft_findings
 from .choices import DeliveryState, DispositionState, LetterState, StepKind, StepState
+from .history import history_lines
 from .inboxcount import inbox_counts_kept
 from .models import (
     Attachment,
@@ -191,7 +192,9 @@ def inbox_list(
     # What a row shows (page and API): the letter with its unit and type, not its body; the
     # recipient unit and position are shown as ids only.
     return (
-        qs.select_related("letter__unit__tenant", "letter__letter_type")
+        qs.select_related(
+            "letter__unit__tenant", "letter__letter_type", "letter__signed_by", "letter__signed_as"
+        )
         .defer("letter__body", "letter__retract_reason")
         .order_by("-delivered_at", "-id")
     )
@@ -454,7 +457,7 @@ def letter_tenant(rows: list[Disposition]) -> int | None:
 def letter_deliveries(user: User, letter: Letter) -> list[Delivery]:
     """Per-recipient status: the sender side sees every delivery, a recipient only theirs."""
     qs = Delivery.objects.filter(letter=letter).select_related(
-        "unit__tenant", "position", "first_read_by"
+        "unit__tenant", "position", "first_read_by", "forwarded_by", "forwarded_from__unit"
     )
     if not can_view_sender_side(user, letter):
         qs = qs.filter(pk__in=Delivery.objects.visible_to(user).values("pk"))
@@ -472,7 +475,7 @@ def letter_page(user: User, letter: Letter) -> dict:
         "recipients": list(letter.recipients.select_related("unit__tenant", "position", "address")),
         "attachments": list(letter.attachments.all()),
         "steps": steps,
-        "timeline": list(transition_log_for(letter)),
+        "timeline": history_lines(transition_log_for(letter)),
         "deliveries": letter_deliveries(user, letter),
         "tree": disposition_tree(user, letter),
         "comments": list(letter.comments.select_related("author")),

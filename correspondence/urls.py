@@ -34,6 +34,15 @@ urlpatterns = [
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
     path("deliveries/<int:pk>/disposition/", views.disposition_new, name="disposition-new"),
     path("deliveries/<int:pk>/finish/", views.delivery_finish, name="delivery-finish"),
+    path(
+        "deliveries/<int:pk>/acknowledge/",
+        views.delivery_acknowledge,
+        name="delivery-acknowledge",
+    ),
+    path("inbox/bulk/<slug:action>/", views.inbox_bulk, name="inbox-bulk"),
+    path("awaiting/sign/", views.sign_many, name="sign-many"),
+    path("<int:pk>/reply/", views.letter_reply, name="reply"),
+    path("<int:pk>/forward/", views.letter_forward, name="forward"),
     path("dispositions/<int:pk>/report/", views.disposition_report, name="disposition-report"),
     path(
         "dispositions/<int:pk>/<slug:action>/", views.disposition_action, name="disposition-action"

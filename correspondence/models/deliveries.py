@@ -50,6 +50,15 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     done_at = models.DateTimeField(null=True, blank=True)
+    # A delivery one receiving unit passed on to another (Teruskan): who did, from which
+    # delivery, and their note, shown to the unit it was forwarded to.
+    forwarded_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forwards"
+    )
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    forward_note = models.TextField(_("forwarding note"), blank=True)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -84,6 +93,9 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
     def is_to(self) -> bool:
         return self.kind == RecipientKind.TO
 
+    def is_cc(self) -> bool:
+        return self.kind == RecipientKind.CC
+
     @transition(
         field=state,
         source=DeliveryState.DELIVERED,
@@ -113,6 +125,20 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
     )
     def finish(self):
         self.done_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[DeliveryState.DELIVERED, DeliveryState.READ],
+        target=DeliveryState.DONE,
+        conditions=[is_cc],
+        permission=transition_policy("can_view_delivery"),
+    )
+    def acknowledge(self, *, reader):
+        """A copy (tembusan) is only to be known: "sudah dibaca" closes it."""
+        now = timezone.now()
+        if self.first_read_at is None:
+            self.first_read_at, self.first_read_by = now, reader
+        self.done_at = now
 
     @transition(
         field=state,

@@ -7,6 +7,8 @@ Callers use this package (`from correspondence import services as svc`); the mod
 its inside. A test that replaces a helper patches the module that calls it."""
 
 from ..permissions import position_users
+from .acting import delivery_acknowledge, letter_forward, letter_reply_start
+from .bulk import Outcome, deliveries_close, deliveries_mark_read, ids_parse, letters_sign_many
 from .comments import comment_add
 from .common import (
     ALLOWED_TAGS,
@@ -73,6 +75,7 @@ __all__ = [
     "DEFAULT_INSTRUCTIONS",
     "DEFAULT_TYPES",
     "EDITABLE",
+    "Outcome",
     "RecipientInput",
     "StaleEdit",
     "attachment_add",
@@ -83,6 +86,9 @@ __all__ = [
     "comment_add",
     "delegation_create",
     "delegation_end",
+    "deliveries_close",
+    "deliveries_mark_read",
+    "delivery_acknowledge",
     "delivery_finish",
     "disposition_cancel",
     "disposition_confirm",
@@ -90,6 +96,7 @@ __all__ = [
     "disposition_due_notify",
     "disposition_open",
     "disposition_report",
+    "ids_parse",
     "incoming_accept",
     "incoming_register",
     "letter_approve",
@@ -97,9 +104,11 @@ __all__ = [
     "letter_cancel",
     "letter_close",
     "letter_create",
+    "letter_forward",
     "letter_opened",
     "letter_pdf_downloaded",
     "letter_preview_opened",
+    "letter_reply_start",
     "letter_reschedule",
     "letter_retract",
     "letter_return",
@@ -112,6 +121,7 @@ __all__ = [
     "letter_update",
     "letter_version_restore",
     "letter_withdraw",
+    "letters_sign_many",
     "notice_subject",
     "numbers_reserve",
     "position_users",

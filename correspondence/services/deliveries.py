@@ -25,10 +25,10 @@ from .common import (
 
 
 def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str = "") -> None:
-    """Record that a user opened a letter: first-read receipts of the deliveries they handle,
-    and an audited open for Rahasia and Sangat Rahasia letters."""
+    """Record that a user opened a letter: first-read receipts of the deliveries they receive
+    (handle, or work the unit inbox of), and an audited open for Rahasia and Sangat Rahasia letters."""
     now = timezone.now()
-    unread = Delivery.objects.handled_by(by).filter(letter=letter, state=DeliveryState.DELIVERED)
+    unread = Delivery.objects.received_by(by).filter(letter=letter, state=DeliveryState.DELIVERED)
     # Most opens are of letters already read: those take no row lock and write no receipt.
     with transaction.atomic():  # receipts and the audited open together, or neither
         if unread.exists():
@@ -38,12 +38,14 @@ def letter_opened(*, letter: Letter, by: User, ip: str | None = None, agent: str
         )
 
 
-def _deliveries_read(letter: Letter, by: User) -> None:
-    """First-read receipts of the letter's unread deliveries that the user handles."""
-    for d in Delivery.objects.select_for_update().filter(
-        pk__in=Delivery.objects.handled_by(by).filter(letter=letter).values("pk"),
+def _deliveries_read(letter: Letter, by: User, *, only: int | None = None) -> None:
+    """First-read receipts of the letter's unread deliveries the user receives (handles, or
+    works the inbox of)."""
+    rows = Delivery.objects.select_for_update().filter(
+        pk__in=Delivery.objects.received_by(by).filter(letter=letter).values("pk"),
         state=DeliveryState.DELIVERED,  # tested again under the lock: one receipt per delivery
-    ):
+    )
+    for d in rows.filter(pk=only) if only is not None else rows:
         fired = transition_fire(d, "open", by=by, reader=by)
         transition_record(d, fired, action="delivery.read", by=by)
         signals.delivery_read.send(sender=Delivery, delivery=d, by=by)

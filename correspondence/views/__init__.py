@@ -1,6 +1,7 @@
 """HTML pages of correspondence: parse, call one service or selector, render. The URL patterns
 are in `correspondence/urls.py`; every view is importable from here."""
 
+from .acting import delivery_acknowledge, inbox_bulk, letter_forward, letter_reply, sign_many
 from .certificate import signing_certificate
 from .compose import compose, edit
 from .deliveries import delivery_finish, disposition_action, disposition_new, disposition_report
@@ -34,6 +35,7 @@ __all__ = [
     "compose",
     "delegation_end",
     "delegations",
+    "delivery_acknowledge",
     "delivery_finish",
     "dispatch_external",
     "disposition_action",
@@ -44,14 +46,18 @@ __all__ = [
     "drafts",
     "edit",
     "inbox",
+    "inbox_bulk",
     "incoming_new",
     "letter_action",
     "letter_detail",
+    "letter_forward",
     "letter_pdf_download",
     "letter_preview",
+    "letter_reply",
     "outbox",
     "reservation_action",
     "reservations",
+    "sign_many",
     "signing_certificate",
     "template_fill",
     "verify",

@@ -22,6 +22,7 @@ from ..forms import (
     RescheduleForm,
     SignForm,
 )
+from ..tracking import letter_page_acting
 from .common import acts, client_of, letter_url
 
 
@@ -62,6 +63,7 @@ def letter_detail(request, pk):
         ),
         **selectors.letter_page(user, letter),
     }
+    context |= letter_page_acting(user, letter, context["deliveries"])
     if context["can"]["access_log"]:
         context["access_log"] = selectors.letter_access_log(user, letter)
     return render(request, "correspondence/letter.html", context)

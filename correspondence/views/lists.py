@@ -11,6 +11,7 @@ from ..choices import StepKind
 from ..forms import (
     InboxFilterForm,
 )
+from ..tracking import senders_attach
 from .common import page_of
 
 
@@ -27,8 +28,11 @@ def inbox(request):
     day = timezone.localdate()  # one day for the list and its kept figures
     qs = selectors.inbox_list(request.user, unit=unit, personal=personal, f=f, on=day)
     total, unread = selectors.inbox_counts(qs, user=request.user, unit=unit, f=f, on=day)
+    page = page_of(request, qs, count=total)
+    page.object_list = list(page.object_list)
+    senders_attach([d.letter for d in page.object_list])
     context = {
-        "page": page_of(request, qs, count=total),
+        "page": page,
         "units": units,
         "unit": unit,
         "personal": personal,
