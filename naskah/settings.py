@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.tenant",
+                "naskah.menu.menu",
             ],
             "libraries": {"navigation": "core.navigation"},
         },
