@@ -12,11 +12,16 @@ py=.venv/bin/python
 
 var=${NASKAH_VAR_DIR:-var}
 mkdir -p "$var"
-$py manage.py migrate --noinput
-$py manage.py load_tenant "$@"
-$py manage.py init_signing_ca --demo "$@"
-$py manage.py demo_logins --port "$port" "$@"
-echo "Demo signers sign electronically with their demo password as signing passphrase."
+# Quiet: the setup's own lines go to a log, the terminal ends with the logins.
+echo "Preparing the database and the demo tenants (log: $var/setup.log)..."
+{
+  $py manage.py migrate --noinput
+  $py manage.py load_tenant "$@"
+  $py manage.py init_signing_ca --demo "$@"
+  # Signers and administrators confirm each login with a code: the demo users get known
+  # authenticator keys (`manage.py demo_totp <username>` prints the current code).
+  $py manage.py demo_totp --enrol "$@"
+} >"$var/setup.log" 2>&1 || { cat "$var/setup.log" >&2; exit 1; }
 
 # Each process runs in a process group of its own (job control), and stopping the script stops
 # every group, children included (a child left behind, as the autoreloader's worker once was,
@@ -49,9 +54,18 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-echo
-echo "Task workers, periodic scheduler and timestamp authority running (logs: $var/worker.log, $var/worker-ocr.log, $var/scheduler.log, $var/tsa.log). Serving on http://$host:$port/ with daphne."
-echo "Open a tenant host, e.g. http://medan.localhost:$port/ or http://tangerang.localhost:$port/"
-$py -m core.server -b "$host" -p "$port" naskah.asgi:application &
+$py -m core.server -b "$host" -p "$port" naskah.asgi:application >"$var/web.log" 2>&1 &
 web=$!
+# The first page a newcomer opens is served warm: one request loads the templates and modules.
+$py scripts/wait-ready.py "http://$host:$port" "medan.localhost:$port" || {
+  tail -n 30 "$var/web.log" >&2; exit 1; }
+echo "Task workers, periodic scheduler and timestamp authority running; logs in $var/ (web.log, worker.log, worker-ocr.log, scheduler.log, tsa.log)."
+echo
+$py manage.py demo_logins --port "$port" "$@"
+echo
+echo "Signers sign electronically with their demo password as signing passphrase."
+echo "Signers and administrators confirm each login with a code from their demo authenticator:"
+echo "  .venv/bin/python manage.py demo_totp medan.head    (any demo username; prints the current code)"
+echo
+echo "Serving on http://$host:$port/ — open a tenant host, e.g. http://medan.localhost:$port/ or http://tangerang.localhost:$port/ (Ctrl-C stops everything)."
 wait "$web"
