@@ -20,7 +20,8 @@ if [ "${NASKAH_INSTALLER:-uv}" = uv ] && "$bin/python" -m pip install --quiet uv
       args+=("--$key" "$item")
     done
   done < <("$bin/python" -m pip config list 2>/dev/null)
-  exec "$bin/uv" pip install --quiet --python "$bin/python" "${args[@]}" "$@"
+  # Compiled as pip does: the first start would otherwise compile every module it imports.
+  exec "$bin/uv" pip install --quiet --compile-bytecode --python "$bin/python" "${args[@]}" "$@"
 fi
 "$bin/python" -m pip install --quiet --upgrade pip
 exec "$bin/python" -m pip install --quiet "$@"
