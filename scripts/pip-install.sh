@@ -20,8 +20,13 @@ if [ "${NASKAH_INSTALLER:-uv}" = uv ] && "$bin/python" -m pip install --quiet uv
       args+=("--$key" "$item")
     done
   done < <("$bin/python" -m pip config list 2>/dev/null)
-  # Compiled as pip does: the first start would otherwise compile every module it imports.
-  exec "$bin/uv" pip install --quiet --compile-bytecode --python "$bin/python" "${args[@]}" "$@"
+  # As pip does: every index weighs the same (uv would stop at the first that knows a
+  # package), and modules are compiled (the first start would otherwise compile them).
+  if "$bin/uv" pip install --quiet --compile-bytecode --index-strategy unsafe-best-match \
+    --python "$bin/python" "${args[@]}" "$@"; then
+    exit 0
+  fi
+  echo "uv could not install; trying pip." >&2
 fi
 "$bin/python" -m pip install --quiet --upgrade pip
 exec "$bin/python" -m pip install --quiet "$@"
