@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from accounts.permissions import can_view_security_events
 from correspondence.menucount import menu_counts
 from correspondence.permissions import register_units
+from organizations.access import access_remembered
 from organizations.permissions import can_view_organization
 from reports.permissions import can_view_reports
 
@@ -79,8 +80,13 @@ ENTRIES: tuple[Entry, ...] = (
 
 
 def menu_entries(request) -> list[tuple[str, str, int | None]]:
-    """The entries the request's user may open: (URL name, label msgid, figure or None)."""
-    shown = [e for e in ENTRIES if e.may(request)]
+    """The entries the request's user may open: (URL name, label msgid, figure or None).
+    Which ones is kept with the user's access facts (organizations.access): it changes only
+    when their posts, roles or delegations do, so most pages ask the policy nothing."""
+    names = access_remembered(
+        request.user, "menu", lambda: frozenset(e.url_name for e in ENTRIES if e.may(request))
+    )
+    shown = [e for e in ENTRIES if e.url_name in names]
     counts = menu_counts(request.user) if any(e.count for e in shown) else {}
     return [(e.url_name, e.label, counts[e.count] if e.count else None) for e in shown]
 
