@@ -1,5 +1,5 @@
-"""The demo's second factor and branding: known authenticators for demo users, the tenant's
-logo and colours on the two-step pages, date filters that say "date"."""
+"""The demo: known authenticators for demo users, the tenant's logo and colours on the
+two-step pages, date filters that say "date", links in the signed PDF on the served port."""
 
 import io
 from pathlib import Path
@@ -14,8 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.management.commands.demo_totp import demo_key
 from archive.forms import RecordFilterForm
 from correspondence.forms import InboxFilterForm
+from correspondence.pdf.build import verify_url
 from organizations.models import User
-from tests.conftest import client_for
+from tests.conftest import client_for, host_of
+from tests.correspondence.helpers import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +74,13 @@ def test_date_filters_name_a_date_not_an_addressee(form):
             "From date",
             "Until date",
         )
+
+
+def test_the_signed_pdf_links_to_the_served_port(world, settings):
+    # GIVEN the embedded default served on port 8000 (`make run` exports NASKAH_PUBLIC_PORT to
+    # the web server and the workers alike)
+    settings.NASKAH_PUBLIC_SCHEME, settings.NASKAH_PUBLIC_PORT = "http", 8000
+    # WHEN a letter is signed
+    letter = signed(world)
+    # THEN the verification link its PDF carries names the host and the port
+    assert verify_url(letter) == f"http://{host_of(world.tenant)}:8000/v/{letter.verify_token}"
