@@ -29,8 +29,7 @@ $(VENV)/.installed: pyproject.toml | python
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
 		echo "$(VENV) was made with an older Python; remove it ('make clean') and run make again." >&2; exit 1; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	scripts/pip-install.sh $(BIN) -e ".[dev]"
 	@touch $@
 
 # The front-end libraries: npm installs package-lock.json's versions, scripts/build-assets.mjs

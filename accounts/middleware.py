@@ -14,6 +14,9 @@ OPEN_PREFIXES = (
     "/healthz",
     "/readyz",
     "/v/",
+    # The tenant's colours and logo: the two-step pages show them too (a redirect broke them).
+    "/branding.css",
+    "/branding/logo",
 )
 
 

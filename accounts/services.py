@@ -120,3 +120,11 @@ def totp_code_valid(user, token: str) -> bool:
     """A code from the user's confirmed authenticator (for API calls that must carry one)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return bool(device and token and device.verify_token(token))
+
+
+@transaction.atomic
+def totp_demo_enrol(*, user, key_hex: str) -> TOTPDevice:
+    """Give a demo user a confirmed authenticator with a known key (embedded default only:
+    the demo's signers then verify with `manage.py demo_totp <username>`)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name="Demo", key=key_hex, confirmed=True)

@@ -38,10 +38,10 @@ class RecordFilterForm(forms.Form):
     classification = forms.CharField(label=_("Classification"), required=False, max_length=30)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     medium = forms.ChoiceField(label=_("Medium"), required=False, choices=_blank(Medium.choices))
     security = forms.ChoiceField(

@@ -343,10 +343,10 @@ class InboxFilterForm(forms.Form):
         label=_("Security"), required=False, choices=[("", "—"), *SecurityLevel.choices]
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sender = forms.CharField(label=_("Sender"), required=False, max_length=100)
     q = forms.CharField(label=_("Subject or number"), required=False, max_length=100)

@@ -303,7 +303,13 @@ class DeliveryQuerySet(models.QuerySet):
         # the head, and by whoever the head's inbox is delegated to, at the levels that reach
         # delegates too.
         head_levels = [lv for lv, r in reach.items() if r.unit_head]
-        held = _ids(heads.filter(pk__any=held_id_list(user, on)).values("unit_id"))
+        day = on or timezone.localdate()
+        held = access_remembered(
+            user,
+            "headed_units",
+            lambda: _ids(heads.filter(pk__any=held_id_list(user, day)).values("unit_id")),
+            day,
+        )
         q = reach_q(reading(user, on).posts, "position_id") | Q(
             unit_id__any=held, position__isnull=True, security__any=head_levels
         )

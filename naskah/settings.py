@@ -68,6 +68,7 @@ ALLOWED_HOSTS = env.list(
     default=[".localhost", "localhost", "127.0.0.1", "[::1]"] if DEBUG else [],
 )
 CSRF_TRUSTED_ORIGINS = env.list("NASKAH_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "naskah.errors.csrf_failure"  # branded, in the request's language
 
 # Tenant used when a request's host matches no TenantDomain (single-city deployments).
 NASKAH_DEFAULT_TENANT = env.str("NASKAH_DEFAULT_TENANT", default="")
@@ -144,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.tenant",
+                "naskah.menu.menu",
             ],
             "libraries": {"navigation": "core.navigation"},
         },

@@ -49,3 +49,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "naskah.errors.bad_request"
+handler403 = "naskah.errors.permission_denied"
+handler404 = "naskah.errors.page_not_found"
+handler500 = "naskah.errors.server_error"

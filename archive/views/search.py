@@ -40,10 +40,10 @@ class SearchForm(forms.Form):
     )
     unit = forms.ModelChoiceField(queryset=None, label=_("Unit"), required=False)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     medium = forms.ChoiceField(label=_("Medium"), choices=_blank(Medium.choices), required=False)
     security = forms.ChoiceField(

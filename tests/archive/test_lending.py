@@ -347,7 +347,9 @@ def test_loan_list_queries_do_not_grow(setup, django_assert_max_num_queries):
     assert body["count"] == 6
     clerk = client_for(w.clerk)  # logging in is not part of the page
     clerk.get(reverse("archive:loans"))
-    with django_assert_max_num_queries(16):
+    # 24: eight draw the menu (the access facts its entries and figures are decided by, kept
+    # across requests with Redis; the figures themselves are one query).
+    with django_assert_max_num_queries(24):
         assert clerk.get(reverse("archive:loans")).status_code == 200
 
 

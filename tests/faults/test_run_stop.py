@@ -55,9 +55,10 @@ def test_stopping_make_run_stops_every_process_it_started(tmp_path):
     )
     try:
         wait_listening(port, script, log, timeout=180)
+        # daphne listens while the database is still being prepared; the workers follow.
         running = wait_for(
             lambda: [c for _p, c in _marked(mark) if "manage.py worker" in c],
-            timeout=30,
+            timeout=180,
             what="the task worker started",
         )
         assert running
