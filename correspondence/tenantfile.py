@@ -1,20 +1,27 @@
-"""The tenant file's `letter_types`, `disposition_instructions`, `address_book` and
-`signing_mandates` sections."""
+"""The tenant file's `letter_types`, `disposition_instructions`, `address_book`,
+`signing_mandates` and `recipient_groups` sections."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
-from organizations.models import Position
+from organizations.choices import UnitKind
+from organizations.models import Position, Unit
 from organizations.services import position_by_ref
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
 
 from .choices import LetterScope, SignerRule
 from .layouts import DEFAULTS, Layout, layout_build
-from .models import AddressBookEntry, DispositionInstruction, LetterType, SigningMandate
+from .models import (
+    AddressBookEntry,
+    DispositionInstruction,
+    LetterType,
+    RecipientGroup,
+    SigningMandate,
+)
 from .numbering import effective_pattern, pattern_check, patterns_check
 from .permissions import signer_allowed
 from .services import letter_types_ensure_defaults
@@ -256,12 +263,46 @@ def _load_mandates(tenant, entries: list[MandateEntry], base_dir: Path) -> dict[
     return counts
 
 
+class RecipientGroupEntry(Strict):
+    """A tenant-wide group of the recipient picker: every active unit of `unit_kinds` (a rule,
+    so a new kecamatan joins by itself), the listed `units` (codes) and `positions`
+    (UNIT_CODE:POSITION_CODE)."""
+
+    code: str = Field(pattern=CODE, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    unit_kinds: list[UnitKind] = []
+    units: list[str] = []
+    positions: list[Annotated[str, Field(pattern=POSITION_REF)]] = []
+
+
+def _load_groups(tenant, entries: list[RecipientGroupEntry], base_dir: Path) -> dict[str, int]:
+    """Upsert the file's tenant-wide recipient groups by code, members replaced."""
+    made = 0
+    for i, e in enumerate(entries):
+        where = f"recipient_groups[{i}] ({e.code})"
+        units = list(Unit.objects.filter(tenant=tenant, code__in=e.units))
+        missing = sorted(set(e.units) - {u.code for u in units})
+        if missing:
+            raise TenantFileError(f"{where} > units: {', '.join(missing)} do not exist.")
+        posts = [_position(tenant, ref, where, "positions") for ref in e.positions]
+        group, created = RecipientGroup.objects.update_or_create(
+            tenant=tenant,
+            code=e.code,
+            defaults={"name": e.name, "owner": None, "unit_kinds": [str(k) for k in e.unit_kinds]},
+        )
+        group.units.set(units)
+        group.positions.set(posts)
+        made += created
+    return {"recipient groups": made} if made else {}
+
+
 SECTIONS = [
     Section("letter_types", LetterTypeEntry, _load_types, order=20),
     Section("disposition_instructions", InstructionEntry, _load_instructions, order=21),
     Section("address_book", AddressEntry, _load_addresses, order=22),
     # After the letter types: a mandate is checked against their signer rules.
     Section("signing_mandates", MandateEntry, _load_mandates, order=23),
+    Section("recipient_groups", RecipientGroupEntry, _load_groups, order=24),
 ]
 
 __all__ = ["SECTIONS", "TenantFileError"]

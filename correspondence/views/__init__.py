@@ -15,6 +15,7 @@ from .files import (
 )
 from .letters import comment, dispatch_external, letter_action, letter_detail
 from .lists import awaiting, dispositions, drafts, inbox, outbox
+from .picker import picker, recipient_group_create, recipient_group_delete
 from .registry import (
     delegation_end,
     delegations,
@@ -48,6 +49,9 @@ __all__ = [
     "letter_pdf_download",
     "letter_preview",
     "outbox",
+    "picker",
+    "recipient_group_create",
+    "recipient_group_delete",
     "reservation_action",
     "reservations",
     "signing_certificate",
