@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Assignment, Position, Unit, User
 
@@ -26,6 +27,7 @@ ROLES = ("unit", "position", "signer", "address")
 MAX_QUERY = 60  # characters; a longer "query" is not someone typing
 MAX_WORDS = 6
 LIMIT = 40  # options per answer: the dropdown shows a screenful, typing narrows it
+SAVED_GROUPS = _("Saved groups")
 
 
 class PickerInputError(ValueError):
@@ -38,7 +40,6 @@ class Option:
     text: str
     group: str  # the optgroup: OPD › bidang (or the other government, or the organisation)
     holder: str = ""
-    members: tuple[dict, ...] = ()  # a saved group's members, as options
 
 
 @dataclass
@@ -219,7 +220,7 @@ def picker_search(
     on = timezone.localdate()
     result = PickerResult()
     if role in ("unit", "position"):
-        result.options += group_options(user, role, words)
+        result.options += group_options(user, words)
         if not words:
             return result  # an empty query offers the saved groups only
     if role == "unit":
@@ -260,30 +261,23 @@ def group_members(user: User, group: RecipientGroup, role: str) -> QuerySet:
     )
 
 
-def group_options(user: User, role: str, words: list[str]) -> list[Option]:
-    """The saved groups the user may pick whose names match, each with its members for the
-    field of `role` (a group with none there is left out)."""
-    groups = (
-        recipient_groups_visible_to(user)
-        .filter(_match(words, ["name"]))
-        .order_by("owner_id", "name")[:20]
-    )
-    out = []
-    on = timezone.localdate()
-    for g in groups.prefetch_related("units", "positions"):
-        members = list(group_members(user, g, role))
-        if not members:
-            continue
-        if role == "unit":
-            opts = _unit_options(user, members)
-        else:
-            opts = _position_options(user, members, on)
-        out.append(
-            Option(
-                value=f"g:{g.pk}",
-                text=g.name,
-                group="",
-                members=tuple({"value": o.value, "text": o.text, "group": o.group} for o in opts),
-            )
-        )
-    return out
+def group_options(user: User, words: list[str]) -> list[Option]:
+    """The saved groups the user may pick whose names match (one query; their members are
+    asked for only when one is picked: `group_member_options`)."""
+    groups = recipient_groups_visible_to(user).filter(_match(words, ["name"]))
+    return [
+        Option(value=f"g:{pk}", text=name, group=str(SAVED_GROUPS))
+        for pk, name in groups.order_by("owner_id", "name").values_list("pk", "name")[:20]
+    ]
+
+
+def group_member_options(user: User, group_id: int, role: str) -> list[Option]:
+    """A saved group's members as options of a unit or post field; a group the user may not
+    pick (another's, another tenant's, a missing one) has none."""
+    group = recipient_groups_visible_to(user).filter(pk=group_id).first()
+    if group is None or role not in ("unit", "position"):
+        return []
+    members = list(group_members(user, group, role))
+    if role == "unit":
+        return _unit_options(user, members)
+    return _position_options(user, members, timezone.localdate())

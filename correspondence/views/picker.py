@@ -13,13 +13,22 @@ from organizations.permissions import can_view_organization
 
 from .. import services as svc
 from ..grouppolicy import recipient_groups_visible_to
-from ..picker import ROLES, PickerInputError, picker_choices, picker_search
+from ..picker import (
+    ROLES,
+    PickerInputError,
+    PickerResult,
+    group_member_options,
+    picker_choices,
+    picker_search,
+)
 from ..selectors import letter_types_for
 
 
 def _member(request) -> None:
     if not can_view_organization(request.user, request.tenant):
         raise Http404
+    # The same row the middleware resolved: the options' group labels read its name.
+    request.user.tenant = request.tenant
 
 
 def _bad(message: str) -> JsonResponse:
@@ -29,7 +38,8 @@ def _bad(message: str) -> JsonResponse:
 @require_GET
 @login_required
 def picker(request):
-    """?role=unit|position|signer|address&q=...[&type=<letter type id>] -> grouped options."""
+    """?role=unit|position|signer|address&q=...[&type=<letter type id>] -> grouped options;
+    ?role=unit|position&group=<id> -> a saved group's members."""
     _member(request)
     role = request.GET.get("role", "")
     if role not in ROLES:
@@ -44,26 +54,31 @@ def picker(request):
         letter_type = letter_types_for(request.user).filter(pk=type_id).first()
         if letter_type is None:
             return JsonResponse({"results": [], "optgroups": [], "more": False})
+    if request.GET.get("group"):
+        # A picked saved group: its members, to put in the field instead of the group.
+        try:
+            group_id = id_or_404(request.GET["group"])
+        except Http404:
+            return _bad(_("Unknown group."))
+        found = PickerResult(options=group_member_options(request.user, group_id, role))
+        return _answer(found)
     try:
         found = picker_search(
             request.user, role=role, q=request.GET.get("q", ""), letter_type=letter_type
         )
     except PickerInputError:
         return _bad(_("Type at most 60 letters, without control characters."))
+    return _answer(found)
+
+
+def _answer(found: PickerResult) -> JsonResponse:
     groups = list(dict.fromkeys(o.group for o in found.options if o.group))
-    results = [
-        {
-            "value": o.value,
-            "text": o.text,
-            "group": o.group,
-            "holder": o.holder,
-            **({"members": list(o.members)} if o.value.startswith("g:") else {}),
-        }
-        for o in found.options
-    ]
     return JsonResponse(
         {
-            "results": results,
+            "results": [
+                {"value": o.value, "text": o.text, "group": o.group, "holder": o.holder}
+                for o in found.options
+            ],
             "optgroups": [{"value": g, "label": g} for g in groups],
             "more": found.more,
         }

@@ -55,9 +55,7 @@ function picker(select, typeSelect) {
       option(data, escape) {
         const extra = data.holder
           ? ` <small class="picker-holder">${escape(data.holder)}</small>`
-          : data.members
-            ? ` <small class="picker-count">(${data.members.length})</small>`
-            : "";
+          : "";
         return `<div data-picker-option="${escape(data.value)}">${escape(data.text)}${extra}</div>`;
       },
       item(data, escape) {
@@ -73,17 +71,24 @@ function picker(select, typeSelect) {
         return `<div class="loading">${escapeText(ds.pickerLoading)}</div>`;
       },
     },
-    // A saved group ("g:<id>") is not a recipient: picking it adds its members instead.
+    // A saved group ("g:<id>") is not a recipient: picking it adds its members instead,
+    // asked of the server only now (a keystroke's answer carries no group's members).
     onItemAdd(value) {
       if (!String(value).startsWith("g:")) return;
-      const group = this.options[value];
       this.removeItem(value, true);
-      (group && group.members ? group.members : []).forEach((member) => {
-        if (!this.options[member.value]) this.addOption(member);
-        this.addItem(member.value, true);
-      });
       this.setTextboxValue("");
-      this.refreshOptions(false);
+      const params = new URLSearchParams({ role, group: String(value).slice(2) });
+      fetch(`${ds.pickerUrl}?${params}`, { headers: { Accept: "application/json" } })
+        .then((response) => (response.ok ? response.json() : { results: [], optgroups: [] }))
+        .then((answer) => {
+          answer.optgroups.forEach((group) => this.addOptionGroup(group.value, group));
+          answer.results.forEach((member) => {
+            if (!this.options[member.value]) this.addOption(member);
+            this.addItem(member.value, true);
+          });
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+          this.refreshOptions(false);
+        });
     },
   });
   if (role === "signer" && typeSelect) {

@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from correspondence.forms import LetterForm
 from correspondence.models import RecipientGroup
-from correspondence.picker import LIMIT, picker_search, signer_choices_for
+from correspondence.picker import (
+    LIMIT,
+    group_member_options,
+    picker_search,
+    signer_choices_for,
+)
 from correspondence.tenantfile import RecipientGroupEntry, _load_groups
 from organizations.choices import UnitKind
 from tests.conftest import client_for
@@ -207,9 +212,29 @@ def test_odd_characters_match_literally(world, q):
 
 def test_an_empty_query_offers_the_saved_groups_only(world):
     group = _camat_group(world)
-    data = client_for(world.drafter).get(URL, {"role": "unit", "q": ""}).json()
+    client = client_for(world.drafter)
+    data = client.get(URL, {"role": "unit", "q": ""}).json()
     assert [r["value"] for r in data["results"]] == [f"g:{group.pk}"]
-    assert [m["value"] for m in data["results"][0]["members"]] == [str(world.units["kec_baru"].pk)]
+    # picked, the group is asked for its members
+    members = client.get(URL, {"role": "unit", "group": group.pk}).json()
+    assert [r["value"] for r in members["results"]] == [str(world.units["kec_baru"].pk)]
+
+
+def test_another_users_or_governments_group_has_no_members(world):
+    group = _camat_group(world)
+    mine = client_for(world.drafter).post(
+        SAVE, {"name": "Saya", "units": [world.units["dinkes"].pk]}
+    )
+    personal = mine.json()["value"][2:]
+    for user, group_id in [
+        (world.foreigner, group.pk),
+        (world.colleague, personal),
+        (world.drafter, 999_999_999),
+    ]:
+        answer = client_for(user).get(URL, {"role": "unit", "group": group_id})
+        assert answer.status_code == 200
+        assert answer.json()["results"] == []
+    assert client_for(world.drafter).get(URL, {"role": "unit", "group": "x"}).status_code == 400
 
 
 def test_the_answer_takes_a_fixed_number_of_queries(world, django_assert_max_num_queries):
@@ -231,12 +256,13 @@ def test_a_tenant_group_by_rule_gives_units_or_their_head_posts(world):
         parent=world.units["walikota"],
     )
     camat = PositionFactory(unit=new, code="CAMAT", title="Camat Medan Amplas", is_head=True)
+    group = RecipientGroup.objects.get(code="seluruh-camat")
     # WHEN the drafter picks it in a unit field and in the posts field
-    [units] = [o for o in picker_search(world.drafter, role="unit", q="camat").options if o.members]
-    [posts] = picker_search(world.drafter, role="position", q="seluruh").options
+    units = group_member_options(world.drafter, group.pk, "unit")
+    posts = group_member_options(world.drafter, group.pk, "position")
     # THEN the units are every kecamatan, the posts their camat (the new one joined by itself)
-    assert {m["value"] for m in units.members} == {str(world.units["kec_baru"].pk), str(new.pk)}
-    assert {m["value"] for m in posts.members} == {_pk(world, "camat"), str(camat.pk)}
+    assert {o.value for o in units} == {str(world.units["kec_baru"].pk), str(new.pk)}
+    assert {o.value for o in posts} == {_pk(world, "camat"), str(camat.pk)}
 
 
 def test_a_personal_group_is_its_owners_alone(world):
