@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -224,7 +224,9 @@ def picker_search(
         if not words:
             return result  # an empty query offers the saved groups only
     if role == "unit":
-        rows = list(base.filter(_match(words, ["name", "short_name", "code"]))[: LIMIT + 1])
+        own_first = Case(When(tenant_id=user.tenant_id, then=0), default=1)
+        matched = base.filter(_match(words, ["name", "short_name", "code"]))
+        rows = list(matched.order_by(own_first, "tenant_id", "path")[: LIMIT + 1])
         result.options += _unit_options(user, rows[:LIMIT])
     elif role in ("position", "signer"):
         rows = list(

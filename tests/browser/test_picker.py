@@ -1,9 +1,11 @@
 """The recipient picker in a real browser (static/js/picker.js, Tom Select, under the strict
-CSP): typed, picked with the keyboard, a saved group expanded, and the draft gets them."""
+CSP): typed, picked with the keyboard, a saved group expanded, and the draft gets them; a
+screenshot of the grouped dropdown goes to docs/screenshots/."""
 
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from correspondence.models import Letter, RecipientGroup
 from correspondence.tenantfile import RecipientGroupEntry, _load_groups
@@ -13,6 +15,7 @@ from tests.world import build_world
 from .conftest import url_on
 from .test_branding import log_in
 
+SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -44,6 +47,16 @@ def test_units_typed_and_a_saved_group_become_the_drafts_recipients(live_server,
     # WHEN the drafter types part of a unit's name in "Kepada (unit)" and picks it by keyboard
     dinkes = world.units["dinkes"]
     _pick(page, "to_units", "Keseha", str(dinkes.pk))
+    # AND, in "Kepada (jabatan)", sees posts grouped OPD › bidang with their holders
+    control = page.locator("#id_to_positions-ts-control")
+    control.click()
+    control.press_sequentially("kepala", delay=40)
+    header = page.locator("#id_to_positions-ts-dropdown .optgroup-header", has_text="Bidang")
+    header.first.wait_for()
+    assert page.locator("#id_to_positions-ts-dropdown", has_text=world.reviewer.name).count()
+    page.screenshot(path=str(SHOTS / "compose-picker-1280.png"))
+    control.press("Escape")
+    control.fill("")
     # AND picks the saved group "Seluruh Camat" for Tembusan
     _pick(page, "cc_units", "Seluruh", f"g:{group.pk}")
     # THEN the group became its members

@@ -340,3 +340,22 @@ def test_a_group_needs_a_name(world):
         SAVE, {"name": "  ", "units": [world.units["dinkes"].pk]}
     )
     assert response.status_code == 400
+
+
+def test_the_tenant_file_names_only_units_it_has(world):
+    from organizations.tenantfile import TenantFileError
+
+    entry = RecipientGroupEntry(code="mitra", name="Mitra", units=["BAPPEDA", "NOPE"])
+    with pytest.raises(TenantFileError, match="NOPE"):
+        _load_groups(world.tenant, [entry], Path("."))
+
+
+def test_the_medan_demo_file_has_its_city_wide_groups():
+    from django.conf import settings
+
+    from organizations.tenantfile import parse
+
+    parsed = parse(Path(settings.BASE_DIR) / "tenants" / "medan.yaml")
+    groups = {g.code: g for g in parsed.sections["recipient_groups"]}
+    assert groups["seluruh-camat"].unit_kinds == [UnitKind.DISTRICT]
+    assert UnitKind.AGENCY in groups["seluruh-opd"].unit_kinds
