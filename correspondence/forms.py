@@ -14,6 +14,7 @@ from workflows.choices import SecurityLevel, Urgency
 
 from . import layouts, selectors
 from .choices import DeliveryState, RecipientKind, SigningMode
+from .grouppolicy import can_keep_tenant_groups
 from .models import AddressBookEntry
 from .picker import signer_choices_for
 from .services import RecipientInput
@@ -118,6 +119,7 @@ def picker_attrs(widget: forms.Widget, role: str, *, save: bool) -> None:
             {
                 "data-picker-save-url": reverse("correspondence:recipient-group-create"),
                 "data-picker-save": _("Save these as a group"),
+                "data-picker-save-confirm": _("Save"),
                 "data-picker-save-name": _("Group name"),
                 "data-picker-saved": _("Group saved."),
             }
@@ -181,8 +183,12 @@ class LetterForm(forms.Form):
         self.fields["to_addresses"].queryset = AddressBookEntry.objects.filter(
             tenant_id=user.tenant_id, is_active=True
         )
+        tenant_groups = can_keep_tenant_groups(user)
         for name, role in PICKED.items():
-            picker_attrs(self.fields[name].widget, role, save=name in SAVABLE)
+            widget = self.fields[name].widget
+            picker_attrs(widget, role, save=name in SAVABLE)
+            if tenant_groups and name in SAVABLE:
+                widget.attrs["data-picker-save-tenant"] = _("For the whole tenant")
 
     def _type_fields(self, types) -> None:
         """A textarea per structured part name of the tenant's types (`part_<name>`), after

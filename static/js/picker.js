@@ -31,6 +31,7 @@ function picker(select, typeSelect) {
     optgroupValueField: "value",
     optgroupLabelField: "label",
     lockOptgroupOrder: true,
+    closeAfterSelect: true, // one pick, then the form is in view again; typing reopens
     maxOptions: null,
     loadThrottle: 200,
     preload: "focus",
@@ -64,7 +65,9 @@ function picker(select, typeSelect) {
       optgroup_header(data, escape) {
         return `<div class="optgroup-header">${escape(data.label)}</div>`;
       },
-      no_results() {
+      no_results(data) {
+        // Nothing typed and nothing left to offer (all picked): no message in the way.
+        if (!data.input) return null;
         return `<div class="no-results">${escapeText(ds.pickerNoResults)}</div>`;
       },
       loading() {
@@ -123,22 +126,39 @@ function saveControl(select, ts) {
   confirm.type = "button";
   confirm.hidden = true;
   confirm.dataset.pickerSaveConfirm = select.name;
-  confirm.textContent = ds.pickerSave;
+  confirm.textContent = ds.pickerSaveConfirm;
   const status = document.createElement("span");
   status.setAttribute("role", "status");
   status.dataset.pickerSaveStatus = select.name;
-  box.append(open, name, confirm, status);
+  box.append(open, name, confirm);
+  // A tenant administrator may keep the group for everyone of the tenant.
+  let tenantWide = null;
+  if (ds.pickerSaveTenant) {
+    const label = document.createElement("label");
+    tenantWide = document.createElement("input");
+    tenantWide.type = "checkbox";
+    tenantWide.dataset.pickerSaveTenant = select.name;
+    label.hidden = true;
+    label.append(tenantWide, ` ${ds.pickerSaveTenant}`);
+    box.append(label);
+  }
+  box.append(status);
   ts.wrapper.after(box);
+  const shown = (on) => {
+    name.hidden = !on;
+    confirm.hidden = !on;
+    if (tenantWide) tenantWide.parentElement.hidden = !on;
+    open.hidden = on;
+  };
   open.addEventListener("click", () => {
-    name.hidden = false;
-    confirm.hidden = false;
-    open.hidden = true;
+    shown(true);
     name.focus();
   });
   const save = () => {
     const form = select.form;
     const body = new FormData();
     body.set("name", name.value);
+    if (tenantWide && tenantWide.checked) body.set("tenant_wide", "1");
     const key = select.dataset.picker === "unit" ? "units" : "positions";
     ts.items.forEach((value) => body.append(key, value));
     const token = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -151,9 +171,7 @@ function saveControl(select, ts) {
       .then(({ ok, answer }) => {
         status.textContent = ok ? ds.pickerSaved : answer.error || "";
         if (ok) {
-          name.hidden = true;
-          confirm.hidden = true;
-          open.hidden = false;
+          shown(false);
           name.value = "";
           // Every picker asks again, so the new group is offered at once.
           document.querySelectorAll("select[data-picker]").forEach((other) => {

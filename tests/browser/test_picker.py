@@ -2,10 +2,12 @@
 CSP): typed, picked with the keyboard, a saved group expanded, and the draft gets them; a
 screenshot of the grouped dropdown goes to docs/screenshots/."""
 
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from correspondence.models import Letter, RecipientGroup
 from correspondence.tenantfile import RecipientGroupEntry, _load_groups
@@ -47,6 +49,13 @@ def test_units_typed_and_a_saved_group_become_the_drafts_recipients(live_server,
     # WHEN the drafter types part of a unit's name in "Kepada (unit)" and picks it by keyboard
     dinkes = world.units["dinkes"]
     _pick(page, "to_units", "Keseha", str(dinkes.pk))
+    # AND keeps that choice as a group of their own
+    page.locator("[data-picker-save-open=to_units]").click()
+    page.locator("[data-picker-save-name=to_units]").fill("Mitra kesehatan")
+    page.locator("[data-picker-save-name=to_units]").press("Enter")
+    expect(page.locator("[data-picker-save-status=to_units]")).to_have_text(re.compile(r".+"))
+    mine = RecipientGroup.objects.get(owner=world.drafter, name="Mitra kesehatan")
+    assert list(mine.units.all()) == [dinkes]
     # AND, in "Kepada (jabatan)", sees posts grouped OPD › bidang with their holders
     control = page.locator("#id_to_positions-ts-control")
     control.click()
@@ -59,7 +68,9 @@ def test_units_typed_and_a_saved_group_become_the_drafts_recipients(live_server,
     control.fill("")
     # AND picks the saved group "Seluruh Camat" for Tembusan
     _pick(page, "cc_units", "Seluruh", f"g:{group.pk}")
-    # THEN the group became its members
+    # THEN the group became its members (asked of the server when picked)
+    kec = world.units["kec_baru"]
+    page.locator(f"#id_cc_units + .ts-wrapper .item[data-value='{kec.pk}']").wait_for()
     cc = page.locator("#id_cc_units").evaluate("s => Array.from(s.selectedOptions, o => o.value)")
     assert cc == [str(world.units["kec_baru"].pk)]
     # WHEN the draft is saved
