@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import SCAN_TYPES, upload_inspect
@@ -13,7 +14,9 @@ from workflows.choices import SecurityLevel, Urgency
 
 from . import layouts, selectors
 from .choices import DeliveryState, RecipientKind, SigningMode
+from .grouppolicy import can_keep_tenant_groups
 from .models import AddressBookEntry
+from .picker import signer_choices_for
 from .services import RecipientInput
 from .services.drafting import EVENT_FIELDS, TEXT_FIELDS
 
@@ -87,6 +90,42 @@ def _part_field(specs: dict, type_names: dict) -> forms.CharField:
     )
 
 
+# The recipient fields the picker (static/js/picker.js, Tom Select) enhances, and the kind
+# of recipient each searches (correspondence.picker.ROLES).
+PICKED = {
+    "to_units": "unit",
+    "cc_units": "unit",
+    "to_positions": "position",
+    "signer_position": "signer",
+    "on_behalf_of": "signer",
+    "to_addresses": "address",
+}
+SAVABLE = {"to_units", "cc_units", "to_positions"}
+
+
+def picker_attrs(widget: forms.Widget, role: str, *, save: bool) -> None:
+    """Mark a select for the picker: its endpoint, and its texts in the page's language."""
+    widget.attrs.update(
+        {
+            "data-picker": role,
+            "data-picker-url": reverse("correspondence:picker"),
+            "data-picker-no-results": _("No match. Type another part of the name."),
+            "data-picker-loading": _("Searching…"),
+            "data-picker-placeholder": _("Type to search"),
+        }
+    )
+    if save:
+        widget.attrs.update(
+            {
+                "data-picker-save-url": reverse("correspondence:recipient-group-create"),
+                "data-picker-save": _("Save these as a group"),
+                "data-picker-save-confirm": _("Save"),
+                "data-picker-save-name": _("Group name"),
+                "data-picker-saved": _("Group saved."),
+            }
+        )
+
+
 class LetterForm(forms.Form):
     letter_type = forms.ModelChoiceField(queryset=None, label=_("Type"), widget=TypeSelect)
     subject = forms.CharField(label=_("Subject (hal)"), max_length=300)
@@ -132,8 +171,11 @@ class LetterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["letter_type"].queryset = selectors.letter_types_for(user)
-        self.fields["signer_position"].queryset = selectors.signer_choices(user)
-        self.fields["on_behalf_of"].queryset = selectors.signer_choices(user)
+        # Only the posts that may sign for this drafter (picker.signer_choices_for); the
+        # picker narrows them to the chosen type's rule, the service checks the rule again.
+        signers = signer_choices_for(user)
+        self.fields["signer_position"].queryset = signers
+        self.fields["on_behalf_of"].queryset = signers
         self._type_fields(list(self.fields["letter_type"].queryset))
         units = selectors.recipient_units(user)
         self.fields["to_units"].queryset = units
@@ -144,6 +186,12 @@ class LetterForm(forms.Form):
         self.fields["to_addresses"].queryset = AddressBookEntry.objects.filter(
             tenant_id=user.tenant_id, is_active=True
         )
+        tenant_groups = can_keep_tenant_groups(user)
+        for name, role in PICKED.items():
+            widget = self.fields[name].widget
+            picker_attrs(widget, role, save=name in SAVABLE)
+            if tenant_groups and name in SAVABLE:
+                widget.attrs["data-picker-save-tenant"] = _("For the whole tenant")
 
     def _type_fields(self, types) -> None:
         """A textarea per structured part name of the tenant's types (`part_<name>`), after

@@ -1,13 +1,14 @@
 """The tenant file's `letter_types`, `disposition_instructions`, `address_book`,
-`signing_mandates` and `letter_templates` sections."""
+`signing_mandates`, `letter_templates` and `recipient_groups` sections."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
+from organizations.choices import UnitKind
 from organizations.models import Position, Unit
 from organizations.services import position_by_ref
 from organizations.tenantfile import CODE, Section, Strict, TenantFileError, rows_upsert
@@ -19,6 +20,7 @@ from .models import (
     DispositionInstruction,
     LetterTemplate,
     LetterType,
+    RecipientGroup,
     SigningMandate,
 )
 from .numbering import effective_pattern, pattern_check, patterns_check
@@ -305,6 +307,37 @@ def _load_templates(tenant, entries: list[TemplateEntry], base_dir: Path) -> dic
         )
         made += created
     return {"letter templates": made} if made else {}
+class RecipientGroupEntry(Strict):
+    """A tenant-wide group of the recipient picker: every active unit of `unit_kinds` (a rule,
+    so a new kecamatan joins by itself), the listed `units` (codes) and `positions`
+    (UNIT_CODE:POSITION_CODE)."""
+
+    code: str = Field(pattern=CODE, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    unit_kinds: list[UnitKind] = []
+    units: list[str] = []
+    positions: list[Annotated[str, Field(pattern=POSITION_REF)]] = []
+
+
+def _load_groups(tenant, entries: list[RecipientGroupEntry], base_dir: Path) -> dict[str, int]:
+    """Upsert the file's tenant-wide recipient groups by code, members replaced."""
+    made = 0
+    for i, e in enumerate(entries):
+        where = f"recipient_groups[{i}] ({e.code})"
+        units = list(Unit.objects.filter(tenant=tenant, code__in=e.units))
+        missing = sorted(set(e.units) - {u.code for u in units})
+        if missing:
+            raise TenantFileError(f"{where} > units: {', '.join(missing)} do not exist.")
+        posts = [_position(tenant, ref, where, "positions") for ref in e.positions]
+        group, created = RecipientGroup.objects.update_or_create(
+            tenant=tenant,
+            code=e.code,
+            defaults={"name": e.name, "owner": None, "unit_kinds": [str(k) for k in e.unit_kinds]},
+        )
+        group.units.set(units)
+        group.positions.set(posts)
+        made += created
+    return {"recipient groups": made} if made else {}
 
 
 SECTIONS = [
@@ -314,6 +347,7 @@ SECTIONS = [
     # After the letter types: a mandate is checked against their signer rules.
     Section("signing_mandates", MandateEntry, _load_mandates, order=23),
     Section("letter_templates", TemplateEntry, _load_templates, order=24),
+    Section("recipient_groups", RecipientGroupEntry, _load_groups, order=25),
 ]
 
 __all__ = ["SECTIONS", "TenantFileError"]

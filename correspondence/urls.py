@@ -11,6 +11,13 @@ urlpatterns = [
     path("awaiting/", views.awaiting, name="awaiting"),
     path("dispositions/", views.dispositions, name="dispositions"),
     path("new/", views.compose, name="compose"),
+    path("recipients/", views.picker, name="picker"),
+    path("recipient-groups/", views.recipient_group_create, name="recipient-group-create"),
+    path(
+        "recipient-groups/<int:pk>/delete/",
+        views.recipient_group_delete,
+        name="recipient-group-delete",
+    ),
     path("signing-certificate/", views.signing_certificate, name="signing-certificate"),
     path("<int:pk>/", views.letter_detail, name="letter"),
     path("<int:pk>/edit/", views.edit, name="edit"),

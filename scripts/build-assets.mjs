@@ -16,6 +16,10 @@ const COPIES = [
   ["htmx.org", "dist/htmx.min.js", "htmx.min.js"],
   ["tom-select", "dist/js/tom-select.complete.min.js", "tom-select.min.js"],
   ["tom-select", "dist/css/tom-select.css", "tom-select.css"],
+  // The source maps the two files name: collectstatic's manifest storage refuses a file that
+  // names one it cannot find.
+  ["tom-select", "dist/js/tom-select.complete.min.js.map", "tom-select.complete.min.js.map"],
+  ["tom-select", "dist/css/tom-select.css.map", "tom-select.css.map"],
 ];
 
 async function packageInfo(name) {

@@ -13,6 +13,7 @@ from .grants import (
     DispositionUserObjectPermission,
     LetterUserObjectPermission,
 )
+from .groups import RecipientGroup
 from .letters import Attachment, Comment, Letter, LetterVersion, Recipient, ReviewStep
 from .records import RecordSplitPending
 from .reference import AddressBookEntry, DispositionInstruction, LetterTemplate, LetterType
@@ -39,6 +40,7 @@ __all__ = [
     "NumberCounter",
     "NumberReservation",
     "Recipient",
+    "RecipientGroup",
     "RecordSplitPending",
     "ReviewStep",
     "SignerCertificate",

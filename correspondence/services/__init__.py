@@ -49,6 +49,7 @@ from .drafting import (
     scan_file_for,
 )
 from .emailing import recipient_email, recipient_mark_undelivered, recipients_email_queue
+from .groups import recipient_group_delete, recipient_group_save
 from .register import incoming_accept, incoming_register
 from .reservations import numbers_reserve, reservation_bind, reservation_release
 from .review import (
@@ -126,6 +127,8 @@ __all__ = [
     "numbers_reserve",
     "position_users",
     "recipient_email",
+    "recipient_group_delete",
+    "recipient_group_save",
     "recipient_mark_dispatched",
     "recipient_mark_undelivered",
     "recipients_email_queue",

@@ -17,6 +17,7 @@ from .files import (
 )
 from .letters import comment, dispatch_external, letter_action, letter_detail
 from .lists import awaiting, dispositions, drafts, inbox, outbox
+from .picker import picker, recipient_group_create, recipient_group_delete
 from .registry import (
     delegation_end,
     delegations,
@@ -55,6 +56,9 @@ __all__ = [
     "letter_preview",
     "letter_reply",
     "outbox",
+    "picker",
+    "recipient_group_create",
+    "recipient_group_delete",
     "reservation_action",
     "reservations",
     "sign_many",

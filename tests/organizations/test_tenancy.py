@@ -103,6 +103,11 @@ COVERED_ELSEWHERE = {
     # signing rule reads them for the letter type's tenant only
     # (tests/organizations/test_tenantfile_signing.py, tests/correspondence/test_mandates.py).
     "correspondence.signingmandate",
+    # Saved recipient groups: no page shows one by id; deleting another tenant's, another
+    # user's or a missing group is the same 404 (tests/correspondence/test_picker.py), and the
+    # picker offers only the user's own and their tenant's (the generated probe holds a hidden
+    # and a foreign one).
+    "correspondence.recipientgroup",
     # API tokens: listed only on the owner's account page; revoking a foreign one is a 404
     # (tests/accounts/test_security.py).
     "accounts.apitoken",

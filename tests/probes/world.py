@@ -347,6 +347,9 @@ def build_probe_world() -> ProbeWorld:
     intake.pending_create(unit=w.units["dinkes"], upload=_pdf(HIDDEN), by=w.outsider)
     notify([w.dinkes_head], "letter.signed", None, text=f"Pemberitahuan {HIDDEN}", url="/")
     api_token_create(user=w.outsider, name=f"Token {HIDDEN}")
+    svc.recipient_group_save(
+        by=w.outsider, name=f"Grup {HIDDEN}", units=[], positions=[w.positions["staf_dinkes"]]
+    )
     probe.tokens["hidden"] = [scheduling.feed_create(user=w.outsider)]
     probe.counts["hidden"] = rows_from(HIDDEN_BASE, FOREIGN_BASE)
 
@@ -411,6 +414,7 @@ def build_probe_world() -> ProbeWorld:
     intake.pending_create(unit=t_unit, upload=_pdf(FOREIGN), by=t_staff)
     notify([w.foreigner], "letter.signed", None, text=f"Pemberitahuan {FOREIGN}", url="/")
     api_token_create(user=w.foreigner, name=f"Token {FOREIGN}")
+    svc.recipient_group_save(by=t_staff, name=f"Grup {FOREIGN}", units=[], positions=[t_head_post])
     probe.tokens["foreign"] = [scheduling.feed_create(user=w.foreigner)]
     probe.counts["foreign"] = rows_from(FOREIGN_BASE, 2_000_000_000)
     return probe
