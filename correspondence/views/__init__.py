@@ -15,6 +15,7 @@ from .files import (
 )
 from .letters import comment, dispatch_external, letter_action, letter_detail
 from .lists import awaiting, dispositions, drafts, inbox, outbox
+from .previews import attachment_page_image, attachment_pages, letter_page_image, letter_pages
 from .registry import (
     delegation_end,
     delegations,
@@ -26,6 +27,8 @@ from .registry import (
 __all__ = [
     "attachment_delete",
     "attachment_download",
+    "attachment_page_image",
+    "attachment_pages",
     "attachment_upload",
     "awaiting",
     "comment",
@@ -45,6 +48,8 @@ __all__ = [
     "incoming_new",
     "letter_action",
     "letter_detail",
+    "letter_page_image",
+    "letter_pages",
     "letter_pdf_download",
     "letter_preview",
     "outbox",

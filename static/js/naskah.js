@@ -77,8 +77,34 @@ function liveUpdates(body) {
     window.setTimeout(() => item.remove(), 8000);
   };
 
+  // Polling, the fallback when pushes cannot arrive: the server's hello says its channel
+  // layer is one process's own (the embedded default: the worker that signs a letter is
+  // another process), or no hello came within a few seconds. Watched objects are asked
+  // again every POLL_MS, lists every fourth time, only while the page is visible.
+  const POLL_MS = 4000;
+  let poller = null;
+  let tick = 0;
+  const polling = (on) => {
+    body.dataset.livePolling = on ? "on" : "off";
+    if (on && !poller) {
+      poller = window.setInterval(() => {
+        if (document.visibilityState !== "visible") return;
+        tick += 1;
+        document.querySelectorAll("[data-watch-object]").forEach((el) => trigger(el, "naskah:changed"));
+        if (tick % 4 === 0) refresh("*");
+      }, POLL_MS);
+    }
+    if (!on && poller) {
+      window.clearInterval(poller);
+      poller = null;
+    }
+  };
+  let helloTimer = null;
+
   const connect = () => {
     const socket = new WebSocket(`${scheme}//${window.location.host}${path}`);
+    window.clearTimeout(helloTimer);
+    helloTimer = window.setTimeout(() => polling(true), 5000);
     socket.addEventListener("open", () => {
       delay = 1000;
       failures = 0;
@@ -100,7 +126,11 @@ function liveUpdates(body) {
       } catch {
         return;
       }
-      if (message.type === "hello") setBadge(message.unread);
+      if (message.type === "hello") {
+        window.clearTimeout(helloTimer);
+        setBadge(message.unread);
+        polling(message.shared === false);
+      }
       if (message.type === "notification") {
         setBadge(message.unread);
         refresh(message.kind);
@@ -113,7 +143,10 @@ function liveUpdates(body) {
     });
     socket.addEventListener("close", (event) => {
       // 44xx: refused (signed out, another tenant): retrying cannot help.
-      if (event.code >= 4400 && event.code < 4500) return;
+      if (event.code >= 4400 && event.code < 4500) {
+        window.clearTimeout(helloTimer);
+        return;
+      }
       failures += 1;
       if (failures >= 2) paused(true);
       const wait = delay + Math.random() * delay * 0.5;
