@@ -16,8 +16,9 @@ const COPIES = [
   ["htmx.org", "dist/htmx.min.js", "htmx.min.js"],
   ["tom-select", "dist/js/tom-select.complete.min.js", "tom-select.min.js"],
   ["tom-select", "dist/css/tom-select.css", "tom-select.css"],
-  // The CSS names its source map: without it the production collectstatic (manifest storage)
-  // refuses the CSS.
+  // Each names its source map: without the maps the production collectstatic (manifest
+  // storage) refuses the files, and no production instance starts.
+  ["tom-select", "dist/js/tom-select.complete.min.js.map", "tom-select.complete.min.js.map"],
   ["tom-select", "dist/css/tom-select.css.map", "tom-select.css.map"],
 ];
 
