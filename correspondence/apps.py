@@ -25,12 +25,12 @@ class CorrespondenceConfig(AppConfig):
 
         from .models import Delegation, Delivery, Letter, LetterType, SigningMandate
         from .permissions import holds_signing_post
-        from .realtime import digest_lines, letter_watch_group
+        from .realtime import digest_lines, letter_watch_group, letter_watch_stamp
         from .selectors import letter_as_minutes
         from .signing.acts import ArchiveActSigner
         from .tenantfile import SECTIONS
 
-        watchable_register("letter", letter_watch_group)
+        watchable_register("letter", letter_watch_group, letter_watch_stamp)
         # Records are kept per side: the sender's (its source is the letter) is open to the
         # letter's sending side, each receiving unit's (its delivery) to that delivery's readers.
         source_access_register(

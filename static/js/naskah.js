@@ -78,21 +78,54 @@ function liveUpdates(body) {
   };
 
   // Polling, the fallback when pushes cannot arrive: the server's hello says its channel
-  // layer is one process's own (the embedded default: the worker that signs a letter is
-  // another process), or no hello came within a few seconds. Watched objects are asked
-  // again every POLL_MS, lists every fourth time, only while the page is visible.
+  // layer is one process's own (the embedded default: the task worker is another process),
+  // or no hello came within a few seconds. Every POLL_MS, while the page is visible, it asks
+  // the server (body[data-live-url]) for the unread count and a stamp of each watched object,
+  // and refreshes only what changed, as a push would have.
   const POLL_MS = 4000;
   let poller = null;
-  let tick = 0;
+  let busy = false;
+  let lastUnread = null;
+  const lastStamps = {};
+  const pollOnce = async () => {
+    if (busy || document.visibilityState !== "visible" || !body.dataset.liveUrl) return;
+    const watched = {};
+    document.querySelectorAll("[data-watch-object]").forEach((el) => {
+      watched[`${el.dataset.watchObject}:${el.dataset.watchId}`] = true;
+    });
+    const query = Object.keys(watched).map((w) => `w=${encodeURIComponent(w)}`).join("&");
+    busy = true;
+    try {
+      const response = await fetch(`${body.dataset.liveUrl}?${query}`, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const state = await response.json();
+      if (lastUnread !== null && state.unread !== lastUnread) {
+        setBadge(state.unread);
+        refresh("*");
+      }
+      lastUnread = state.unread;
+      Object.entries(state.stamps || {}).forEach(([key, stamp]) => {
+        if (key in lastStamps && lastStamps[key] !== stamp) {
+          const [object, id] = key.split(":");
+          const selector = `[data-watch-object="${object}"][data-watch-id="${id}"]`;
+          document.querySelectorAll(selector).forEach((el) => trigger(el, "naskah:changed"));
+        }
+        lastStamps[key] = stamp;
+      });
+    } catch {
+      // offline for a moment: the next round asks again
+    } finally {
+      busy = false;
+    }
+  };
   const polling = (on) => {
     body.dataset.livePolling = on ? "on" : "off";
     if (on && !poller) {
-      poller = window.setInterval(() => {
-        if (document.visibilityState !== "visible") return;
-        tick += 1;
-        document.querySelectorAll("[data-watch-object]").forEach((el) => trigger(el, "naskah:changed"));
-        if (tick % 4 === 0) refresh("*");
-      }, POLL_MS);
+      pollOnce();
+      poller = window.setInterval(pollOnce, POLL_MS);
     }
     if (!on && poller) {
       window.clearInterval(poller);

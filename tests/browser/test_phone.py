@@ -30,7 +30,9 @@ def shoot(page, name: str) -> None:
     if os.environ.get("NASKAH_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         # The live server has no WebSocket: its "live updates paused" notice is not the page.
-        page.evaluate("document.querySelectorAll('[data-live-paused]').forEach(e => e.hidden = true)")
+        page.evaluate(
+            "document.querySelectorAll('[data-live-paused]').forEach(e => e.hidden = true)"
+        )
         page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
