@@ -7,9 +7,14 @@ import json
 import textwrap
 
 import pytest
+from django.urls import reverse
 
+from notifications.services import notify
 from tests.instances import MEDAN_MINI, Instance, free_port, running_instances, worker_id
+from tests.world import build_world
 
+from .conftest import url_on
+from .test_branding import log_in
 from .test_leadership import _verified
 
 pytestmark = [pytest.mark.browser]
@@ -91,3 +96,23 @@ def test_the_letter_page_shows_send_without_a_reload(page_factory):
         page.get_by_test_id("do-send").wait_for(timeout=30_000)
         assert page.evaluate("window.__sameDocument") is True
         assert page.get_by_test_id("do-sign").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_whose_socket_never_answers_polls(live_server, page_factory):
+    # GIVEN a server whose WebSocket gives no answer (the test's live server has none)
+    world = build_world()
+    page = page_factory(width=360)
+    log_in(page, live_server, "medan.localhost", world.drafter.username)
+    page.goto(url_on(live_server, "medan.localhost", reverse("correspondence:drafts")))
+    # THEN after a few seconds the page polls instead
+    page.wait_for_function("() => document.body.dataset.livePolling === 'on'", timeout=15_000)
+    badge = page.get_by_test_id("unread-badge")
+    assert badge.is_hidden()
+    # AND a notification stored meanwhile shows on the badge without a reload
+    notify([world.drafter], "letter.signed", None, text="Surat ditandatangani", url="/")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=unread-badge]').textContent === '1'",
+        timeout=15_000,
+    )
+    assert badge.is_visible()
