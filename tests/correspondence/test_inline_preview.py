@@ -140,3 +140,18 @@ def test_a_pdf_attachment_and_an_image_attachment_preview_inline(world):
         assert (
             outsider.get(reverse("correspondence:attachment-page", args=[pk, 1])).status_code == 404
         )
+
+
+def test_a_confidential_letters_preview_opens_only_when_asked_and_is_audited(world):
+    from workflows.models import SecurityEvent
+
+    # GIVEN a Rahasia letter, sent to Bappeda
+    letter = sent(world, security="rahasia")
+    client = client_for(world.bappeda_head)
+    page = client.get(reverse("correspondence:letter", args=[letter.pk])).content.decode()
+    # THEN its page offers the signed PDF's preview closed (nothing loads by itself)
+    assert re.search(r'<details class="preview" data-testid="preview-signed"[^>]*toggle once', page)
+    # AND opening it is recorded as reading the signed PDF is
+    before = SecurityEvent.objects.filter(kind="letter.pdf_downloaded").count()
+    page_urls(client.get(reverse("correspondence:letter-pages", args=[letter.pk, "signed"])))
+    assert SecurityEvent.objects.filter(kind="letter.pdf_downloaded").count() == before + 1
