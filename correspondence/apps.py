@@ -12,6 +12,7 @@ class CorrespondenceConfig(AppConfig):
         "dispositions-due": ("correspondence.tasks.dispositions_due_notify", 900),
         "inbox-versions-fold": ("correspondence.tasks.inbox_versions_fold", 60 * 60),
         "signatures-renew": ("correspondence.tasks.signatures_renew", 24 * 60 * 60),
+        "previews-sweep": ("correspondence.tasks.previews_sweep", 24 * 60 * 60),
     }
 
     def ready(self) -> None:

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pypdf import PdfReader
 RESOLUTION = 96
 MAX_PAGES = 60  # a preview, not a reader: longer files are downloaded
 RENDER_SECONDS = 30
+KEEP_DAYS = 30  # a file's images unused this long are dropped (rendered again when asked)
 _KEY = re.compile(r"^[a-z0-9-]{1,100}$")
 
 
@@ -78,6 +80,7 @@ def page_image(key: str, page: int, read: Callable[[], bytes] | None) -> Path:
         raise PreviewUnavailable(key)
     image = cache_dir(key) / f"{page}.png"
     if image.exists():
+        os.utime(cache_dir(key))  # in use: the sweep keeps it
         return image
     if shutil.which("pdftoppm") is None:
         raise PreviewUnavailable("pdftoppm")
@@ -96,3 +99,17 @@ def page_image(key: str, page: int, read: Callable[[], bytes] | None) -> Path:
             raise PreviewUnavailable(key)
         os.replace(rendered, image)
     return image
+
+
+def previews_sweep(*, keep_days: int = KEEP_DAYS) -> int:
+    """Remove the page images of files no page has shown for `keep_days`; how many files'."""
+    root = Path(settings.VAR_DIR) / "previews"
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - keep_days * 24 * 60 * 60
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

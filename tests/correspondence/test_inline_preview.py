@@ -155,3 +155,29 @@ def test_a_confidential_letters_preview_opens_only_when_asked_and_is_audited(wor
     before = SecurityEvent.objects.filter(kind="letter.pdf_downloaded").count()
     page_urls(client.get(reverse("correspondence:letter-pages", args=[letter.pk, "signed"])))
     assert SecurityEvent.objects.filter(kind="letter.pdf_downloaded").count() == before + 1
+
+
+def test_page_images_unused_for_a_month_are_swept(world, tmp_path):
+    import os
+    import time
+
+    from correspondence.previews import KEEP_DAYS, previews_sweep
+
+    # GIVEN two letters' page images, one last shown long ago
+    old, fresh = sent(world, subject="Lama"), sent(world, subject="Baru")
+    client = client_for(world.bappeda_head)
+    for letter in (old, fresh):
+        url = page_urls(
+            client.get(reverse("correspondence:letter-pages", args=[letter.pk, "signed"]))
+        )[0]
+        assert client.get(url).status_code == 200
+    folder = tmp_path / "previews" / f"signed-{old.pdf_sha256}"
+    long_ago = time.time() - (KEEP_DAYS + 1) * 24 * 60 * 60
+    os.utime(folder, (long_ago, long_ago))
+    # WHEN the sweep runs
+    assert previews_sweep() == 1
+    # THEN only the unused images went; asked again, they are rendered again
+    assert not folder.exists()
+    assert (tmp_path / "previews" / f"signed-{fresh.pdf_sha256}").exists()
+    url = page_urls(client.get(reverse("correspondence:letter-pages", args=[old.pk, "signed"])))[0]
+    assert client.get(url).status_code == 200
