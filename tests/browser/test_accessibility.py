@@ -49,7 +49,12 @@ def serious_violations(page) -> list[str]:
         pytest.skip("axe-core is missing: `npm ci` installs it")
     page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(AXE))
-    return page.evaluate(SERIOUS)
+    found = page.evaluate(SERIOUS)
+    # and, while here, the page fits its screen: no horizontal scrolling
+    width = page.viewport_size["width"]
+    if page.evaluate("document.scrollingElement.scrollWidth") > width:
+        found.append(f"horizontal scroll at {width} px")
+    return found
 
 
 def visit(page, live_server, path: str) -> list[str]:
