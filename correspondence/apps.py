@@ -12,6 +12,7 @@ class CorrespondenceConfig(AppConfig):
         "dispositions-due": ("correspondence.tasks.dispositions_due_notify", 900),
         "inbox-versions-fold": ("correspondence.tasks.inbox_versions_fold", 60 * 60),
         "signatures-renew": ("correspondence.tasks.signatures_renew", 24 * 60 * 60),
+        "previews-sweep": ("correspondence.tasks.previews_sweep", 24 * 60 * 60),
     }
 
     def ready(self) -> None:
@@ -25,12 +26,12 @@ class CorrespondenceConfig(AppConfig):
 
         from .models import Delegation, Delivery, Letter, LetterType, SigningMandate
         from .permissions import holds_signing_post
-        from .realtime import digest_lines, letter_watch_group
+        from .realtime import digest_lines, letter_watch_group, letter_watch_stamp
         from .selectors import letter_as_minutes
         from .signing.acts import ArchiveActSigner
         from .tenantfile import SECTIONS
 
-        watchable_register("letter", letter_watch_group)
+        watchable_register("letter", letter_watch_group, letter_watch_stamp)
         # Records are kept per side: the sender's (its source is the letter) is open to the
         # letter's sending side, each receiving unit's (its delivery) to that delivery's readers.
         source_access_register(

@@ -281,13 +281,24 @@ class LetterForm(forms.Form):
         }
 
 
-class NoteForm(forms.Form):
+class LabelledWidgets(forms.Form):
+    """A form whose fields the letter page renders bare (no <label> of their own): each
+    control carries its label as aria-label, so a screen reader still names it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.label and not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class NoteForm(LabelledWidgets):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
 
-class SignForm(forms.Form):
+class SignForm(LabelledWidgets):
     mode = forms.ChoiceField(
         label=_("How"), choices=SigningMode.choices, initial=SigningMode.ELECTRONIC
     )
@@ -306,7 +317,7 @@ class VerifyUploadForm(forms.Form):
         return _check_upload(self.cleaned_data["file"], {"pdf"})
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(LabelledWidgets):
     file = forms.FileField(label=_("File"))
     scan = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -315,7 +326,7 @@ class AttachmentForm(forms.Form):
         return _check_upload(self.cleaned_data["file"], allowed)
 
 
-class CommentForm(forms.Form):
+class CommentForm(LabelledWidgets):
     text = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )

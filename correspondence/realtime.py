@@ -22,6 +22,16 @@ def letter_watch_group(user, pk: int) -> str | None:
     return object_group("letter", letter.pk)
 
 
+def letter_watch_stamp(user, pk: int) -> str | None:
+    """What changes whenever the letter's page would (its row, its comments), when the user
+    may see the letter, else None (missing, hidden and foreign alike)."""
+    try:
+        letter = selectors.letter_get_for_user(user, pk)
+    except Http404:
+        return None
+    return f"{letter.updated_at.isoformat()}/{letter.comments.count()}"
+
+
 def digest_lines(user) -> list[DigestLine]:
     """What waits for a user today: letters to sign or review, unread letters and open or
     overdue dispositions."""

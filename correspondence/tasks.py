@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from . import services
+from . import previews, services
 from .archiving import delivery_file, letter_files_all
 from .inboxcount import inbox_fold_all
 from .models import Delivery, Letter
@@ -25,6 +25,12 @@ def signatures_renew() -> int:
     """Periodic: add a document timestamp to signed letters whose last one's TSA certificate
     expires within a year (PAdES B-LTA upkeep); returns how many were renewed."""
     return services.signatures_renew()
+
+
+@task
+def previews_sweep() -> int:
+    """Periodic: drop the inline previews' page images unused for a month."""
+    return previews.previews_sweep()
 
 
 @task

@@ -38,6 +38,18 @@ urlpatterns = [
     path("<int:pk>/comments/", views.comment, name="comment"),
     path("<int:pk>/dispatch/<int:recipient_id>/", views.dispatch_external, name="dispatch"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("<int:pk>/pages/<slug:source>/", views.letter_pages, name="letter-pages"),
+    path(
+        "<int:pk>/pages/<slug:source>/<slug:digest>/<int:page>.png",
+        views.letter_page_image,
+        name="letter-page",
+    ),
+    path("attachments/<int:pk>/pages/", views.attachment_pages, name="attachment-pages"),
+    path(
+        "attachments/<int:pk>/pages/<int:page>.png",
+        views.attachment_page_image,
+        name="attachment-page",
+    ),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
     path("deliveries/<int:pk>/disposition/", views.disposition_new, name="disposition-new"),
     path("deliveries/<int:pk>/finish/", views.delivery_finish, name="delivery-finish"),

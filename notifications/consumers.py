@@ -7,6 +7,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
 from organizations.selectors import tenant_by_slug, tenant_for_host
@@ -81,7 +82,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = user_group(user.pk)
         await self.accept()
-        await self.send_json({"type": "hello", "unread": unread})
+        # "shared": whether pushes sent by other processes (the task worker signing a letter)
+        # reach this socket. The in-memory layer of the embedded default is one process's
+        # own: the page then polls what it watches instead of waiting for a push.
+        shared = not isinstance(self.channel_layer, InMemoryChannelLayer)
+        await self.send_json({"type": "hello", "unread": unread, "shared": shared})
 
     async def disconnect(self, code):
         groups = [self.group] if getattr(self, "group", None) else []

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 WatchCheck = Callable[[object, int], str | None]  # (user, pk) -> group name or None
+# (user, pk) -> a text that changes whenever the object's page would, or None when the user
+# may not see it: what a page polls when pushes cannot reach it (no shared channel layer).
+WatchStamp = Callable[[object, int], str | None]
 
 
 @dataclass(frozen=True)
@@ -24,15 +27,22 @@ class DigestLine:
 DigestSection = Callable[[object], list[DigestLine]]
 
 _watchable: dict[str, WatchCheck] = {}
+_stamps: dict[str, WatchStamp] = {}
 _digest_sections: list[DigestSection] = []
 
 
-def watchable_register(name: str, check: WatchCheck) -> None:
+def watchable_register(name: str, check: WatchCheck, stamp: WatchStamp | None = None) -> None:
     _watchable[name] = check
+    if stamp is not None:
+        _stamps[name] = stamp
 
 
 def watch_check(name: str) -> WatchCheck | None:
     return _watchable.get(name)
+
+
+def watch_stamp(name: str) -> WatchStamp | None:
+    return _stamps.get(name)
 
 
 def digest_section_register(section: DigestSection) -> None:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("mark-all-read/", views.mark_all_read, name="mark-all-read"),
     path("<int:pk>/open/", views.open_notification, name="open"),
     path("preferences/", views.preferences, name="preferences"),
+    path("live/", views.live, name="live"),
 ]

@@ -6,13 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .registry import watch_stamp
 
 PAGE = 25
 
@@ -75,3 +76,28 @@ def preferences(request):
         "notifications/preferences.html",
         {"rows": rows, "email_enabled": settings.NASKAH_EMAIL_ENABLED},
     )
+
+
+MAX_POLLED = 20  # as many objects as a socket may watch
+
+
+@login_required
+@require_GET
+def live(request):
+    """What a page polls when pushes cannot reach it: the unread count and, for each watched
+    object it names (`?w=letter:42`), a stamp that changes when the object does. An object
+    the user may not see is left out, as an unknown one is."""
+    stamps = {}
+    for item in request.GET.getlist("w")[:MAX_POLLED]:
+        name, _sep, raw = item.partition(":")
+        stamp = watch_stamp(name)
+        if stamp is None or not raw.isdigit() or len(raw) > 18:
+            continue
+        value = stamp(request.user, int(raw))
+        if value is not None:
+            stamps[item] = value
+    response = JsonResponse(
+        {"unread": selectors.notification_unread_count(request.user), "stamps": stamps}
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

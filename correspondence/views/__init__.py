@@ -18,6 +18,7 @@ from .files import (
 from .letters import comment, dispatch_external, letter_action, letter_detail
 from .lists import awaiting, dispositions, drafts, inbox, outbox
 from .picker import picker, recipient_group_create, recipient_group_delete
+from .previews import attachment_page_image, attachment_pages, letter_page_image, letter_pages
 from .registry import (
     delegation_end,
     delegations,
@@ -29,6 +30,8 @@ from .registry import (
 __all__ = [
     "attachment_delete",
     "attachment_download",
+    "attachment_page_image",
+    "attachment_pages",
     "attachment_upload",
     "autosave",
     "awaiting",
@@ -52,6 +55,8 @@ __all__ = [
     "letter_action",
     "letter_detail",
     "letter_forward",
+    "letter_page_image",
+    "letter_pages",
     "letter_pdf_download",
     "letter_preview",
     "letter_reply",

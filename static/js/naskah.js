@@ -77,8 +77,67 @@ function liveUpdates(body) {
     window.setTimeout(() => item.remove(), 8000);
   };
 
+  // Polling, the fallback when pushes cannot arrive: the server's hello says its channel
+  // layer is one process's own (the embedded default: the task worker is another process),
+  // or no hello came within a few seconds. Every POLL_MS, while the page is visible, it asks
+  // the server (body[data-live-url]) for the unread count and a stamp of each watched object,
+  // and refreshes only what changed, as a push would have.
+  const POLL_MS = 4000;
+  let poller = null;
+  let busy = false;
+  let lastUnread = null;
+  const lastStamps = {};
+  const pollOnce = async () => {
+    if (busy || document.visibilityState !== "visible" || !body.dataset.liveUrl) return;
+    const watched = {};
+    document.querySelectorAll("[data-watch-object]").forEach((el) => {
+      watched[`${el.dataset.watchObject}:${el.dataset.watchId}`] = true;
+    });
+    const query = Object.keys(watched).map((w) => `w=${encodeURIComponent(w)}`).join("&");
+    busy = true;
+    try {
+      const response = await fetch(`${body.dataset.liveUrl}?${query}`, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const state = await response.json();
+      if (lastUnread !== null && state.unread !== lastUnread) {
+        setBadge(state.unread);
+        refresh("*");
+      }
+      lastUnread = state.unread;
+      Object.entries(state.stamps || {}).forEach(([key, stamp]) => {
+        if (key in lastStamps && lastStamps[key] !== stamp) {
+          const [object, id] = key.split(":");
+          const selector = `[data-watch-object="${object}"][data-watch-id="${id}"]`;
+          document.querySelectorAll(selector).forEach((el) => trigger(el, "naskah:changed"));
+        }
+        lastStamps[key] = stamp;
+      });
+    } catch {
+      // offline for a moment: the next round asks again
+    } finally {
+      busy = false;
+    }
+  };
+  const polling = (on) => {
+    body.dataset.livePolling = on ? "on" : "off";
+    if (on && !poller) {
+      pollOnce();
+      poller = window.setInterval(pollOnce, POLL_MS);
+    }
+    if (!on && poller) {
+      window.clearInterval(poller);
+      poller = null;
+    }
+  };
+  let helloTimer = null;
+
   const connect = () => {
     const socket = new WebSocket(`${scheme}//${window.location.host}${path}`);
+    window.clearTimeout(helloTimer);
+    helloTimer = window.setTimeout(() => polling(true), 5000);
     socket.addEventListener("open", () => {
       delay = 1000;
       failures = 0;
@@ -100,7 +159,11 @@ function liveUpdates(body) {
       } catch {
         return;
       }
-      if (message.type === "hello") setBadge(message.unread);
+      if (message.type === "hello") {
+        window.clearTimeout(helloTimer);
+        setBadge(message.unread);
+        polling(message.shared === false);
+      }
       if (message.type === "notification") {
         setBadge(message.unread);
         refresh(message.kind);
@@ -113,7 +176,10 @@ function liveUpdates(body) {
     });
     socket.addEventListener("close", (event) => {
       // 44xx: refused (signed out, another tenant): retrying cannot help.
-      if (event.code >= 4400 && event.code < 4500) return;
+      if (event.code >= 4400 && event.code < 4500) {
+        window.clearTimeout(helloTimer);
+        return;
+      }
       failures += 1;
       if (failures >= 2) paused(true);
       const wait = delay + Math.random() * delay * 0.5;

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import InMemoryChannelLayer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -101,8 +102,31 @@ async def test_a_foreign_origin_is_refused(world):
 async def test_hello_carries_the_unread_count(world):
     await run(sent, world)  # notifies the heads of the recipient units
     socket = await Socket.open(world.bappeda_head)
-    assert await socket.receive() == {"type": "hello", "unread": 1}
+    hello = await socket.receive()
+    assert (hello["type"], hello["unread"]) == ("hello", 1)
     await socket.close()
+
+
+@pytest.mark.parametrize(
+    ("backend", "shared"),
+    [
+        ("channels.layers.InMemoryChannelLayer", False),
+        ("tests.notifications.test_consumer.Shared", True),
+    ],
+)
+def test_hello_says_whether_other_processes_pushes_arrive(world, settings, backend, shared):
+    # GIVEN the embedded default's in-memory layer (one process's own) or a shared one
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": backend}}
+
+    @in_own_loop
+    async def hello():
+        socket = await Socket.open(world.bappeda_head)
+        message = await socket.receive()
+        await socket.close()
+        return message
+
+    # THEN the hello tells the page whether to poll (a worker's push would never reach it)
+    assert hello()["shared"] is shared
 
 
 @in_own_loop
@@ -243,3 +267,14 @@ async def test_another_tenants_page_is_refused_as_origin(world):
     connected, _code = await comm.connect()
     assert connected
     await comm.disconnect()
+
+
+class Shared:
+    """Stands in for a layer several processes share (Redis) without needing one: an
+    in-memory layer underneath, but not one by type."""
+
+    def __init__(self, **config):
+        self._layer = InMemoryChannelLayer(**config)
+
+    def __getattr__(self, name):
+        return getattr(self._layer, name)
