@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0017_recipient_db_defaults'),
+        ('correspondence', '0018_letter_templates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
