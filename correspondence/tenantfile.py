@@ -307,6 +307,8 @@ def _load_templates(tenant, entries: list[TemplateEntry], base_dir: Path) -> dic
         )
         made += created
     return {"letter templates": made} if made else {}
+
+
 class RecipientGroupEntry(Strict):
     """A tenant-wide group of the recipient picker: every active unit of `unit_kinds` (a rule,
     so a new kecamatan joins by itself), the listed `units` (codes) and `positions`
