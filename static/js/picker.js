@@ -23,6 +23,12 @@ function picker(select, typeSelect) {
   Array.from(select.options).forEach((option) => {
     if (!option.selected && option.value) option.remove();
   });
+  // Tom Select points the field's <label> at its own input: the <select> it keeps (hidden, and
+  // still what the form posts) keeps its name for assistive technology through aria-label.
+  const label = select.id && document.querySelector(`label[for="${select.id}"]`);
+  if (label && !select.hasAttribute("aria-label")) {
+    select.setAttribute("aria-label", label.textContent.trim());
+  }
   const ts = new window.TomSelect(select, {
     valueField: "value",
     labelField: "text",

@@ -17,6 +17,7 @@ from tests.world import build_world
 
 from .conftest import url_on
 from .test_branding import log_in
+from .test_picker import _pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +66,7 @@ def test_type_a_letter_with_a_template_bold_and_a_list(live_server, page_factory
     # WHEN a surat dinas to Bappeda is chosen and its template picked
     page.select_option("#id_letter_type", str(kind.pk))
     page.fill("#id_subject", "Permohonan data aplikasi")
-    page.select_option("#id_to_units", [str(world.units["bappeda"].pk)])
+    _pick(page, "to_units", "Perencanaan", str(world.units["bappeda"].pk))
     page.select_option("[data-testid=template-select]", str(template.pk))
     # THEN the body holds the template, the addressee filled in and the date left to write
     page.wait_for_function(
