@@ -123,8 +123,8 @@ bench: install
 	$(BIN)/python bench/ws.py --clients 1000 --seconds 30
 
 messages: install
-	NASKAH_DEBUG=true $(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var
-	NASKAH_DEBUG=true $(BIN)/python manage.py compilemessages -l id --ignore=.venv
+	NASKAH_DEBUG=true $(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var --ignore=node_modules
+	NASKAH_DEBUG=true $(BIN)/python manage.py compilemessages -l id --ignore=.venv --ignore=node_modules
 
 # Separate Naskah deployments on loopback (scripts/instance.py; README, "Running a second
 # instance"): stop every one still running (a test or demo that was killed leaves them behind).
