@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="delivery",
             name="forward_note",
-            field=models.TextField(blank=True, verbose_name="forwarding note"),
+            field=models.TextField(blank=True, db_default="", verbose_name="forwarding note"),
         ),
         migrations.AddField(
             model_name="delivery",

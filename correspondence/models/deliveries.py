@@ -58,7 +58,8 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
     forwarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    forward_note = models.TextField(_("forwarding note"), blank=True)
+    # db_default: the load generator's COPY writes deliveries without this column.
+    forward_note = models.TextField(_("forwarding note"), blank=True, db_default="")
 
     objects = DeliveryQuerySet.as_manager()
 
