@@ -83,6 +83,7 @@ format: install
 deploy-check: install
 	NASKAH_DEBUG=false NASKAH_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	NASKAH_ALLOWED_HOSTS=naskah.example.go.id \
+	NASKAH_VAPID_PRIVATE_KEY="$$($(BIN)/python -c 'import base64; from cryptography.hazmat.primitives.asymmetric import ec; k = ec.generate_private_key(ec.SECP256R1()); print(base64.urlsafe_b64encode(k.private_numbers().private_value.to_bytes(32, "big")).decode().rstrip("="))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 docker-check: install

@@ -17,7 +17,14 @@ class ArchiveConfig(AppConfig):
         for section in SECTIONS:
             register_section(section)
 
+        from notifications.registry import confidential_register_field
+        from workflows.choices import SecurityLevel
+
+        from .models import Loan
         from .registry import source_access_register
+
+        # A loan of a confidential record is told to phones without the record's title.
+        confidential_register_field(Loan, "record__security", SecurityLevel.confidential())
 
         # A berita acara pemusnahan is filed with its proposal as source: the proposal's
         # approvers may open it (the archivists of the records unit see every record anyway).

@@ -34,6 +34,8 @@ if os.environ.get("NASKAH_TEST_TASKS") == "db":  # multi-process tests run real 
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory
+# No key file is made by tests: those that push set a key of their own.
+NASKAH_VAPID_KEY_FILE = ""
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Each test process has its own cache; parallel workers (pytest-xdist) have separate test

@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
     periodic = {"notification-digest": ("notifications.tasks.digest_send", 900)}
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  registers the system checks

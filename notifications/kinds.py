@@ -24,3 +24,17 @@ class Kind(models.TextChoices):
 
 # Kinds a user may choose to receive by e-mail as well; the digest is e-mail only.
 EMAIL_ONLY = {Kind.DIGEST}
+
+# Kinds that go to a user's devices and chat unless they turn it off: what waits for them to
+# act (new mail, dispositions, due dates, letters to review or sign, invitations).
+PUSH_DEFAULT = {
+    Kind.DELIVERY_RECEIVED,
+    Kind.DISPOSITION_RECEIVED,
+    Kind.DUE_SOON,
+    Kind.OVERDUE,
+    Kind.LETTER_REVIEW,
+    Kind.LETTER_TO_SIGN,
+    Kind.LETTER_RETURNED,
+    Kind.EVENT_INVITATION,
+    Kind.REMINDER,
+}

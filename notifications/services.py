@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from asgiref.sync import async_to_sync
@@ -18,11 +19,14 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from organizations.selectors import user_list_active_with_email
 
-from .kinds import EMAIL_ONLY, Kind
-from .models import DigestLog, Notification, NotificationPreference
+from . import chat, webpush
+from .kinds import EMAIL_ONLY, PUSH_DEFAULT, Kind
+from .models import ChatAddress, DigestLog, Notification, NotificationPreference, PushSubscription
+from .outbound import outbound_queue
 from .permissions import notifications_visible_to
 from .registry import digest_sections, object_group
 
@@ -59,11 +63,12 @@ def notify_many(kind: Kind | str, notices: list[Notice]) -> list[Notification]:
     everyone = {pk for audience in audiences for pk in audience}
     if not everyone:
         return []
+    # Per user: in the app, by e-mail, on their devices, by chat (None: the kind's default).
     prefs = {
-        user_id: (in_app, email)
-        for user_id, in_app, email in NotificationPreference.objects.filter(
+        row[0]: row[1:]
+        for row in NotificationPreference.objects.filter(
             user_id__in=everyone, kind=kind
-        ).values_list("user_id", "in_app", "email")
+        ).values_list("user_id", "in_app", "email", "push", "chat")
     }
     rows, mails = [], []
     for notice, recipients in zip(notices, audiences, strict=True):
@@ -80,18 +85,27 @@ def notify_many(kind: Kind | str, notices: list[Notice]) -> list[Notification]:
                 object_id=obj.pk if obj is not None else None,
             )
             for u in recipients.values()
-            if prefs.get(u.pk, (True, False))[0]
+            if prefs.get(u.pk, DEFAULT_CHOICE)[0]
         ]
-        mail_to = [u for u in recipients.values() if prefs.get(u.pk, (True, False))[1] and u.email]
+        mail_to = [u for u in recipients.values() if prefs.get(u.pk, DEFAULT_CHOICE)[1] and u.email]
         if mail_to:
             mails.append((mail_to, notice.text, notice.url))
     rows = Notification.objects.bulk_create(rows)
     if rows:
         transaction.on_commit(lambda: push(rows))
+        by_default = kind in PUSH_DEFAULT
+        wanted = [(r, prefs.get(r.recipient_id, DEFAULT_CHOICE)) for r in rows]
+        outbound_queue(
+            push_rows=[r for r, p in wanted if (by_default if p[2] is None else p[2])],
+            chat_rows=[r for r, p in wanted if (by_default if p[3] is None else p[3])],
+        )
     if mails and settings.NASKAH_EMAIL_ENABLED:
         for mail_to, text, url in mails:
             transaction.on_commit(lambda m=mail_to, t=text, u=url: _mail(m, text=t, url=u))
     return rows
+
+
+DEFAULT_CHOICE = (True, False, None, None)
 
 
 def _mail(users, *, text: str, url: str) -> None:
@@ -184,18 +198,76 @@ def notification_mark_read(*, user, ids: list[int] | None = None) -> int:
 
 
 @transaction.atomic
-def preferences_set(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
-    """Store a user's per-kind choices {kind: (in_app, email)}. Raises ValueError on an unknown
+def preferences_set(*, user, choices: dict[str, tuple]) -> None:
+    """Store a user's per-kind choices {kind: (in_app, email)} or {kind: (in_app, email, push,
+    chat)} (a push or chat of None keeps what was stored). Raises ValueError on an unknown
     kind."""
     unknown = set(choices) - set(Kind.values)
     if unknown:
         raise ValueError(f"Unknown notification kinds: {', '.join(sorted(unknown))}")
-    for kind, (in_app, email) in choices.items():
-        NotificationPreference.objects.update_or_create(
-            user=user,
-            kind=kind,
-            defaults={"in_app": bool(in_app) and kind not in EMAIL_ONLY, "email": bool(email)},
-        )
+    for kind, (in_app, email, *channels) in choices.items():
+        defaults = {"in_app": bool(in_app) and kind not in EMAIL_ONLY, "email": bool(email)}
+        for name, value in zip(("push", "chat"), channels, strict=False):
+            if value is not None:
+                defaults[name] = bool(value) and kind not in EMAIL_ONLY
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults=defaults)
+
+
+class SubscriptionInvalid(ValueError):
+    """A push subscription the server refuses (its message says why, for the user)."""
+
+
+def _endpoint_allowed(endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    if not parts.hostname or parts.username or parts.password:
+        return False
+    if parts.scheme == "https":
+        return True
+    loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+    return parts.scheme == "http" and loopback and settings.NASKAH_PUSH_ALLOW_LOOPBACK_HTTP
+
+
+@transaction.atomic
+def push_subscribe(
+    *, user, endpoint: str, p256dh: str, auth: str, label: str = ""
+) -> PushSubscription:
+    """Keep a browser's push subscription for the user logged in on it (a browser one user
+    subscribed and another now uses becomes the new user's). Raises SubscriptionInvalid."""
+    if not isinstance(endpoint, str) or len(endpoint) > 1000 or not _endpoint_allowed(endpoint):
+        raise SubscriptionInvalid(_("The push service address must be an https:// address."))
+    if not webpush.is_valid_p256dh(p256dh) or not webpush.is_valid_auth(auth):
+        raise SubscriptionInvalid(_("The subscription's keys are not valid."))
+    sub, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "label": (label or "")[:120],
+            "failures": 0,
+        },
+    )
+    return sub
+
+
+@transaction.atomic
+def push_unsubscribe(*, user, endpoint: str) -> bool:
+    """Forget one of the user's own subscriptions; False when they have none at `endpoint`
+    (another user's is the same as a missing one)."""
+    deleted, _kinds = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def chat_address_set(*, user, address: str) -> ChatAddress | None:
+    """Store where the chat gateway reaches the user (empty: nowhere). Raises ValueError
+    when the address is not a WhatsApp number or Telegram chat id."""
+    if not (address or "").strip():
+        ChatAddress.objects.filter(user=user).delete()
+        return None
+    value = chat.chat_address_normalise(address)
+    row, _created = ChatAddress.objects.update_or_create(user=user, defaults={"address": value})
+    return row
 
 
 def digest_wanted(user) -> bool:

@@ -33,4 +33,6 @@ class PreferenceRow(serializers.Serializer):
     label = serializers.CharField(read_only=True)
     in_app = serializers.BooleanField()
     email = serializers.BooleanField()
+    push = serializers.BooleanField(required=False, help_text="On the user's devices (Web Push).")
+    chat = serializers.BooleanField(required=False, help_text="By the chat gateway.")
     email_only = serializers.BooleanField(read_only=True)

@@ -42,6 +42,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             rows.is_valid(raise_exception=True)
             services.preferences_set(
                 user=request.user,
-                choices={r["kind"]: (r["in_app"], r["email"]) for r in rows.validated_data},
+                choices={
+                    r["kind"]: (r["in_app"], r["email"], r.get("push"), r.get("chat"))
+                    for r in rows.validated_data
+                },
             )
         return Response(s.PreferenceRow(selectors.preferences_for(request.user), many=True).data)
