@@ -27,11 +27,11 @@ self.addEventListener("notificationclick", (event) => {
     (async () => {
       const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
       const same = open.find((client) => client.url === target);
-      if (same) return same.focus();
+      if (same) return same.focus().catch(() => same);
       const any = open.find((client) => new URL(client.url).origin === self.location.origin);
       if (any && "navigate" in any) {
         const moved = await any.navigate(target).catch(() => null);
-        if (moved) return moved.focus();
+        if (moved) return moved.focus().catch(() => moved);
       }
       return self.clients.openWindow(target);
     })(),

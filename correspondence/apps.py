@@ -19,17 +19,13 @@ class CorrespondenceConfig(AppConfig):
         # Imported here: models and what reads them load only once the app registry is ready.
         from accounts.permissions import second_factor_rule_register
         from archive.registry import act_signer_register, source_access_register
-        from notifications.registry import (
-            confidential_register_field,
-            digest_section_register,
-            watchable_register,
-        )
+        from notifications.registry import digest_section_register, watchable_register
         from organizations.access import access_signal_handler
         from organizations.tenantfile import register_section
         from scheduling.registry import minutes_lookup_register
-        from workflows.choices import SecurityLevel
 
-        from .models import Delegation, Delivery, Disposition, Letter, LetterType, SigningMandate
+        from . import realtime
+        from .models import Delegation, Delivery, Letter, LetterType, SigningMandate
         from .permissions import holds_signing_post
         from .realtime import digest_lines, letter_watch_group, letter_watch_stamp
         from .selectors import letter_as_minutes
@@ -51,10 +47,7 @@ class CorrespondenceConfig(AppConfig):
         act_signer_register(ArchiveActSigner())
         minutes_lookup_register(letter_as_minutes)
         digest_section_register(digest_lines)
-        # A push or chat message about a Rahasia or Sangat Rahasia letter (its delivery, its
-        # disposition) says only that there is one, with the link.
-        for model in (Letter, Delivery, Disposition):
-            confidential_register_field(model, "security", SecurityLevel.confidential())
+        realtime.confidential_register_all()
         for section in SECTIONS:
             register_section(section)
         # A delegation changes whose inbox a user handles (kept across requests).

@@ -1,5 +1,5 @@
 """What correspondence registers with notifications: who may watch a letter page live, and
-the lines of the daily digest."""
+the lines of the daily digest, and which of its objects are confidential."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from notifications.registry import DigestLine, object_group
+from notifications.registry import DigestLine, confidential_register_field, object_group
+from workflows.choices import SecurityLevel
 
 from . import selectors
 
@@ -50,3 +51,12 @@ def digest_lines(user) -> list[DigestLine]:
         ),
         DigestLine(_("Overdue dispositions"), overdue, reverse("correspondence:dispositions")),
     ]
+
+
+def confidential_register_all() -> None:
+    """Tell notifications which letters, deliveries and dispositions are Rahasia or Sangat
+    Rahasia: a push or chat message about one says only that there is one, with the link."""
+    from .models import Delivery, Disposition, Letter
+
+    for model in (Letter, Delivery, Disposition):
+        confidential_register_field(model, "security", SecurityLevel.confidential())

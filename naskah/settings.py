@@ -525,40 +525,6 @@ NASKAH_EMAIL_ATTEMPTS = _int("NASKAH_EMAIL_ATTEMPTS", default=10)
 NASKAH_EMAIL_ATTACH_MB = _int("NASKAH_EMAIL_ATTACH_MB", default=10)
 DEFAULT_FROM_EMAIL = env.str("NASKAH_DEFAULT_FROM_EMAIL", default="naskah@localhost")
 
-# Web Push (README "Push and chat"): the VAPID key pair push services check this server's
-# messages against (the private key as base64url, raw 32 bytes or DER; the public key is
-# derived from it when not given) and the contact they may write to. Without a key, DEBUG
-# and the embedded default keep one they make under NASKAH_VAPID_KEY_FILE; production
-# sends no push (`manage.py check` says so).
-NASKAH_VAPID_PRIVATE_KEY = env.str("NASKAH_VAPID_PRIVATE_KEY", default="")
-NASKAH_VAPID_PUBLIC_KEY = env.str("NASKAH_VAPID_PUBLIC_KEY", default="")
-NASKAH_VAPID_SUBJECT = env.str("NASKAH_VAPID_SUBJECT", default=f"mailto:{DEFAULT_FROM_EMAIL}")
-NASKAH_VAPID_KEY_FILE = env.str(
-    "NASKAH_VAPID_KEY_FILE",
-    default=str(VAR_DIR / "vapid-private.key")
-    if DEBUG or DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    else "",
-)
-if not NASKAH_VAPID_SUBJECT.startswith(("mailto:", "https://")):
-    raise ImproperlyConfigured("NASKAH_VAPID_SUBJECT must start with mailto: or https://.")
-# How long a push service keeps a message for a device that is off, the wait for it, and a
-# failed send: tried again after NASKAH_PUSH_RETRY_SECONDS, doubling, NASKAH_PUSH_ATTEMPTS
-# times in all. Subscriptions on plain-HTTP loopback push services only when allowed (tests).
-NASKAH_PUSH_TTL = _int("NASKAH_PUSH_TTL", default=24 * 3600)
-NASKAH_PUSH_TIMEOUT = _float("NASKAH_PUSH_TIMEOUT", default=10)
-NASKAH_PUSH_ATTEMPTS = _int("NASKAH_PUSH_ATTEMPTS", default=5)
-NASKAH_PUSH_RETRY_SECONDS = _int("NASKAH_PUSH_RETRY_SECONDS", default=30)
-NASKAH_PUSH_ALLOW_LOOPBACK_HTTP = _bool("NASKAH_PUSH_ALLOW_LOOPBACK_HTTP", default=False)
-# Chat (WhatsApp or Telegram) through an HTTP gateway the office runs or rents: each
-# notification is POSTed as JSON {to, text, url, channel} with the token as a Bearer and an
-# Idempotency-Key. Off while the URL is empty.
-NASKAH_CHAT_GATEWAY_URL = env.str("NASKAH_CHAT_GATEWAY_URL", default="")
-NASKAH_CHAT_GATEWAY_TOKEN = env.str("NASKAH_CHAT_GATEWAY_TOKEN", default="")
-NASKAH_CHAT_CHANNEL = env.str("NASKAH_CHAT_CHANNEL", default="whatsapp")
-if NASKAH_CHAT_CHANNEL not in {"whatsapp", "telegram"}:
-    raise ImproperlyConfigured("NASKAH_CHAT_CHANNEL must be whatsapp or telegram.")
-NASKAH_CHAT_TIMEOUT = _float("NASKAH_CHAT_TIMEOUT", default=10)
-NASKAH_CHAT_ATTEMPTS = _int("NASKAH_CHAT_ATTEMPTS", default=5)
 
 # Logs: JSON lines with the request id in production (NASKAH_LOG_FORMAT=json|text).
 NASKAH_LOG_FORMAT = env.str("NASKAH_LOG_FORMAT", default="text" if DEBUG else "json")
@@ -622,3 +588,6 @@ NASKAH_FEDERATION_RETRY_SECONDS = _int("NASKAH_FEDERATION_RETRY_SECONDS", defaul
 # Optional antivirus: a clamd daemon (tcp://clamav:3310); uploads are refused when it finds
 # something or cannot be reached.
 NASKAH_CLAMD_URL = env.str("NASKAH_CLAMD_URL", default="")
+
+# Web Push and the chat gateway (README "Push and chat"): their own module, read last.
+from naskah.settings_push import *

@@ -69,7 +69,7 @@ def send(*, notification_id: int, to: str, text: str, url: str) -> Outcome:
                 "Authorization": f"Bearer {settings.NASKAH_CHAT_GATEWAY_TOKEN}",
                 "Idempotency-Key": idempotency_key(notification_id),
             },
-            timeout=settings.NASKAH_CHAT_TIMEOUT,
+            timeout=settings.NASKAH_PUSH_TIMEOUT,
             allow_redirects=False,
         )
     except (requests.RequestException, OSError) as exc:

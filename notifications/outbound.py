@@ -118,7 +118,15 @@ def outbound_queue(*, push_rows: list[Notification], chat_rows: list[Notificatio
     from . import tasks  # tasks imports this module
 
     if push_rows and webpush.push_enabled():
-        enqueue_with_transaction(tasks.push_deliver, [r.pk for r in push_rows])
+        # Only for users with a device: most have none, and a task each would be idle work.
+        subscribed = set(
+            PushSubscription.objects.filter(
+                user_id__in={r.recipient_id for r in push_rows}
+            ).values_list("user_id", flat=True)
+        )
+        ids = [r.pk for r in push_rows if r.recipient_id in subscribed]
+        if ids:
+            enqueue_with_transaction(tasks.push_deliver, ids)
     if chat_rows and chat.chat_enabled():
         reachable = set(
             ChatAddress.objects.filter(user_id__in={r.recipient_id for r in chat_rows}).values_list(
@@ -204,7 +212,7 @@ def chat_deliver(notification_id: int, attempt: int) -> bool:
     if outcome.ok:
         return True
     log.warning("chat %s (attempt %s) failed: %s", row.pk, attempt, outcome.reason)
-    if outcome.retry and attempt < settings.NASKAH_CHAT_ATTEMPTS:
+    if outcome.retry and attempt < settings.NASKAH_PUSH_ATTEMPTS:
         _later(
             tasks.chat_deliver,
             _delay(attempt, settings.NASKAH_PUSH_RETRY_SECONDS),
