@@ -45,8 +45,15 @@ function setup(box) {
   }
   const ready = () => navigator.serviceWorker.ready;
 
+  let synced = false;
   async function show() {
     const sub = await (await ready()).pushManager.getSubscription();
+    // Once per page: the server keeps this browser's subscription for whoever is logged in
+    // now (it may have dropped it, or another user may have subscribed this browser).
+    if (sub && !synced && Notification.permission === "granted") {
+      synced = true;
+      await post(box.dataset.subscribeUrl, sub.toJSON()).catch(() => null);
+    }
     on.hidden = Boolean(sub);
     off.hidden = !sub;
     box.dataset.subscribed = sub ? "1" : "0";
@@ -75,6 +82,7 @@ function setup(box) {
       }
       sub = sub || (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: wanted }));
       await post(box.dataset.subscribeUrl, sub.toJSON());
+      synced = true;
       await show();
     } catch (error) {
       console.warn("push subscribe failed", error);

@@ -151,6 +151,17 @@ def test_choices_decide_what_goes_to_devices(
     stored = NotificationPreference.objects.get(user=world.head, kind=Kind.LETTER_SIGNED)
     assert stored.push is True and stored.chat is False
     assert not NotificationPreference.objects.get(user=world.head, kind=Kind.DUE_SOON).push
+    # and so does the API; a row without push or chat keeps what was stored
+    api = client.get("/api/v1/notifications/preferences/").json()
+    assert {r["kind"]: r["push"] for r in api}[Kind.LETTER_SIGNED] is True
+    rows = [{k: r[k] for k in ("kind", "in_app", "email")} for r in api]
+    assert (
+        client.put(
+            "/api/v1/notifications/preferences/", rows, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    assert NotificationPreference.objects.get(user=world.head, kind=Kind.LETTER_SIGNED).push
 
 
 def test_the_chat_gateway_gets_one_message_however_often_it_is_retried(
