@@ -33,19 +33,19 @@ function status() {
   return document.querySelector("[data-offline-status]");
 }
 
-function say(text, { conflict = false } = {}) {
+function say(text, { conflict = false, link = conflict } = {}) {
   const box = status();
   if (!box) return;
   const t = texts();
   box.hidden = false;
   box.classList.toggle("warning", conflict);
   box.textContent = text;
-  if (conflict && t.seeUrl) {
-    const link = document.createElement("a");
-    link.href = t.seeUrl;
-    link.textContent = ` ${t.see || ""}`;
-    link.dataset.testid = "offline-see";
-    box.append(" ", link);
+  if (link && t.seeUrl) {
+    const anchor = document.createElement("a");
+    anchor.href = t.seeUrl;
+    anchor.textContent = t.see || "";
+    anchor.dataset.testid = "offline-see";
+    box.append(" ", anchor);
   }
 }
 
@@ -90,6 +90,12 @@ async function syncLater() {
 
 // Queue what the form would post: one action, or one per ticked row of a bulk "mark read".
 export async function queueForm(form, kind, submitter) {
+  // A chosen file cannot wait on the device: say so rather than send the rest without it.
+  const files = [...new FormData(form).values()].some((v) => typeof v !== "string" && v.size);
+  if (files) {
+    say(texts().files || "", { conflict: true, link: false });
+    return 0;
+  }
   const payload = payloadOf(form, submitter, kind);
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]")?.value || pageCsrf();
   const made_at = new Date().toISOString();
