@@ -51,6 +51,41 @@ def _fill_disposition(page, world):
     page.get_by_test_id("disposition-form").locator("button.primary").click()
 
 
+def _worker(page):
+    """Register sw-queue.js as a service worker of its own scope and wait until it is active;
+    returns a DevTools session and the registration (id, scope)."""
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.evaluate(
+        "() => navigator.serviceWorker.register('/static/vendor/sw-queue.js',"
+        " {scope: '/static/vendor/'}).then(() => navigator.serviceWorker.getRegistration("
+        "'/static/vendor/')).then((r) => new Promise((ok) => { const w = r.installing ||"
+        " r.waiting || r.active; if (w.state === 'activated') ok(); else"
+        " w.addEventListener('statechange', () => w.state === 'activated' && ok()); }))"
+    )
+    _until(lambda: any(r["scopeURL"].endswith("/static/vendor/") for r in registrations))
+    return cdp, next(r for r in registrations if r["scopeURL"].endswith("/static/vendor/"))
+
+
+def _sync(cdp, registration):
+    """Fire Background Sync ("naskah-actions") at the worker as the browser does once the
+    network is back (Chromium's DevTools protocol)."""
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": registration["scopeURL"].split("/static/")[0],
+            "registrationId": registration["registrationId"],
+            "tag": "naskah-actions",
+            "lastChance": False,
+        },
+    )
+
+
 def test_actions_made_offline_are_applied_once_and_a_conflict_is_shown(live_server, page_factory):
     world = build_world()
     to_dispose = _incoming(world, "Undangan rapat koordinasi")
@@ -116,3 +151,21 @@ def test_actions_made_offline_are_applied_once_and_a_conflict_is_shown(live_serv
     assert first.get_attribute("data-status") == "conflict"
     assert first.get_attribute("data-kind") == "delivery.disposition"
     assert "Siapkan bahan rapat" in first.get_by_test_id("offline-written").text_content()
+
+    # WHEN, with a service worker holding sw-queue.js, a letter is marked read offline and
+    # the network returns with no page open to send it
+    later = _incoming(world, "Surat edaran")
+    for page in pages.values():
+        page.close()
+    inbox.goto(url_on(live_server, HOST, "/letters/inbox/"))
+    cdp, registration = _worker(inbox)
+    context.set_offline(True)
+    inbox.check(f'input[name=ids][value="{later.pk}"]')
+    inbox.get_by_test_id("bulk-read").click()
+    inbox.wait_for_function("async () => (await window.naskahOffline.queued()).length === 1")
+    inbox.goto("about:blank")
+    context.set_offline(False)
+    _sync(cdp, registration)
+    # THEN the worker sent it: applied once
+    _until(lambda: QueuedAction.objects.filter(target_id=later.pk, status="applied").exists())
+    assert Delivery.objects.get(pk=later.pk).state == DeliveryState.READ
