@@ -72,8 +72,17 @@ export async function flush(csrf) {
   } catch {
     return { kept: items.length, reason: "network" };
   }
-  if (!response.ok) return { kept: items.length, reason: String(response.status) };
-  const { results } = await response.json();
+  // Not answered by the endpoint (a CSRF refusal, a lost session, a login or second-factor
+  // page it was redirected to): everything stays for a later page.
+  if (!response.ok || response.redirected) {
+    return { kept: items.length, reason: String(response.status) };
+  }
+  let results;
+  try {
+    ({ results } = await response.json());
+  } catch {
+    return { kept: items.length, reason: "answer" };
+  }
   const db = await queueDb();
   for (const r of results) await db.delete(STORE, r.id);
   return { results };
