@@ -225,6 +225,18 @@ function autosave(form) {
         }
       })
       .catch(() => {
+        // No network: the text waits on the device (offline-queue.js) and is sent later.
+        const queue = window.naskahOffline;
+        if (queue && form.dataset.offlineAction) {
+          queue.queueForm(form, form.dataset.offlineAction).then(
+            () => say("queued"),
+            () => {
+              dirty = true;
+              say("failed");
+            },
+          );
+          return;
+        }
         dirty = true;
         say("failed");
       })

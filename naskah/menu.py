@@ -76,6 +76,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("accounts:account", gettext_noop("My account"), _member),
     Entry("accounts:security-events", gettext_noop("Security log"), _security_log),
     Entry("notifications:centre", gettext_noop("Notifications"), _member),
+    Entry("offline:actions", gettext_noop("Offline actions"), _member),
 )
 
 

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "reports",
     "intake",
     "federation",
+    "offline",
     "bench",  # the benchmark data generators (commands only, no models)
 ]
 

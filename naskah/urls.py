@@ -40,6 +40,7 @@ urlpatterns = [
     path("pki/<slug:slug>/crl", pki.crl, name="pki-crl"),
     path("pki/<slug:slug>/ocsp", pki.ocsp, name="pki-ocsp"),
     path("notifications/", include("notifications.urls")),
+    path("offline/", include("offline.urls")),
     path("", include("accounts.urls")),
     path("reports/", include("reports.urls")),
     path("calendar/", include("scheduling.urls")),

@@ -56,6 +56,15 @@ MAY_IMPORT: dict[str, set[str]] = {
         "notifications",
         "correspondence",
     },
+    # Actions queued on a device while offline: applied through correspondence's services.
+    "offline": {
+        "core",
+        "organizations",
+        "workflows",
+        "accounts",
+        "notifications",
+        "correspondence",
+    },
 }
 PROJECT = set(MAY_IMPORT) | {"naskah", "bench", "tenants"}
 # What counts as application code for the size rules: the apps, the project package and the

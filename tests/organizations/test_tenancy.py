@@ -147,6 +147,10 @@ COVERED_ELSEWHERE = {
     "federation.envelope",
     "federation.arrival",
     "federation.receipt",
+    # Actions queued offline: no route takes one by id; /offline/actions/ lists the user's own
+    # only, and an action naming another tenant's (or a hidden, or a missing) row is refused
+    # alike (tests/offline/test_queue.py).
+    "offline.queuedaction",
 }
 
 
