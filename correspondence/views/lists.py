@@ -6,6 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from core import offline
+from core.offline import offline_page
+
 from .. import selectors
 from ..choices import StepKind
 from ..forms import (
@@ -16,6 +19,7 @@ from .common import page_of
 
 
 @login_required
+@offline_page
 def inbox(request):
     units = selectors.inbox_unit_list(request.user)
     personal = request.GET.get("tab") == "personal" or not units
@@ -31,7 +35,12 @@ def inbox(request):
     page = page_of(request, qs, count=total)
     page.object_list = list(page.object_list)
     senders_attach([d.letter for d in page.object_list])
+    # The offline copy the service worker keeps shows confidential rows masked.
+    mask = offline.mask_rows(
+        request, any_confidential=any(d.is_confidential for d in page.object_list)
+    )
     context = {
+        "mask_confidential": mask,
         "page": page,
         "units": units,
         "unit": unit,
