@@ -93,9 +93,7 @@ def branding_logo(request):
 def web_manifest(request):
     """The tenant's installable app: its name, colours, icons and start page (no login: the
     browser fetches it without cookies)."""
-    data = appicons.manifest(
-        request.tenant, icon_url=lambda size: reverse("branding-icon", args=[size])
-    )
+    data = appicons.manifest(request.tenant, icon_url=lambda size: reverse(f"branding-icon-{size}"))
     return JsonResponse(data, content_type="application/manifest+json")
 
 
@@ -103,6 +101,4 @@ def web_manifest(request):
 @cache_control(max_age=86400, public=True)
 def app_icon(request, size: int):
     """The tenant's app icon as a PNG of 192 or 512 pixels."""
-    if size not in appicons.SIZES:
-        raise Http404
     return HttpResponse(appicons.icon_png(request.tenant, size), content_type="image/png")

@@ -2,17 +2,22 @@
 the manifest and icons per tenant, the service worker script, the offline page, and the
 headers that tell the service worker what it may keep (never a confidential page)."""
 
+import datetime as dt
 import io
 import json
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from core.offline import CONFIDENTIAL_HEADER, COPY_HEADER, SESSION_HEADER, STORE_HEADER
+from correspondence import services as correspondence
+from scheduling import services as scheduling
 from tests.conftest import client_for
-from tests.correspondence.helpers import sent
+from tests.correspondence.helpers import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +61,7 @@ def test_manifest_and_icons_are_the_tenants(world):
                 colour = tenant.primary_colour.lstrip("#")
                 assert corner == tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4))
     assert client.get("/branding/icon-100.png").status_code == 404
+    assert client.get("/branding/icon-192.png")["Cache-Control"] == "max-age=86400, public"
 
 
 def test_service_worker_script_and_offline_page(world):
@@ -79,10 +85,24 @@ def test_service_worker_script_and_offline_page(world):
     assert world.bappeda_staff.username.encode() not in page.content
 
 
+def _incoming(world, subject: str, security: str):
+    """A letter registered in Bappeda's inbox (cheaper than one signed and sent)."""
+    return correspondence.incoming_register(
+        unit=world.units["bappeda"],
+        by=world.bappeda_clerk,
+        sender_name="PT Pos Indonesia",
+        subject=subject,
+        received_date=correspondence.tenant_today(world.tenant),
+        scan=SimpleUploadedFile("scan.pdf", PDF, "application/pdf"),
+        security=security,
+        addressed_position=world.positions["kaban_bappeda"],
+    ).letter
+
+
 def test_pages_say_what_a_device_may_keep(world):
     # GIVEN an ordinary and a Rahasia letter in Bappeda's inbox
-    ordinary = sent(world, subject="Permohonan data biasa")
-    secret = sent(world, subject="Laporan intelijen rahasia", security="rahasia")
+    ordinary = _incoming(world, "Permohonan data biasa", "biasa")
+    secret = _incoming(world, "Laporan intelijen rahasia", "rahasia")
     client = client_for(world.bappeda_head)
     session_key = client.session.session_key
 
@@ -112,8 +132,8 @@ def test_pages_say_what_a_device_may_keep(world):
     page = client.get(reverse("correspondence:letter", args=[secret.pk]))
     assert page.status_code == 200 and page[CONFIDENTIAL_HEADER] == "1"
     assert STORE_HEADER not in page
-    pdf = client.get(reverse("correspondence:letter-pdf", args=[secret.pk]))
-    assert pdf.status_code == 200 and pdf[CONFIDENTIAL_HEADER] == "1"
+    scan = client.get(reverse("correspondence:attachment", args=[secret.attachments.get().pk]))
+    assert scan.status_code == 200 and scan[CONFIDENTIAL_HEADER] == "1"
     # a page not on the allow-list is never kept
     assert STORE_HEADER not in client.get(reverse("correspondence:outbox"))
 
@@ -125,7 +145,33 @@ def test_pages_say_what_a_device_may_keep(world):
 
 
 def test_pages_are_compressed(world):
-    sent(world, subject="Permohonan data biasa")
     client = client_for(world.bappeda_staff)
     r = client.get(INBOX, headers={"accept-encoding": "gzip"})
     assert r.status_code == 200 and r["Content-Encoding"] == "gzip"
+
+
+def test_calendar_offline_copy_masks_confidential_events(world):
+    # GIVEN a Rahasia meeting and an ordinary one in the Bappeda head's calendar
+    head = world.bappeda_head
+    post = head.assignments.first().position
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    for title, security in (("Rapat anggaran terbuka", "biasa"), ("Rapat sandi", "rahasia")):
+        scheduling.event_create(
+            by=head,
+            title=title,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+            organiser_unit=post.unit,
+            invite_positions=[post],
+            security=security,
+        )
+    client = client_for(head)
+    url = f"/calendar/?view=week&date={timezone.localdate(start):%Y-%m-%d}"
+    # WHEN the calendar is opened THEN it shows both and is marked confidential
+    page = client.get(url)
+    assert b"Rapat sandi" in page.content and page[CONFIDENTIAL_HEADER] == "1"
+    # AND its offline copy masks the Rahasia meeting and may be kept
+    copy = client.get(url, headers={COPY_HEADER: "1"})
+    assert copy[STORE_HEADER] == "store"
+    assert b"Rapat sandi" not in copy.content and b"Rapat anggaran terbuka" in copy.content
+    assert b'data-testid="masked-event"' in copy.content
