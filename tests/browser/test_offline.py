@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from correspondence.services import incoming_register, tenant_today
 from tests.correspondence.helpers import PDF, sent
@@ -87,6 +88,20 @@ def production_like(settings, production_static, monkeypatch):
     settings.STATIC_ROOT = production_static
     settings.STORAGES = MANIFEST_STORAGE
     settings.STATICFILES_DIRS = [production_static, *settings.STATICFILES_DIRS]
+
+
+def _controlled(page) -> None:
+    """Wait until the service worker controls the page (reloading it if the worker became
+    active without claiming it, as after the logout's Clear-Site-Data removed the last one)."""
+    for _ in range(3):
+        try:
+            page.wait_for_function(
+                "() => navigator.serviceWorker.controller !== null", timeout=10_000
+            )
+            return
+        except PlaywrightTimeout:
+            page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def _wait_kept(page, cache: str, path: str) -> None:
@@ -183,7 +198,7 @@ def test_offline_reading_confidential_never_kept_and_wipes(live_server, browser,
         )
         assert manifest["name"] == world.tenant.app_name
         assert manifest["theme_color"] == world.tenant.primary_colour
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        _controlled(page)
         # AND reads the inbox, the ordinary letter and the Rahasia one online
         page.goto(url_on(live_server, HOST, inbox))
         page.goto(url_on(live_server, HOST, ordinary_url))
@@ -231,7 +246,7 @@ def test_offline_reading_confidential_never_kept_and_wipes(live_server, browser,
         log_in(page, live_server, HOST, world.bappeda_head.username)
         _verified(page)
         page.goto(url_on(live_server, HOST, inbox))
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        _controlled(page)
         page.goto(url_on(live_server, HOST, ordinary_url))
         _wait_kept(page, "naskah-letters", ordinary_url)
         Session.objects.all().delete()
