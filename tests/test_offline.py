@@ -96,13 +96,14 @@ def _incoming(world, subject: str, security: str):
         scan=SimpleUploadedFile("scan.pdf", PDF, "application/pdf"),
         security=security,
         addressed_position=world.positions["kaban_bappeda"],
-    ).letter
+    )
 
 
 def test_pages_say_what_a_device_may_keep(world):
     # GIVEN an ordinary and a Rahasia letter in Bappeda's inbox
-    ordinary = _incoming(world, "Permohonan data biasa", "biasa")
-    secret = _incoming(world, "Laporan intelijen rahasia", "rahasia")
+    ordinary = _incoming(world, "Permohonan data biasa", "biasa").letter
+    secret_delivery = _incoming(world, "Laporan intelijen rahasia", "rahasia")
+    secret = secret_delivery.letter
     client = client_for(world.bappeda_head)
     session_key = client.session.session_key
 
@@ -134,6 +135,9 @@ def test_pages_say_what_a_device_may_keep(world):
     assert STORE_HEADER not in page
     scan = client.get(reverse("correspondence:attachment", args=[secret.attachments.get().pk]))
     assert scan.status_code == 200 and scan[CONFIDENTIAL_HEADER] == "1"
+    # nor the page to disposition it
+    form = client.get(reverse("correspondence:disposition-new", args=[secret_delivery.pk]))
+    assert form.status_code == 200 and form[CONFIDENTIAL_HEADER] == "1"
     # a page not on the allow-list is never kept
     assert STORE_HEADER not in client.get(reverse("correspondence:outbox"))
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core import offline
 from core.offline import offline_page
+from workflows.choices import SecurityLevel
 
 from .. import selectors
 from ..choices import StepKind
@@ -82,5 +83,10 @@ def awaiting(request):
 
 @login_required
 def dispositions(request):
-    qs = selectors.dispositions_to_me(request.user)
-    return render(request, "correspondence/dispositions.html", {"page": page_of(request, qs)})
+    page = page_of(request, selectors.dispositions_to_me(request.user))
+    page.object_list = list(page.object_list)
+    confidential = SecurityLevel.confidential()
+    offline.mark_confidential(
+        request, confidential=any(d.security in confidential for d in page.object_list)
+    )
+    return render(request, "correspondence/dispositions.html", {"page": page})
