@@ -17,6 +17,11 @@ OPEN_PREFIXES = (
     # The tenant's colours and logo: the two-step pages show them too (a redirect broke them).
     "/branding.css",
     "/branding/logo",
+    # The installable app's parts (core/offline.py, naskah/pwa.py): no user data in them.
+    "/branding/icon-",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline/",
 )
 
 

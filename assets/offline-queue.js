@@ -22,6 +22,9 @@ const pageCsrf = () => {
   }
 };
 
+// Who is logged in, as the server tags them (base.html's data-offline-user).
+const pageUser = () => texts().offlineUser || "";
+
 const uuid = () =>
   crypto.randomUUID
     ? crypto.randomUUID()
@@ -110,7 +113,7 @@ export async function queueForm(form, kind, submitter) {
     delete payload.ids;
   }
   for (const [target, version] of targets) {
-    await enqueue({ id: uuid(), kind, target, version, payload, made_at, csrf });
+    await enqueue({ id: uuid(), kind, target, version, payload, made_at, csrf, user: pageUser() });
   }
   await showPending();
   await syncLater();
@@ -139,7 +142,7 @@ export function sendQueued() {
   running ??= (async () => {
     try {
       for (let round = 0; round < 20; round++) {
-        const outcome = await flush(pageCsrf());
+        const outcome = await flush(pageCsrf(), pageUser());
         if (!outcome.results?.length) break;
         report(outcome.results);
       }

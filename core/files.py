@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 
+from .offline import confidential_response
+
 ACCEL_PREFIX = "/protected/"  # an `internal` location in docker/nginx/naskah.conf
 
 
@@ -42,7 +44,9 @@ def protected_file_response(
             filename=filename,
             content_type=content_type,
         )
-    response["Cache-Control"] = "private, no-store" if confidential else "private"
+    response["Cache-Control"] = "private"
+    if confidential:
+        confidential_response(response)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -6,6 +6,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -128,3 +129,16 @@ class StorageFullMiddleware:
             render_to_string("storage_full.html", {"message": message}, request=request),
             status=507,
         )
+
+
+class PageGZipMiddleware(GZipMiddleware):
+    """Compresses pages and other text the app renders (whitenoise compresses static files);
+    files, images and streams pass untouched. Django's gzip pads each response with random
+    bytes (a mitigation of BREACH for pages that carry a CSRF token)."""
+
+    TEXT = ("text/", "application/json", "application/javascript", "application/manifest+json")
+
+    def process_response(self, request, response):
+        if response.streaming or not response.get("Content-Type", "").startswith(self.TEXT):
+            return response
+        return super().process_response(request, response)

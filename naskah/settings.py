@@ -112,12 +112,14 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.PageGZipMiddleware",  # pages compressed (light pages on slow links)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SessionRefreshMiddleware",
     "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.offline.OfflineHeadersMiddleware",  # what the service worker may keep (core/offline.py)
     "django_otp.middleware.OTPMiddleware",
     "organizations.middleware.TenantMiddleware",
     "accounts.middleware.SecondFactorMiddleware",

@@ -7,7 +7,7 @@ from correspondence.views import pki
 from correspondence.views import verify as letter_verify
 from organizations.admin import admin_lock_platform_models
 
-from . import views
+from . import pwa, views
 
 admin_lock_platform_models()
 
@@ -30,7 +30,9 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", pwa.LogoutView.as_view(), name="logout"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline_page, name="offline"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("organizations.urls")),
     path("letters/intake/", include("intake.urls")),

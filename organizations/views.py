@@ -3,12 +3,14 @@
 import mimetypes
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from . import appicons
 from .models import Position, Unit, User
 from .permissions import can_view_organization
 from .selectors import (
@@ -84,3 +86,19 @@ def branding_logo(request):
         raise Http404 from None
     content_type = mimetypes.guess_type(tenant.logo.name)[0] or "application/octet-stream"
     return FileResponse(fh, content_type=content_type)
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def web_manifest(request):
+    """The tenant's installable app: its name, colours, icons and start page (no login: the
+    browser fetches it without cookies)."""
+    data = appicons.manifest(request.tenant, icon_url=lambda size: reverse(f"branding-icon-{size}"))
+    return JsonResponse(data, content_type="application/manifest+json")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def app_icon(request, size: int):
+    """The tenant's app icon as a PNG of 192 or 512 pixels."""
+    return HttpResponse(appicons.icon_png(request.tenant, size), content_type="image/png")

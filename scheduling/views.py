@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from core import offline
 from core.actions import form_refusal, post_action, say_refusal
 from core.files import protected_file_response
+from core.offline import offline_page
 from organizations.choices import TimeZone
 from organizations.models import Unit, User
 
@@ -46,7 +48,11 @@ def _calendar(request, *, title: str, slots_for, extra=None):
     window = selectors.calendar_window(_view(request), _anchor(request), zone)
     slots = slots_for(window.start, window.end)
     days = selectors.slots_by_day(slots, window.days, zone)
+    mask = offline.mask_rows(
+        request, any_confidential=any(s.event and s.event.is_confidential for s in slots)
+    )
     context = {
+        "mask_confidential": mask,
         "title": title,
         "window": window,
         "days": days,
@@ -61,6 +67,7 @@ def _calendar(request, *, title: str, slots_for, extra=None):
 
 
 @login_required
+@offline_page
 def calendar_personal(request):
     user = request.user
     feed = selectors.feed_live(user)

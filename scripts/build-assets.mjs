@@ -35,8 +35,12 @@ for (const [name, file, target] of COPIES) {
   const { version, license } = await packageInfo(name);
   rows.push(`| ${target} | ${name} | ${version} | ${license} |`);
 }
-// Every assets/<name>.js is an entry point: static/vendor/<name>.js, one file, no module loader.
-for (const entry of (await readdir(join(root, "assets"))).filter((f) => f.endsWith(".js"))) {
+// Every assets/<name>.js is an entry point: static/vendor/<name>.js, one file, no module loader;
+// assets/sw-<part>.js are parts of the service worker (assets/sw.js imports them), not entries.
+const entries = (await readdir(join(root, "assets"))).filter(
+  (f) => f.endsWith(".js") && !f.startsWith("sw-"),
+);
+for (const entry of entries) {
   await build({
     entryPoints: [join(root, "assets", entry)],
     outfile: join(out, entry),
@@ -46,6 +50,8 @@ for (const entry of (await readdir(join(root, "assets"))).filter((f) => f.endsWi
     target: ["es2020"],
     legalComments: "linked",
     logLevel: "warning",
+    // Workbox (in the service worker) keeps its debug logging behind this switch.
+    define: { "process.env.NODE_ENV": '"production"' },
   });
   rows.push(`| ${entry} | assets/${entry} (bundled with esbuild) | | |`);
 }

@@ -1,6 +1,8 @@
 // The device's queue of actions made offline, shared by the pages (offline-queue.js) and the
 // service worker (sw-queue.js): one IndexedDB store, and the one way to send it to the server.
-// Each item: {id (a fresh UUID), kind, target, version, payload, made_at, csrf}.
+// Each item: {id (a fresh UUID), kind, target, version, payload, made_at, csrf, user}; `user`
+// is the server's tag of the person who made it (data-offline-user), so that an item is only
+// ever sent under that person's login.
 import { openDB } from "idb";
 
 export const DB_NAME = "naskah-offline";
@@ -45,8 +47,20 @@ export async function enqueue(item) {
 // Send what is queued. Each answered item leaves the queue (applied, duplicate, conflict or
 // refused: the server keeps the outcome); a network error, a CSRF refusal (403) or a lost
 // session keeps everything for later. Returns {results} or {kept, reason}.
-export async function flush(csrf) {
-  const items = (await queued()).slice(0, BATCH);
+//
+// `user` (the page's tag of who is logged in): items another person queued on this device are
+// deleted unsent, never sent under this login. The service worker passes none; it sends with
+// each item's own CSRF token, which a later login has rotated (refused, kept).
+export async function flush(csrf, user) {
+  let all = await queued();
+  if (user) {
+    const db = await queueDb();
+    for (const item of all.filter((i) => i.user && i.user !== user)) {
+      await db.delete(STORE, item.id);
+    }
+    all = all.filter((i) => !i.user || i.user === user);
+  }
+  const items = all.slice(0, BATCH);
   if (!items.length) return { results: [] };
   const token = csrf || items[items.length - 1].csrf;
   const actions = items.map(({ id, kind, target, version, payload, made_at }) => ({

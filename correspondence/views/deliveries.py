@@ -10,6 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from core import offline
+from workflows.choices import SecurityLevel
+
 from .. import hooks, selectors
 from .. import permissions as policy
 from .. import services as svc
@@ -25,6 +28,7 @@ def disposition_new(request, pk):
     """Disposition a delivery (or pass a disposition further down with `parent`); the TU
     prepares one for the head to confirm."""
     delivery = selectors.delivery_get_for_user(request.user, pk)
+    offline.mark_confidential(request, confidential=delivery.is_confidential)
     parent = None
     if request.GET.get("parent") or request.POST.get("parent"):
         parent = selectors.disposition_get_for_user(
@@ -90,6 +94,7 @@ def delivery_finish(request, pk):
 @login_required
 def disposition_report(request, pk):
     d = selectors.disposition_get_for_user(request.user, pk)
+    offline.mark_confidential(request, confidential=d.security in SecurityLevel.confidential())
     if request.method == "GET" and policy.can_act_on_disposition(request.user, d):
         svc.disposition_open(disposition=d, by=request.user)
     form = ReportForm(request.POST or None, request.FILES or None)

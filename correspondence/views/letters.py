@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.lockout import is_wrong_passphrase, secret_failed, secret_guard
 from accounts.permissions import has_second_factor
+from core import offline
+from core.offline import offline_page
 
 from .. import hooks, selectors
 from .. import permissions as policy
@@ -27,11 +29,13 @@ from .common import acts, client_of, letter_url
 
 
 @login_required
+@offline_page
 def letter_detail(request, pk):
     """The letter page: the letter, its route, deliveries, dispositions, timeline, and what
     the user may do with it."""
     user = request.user
     letter = selectors.letter_get_for_user(user, pk)
+    offline.mark_confidential(request, confidential=letter.is_confidential)
     svc.letter_opened(letter=letter, by=user, **client_of(request))
     step = policy.current_step(letter)
     route = svc.route_propose(letter) if letter.state == "draft" else []

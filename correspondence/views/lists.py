@@ -6,6 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from core import offline
+from core.offline import offline_page
+from workflows.choices import SecurityLevel
+
 from .. import selectors
 from ..choices import StepKind
 from ..forms import (
@@ -16,6 +20,7 @@ from .common import page_of
 
 
 @login_required
+@offline_page
 def inbox(request):
     units = selectors.inbox_unit_list(request.user)
     personal = request.GET.get("tab") == "personal" or not units
@@ -31,7 +36,12 @@ def inbox(request):
     page = page_of(request, qs, count=total)
     page.object_list = list(page.object_list)
     senders_attach([d.letter for d in page.object_list])
+    # The offline copy the service worker keeps shows confidential rows masked.
+    mask = offline.mask_rows(
+        request, any_confidential=any(d.is_confidential for d in page.object_list)
+    )
     context = {
+        "mask_confidential": mask,
         "page": page,
         "units": units,
         "unit": unit,
@@ -73,5 +83,10 @@ def awaiting(request):
 
 @login_required
 def dispositions(request):
-    qs = selectors.dispositions_to_me(request.user)
-    return render(request, "correspondence/dispositions.html", {"page": page_of(request, qs)})
+    page = page_of(request, selectors.dispositions_to_me(request.user))
+    page.object_list = list(page.object_list)
+    confidential = SecurityLevel.confidential()
+    offline.mark_confidential(
+        request, confidential=any(d.security in confidential for d in page.object_list)
+    )
+    return render(request, "correspondence/dispositions.html", {"page": page})

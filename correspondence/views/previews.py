@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from core.files import protected_file_response
+from core.offline import confidential_response
 
 from .. import permissions as policy
 from .. import previews, selectors
@@ -36,7 +37,9 @@ def _reader(fieldfile):
 def _image_response(path, *, confidential: bool):
     response = FileResponse(path.open("rb"), content_type="image/png")
     # A page image never changes under its URL (the URL carries the file's hash).
-    response["Cache-Control"] = "private, no-store" if confidential else "private, max-age=86400"
+    response["Cache-Control"] = "private, max-age=86400"
+    if confidential:
+        confidential_response(response)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -52,8 +52,9 @@ def _fill_disposition(page, world):
 
 
 def _worker(page):
-    """Register sw-queue.js as a service worker of its own scope and wait until it is active;
-    returns a DevTools session and the registration (id, scope)."""
+    """The page's service worker (/sw.js, registered by pwa.js; its sync handler is
+    assets/sw-queue.js): wait until it is active; returns a DevTools session and the
+    registration (id, scope)."""
     cdp = page.context.new_cdp_session(page)
     registrations = []
     cdp.on(
@@ -61,15 +62,18 @@ def _worker(page):
         lambda e: registrations.extend(e["registrations"]),
     )
     cdp.send("ServiceWorker.enable")
-    page.evaluate(
-        "() => navigator.serviceWorker.register('/static/vendor/sw-queue.js',"
-        " {scope: '/static/vendor/'}).then(() => navigator.serviceWorker.getRegistration("
-        "'/static/vendor/')).then((r) => new Promise((ok) => { const w = r.installing ||"
-        " r.waiting || r.active; if (w.state === 'activated') ok(); else"
-        " w.addEventListener('statechange', () => w.state === 'activated' && ok()); }))"
-    )
-    _until(lambda: any(r["scopeURL"].endswith("/static/vendor/") for r in registrations))
-    return cdp, next(r for r in registrations if r["scopeURL"].endswith("/static/vendor/"))
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+
+    def root():
+        live = [r for r in registrations if not r.get("isDeleted")]
+        return next((r for r in live if r["scopeURL"].endswith(":" + _port(page) + "/")), None)
+
+    _until(lambda: root() is not None)
+    return cdp, root()
+
+
+def _port(page) -> str:
+    return page.url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]
 
 
 def _sync(cdp, registration):
@@ -78,7 +82,7 @@ def _sync(cdp, registration):
     cdp.send(
         "ServiceWorker.dispatchSyncEvent",
         {
-            "origin": registration["scopeURL"].split("/static/")[0],
+            "origin": registration["scopeURL"].rstrip("/"),
             "registrationId": registration["registrationId"],
             "tag": "naskah-actions",
             "lastChance": False,
@@ -152,7 +156,7 @@ def test_actions_made_offline_are_applied_once_and_a_conflict_is_shown(live_serv
     assert first.get_attribute("data-kind") == "delivery.disposition"
     assert "Siapkan bahan rapat" in first.get_by_test_id("offline-written").text_content()
 
-    # WHEN, with a service worker holding sw-queue.js, a letter is marked read offline and
+    # WHEN, with the service worker (its sync handler from sw-queue.js), a letter is marked read offline and
     # the network returns with no page open to send it
     later = _incoming(world, "Surat edaran")
     for page in pages.values():
