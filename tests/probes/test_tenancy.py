@@ -12,10 +12,12 @@ its reason; an exemption that no longer matches a route fails the test.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -82,8 +84,10 @@ def _api_methods() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def routes() -> list[Route]:
-    """Every route that takes an id or a token."""
+@functools.cache
+def routes() -> tuple[Route, ...]:
+    """Every route that takes an id or a token (found once per process: the URL conf and the
+    OpenAPI schema do not change while the tests run)."""
     api = _api_methods()
     found = []
     for route, _pattern in _walk(get_resolver().url_patterns):
@@ -106,12 +110,14 @@ def routes() -> list[Route]:
         else:
             methods = ("GET", "POST")
         found.append(Route(route, tuple(kwargs), methods, is_api))
-    return found
+    return tuple(found)
 
 
-def _template_slugs() -> dict[str, set[str]]:
+@functools.cache
+def _template_slugs() -> dict[str, frozenset[str]]:
     """The literal slugs the templates pass to each URL name ({% url 'x:y' obj.pk 'approve' %}):
-    the actions a page really posts, so action routes are probed past their action test."""
+    the actions a page really posts, so action routes are probed past their action test (read
+    once per process)."""
     slugs: dict[str, set[str]] = {}
     tag = re.compile(r"{%\s*url\s+'([\w:-]+)'([^%]*)%}")
     for base in [
@@ -122,10 +128,12 @@ def _template_slugs() -> dict[str, set[str]]:
             for name, args in tag.findall(path.read_text()):
                 for word in re.findall(r"'([\w-]+)'", args):
                     slugs.setdefault(name.split(":")[-1], set()).add(word)
-    return slugs
+    return {name: frozenset(words) for name, words in slugs.items()}
 
 
-def _values(route: Route, ids: list[int], tokens: list[str], slugs: set[str]) -> Iterator[dict]:
+def _values(
+    route: Route, ids: list[int], tokens: list[str], slugs: Collection[str]
+) -> Iterator[dict]:
     """Keyword values for the route: each probe id in every id slot (a second id slot also
     with the unknown id), every token in a token slot, every template slug in a slug slot."""
     names = [(n, c) for n, c in route.kwargs]
@@ -201,7 +209,7 @@ def _probe(
                 if not route_ids:
                     continue
             url_name = _pattern_name(route)
-            route_slugs = slugs.get(url_name, set())
+            route_slugs = slugs.get(url_name, frozenset())
             if foreign_host:
                 # That host ends the persona's session before any view reads an id: a few ids
                 # and one action show it for every route.
@@ -232,6 +240,9 @@ def _probe(
                             f"{want.status_code}){' shows ' + ','.join(leaked) if leaked else ''}"
                         )
     assert not failures, "\n".join(failures[:40]) + f"\n({len(failures)} in all)"
+    if foreign_host:
+        assert len(clients.sent) >= asked
+        clients.assert_foreign_sessions_ended()
     return asked
 
 
@@ -260,22 +271,41 @@ def _unknown(route: Route, values: dict[str, str]) -> dict[str, str]:
 
 
 class Clients:
-    """One logged-in client per persona on its own host, kept; on the other tenant's host a
-    fresh login for every request (that host ends the session it is sent, so each request is
-    the persona's own session arriving there)."""
+    """One logged-in client per persona on its own host, kept. On the other tenant's host that
+    host ends the session it is sent, so every request there carries a fresh session of the
+    persona's own: a new session row holding what one real login of the persona stored (user,
+    backend, password hash, second factor). Each such session must be ended by the host
+    (`assert_foreign_sessions_ended`). A full login per request (its audit row, key cycling and
+    token rotation, none of which the host reads) took most of the probe's time."""
 
     def __init__(self, w):
         self.w = w
         self.own: dict[int, Client] = {}
+        self.logins: dict[int, dict] = {}  # user pk -> the session data a login stored
+        self.sent: list[str] = []  # session keys sent to the other tenant's host
+        self.foreign_host = host_of(w.other_tenant)
 
     def get(self, user, foreign_host: bool) -> Client:
         if foreign_host:
-            client = client_for(user)
-            client.defaults["HTTP_HOST"] = host_of(self.w.other_tenant)
+            if user.pk not in self.logins:
+                self.logins[user.pk] = dict(client_for(user).session.items())
+            session = import_module(settings.SESSION_ENGINE).SessionStore()
+            session.update(self.logins[user.pk])
+            session.save()
+            self.sent.append(session.session_key)
+            client = Client(HTTP_HOST=self.foreign_host)  # no cookie but the session's
+            client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
             return client
         if user.pk not in self.own:
             self.own[user.pk] = client_for(user)
         return self.own[user.pk]
+
+    def assert_foreign_sessions_ended(self) -> None:
+        """Each session sent to the other tenant's host was a live login that the host ended
+        (a session it did not take for the persona's would still be there)."""
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        left = store.get_model_class().objects.filter(session_key__in=self.sent).count()
+        assert not left, f"{left} of {len(self.sent)} sessions outlived the other host"
 
 
 @pytest.fixture(autouse=True)
