@@ -2,8 +2,8 @@
 under an outage number. Kept beside `permissions.py` (which is at its 600-line limit).
 
 - A unit's outage sheet is for its own people: whoever holds a post in the unit or in a unit
-  below it (a seksi's staff draft letters their bidang or OPD signs, so they see those
-  sheets too), the unit's agenda clerk and TU, and the tenant's administrators (who run the
+  below it within its OPD (a seksi's staff draft letters their bidang or OPD signs, so they
+  see those sheets too; an OPD's staff do not see the mayor's), the unit's agenda clerk and TU, and the tenant's administrators (who run the
   outage).
 - An outage is recorded and ended by a tenant administrator.
 - A letter made by hand is registered by the agenda clerk or TU of the unit that holds the
@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 
 from organizations.models import Tenant, Unit, User
 from organizations.permissions import can_admin_tenant
-from organizations.selectors import positions_held
+from organizations.selectors import positions_held, units_up_to_opd
 
 from .models import Letter, NumberReservation
 from .permissions import can_register_incoming, register_units
@@ -26,12 +26,10 @@ def _member(user) -> bool:
     return bool(user and user.is_authenticated and user.tenant_id and user.is_active)
 
 
-def _own_unit_paths(user: User) -> set[str]:
-    """The paths of the units of the user's posts and of every unit above them."""
-    paths = set()
-    for path in positions_held(user).values_list("unit__path", flat=True):
-        paths |= {path[: i * Unit.steplen] for i in range(1, len(path) // Unit.steplen + 1)}
-    return paths
+def _own_unit_ids(user: User) -> set[int]:
+    """The units of the user's posts and those above them up to their OPD."""
+    paths = set(positions_held(user).values_list("unit__path", flat=True))
+    return {pk for chain in units_up_to_opd(user.tenant_id, paths).values() for pk in chain}
 
 
 def outage_sheet_units(user: User) -> QuerySet[Unit]:
@@ -41,9 +39,9 @@ def outage_sheet_units(user: User) -> QuerySet[Unit]:
     units = Unit.objects.filter(tenant_id=user.tenant_id)
     if can_admin_tenant(user, user.tenant):
         return units.order_by("path")
-    own = _own_unit_paths(user)
+    own = _own_unit_ids(user)
     clerk = list(register_units(user).values_list("pk", flat=True))
-    return (units.filter(path__in=own) | units.filter(pk__in=clerk)).distinct().order_by("path")
+    return (units.filter(pk__in=own) | units.filter(pk__in=clerk)).distinct().order_by("path")
 
 
 def can_view_outage_sheet(user: User, unit: Unit) -> bool:

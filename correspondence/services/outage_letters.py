@@ -97,7 +97,8 @@ def _check(reservation: NumberReservation, data: HandMadeLetter, today: dt.date)
         raise ValidationError({"subject": _("Give the letter's subject.")})
 
 
-def _recipients(letter: Letter, data: HandMadeLetter) -> None:
+def _recipients(letter: Letter, data: HandMadeLetter, by: User) -> None:
+    """The letter's addressees; those off the platform got the paper letter already."""
     rows = [
         Recipient(letter=letter, kind=RecipientKind.TO, scope=RecipientScope.INTERNAL, unit=u)
         for u in data.to_units
@@ -113,7 +114,8 @@ def _recipients(letter: Letter, data: HandMadeLetter) -> None:
             kind=RecipientKind.TO,
             scope=RecipientScope.EXTERNAL,
             address=a,
-            dispatched_at=letter.sent_at,
+            dispatched_at=timezone.now(),
+            dispatched_by=by,
         )
         for a in data.addresses
     ]
@@ -175,7 +177,7 @@ def outage_letter_register(
         raise ValidationError(
             {"classification_code": _("Another letter already carries this number.")}
         ) from None
-    _recipients(letter, data)
+    _recipients(letter, data, by)
     attachment_keep(letter, by, scan, info, AttachmentKind.SCAN)
     signed_at = dt.datetime.combine(data.letter_date, dt.time(12), tzinfo=zone)
     fired = transition_fire(

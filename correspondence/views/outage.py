@@ -185,7 +185,11 @@ def number_register(request):
     units = outagepolicy.register_book_units(request.user)
     if not units.exists():
         raise Http404
-    unit = units.filter(pk=_int(request.GET.get("unit", ""), 0)).first() or units.first()
+    unit = units.first()
+    if request.GET.get("unit"):
+        unit = units.filter(pk=_int(request.GET["unit"], 0)).first()
+        if unit is None:  # another unit's register, or another tenant's: as if unknown
+            raise Http404
     types = LetterType.objects.filter(tenant_id=unit.tenant_id, is_active=True)
     letter_type = types.filter(pk=_int(request.GET.get("type", ""), 0)).first() or types.first()
     if letter_type is None:
