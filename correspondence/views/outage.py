@@ -57,6 +57,8 @@ def outage_sheet(request):
 @login_required
 def outage_sheet_download(request):
     """The same sheets as a PDF to print."""
+    if not request.user.tenant_id:
+        raise Http404
     sheets = sel.outage_sheets(_sheet_units(request))
     data = outage_sheet_pdf(
         sheets, tenant=request.user.tenant, printed_on=date_long(timezone.localdate())

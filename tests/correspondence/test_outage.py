@@ -284,6 +284,9 @@ def test_a_letter_made_by_hand_becomes_a_sent_letter(blocks, django_capture_on_c
     )
     assert book.status_code == 200 and b'data-kind="outage-letter"' in book.content
     assert b'data-kind="missing"' not in book.content
+    for user in (w.clerk, w.bappeda_head):  # its page opens on both sides
+        page = client_for(user).get(reverse("correspondence:letter", args=[letter.pk]))
+        assert page.status_code == 200 and letter.number.encode() in page.content
     outages = client_for(w.tenant_admin).get(reverse("correspondence:outages"))
     assert f'data-letter="{letter.pk}"'.encode() in outages.content
     # WHEN the same form is sent again (a double submit) THEN a clear 409, nothing more
