@@ -13,6 +13,7 @@ class CorrespondenceConfig(AppConfig):
         "inbox-versions-fold": ("correspondence.tasks.inbox_versions_fold", 60 * 60),
         "signatures-renew": ("correspondence.tasks.signatures_renew", 24 * 60 * 60),
         "previews-sweep": ("correspondence.tasks.previews_sweep", 24 * 60 * 60),
+        "outage-blocks": ("correspondence.tasks.outage_blocks_top_up", 60 * 60),
     }
 
     def ready(self) -> None:

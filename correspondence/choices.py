@@ -85,3 +85,4 @@ class ReservationState(models.TextChoices):
     RESERVED = "reserved", _("Reserved")
     BOUND = "bound", _("Bound to a letter")
     RELEASED = "released", _("Released (void)")
+    USED = "used", _("Used by a registered letter")

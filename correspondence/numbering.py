@@ -166,3 +166,20 @@ def letter_number(letter, *, seq: int, unit, on: dt.date) -> str:
         type_code=letter.letter_type.code,
         on=on,
     )
+
+
+BLANK = "…"  # what the writer of a letter made by hand fills in
+
+
+def number_hint(pattern: str, *, seq: int, unit_code: str, type_code: str, year: int) -> str:
+    """An outage number as printed on the sheet: what is known in advance filled in, the
+    classification and the month (known only when the letter is made) left as `…`."""
+    return pattern.format(
+        seq=seq,
+        classification=BLANK,
+        unit=unit_code,
+        type=type_code,
+        month=BLANK,
+        month_roman=BLANK,
+        year=year,
+    )

@@ -34,6 +34,13 @@ def previews_sweep() -> int:
 
 
 @task
+def outage_blocks_top_up() -> dict:
+    """Periodic: every unit holds its block of outage numbers per letter type; at the turn of
+    the year the new year's are issued and last year's unused ones voided."""
+    return services.outage_blocks_ensure_all()
+
+
+@task
 def letter_archive(letter_id: int) -> list[int]:
     """File a finished letter in the archive, each side its own record (once); returns the
     records' ids."""

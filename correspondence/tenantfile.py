@@ -26,6 +26,7 @@ from .models import (
 from .numbering import effective_pattern, pattern_check, patterns_check
 from .permissions import signer_allowed
 from .services import body_sanitize, letter_types_ensure_defaults
+from .services.defaults import OUTAGE_BLOCKS
 
 POSITION_REF = r"^[^:]+:[^:]+$"  # UNIT_CODE:POSITION_CODE
 
@@ -40,6 +41,9 @@ class LetterTypeEntry(Strict):
     creates_event: bool = False
     multiple_signers: bool = False
     direct_to_signer: bool = False
+    # Outage numbers each unit that may number the type holds (0: none); when left out, the
+    # standard types' own (services.defaults.OUTAGE_BLOCKS) or 0.
+    outage_block: int | None = Field(default=None, ge=0, le=50)
     # Changes to the default layout of the type's code (correspondence.layouts.Layout fields).
     layout: dict[str, Any] = {}
     active: bool = True
@@ -110,6 +114,13 @@ def _ordered(order: int, entry) -> dict[str, int]:
     return {"sort_order": 200 + order}  # after the defaults of the rules
 
 
+def _type_extra(order: int, entry: LetterTypeEntry) -> dict[str, int]:
+    block = entry.outage_block
+    if block is None:
+        block = OUTAGE_BLOCKS.get(entry.code, 0)
+    return _ordered(order, entry) | {"outage_block": block}
+
+
 def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[str, int]:
     made = letter_types_ensure_defaults(tenant)
     made += rows_upsert(
@@ -117,7 +128,7 @@ def _load_types(tenant, entries: list[LetterTypeEntry], base_dir: Path) -> dict[
         tenant,
         entries,
         rename={"signer_positions": "signer_position_codes"},
-        extra=_ordered,
+        extra=_type_extra,
     )
     _patterns_check(tenant)
     return {"letter types": made} if made else {}

@@ -69,6 +69,13 @@ urlpatterns = [
     path("incoming/new/", views.incoming_new, name="incoming"),
     path("numbers/", views.reservations, name="reservations"),
     path("numbers/<int:pk>/<slug:action>/", views.reservation_action, name="reservation-action"),
+    path("numbers/register/", views.number_register, name="number-register"),
+    path("outage/", views.outages, name="outages"),
+    path("outage/<int:pk>/end/", views.outage_end, name="outage-end"),
+    path("outage/sheet/", views.outage_sheet, name="outage-sheet"),
+    path("outage/sheet.pdf", views.outage_sheet_download, name="outage-sheet-pdf"),
+    path("outage/numbers.json", views.outage_numbers, name="outage-numbers"),
+    path("outage/numbers/<int:pk>/register/", views.outage_letter_new, name="outage-letter-new"),
     path("delegations/", views.delegations, name="delegations"),
     path("delegations/<int:pk>/end/", views.delegation_end, name="delegation-end"),
 ]

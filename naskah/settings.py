@@ -148,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.tenant",
+                "correspondence.context_processors.outage",
                 "naskah.menu.menu",
             ],
             "libraries": {"navigation": "core.navigation"},

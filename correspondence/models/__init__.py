@@ -17,7 +17,7 @@ from .groups import RecipientGroup
 from .letters import Attachment, Comment, Letter, LetterVersion, Recipient, ReviewStep
 from .records import RecordSplitPending
 from .reference import AddressBookEntry, DispositionInstruction, LetterTemplate, LetterType
-from .registry import NumberCounter, NumberReservation
+from .registry import NumberCounter, NumberReservation, Outage
 from .signing import SignerCertificate, SigningAuthority, SigningMandate
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "LetterVersion",
     "NumberCounter",
     "NumberReservation",
+    "Outage",
     "Recipient",
     "RecipientGroup",
     "RecordSplitPending",

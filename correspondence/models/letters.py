@@ -266,6 +266,21 @@ class Letter(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=LetterState.DRAFT,
+        target=LetterState.SENT,
+        conditions=[has_recipients, has_scan_if_paper],
+        permission=transition_policy("can_register_outage_letter", module="outagepolicy"),
+    )
+    def record_made_by_hand(self, *, signed_at, position):
+        """A letter made on paper under an outage number during an outage, registered after
+        it: it was signed and sent then, so it is sent now."""
+        self.signing_mode = SigningMode.PAPER
+        self.signed_at = signed_at
+        self.signed_as = position
+        self.sent_at = timezone.now()
+
+    @transition(
+        field=state,
         source=LetterState.SENT,
         target=LetterState.RETRACTED,
         permission=transition_policy("can_retract_letter"),

@@ -52,6 +52,11 @@ class LetterType(models.Model):
     layout = models.JSONField(_("layout"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    # How many numbers each unit that may number this type holds in advance for an outage
+    # (correspondence.services.outages); 0: none.
+    outage_block = models.PositiveSmallIntegerField(
+        _("outage numbers held per unit"), default=0, db_default=0
+    )
 
     class Meta:
         verbose_name = _("letter type")

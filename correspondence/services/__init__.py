@@ -50,6 +50,14 @@ from .drafting import (
 )
 from .emailing import recipient_email, recipient_mark_undelivered, recipients_email_queue
 from .groups import recipient_group_delete, recipient_group_save
+from .outage_letters import HandMadeLetter, OutageNumberTaken, outage_letter_register
+from .outages import (
+    outage_blocks_ensure,
+    outage_blocks_ensure_all,
+    outage_end,
+    outage_open,
+    outage_record,
+)
 from .register import incoming_accept, incoming_register
 from .reservations import numbers_reserve, reservation_bind, reservation_release
 from .review import (
@@ -76,6 +84,8 @@ __all__ = [
     "DEFAULT_INSTRUCTIONS",
     "DEFAULT_TYPES",
     "EDITABLE",
+    "HandMadeLetter",
+    "OutageNumberTaken",
     "Outcome",
     "RecipientInput",
     "StaleEdit",
@@ -125,6 +135,12 @@ __all__ = [
     "letters_sign_many",
     "notice_subject",
     "numbers_reserve",
+    "outage_blocks_ensure",
+    "outage_blocks_ensure_all",
+    "outage_end",
+    "outage_letter_register",
+    "outage_open",
+    "outage_record",
     "position_users",
     "recipient_email",
     "recipient_group_delete",

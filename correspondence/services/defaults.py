@@ -36,6 +36,11 @@ DEFAULT_TYPES = [
 ]
 
 
+# Outage numbers each unit holds per type (the tenant file's `outage_block` changes them): the
+# types an office makes by hand when the platform is down.
+OUTAGE_BLOCKS = {"surat_dinas": 5, "nota_dinas": 5, "undangan": 3, "surat_tugas": 3}
+
+
 DEFAULT_INSTRUCTIONS = [
     ("tindak_lanjuti", "Tindak lanjuti", False),
     ("pelajari", "Pelajari dan laporkan", False),
@@ -61,6 +66,7 @@ def letter_types_ensure_defaults(tenant: Tenant) -> int:
                 "creates_event": event,
                 "multiple_signers": multi,
                 "sort_order": order * 10,
+                "outage_block": OUTAGE_BLOCKS.get(code, 0),
             },
         )
         made += created

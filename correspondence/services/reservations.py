@@ -66,6 +66,7 @@ def numbers_reserve(
             ),
             reason=reason,
             reserved_by=by,
+            register=key,
         )
         for seq in range(first, first + count)
     ]

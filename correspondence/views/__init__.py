@@ -17,6 +17,15 @@ from .files import (
 )
 from .letters import comment, dispatch_external, letter_action, letter_detail
 from .lists import awaiting, dispositions, drafts, inbox, outbox
+from .outage import (
+    number_register,
+    outage_end,
+    outage_letter_new,
+    outage_numbers,
+    outage_sheet,
+    outage_sheet_download,
+    outages,
+)
 from .picker import picker, recipient_group_create, recipient_group_delete
 from .previews import attachment_page_image, attachment_pages, letter_page_image, letter_pages
 from .registry import (
@@ -60,6 +69,13 @@ __all__ = [
     "letter_pdf_download",
     "letter_preview",
     "letter_reply",
+    "number_register",
+    "outage_end",
+    "outage_letter_new",
+    "outage_numbers",
+    "outage_sheet",
+    "outage_sheet_download",
+    "outages",
     "outbox",
     "picker",
     "recipient_group_create",

@@ -91,6 +91,10 @@ COVERED_ELSEWHERE = {
     "correspondence.addressbookentry",
     "correspondence.numberreservation",
     "correspondence.numbercounter",
+    # Outages: recorded and ended by the tenant's administrators only; ending another
+    # tenant's, or as anyone else, is a 404 (tests/correspondence/test_outage.py, the
+    # permission matrix's foreign_admin and clerk rows).
+    "correspondence.outage",
     "correspondence.delegation",
     "workflows.transitionlog",
     "workflows.securityevent",

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from accounts.services import api_token_create
 from archive.choices import Medium
 from archive.services import disposal, fileplan, lending, records, transfers
 from correspondence import services as svc
 from correspondence.archiving import delivery_file, letter_file
-from correspondence.models import Delivery, LetterType
+from correspondence.models import Delivery, LetterType, Outage
 from correspondence.services import RecipientInput
+from correspondence.services.outages import outage_blocks_ensure_for
 from intake import services as intake
 from notifications.services import notify
 from organizations.choices import RoleKind, UnitKind
@@ -344,6 +345,7 @@ def build_probe_world() -> ProbeWorld:
         reason=f"Gangguan {HIDDEN}",
         letter_type=LetterType.objects.get(tenant=w.tenant, code="surat_dinas"),
     )
+    _outage_rows(w.tenant, w.units["dinkes"], w.tenant_admin, HIDDEN)
     intake.pending_create(unit=w.units["dinkes"], upload=_pdf(HIDDEN), by=w.outsider)
     notify([w.dinkes_head], "letter.signed", None, text=f"Pemberitahuan {HIDDEN}", url="/")
     api_token_create(user=w.outsider, name=f"Token {HIDDEN}")
@@ -411,6 +413,7 @@ def build_probe_world() -> ProbeWorld:
         reason=f"Gangguan {FOREIGN}",
         letter_type=LetterType.objects.get(tenant=w.other_tenant, code="surat_dinas"),
     )
+    _outage_rows(w.other_tenant, t_unit, w.foreign_admin, FOREIGN)
     intake.pending_create(unit=t_unit, upload=_pdf(FOREIGN), by=t_staff)
     notify([w.foreigner], "letter.signed", None, text=f"Pemberitahuan {FOREIGN}", url="/")
     api_token_create(user=w.foreigner, name=f"Token {FOREIGN}")
@@ -441,3 +444,17 @@ def text_of(response) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             parts += [z.read(n).decode("utf-8", errors="replace") for n in z.namelist()]
     return " ".join(" ".join(parts).split())
+
+
+def _outage_rows(tenant, unit, admin, marker: str) -> None:
+    """The unit's outage numbers (held for Surat Dinas) and a past outage of the tenant."""
+    surat_dinas = LetterType.objects.get(tenant=tenant, code="surat_dinas")
+    with transaction.atomic():
+        outage_blocks_ensure_for(tenant, [(unit, surat_dinas)])
+    Outage.objects.create(
+        tenant=tenant,
+        started_at=_soon(-2),
+        ended_at=_soon(-1),
+        reason=f"Padam {marker}",
+        started_by=admin,
+    )
