@@ -65,7 +65,12 @@ def _config(request, source: bytes) -> dict:
         "precache": precache,
         "offline": offline,
         "login": reverse("login"),
-        "lists": [reverse("correspondence:inbox"), reverse("scheduling:calendar")],
+        "lists": [
+            reverse("correspondence:inbox"),
+            reverse("scheduling:calendar"),
+            # The outage sheet: the unit's pre-issued numbers, at hand when the server is not.
+            reverse("correspondence:outage-sheet"),
+        ],
         "letters": reverse("correspondence:letter", args=[0]).replace("0/", ""),
         "static": plain,
         "branding": [reverse("branding-css"), "/branding/", reverse("web-manifest")],
@@ -90,7 +95,11 @@ def offline_page(request):
     return render(
         request,
         "offline.html",
-        {"inbox": reverse("correspondence:inbox"), "calendar": reverse("scheduling:calendar")},
+        {
+            "inbox": reverse("correspondence:inbox"),
+            "calendar": reverse("scheduling:calendar"),
+            "outage_sheet": reverse("correspondence:outage-sheet"),
+        },
     )
 
 

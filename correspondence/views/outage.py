@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.dates import date_long
+from core.offline import offline_page
 
 from .. import outagepolicy
 from .. import selectors_outage as sel
@@ -39,6 +40,7 @@ def _sheet_units(request):
 
 
 @login_required
+@offline_page
 def outage_sheet(request):
     """The outage sheets of the user's units, with what to do during and after an outage."""
     units = _sheet_units(request)
