@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.utils.functional import SimpleLazyObject
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
+from django.utils.functional import SimpleLazyObject
 
 STORE_HEADER = "X-Naskah-Offline"
 CONFIDENTIAL_HEADER = "X-Naskah-Confidential"
