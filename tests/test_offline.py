@@ -76,7 +76,11 @@ def test_service_worker_script_and_offline_page(world):
     config = json.loads(head.removeprefix("self.__NASKAH = ").removesuffix(";"))
     urls = [e["url"] for e in config["precache"]]
     assert "/offline/" in urls and "/branding.css" in urls
-    assert config["lists"] == [INBOX, "/calendar/"]
+    assert config["lists"] == [INBOX, "/calendar/", "/letters/outage/sheet/"]
+    # the outage sheet (the unit's pre-issued numbers) may be kept: nothing confidential on it
+    sheet = client_for(world.bappeda_staff).get("/letters/outage/sheet/")
+    assert sheet.status_code == 200
+    assert sheet["X-Naskah-Offline"] == "store"
     # the offline page: no user data, no form token, kept by the worker at install
     page = client_for(world.bappeda_staff).get("/offline/")
     assert page.status_code == 200
