@@ -1,5 +1,5 @@
-"""Acting while offline in a real browser: a head marks a letter read and writes a disposition
-with the network gone, sees them kept on the device, and when the network returns they are
+"""Acting while offline in a real browser: a head marks a letter read and writes a disposition,
+and a reviewer gives paraf, with the network gone, sees them kept on the device, and when the network returns they are
 applied exactly once; a disposition whose letter moved on meanwhile comes back as a conflict."""
 
 import datetime as dt
@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from correspondence import services as svc
 from correspondence.choices import DeliveryState
-from correspondence.models import Delivery, Disposition
+from correspondence.models import Delivery, Disposition, Letter
 from correspondence.selectors import instructions_for
 from offline.models import QueuedAction
-from tests.correspondence.helpers import PDF
+from tests.correspondence.helpers import PDF, draft
 from tests.world import build_world
 from workflows.models import TransitionLog
 
@@ -173,3 +173,22 @@ def test_actions_made_offline_are_applied_once_and_a_conflict_is_shown(live_serv
     # THEN the worker sent it: applied once
     _until(lambda: QueuedAction.objects.filter(target_id=later.pk, status="applied").exists())
     assert Delivery.objects.get(pk=later.pk).state == DeliveryState.READ
+
+    # WHEN a reviewer, on another device, gives paraf on a letter page with the network gone
+    letter = svc.letter_submit(letter=draft(world), by=world.drafter)
+    before = Letter.objects.get(pk=letter.pk).state
+    reviewer = page_factory(width=1280, height=900)
+    log_in(reviewer, live_server, HOST, world.reviewer.username)
+    _verified(reviewer)
+    reviewer.goto(url_on(live_server, HOST, f"/letters/{letter.pk}/"))
+    reviewer.context.set_offline(True)
+    reviewer.get_by_test_id("do-approve").click()
+    reviewer.wait_for_function("async () => (await window.naskahOffline.queued()).length === 1")
+    assert Letter.objects.get(pk=letter.pk).state == before  # kept on the device only
+    assert not TransitionLog.objects.filter(object_id=letter.pk, action="letter.approved").exists()
+    # AND the network returns
+    reviewer.context.set_offline(False)
+    # THEN the paraf is applied once, with its log entry
+    _until(lambda: QueuedAction.objects.filter(target_id=letter.pk, status="applied").exists())
+    assert QueuedAction.objects.filter(target_id=letter.pk).count() == 1
+    assert TransitionLog.objects.filter(object_id=letter.pk, action="letter.approved").count() == 1
