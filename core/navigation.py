@@ -19,10 +19,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def nav_menu(context) -> str:
-    """The menu's links for the user of the page, with a figure where something waits."""
+    """The menu's links for the user of the page, with a figure where something waits (none
+    on a page whose context sets `menu_figures` false: the error pages)."""
     entries = context.get("menu_entries")
     if callable(entries):
-        entries = entries()
+        entries = entries(figures=context.get("menu_figures", True))
     language, prefix = translation.get_language(), get_script_prefix()
     links = []
     for url_name, label, count in entries or ():

@@ -62,6 +62,8 @@ TRANSITION_ACTIONS = {
     ("letter", "sign"): ("letter.signed", "letter.cosigned"),
     ("letter", "send"): ("letter.sent",),
     ("letter", "retract"): ("letter.retracted",),
+    # A letter made by hand during an outage enters the register as sent (the note says so).
+    ("letter", "record_made_by_hand"): ("letter.sent",),
     ("delivery", "open"): ("delivery.read",),
     ("delivery", "start"): ("delivery.started",),
     ("delivery", "finish"): ("delivery.done",),

@@ -17,7 +17,8 @@ TEMPLATE = "errors/error.html"
 
 
 def _page(request, status: int, title: str, message: str) -> HttpResponse:
-    context = {"status": status, "title": title, "message": message}
+    # The menu without its figures: a mistyped or foreign address costs no COUNTs.
+    context = {"status": status, "title": title, "message": message, "menu_figures": False}
     return HttpResponse(loader.render_to_string(TEMPLATE, context, request), status=status)
 
 

@@ -80,20 +80,22 @@ ENTRIES: tuple[Entry, ...] = (
 )
 
 
-def menu_entries(request) -> list[tuple[str, str, int | None]]:
+def menu_entries(request, *, figures: bool = True) -> list[tuple[str, str, int | None]]:
     """The entries the request's user may open: (URL name, label msgid, figure or None).
     Which ones is kept with the user's access facts (organizations.access): it changes only
-    when their posts, roles or delegations do, so most pages ask the policy nothing."""
+    when their posts, roles or delegations do, so most pages ask the policy nothing. Without
+    `figures` (the error pages) the counts are not asked: a wrong address costs no COUNTs."""
     names = access_remembered(
         request.user, "menu", lambda: frozenset(e.url_name for e in ENTRIES if e.may(request))
     )
     shown = [e for e in ENTRIES if e.url_name in names]
-    counts = menu_counts(request.user) if any(e.count for e in shown) else {}
-    return [(e.url_name, e.label, counts[e.count] if e.count else None) for e in shown]
+    counts = menu_counts(request.user) if figures and any(e.count for e in shown) else {}
+    return [(e.url_name, e.label, counts.get(e.count) if e.count else None) for e in shown]
 
 
 def menu(request) -> dict:
-    """Context processor: the menu's entries, worked out only when a page draws the menu."""
+    """Context processor: the menu's entries, worked out only when a page draws the menu
+    (`figures=False` from a page that shows no counts)."""
     if not request.user.is_authenticated:
         return {}
-    return {"menu_entries": lambda: menu_entries(request)}
+    return {"menu_entries": lambda figures=True: menu_entries(request, figures=figures)}

@@ -72,7 +72,8 @@ def test_api_answers_every_generated_request_within_its_schema(operation, token)
     def run(case):
         cache.clear()
         case.call_and_validate(
-            headers={"Authorization": f"Token {token}"},
+            # Schemathesis calls the WSGI app and does not inflate bodies: ask for them plain.
+            headers={"Authorization": f"Token {token}", "Accept-Encoding": "identity"},
             checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
         )
 

@@ -73,6 +73,7 @@ class EventViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     lookup_value_regex = "[0-9]{1,18}"
     serializer_class = s.EventOut
+    pagination_class = None  # a range's events, whole: the schema says a plain list
 
     def get_queryset(self):
         return policy.events_visible_to(self.request.user).select_related("room", "organiser_unit")

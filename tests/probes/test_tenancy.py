@@ -320,10 +320,11 @@ def _no_throttle(monkeypatch):
 def probe(django_db_setup, django_db_blocker):
     from django.db import transaction
 
-    from .world import build_probe_world
+    from .world import access_settle, build_probe_world
 
     with django_db_blocker.unblock(), transaction.atomic():
         p = build_probe_world()
+        access_settle()
         yield p
         transaction.set_rollback(True)
 

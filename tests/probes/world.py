@@ -281,6 +281,22 @@ def _booking(*, room, by, marker: str) -> None:
     )
 
 
+def access_settle() -> None:
+    """Let the requests read who handles what from the access cache, as in production.
+
+    The probe world is built once per module inside a transaction that is rolled back at the
+    end, so organizations.access sees an uncommitted change of both tenants and reads the
+    access facts from the database on every request (tens of thousands here). For the
+    requests the world is as good as committed: forget the pending mark and start new
+    generations. A test that changes who handles what marks it pending again."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from organizations.access import _PENDING, access_forget_all
+
+    connections[DEFAULT_DB_ALIAS].__dict__.pop(_PENDING, None)
+    access_forget_all()
+
+
 def build_probe_world() -> ProbeWorld:
     sequences_below_probe()
     w = build_world()
