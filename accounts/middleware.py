@@ -21,8 +21,10 @@ OPEN_PREFIXES = (
     "/branding/icon-",
     "/manifest.webmanifest",
     "/sw.js",
-    "/offline/",
 )
+# Exact paths open before the second step: the offline page (no user data). Its neighbours
+# (`/offline/actions/`, which applies queued actions) are not: they need the second factor.
+OPEN_PATHS = frozenset({"/offline/"})
 
 
 class SecondFactorMiddleware:
@@ -37,10 +39,11 @@ class SecondFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(OPEN_PREFIXES)
+            and request.path not in OPEN_PATHS
             and not has_second_factor(user)  # first: a verified session needs no query
             and needs_second_factor(user)
         ):
-            if request.path.startswith("/api/"):
+            if request.path.startswith("/api/") or request.content_type == "application/json":
                 return JsonResponse(
                     {
                         "error": "second_factor_required",

@@ -229,7 +229,13 @@ function autosave(form) {
         const queue = window.naskahOffline;
         if (queue && form.dataset.offlineAction) {
           queue.queueForm(form, form.dataset.offlineAction).then(
-            () => say("queued"),
+            (kept) => {
+              if (kept) say("queued");
+              else {
+                dirty = true;
+                say("failed");
+              }
+            },
             () => {
               dirty = true;
               say("failed");

@@ -62,6 +62,7 @@ async function showPending() {
 // What a form would post, as the payload of an action (a repeated field becomes a list; the
 // CSRF field, `back` and files are left out: files need the network).
 const DRAFT_FIELDS = ["subject", "summary", "body"]; // what a draft's autosave saves
+const CONFIDENTIAL = ["rahasia", "sangat_rahasia"];
 
 function payloadOf(form, submitter, kind) {
   const data = new FormData(form, submitter || undefined);
@@ -97,6 +98,12 @@ export async function queueForm(form, kind, submitter) {
   const files = [...new FormData(form).values()].some((v) => typeof v !== "string" && v.size);
   if (files) {
     say(texts().files || "", { conflict: true, link: false });
+    return 0;
+  }
+  // Rahasia and Sangat Rahasia text never waits on the device (the pages of such letters
+  // carry no offline marks; a draft's level is read from its form, which may change it).
+  if (CONFIDENTIAL.includes(form.elements.security?.value) || form.dataset.offlineConfidential) {
+    say(texts().confidential || "", { conflict: true, link: false });
     return 0;
   }
   const payload = payloadOf(form, submitter, kind);

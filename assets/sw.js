@@ -9,6 +9,7 @@ import { NavigationRoute, registerRoute, setCatchHandler } from "workbox-routing
 import { NetworkFirst, NetworkOnly, StaleWhileRevalidate } from "workbox-strategies";
 import { ExpirationPlugin } from "workbox-expiration";
 import { CacheableResponsePlugin } from "workbox-cacheable-response";
+import { DB_NAME, OWNER, OWNER_KEY } from "./lib/queue-store.js";
 import "./sw-queue.js";
 import "./sw-push.js";
 
@@ -27,9 +28,7 @@ const SESSION = "X-Naskah-Session";
 const USER = "X-Naskah-User";
 // Who the device's queued actions belong to (kept through a session's end, so that the same
 // person logging in again sends them), and the queue's database (lib/queue-store.js).
-const OWNER = "naskah-owner";
-const OWNER_KEY = "/__naskah/owner";
-const QUEUE_DB = "naskah-offline";
+const QUEUE_DB = DB_NAME;
 const COPY = "X-Naskah-Offline-Copy";
 const PREFIX = "naskah-"; // every cache and IndexedDB database of the app's data
 const LISTS = "naskah-lists";
@@ -115,9 +114,19 @@ async function mayKeep(response) {
   return Boolean(tag) && tag !== "-" && tag === (await storedTag());
 }
 
+// The server answered that the page may no longer be kept (it became confidential, was
+// withdrawn, or is no longer this user's to see): the copy kept before goes too. A server
+// error keeps it (that is when the copy is needed).
+const FORGET = [200, 401, 403, 404, 410];
+
+async function forget(cacheName, request, response) {
+  if (!response || response.type !== "basic" || !FORGET.includes(response.status)) return;
+  await (await caches.open(cacheName)).delete(request, MATCH);
+}
+
 // What a page's response may leave on the device: itself when the server allows it; for a
 // list showing confidential rows, the server's copy with those rows masked; else nothing.
-function keepPlugin({ list }) {
+function keepPlugin({ list, cacheName }) {
   return {
     cacheWillUpdate: async ({ request, response }) => {
       if (await mayKeep(response)) return response;
@@ -129,9 +138,10 @@ function keepPlugin({ list }) {
           });
           if (await mayKeep(copy)) return copy;
         } catch {
-          return null;
+          // no masked copy: the unmasked page is not kept either
         }
       }
+      await forget(cacheName, request, response);
       return null;
     },
   };
@@ -153,7 +163,7 @@ registerRoute(
     matchOptions: MATCH,
     plugins: [
       sessionPlugin,
-      keepPlugin({ list: true }),
+      keepPlugin({ list: true, cacheName: LISTS }),
       new ExpirationPlugin({ maxEntries: 20, maxAgeSeconds: 14 * 86400 }),
     ],
   }),
@@ -166,7 +176,7 @@ registerRoute(
     matchOptions: MATCH,
     plugins: [
       sessionPlugin,
-      keepPlugin({ list: false }),
+      keepPlugin({ list: false, cacheName: LETTERS }),
       new ExpirationPlugin({ maxEntries: 30, maxAgeSeconds: 14 * 86400 }),
     ],
   }),

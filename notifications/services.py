@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -217,14 +218,32 @@ class SubscriptionInvalid(ValueError):
     """A push subscription the server refuses (its message says why, for the user)."""
 
 
+INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+MAX_SUBSCRIPTIONS = 10  # browsers per user; the oldest is forgotten beyond it
+
+
+def _internal_host(host: str) -> bool:
+    """An address on the server's own networks: a push there would be a request the server
+    makes into them on every notification (SSRF). Names are judged by their form only; the
+    push services' hosts are public names."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(INTERNAL_SUFFIXES) or "." not in host:
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not ip.is_global
+
+
 def _endpoint_allowed(endpoint: str) -> bool:
     parts = urlsplit(endpoint)
     if not parts.hostname or parts.username or parts.password:
         return False
-    if parts.scheme == "https":
-        return True
     loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
-    return parts.scheme == "http" and loopback and settings.NASKAH_PUSH_ALLOW_LOOPBACK_HTTP
+    if loopback and settings.NASKAH_PUSH_ALLOW_LOOPBACK_HTTP:  # the tests' local push service
+        return parts.scheme in ("http", "https")
+    return parts.scheme == "https" and not _internal_host(parts.hostname)
 
 
 @transaction.atomic
@@ -234,7 +253,7 @@ def push_subscribe(
     """Keep a browser's push subscription for the user logged in on it (a browser one user
     subscribed and another now uses becomes the new user's). Raises SubscriptionInvalid."""
     if not isinstance(endpoint, str) or len(endpoint) > 1000 or not _endpoint_allowed(endpoint):
-        raise SubscriptionInvalid(_("The push service address must be an https:// address."))
+        raise SubscriptionInvalid(_("The push service address must be a public https:// address."))
     if not webpush.is_valid_p256dh(p256dh) or not webpush.is_valid_auth(auth):
         raise SubscriptionInvalid(_("The subscription's keys are not valid."))
     sub, _created = PushSubscription.objects.update_or_create(
@@ -247,6 +266,10 @@ def push_subscribe(
             "failures": 0,
         },
     )
+    keep = PushSubscription.objects.filter(user=user).order_by("-pk")[:MAX_SUBSCRIPTIONS]
+    PushSubscription.objects.filter(user=user).exclude(
+        pk__in=list(keep.values_list("pk", flat=True))
+    ).delete()
     return sub
 
 

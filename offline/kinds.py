@@ -175,7 +175,7 @@ def draft_save(user: User, target: int, version: str, payload: dict) -> tuple[Se
     """Save a draft's text through the compose autosave (its version and 409 scheme)."""
     letter = letters.letter_get_for_user(user, target)
     url = reverse("correspondence:edit", args=[letter.pk])
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
         raise ValidationError(_("The draft's version is missing."))
     fields = {}
     for name in svc.AUTOSAVED:

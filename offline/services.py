@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -55,12 +55,22 @@ def _made_at(value):
     return made
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _target(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int) and 0 < value < 2**62:
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
 
@@ -106,6 +116,8 @@ def _settle(user: User, row: QueuedAction, raw: dict) -> tuple[Settled, str]:
         return Settled(ActionStatus.REFUSED, _("You may not do that.")), ""
     except ValidationError as exc:
         return Settled(ActionStatus.REFUSED, " ".join(exc.messages)), ""
+    except DataError:  # a value the database cannot hold (a number out of range)
+        return Settled(ActionStatus.REFUSED, _("The action holds a value out of range.")), ""
 
 
 def _url_of(user: User, row: QueuedAction) -> str:
@@ -128,6 +140,8 @@ def action_apply(*, user: User, raw) -> dict:
     stored = selectors.action_get_for_user(user, client_id)
     if stored is not None:
         return answer_of(stored, replayed=True)
+    if _has_nul(raw):  # PostgreSQL keeps no NUL in text: refused, never a 500 for the batch
+        return _refused(raw.get("id"), _("The action holds a character that cannot be kept."))
     row = _row(user, client_id, raw)
     try:
         with transaction.atomic():

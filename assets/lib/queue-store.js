@@ -10,6 +10,15 @@ export const STORE = "actions";
 export const SYNC_TAG = "naskah-actions";
 export const ENDPOINT = "/offline/actions/";
 const BATCH = 50;
+// Who the device's queued actions belong to: the service worker keeps the server's tag of the
+// last person logged in (sw.js, checkOwner) in this cache, through a session's end.
+export const OWNER = "naskah-owner";
+export const OWNER_KEY = "/__naskah/owner";
+
+export async function ownerTag() {
+  const hit = await (await caches.open(OWNER)).match(OWNER_KEY);
+  return hit ? hit.text() : null;
+}
 
 let opened = null;
 export function queueDb() {
@@ -48,9 +57,8 @@ export async function enqueue(item) {
 // refused: the server keeps the outcome); a network error, a CSRF refusal (403) or a lost
 // session keeps everything for later. Returns {results} or {kept, reason}.
 //
-// `user` (the page's tag of who is logged in): items another person queued on this device are
-// deleted unsent, never sent under this login. The service worker passes none; it sends with
-// each item's own CSRF token, which a later login has rotated (refused, kept).
+// `user` (the page's tag of who is logged in, or the service worker's owner tag): items another
+// person queued on this device are deleted unsent, never sent under this login.
 export async function flush(csrf, user) {
   let all = await queued();
   if (user) {

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.uploads import SCAN_TYPES, upload_inspect
 from notifications.kinds import Kind
 from notifications.services import Notice, notify_many
-from organizations.models import Position, Unit, User
+from organizations.models import Position, Tenant, Unit, User
 from workflows.choices import SecurityLevel, Urgency
 from workflows.services import security_event_record
 from workflows.transitions import row_lock, transition_fire
@@ -25,7 +26,15 @@ from workflows.transitions import row_lock, transition_fire
 from .. import hooks, numbering, outagepolicy
 from .. import permissions as policy
 from ..choices import AttachmentKind, RecipientKind, RecipientScope, ReservationState
-from ..models import AddressBookEntry, Letter, LetterType, NumberReservation, Outage, Recipient
+from ..models import (
+    AddressBookEntry,
+    Letter,
+    LetterType,
+    NumberReservation,
+    Outage,
+    Recipient,
+    SigningMandate,
+)
 from .common import letter_url, notice_subject, tenant_today, transition_record
 from .drafting import attachment_keep, letter_fields_check
 from .outages import outage_blocks_ensure_for
@@ -65,9 +74,12 @@ def outage_covering(tenant_id: int, day: dt.date, zone: ZoneInfo) -> Outage | No
     )
 
 
-def _check(reservation: NumberReservation, data: HandMadeLetter, today: dt.date) -> None:
-    """Refuse what does not fit the number: another type, another year, a date to come, a
-    signer of another unit, recipients of another tenant or none."""
+def _check(
+    reservation: NumberReservation, data: HandMadeLetter, today: dt.date, zone: ZoneInfo
+) -> None:
+    """Refuse what does not fit the number: another type, another year, a date to come or
+    before the number was issued, a signer of another unit or one the type's signing rule
+    does not name, recipients of another tenant or none."""
     if data.letter_type.pk != reservation.letter_type_id:
         raise ValidationError(
             {"letter_type": _("This number is for a %(type)s.") % {"type": reservation.letter_type}}
@@ -81,8 +93,28 @@ def _check(reservation: NumberReservation, data: HandMadeLetter, today: dt.date)
                 % {"y": reservation.year}
             }
         )
+    issued_on = timezone.localtime(reservation.reserved_at, zone).date()
+    if data.letter_date < issued_on:
+        raise ValidationError(
+            {
+                "letter_date": _("This number was issued on %(d)s, after the letter's date.")
+                % {"d": issued_on.isoformat()}
+            }
+        )
     if data.signer_position.unit_id != reservation.unit_id:
         raise ValidationError({"signer_position": _("Choose a post of the number's unit.")})
+    may_sign = policy.signer_positions_q(data.letter_type) | Q(
+        pk__in=SigningMandate.objects.filter(
+            tenant_id=reservation.tenant_id, is_active=True
+        ).values("holder")
+    )
+    if not Position.objects.filter(may_sign, pk=data.signer_position.pk, is_active=True).exists():
+        raise ValidationError(
+            {
+                "signer_position": _("This post may not sign a %(type)s.")
+                % {"type": data.letter_type}
+            }
+        )
     if data.security not in SecurityLevel.values or data.urgency not in Urgency.values:
         raise ValidationError({"security": _("Unknown security or urgency.")})
     tenant_id = reservation.tenant_id
@@ -134,6 +166,11 @@ def outage_letter_register(
     letter and a warning ("" when its date falls in a recorded outage). Raises
     PermissionDenied, OutageNumberTaken, ValidationError; on any of them nothing is kept.
     Long because the letter is built, checked, sent and filed in one transaction."""
+    # One registration or top-up of the tenant at a time, the tenant first and then the number
+    # (the order outage_blocks_ensure takes them in). FOR NO KEY UPDATE: the rows this
+    # transaction inserts take FOR KEY SHARE on the tenant, which a plain FOR UPDATE would
+    # conflict with (two clerks registering at once deadlocked).
+    Tenant.objects.select_for_update(no_key=True).filter(pk=reservation.tenant_id).first()
     reservation = row_lock(reservation)
     if not outagepolicy.can_register_outage_number(by, reservation):
         raise PermissionDenied
@@ -143,7 +180,7 @@ def outage_letter_register(
         )
     tenant, unit = reservation.unit.tenant, reservation.unit
     zone = ZoneInfo(tenant.time_zone)
-    _check(reservation, data, tenant_today(tenant))
+    _check(reservation, data, tenant_today(tenant), zone)
     info = upload_inspect(scan, allowed=SCAN_TYPES)
     pattern = numbering.effective_pattern(data.letter_type, tenant)
     letter = Letter(
@@ -189,7 +226,8 @@ def outage_letter_register(
     transition_record(letter, fired, action="letter.sent", by=by, note=f"{note} {warning}".strip())
     reservation.state, reservation.letter = ReservationState.USED, letter
     reservation.closed_at, reservation.closed_by = timezone.now(), by
-    reservation.bound_subject, reservation.bound_sha256 = letter.subject, info.sha256
+    # The register page lists every number of the unit: a Rahasia subject stays on the letter.
+    reservation.bound_subject, reservation.bound_sha256 = notice_subject(letter), info.sha256
     reservation.save()
     deliveries = _deliveries_create(letter, by)
     text = _("New letter from %(unit)s: %(s)s") % {"unit": unit.label, "s": notice_subject(letter)}
@@ -200,7 +238,6 @@ def outage_letter_register(
     )
     hooks.letter_sent(letter, deliveries, by=by)
     hooks.letter_finished(letter)  # the sender's side is done: its record is filed now
-    type(tenant).objects.select_for_update().filter(pk=tenant.pk).first()  # one top-up at a time
     outage_blocks_ensure_for(tenant, [(unit, data.letter_type)])
     security_event_record(
         kind="outage.letter_registered",

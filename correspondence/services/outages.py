@@ -134,7 +134,7 @@ def outage_blocks_ensure_for(
 @transaction.atomic
 def outage_blocks_ensure(*, tenant: Tenant) -> dict[str, int]:
     """Top up every unit's outage numbers of the tenant (one run at a time per tenant)."""
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()
     return outage_blocks_ensure_for(tenant)
 
 
@@ -188,7 +188,7 @@ def outage_record(
         _when_check("ended_at", ended_at)
         if ended_at < started_at:
             raise ValidationError({"ended_at": _("The outage must end after it starts.")})
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()
     if ended_at is None and Outage.objects.filter(tenant=tenant, ended_at__isnull=True).exists():
         raise ValidationError(_("An outage is already recorded as going on: end it first."))
     outage = Outage.objects.create(

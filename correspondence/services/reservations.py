@@ -97,6 +97,8 @@ def reservation_bind(
 ) -> NumberReservation:
     """Bind a reserved number to the scan of the letter made by hand."""
     reservation = _reservation_close(reservation, by, ReservationState.BOUND)
+    if reservation.for_outage:  # an outage number becomes a letter (outage_letter_register)
+        raise PermissionDenied
     if not (subject or "").strip():
         raise ValidationError({"subject": _("Give the letter's subject.")})
     info = upload_inspect(scan, allowed=SCAN_TYPES)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -80,8 +80,10 @@ def scan(content=PDF, name="pindaian.pdf"):
 
 @pytest.fixture
 def blocks(world):
-    with time_machine.travel(MARCH_10, tick=False):
+    # The blocks are issued ahead of need (a letter is never dated before its number exists).
+    with time_machine.travel(MARCH_10 - dt.timedelta(days=5), tick=False):
         svc.outage_blocks_ensure(tenant=world.tenant)
+    with time_machine.travel(MARCH_10, tick=False):
         yield world
 
 
@@ -323,6 +325,12 @@ REFUSED = {
         "data": hand_made(w, r, to_units=[w.units["t_bappeda"]])
     },
     "no addressee": lambda w, r: {"data": hand_made(w, r, to_units=[], cc_units=[])},
+    "a date before the number was issued": lambda w, r: {
+        "data": hand_made(w, r, letter_date=MARCH_10.date() - dt.timedelta(days=40))
+    },
+    "a post the type's signing rule does not name": lambda w, r: {
+        "data": hand_made(w, r, signer_position=w.positions["pengadm_kominfo"])
+    },
     "a bad scan": lambda w, r: {"scan": scan(b"not a pdf")},
     "a script as scan": lambda w, r: {"scan": scan(b"#!/bin/sh", name="x.sh")},
 }
@@ -354,6 +362,30 @@ def test_a_used_or_void_number_is_refused(blocks):
                     reservation=row, by=w.clerk, scan=scan(), data=hand_made(w, row)
                 )
     assert Letter.objects.count() == 1
+
+
+def test_an_outage_number_is_not_bound_to_a_bare_scan(blocks):
+    """The old way of a number made by hand (bound to a scan, no letter) is closed to outage
+    numbers: they become letters, or void with a reason."""
+    w = blocks
+    number = held(w)[0]
+    with pytest.raises(PermissionDenied):
+        svc.reservation_bind(reservation=number, by=w.clerk, subject="Surat", scan=scan())
+    number.refresh_from_db()
+    assert number.state == ReservationState.RESERVED and not number.bound_file
+
+
+def test_a_rahasia_letter_leaves_no_subject_on_the_register(blocks):
+    w = blocks
+    number = held(w)[0]
+    data = hand_made(w, number, security="rahasia", subject="Rencana mutasi pejabat")
+    with time_machine.travel(MARCH_10, tick=False):
+        letter, _warning = svc.outage_letter_register(
+            reservation=number, by=w.clerk, scan=scan(), data=data
+        )
+    number.refresh_from_db()
+    assert letter.subject == "Rencana mutasi pejabat"
+    assert "mutasi" not in number.bound_subject and number.bound_subject
 
 
 # --- who may do what ----------------------------------------------------------------------------

@@ -228,6 +228,12 @@ def test_subscribe_and_unsubscribe_only_for_oneself_and_only_good_input(world, v
         {"endpoint": sub["endpoint"]},
         {**sub, "endpoint": "http://push.example.net/x"},  # not https
         {**sub, "endpoint": "ftp://push.example.net/x"},
+        # the server's own networks: a push would be a request into them (SSRF)
+        {**sub, "endpoint": "https://10.0.0.5/push"},
+        {**sub, "endpoint": "https://169.254.169.254/latest/meta-data"},
+        {**sub, "endpoint": "https://[fd00::1]/push"},
+        {**sub, "endpoint": "https://db.internal/push"},
+        {**sub, "endpoint": "https://intranet/push"},
         {**sub, "keys": {**sub["keys"], "p256dh": "AAAA"}},
         {**sub, "keys": {**sub["keys"], "auth": "x" * 40}},
     ]
@@ -255,6 +261,16 @@ def test_subscribe_and_unsubscribe_only_for_oneself_and_only_good_input(world, v
     # the owner removes it
     assert post(client, off, {"endpoint": sub["endpoint"]}).status_code == 200
     assert not PushSubscription.objects.exists()
+
+
+def test_a_user_keeps_at_most_ten_browsers(world, vapid):
+    keys = Device(endpoint="https://push.example.net/send/0").subscription()["keys"]
+    for i in range(14):
+        push_subscribe(user=world.head, endpoint=f"https://push.example.net/send/{i}", **keys)
+    kept = PushSubscription.objects.filter(user=world.head).values_list("endpoint", flat=True)
+    assert sorted(kept, key=lambda e: int(e.rsplit("/", 1)[1])) == [
+        f"https://push.example.net/send/{i}" for i in range(4, 14)
+    ]
 
 
 def test_without_a_key_production_sends_no_push_and_check_says_so(world, settings):

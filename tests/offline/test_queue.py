@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from accounts.permissions import needs_second_factor
 from correspondence import services as svc
 from correspondence.choices import DeliveryState, DispositionState
 from correspondence.models import Disposition, Letter
@@ -236,6 +237,14 @@ def _refusals(world):
         "sign": (world.head, _action("letter.sign", delivery.letter, "approved")),
         "bad-id": (world.bappeda_head, {**_action("delivery.read", delivery, ""), "id": "x"}),
         "not-an-object": (world.bappeda_head, "mark it read"),
+        "superscript-digit-target": (
+            world.bappeda_head,
+            {**_action("delivery.read", delivery, "delivered"), "target": "\u00b2"},
+        ),
+        "nul-in-text": (
+            world.bappeda_head,
+            _action("delivery.disposition", delivery, version, {"note": "a\x00b"}),
+        ),
     }
 
 
@@ -299,6 +308,26 @@ def test_the_page_lists_conflicts_first_and_the_banner_goes_once_seen(world):
     assert [r.split('data-status="')[1].split('"')[0] for r in rows] == ["conflict", "applied"]
     assert 'data-testid="offline-conflicts" hidden>' in client.get(reverse("home")).content.decode()
     assert QueuedAction.objects.get(status="conflict").seen_at is not None
+
+
+def test_a_signer_without_a_second_factor_applies_nothing(world):
+    # GIVEN the head of Bappeda (a signer) logged in with the password only, a letter in the inbox
+    user, kind, delivery, _ = _read(world)
+    assert needs_second_factor(user)
+    client = client_for(user, verified=False)
+    # WHEN the queue is sent
+    action = _action(kind, delivery, "delivered")
+    response = client.post(URL, [action], content_type="application/json")
+    # THEN it is refused as the API refuses it, and nothing was applied or stored
+    assert response.status_code == 403 and response.json()["error"] == "second_factor_required"
+    assert not QueuedAction.objects.exists()
+
+
+def test_a_confidential_letter_offers_nothing_to_queue_on_the_device(world):
+    letter = svc.letter_submit(letter=draft(world, security="rahasia"), by=world.drafter)
+    page = client_for(world.reviewer).get(reverse("correspondence:letter", args=[letter.pk]))
+    html = page.content
+    assert b"do-approve" in html and b"data-offline-action" not in html
 
 
 def test_the_pages_forms_carry_the_version(world):
