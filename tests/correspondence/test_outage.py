@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -362,6 +363,60 @@ def test_a_used_or_void_number_is_refused(blocks):
                     reservation=row, by=w.clerk, scan=scan(), data=hand_made(w, row)
                 )
     assert Letter.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_registering_at_once_both_succeed_with_their_own_numbers():
+    """The backlog after an outage: the clerks of two OPDs register at the same moment, each
+    inserting rows that point at the tenant while the registrations take turns on it: both
+    letters are made, each with its own number, and neither register has a gap."""
+    from django.db import connection
+
+    from tests.world import build_world
+
+    w = build_world()
+    svc.outage_blocks_ensure(tenant=w.tenant)
+    numbers = [held(w)[0], held(w, unit="bappeda")[0]]
+    today = svc.tenant_today(w.tenant)
+    letters = [
+        hand_made(w, numbers[0], letter_date=today),
+        hand_made(
+            w,
+            numbers[1],
+            letter_date=today,
+            signer_position=w.positions["kaban_bappeda"],
+            to_units=[w.units["kominfo"]],
+            cc_units=[],
+        ),
+    ]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def register(user, number, letter):
+        try:
+            barrier.wait()
+            svc.outage_letter_register(reservation=number, by=user, scan=scan(), data=letter)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=register, args=args)
+        for args in zip((w.clerk, w.bappeda_clerk), numbers, letters, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Letter.objects.count() == 2
+    for number in numbers:
+        number.refresh_from_db()
+        assert number.state == ReservationState.USED and number.letter is not None
+    for unit in ("kominfo", "bappeda"):
+        assert "missing" not in register_kinds(w, year=today.year, unit=unit)
 
 
 def test_an_outage_number_is_not_bound_to_a_bare_scan(blocks):
