@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.memo import request_memo_scope
@@ -99,3 +101,20 @@ def test_the_menu_counts_what_waits_in_one_query(world, django_assert_num_querie
     links = shown(client_for(world.bappeda_head).get(reverse("home")).content.decode())
     assert links["correspondence:inbox"].endswith("(1)")
     assert not links["correspondence:awaiting"].endswith(")")
+
+
+def test_an_error_page_draws_the_menu_without_counting(world):
+    # GIVEN the head of Bappeda with an unread letter (the home page's menu shows "(1)")
+    sent(world)
+    client = client_for(world.bappeda_head)
+    home = shown(client.get(reverse("home")).content.decode())
+    assert home["correspondence:inbox"].endswith("(1)")
+    # WHEN they open an address that leads nowhere
+    with CaptureQueriesContext(connection) as asked:
+        page = client.get("/letters/1900000000/")
+    # THEN the branded page shows the same menu, without figures and without counting them
+    assert page.status_code == 404
+    links = shown(page.content.decode())
+    assert set(links) == set(home)
+    assert not links["correspondence:inbox"].endswith(")")
+    assert not any("COUNT(" in q["sql"] for q in asked.captured_queries)

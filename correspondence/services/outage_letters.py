@@ -167,9 +167,9 @@ def outage_letter_register(
     PermissionDenied, OutageNumberTaken, ValidationError; on any of them nothing is kept.
     Long because the letter is built, checked, sent and filed in one transaction."""
     # One registration or top-up of the tenant at a time, the tenant first and then the number
-    # (the order outage_blocks_ensure takes them in). FOR NO KEY UPDATE: the rows this
-    # transaction inserts take FOR KEY SHARE on the tenant, which a plain FOR UPDATE would
-    # conflict with (two clerks registering at once deadlocked).
+    # (the order outage_blocks_ensure takes them in). FOR NO KEY UPDATE: every row inserted
+    # for the tenant (here and in its other requests) takes FOR KEY SHARE on it, which a plain
+    # FOR UPDATE conflicts with: those inserts would wait, or deadlock with this one.
     Tenant.objects.select_for_update(no_key=True).filter(pk=reservation.tenant_id).first()
     reservation = row_lock(reservation)
     if not outagepolicy.can_register_outage_number(by, reservation):
