@@ -102,7 +102,7 @@ export async function queueForm(form, kind, submitter) {
   }
   // Rahasia and Sangat Rahasia text never waits on the device (the pages of such letters
   // carry no offline marks; a draft's level is read from its form, which may change it).
-  if (CONFIDENTIAL.includes(form.elements.security?.value) || form.dataset.offlineConfidential) {
+  if (CONFIDENTIAL.includes(form.elements.security?.value)) {
     say(texts().confidential || "", { conflict: true, link: false });
     return 0;
   }
